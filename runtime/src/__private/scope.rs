@@ -1,0 +1,109 @@
+//! [`Scope`]: the per-call state of a `#[cancellable]` function.
+
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Duration;
+
+use atomic_waker::AtomicWaker;
+
+use crate::ctx::state::WaiterKey;
+use crate::ctx::Pacer;
+use crate::{Cancelled, Ctx};
+
+/// One per call of a `#[cancellable]` function: the context it checks, its clock pacer, and its
+/// one registration with the context's waiters (made the first time an `.await` would block,
+/// reused by every later `.await` of the same call).
+pub struct Scope {
+    pub(super) ctx: Ctx,
+    pacer: Pacer,
+    waiter: Option<(WaiterKey, Arc<AtomicWaker>)>,
+}
+
+impl Scope {
+    /// The scope of a function without a context parameter: the ambient context.
+    #[inline]
+    pub fn ambient() -> Scope {
+        Scope::owning(Ctx::current())
+    }
+
+    /// The scope of a function with a context parameter (`Ctx` or `&Ctx`).
+    #[inline]
+    pub fn new<C: AsRef<Ctx>>(ctx: C) -> Scope {
+        Scope::owning(ctx.as_ref().clone())
+    }
+
+    fn owning(ctx: Ctx) -> Scope {
+        let pacer = if ctx.state.limit.is_some() {
+            Pacer::new()
+        } else {
+            Pacer::idle()
+        };
+        Scope {
+            ctx,
+            pacer,
+            waiter: None,
+        }
+    }
+
+    /// A loop checkpoint: `Err` once the context is cancelled or its deadline has passed.
+    /// Fast path: one atomic load and a countdown in a register.
+    #[inline(always)]
+    pub fn checkpoint(&mut self) -> Result<(), Cancelled> {
+        if self.ctx.state.flag() | self.pacer.tick() {
+            self.checkpoint_slow()
+        } else {
+            Ok(())
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn checkpoint_slow(&mut self) -> Result<(), Cancelled> {
+        let state = &self.ctx.state;
+        if !state.flag() {
+            let now = self.pacer.now();
+            if !state.expire_if_due(now) {
+                return Ok(());
+            }
+        }
+        Err(state.cancelled_error())
+    }
+
+    /// `std::thread::sleep` in a `#[cancellable]` blocking function: sleeps, or returns the
+    /// cancellation as soon as it happens.
+    pub fn sleep_blocking(&mut self, duration: Duration) -> Result<(), Cancelled> {
+        crate::sleep::sleep_blocking_in(&self.ctx, duration)
+    }
+
+    /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
+    pub(super) fn register(&mut self, waker: &Waker) -> bool {
+        match &self.waiter {
+            Some((_, atomic)) => atomic.register(waker),
+            None => {
+                let atomic = Arc::new(AtomicWaker::new());
+                atomic.register(waker);
+                match self.ctx.state.register(&atomic) {
+                    Some(key) => self.waiter = Some((key, atomic)),
+                    None => return false,
+                }
+            }
+        }
+        !self.ctx.state.flag()
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        if let Some((key, _)) = self.waiter.take() {
+            self.ctx.state.unregister(key);
+        }
+    }
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope")
+            .field("ctx", &self.ctx)
+            .finish_non_exhaustive()
+    }
+}

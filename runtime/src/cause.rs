@@ -1,0 +1,86 @@
+//! [`Cause`]: why a context was cancelled, kept so that a log line can explain it.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Cancelled, Deadline};
+
+/// Why a context was cancelled.
+///
+/// The first cancellation of a context wins: its cause is recorded once and never changes, so
+/// every task of a group reports the same cause. Match with `..`: variants may gain fields.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Cause {
+    /// The context's deadline passed.
+    #[non_exhaustive]
+    DeadlineExceeded {
+        /// The deadline that passed.
+        deadline: Deadline,
+        /// How long the context had, from its creation to the deadline (the `7s` of
+        /// "deadline exceeded (after 7s)").
+        budget: Duration,
+    },
+    /// Someone called [`Ctx::cancel`](crate::Ctx::cancel) or
+    /// [`Ctx::cancel_with_reason`](crate::Ctx::cancel_with_reason), or dropped the group.
+    #[non_exhaustive]
+    Cancelled {
+        /// The reason given, if any.
+        reason: Option<Arc<str>>,
+    },
+    /// A task of the group returned an error, which cancels its siblings.
+    #[non_exhaustive]
+    TaskFailed {
+        /// The failed task's name (its spawn location unless named).
+        task: Arc<str>,
+        /// The task's error, rendered with `Display`.
+        error: Arc<str>,
+    },
+    /// A task of the group panicked, which cancels its siblings.
+    #[non_exhaustive]
+    Panicked {
+        /// The panicking task's name (its spawn location unless named).
+        task: Arc<str>,
+        /// The panic message, when it was a string.
+        message: Arc<str>,
+    },
+    /// The parent context was cancelled; this is its cancellation.
+    ParentCancelled(Cancelled),
+}
+
+impl Cause {
+    /// Whether this cause is a deadline, here or in an ancestor context.
+    pub fn is_deadline_exceeded(&self) -> bool {
+        match self {
+            Cause::DeadlineExceeded { .. } => true,
+            Cause::ParentCancelled(parent) => parent.cause().is_deadline_exceeded(),
+            _ => false,
+        }
+    }
+
+    /// The cause at the root of a chain of [`Cause::ParentCancelled`].
+    pub fn root(&self) -> &Cause {
+        match self {
+            Cause::ParentCancelled(parent) => parent.cause().root(),
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::DeadlineExceeded { budget, .. } => {
+                write!(f, "deadline exceeded (after {budget:?})")
+            }
+            Cause::Cancelled { reason: None } => f.write_str("cancelled"),
+            Cause::Cancelled {
+                reason: Some(reason),
+            } => write!(f, "cancelled: {reason}"),
+            Cause::TaskFailed { error, .. } => write!(f, "cancelled: task failed: {error}"),
+            Cause::Panicked { message, .. } => write!(f, "cancelled: task panicked: {message}"),
+            Cause::ParentCancelled(parent) => write!(f, "cancelled: parent context: {parent}"),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! [`Ctx`]: a cancellation context with an optional deadline, a recorded cause, and children.
+
+mod pacer;
+pub(crate) mod state;
+mod wait;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+pub(crate) use pacer::Pacer;
+use state::{Limit, State};
+pub use wait::WaitForCancellation;
+
+use crate::ambient::{self, Ambient, EnterGuard, TaskState};
+use crate::{Cancelled, Cause, Deadline, Group};
+
+thread_local! {
+    /// The pacer behind [`Ctx::is_cancelled`], which has nowhere else to keep one. The code
+    /// `#[cancellable]` generates keeps its own, per call, in a register.
+    static PACER: std::cell::Cell<Pacer> = const { std::cell::Cell::new(Pacer::new()) };
+}
+
+/// A cancellation context: a flag that, once set, stays set, with the [`Cause`] of the
+/// cancellation, an optional [`Deadline`], and children that are cancelled with it.
+///
+/// `Ctx` is cheap to clone (one reference count) and `Send + Sync`. Checking it costs one atomic
+/// load; a deadline is noticed by the check itself, reading the clock only every so often (at
+/// most ~50 µs apart in a tight loop), so a CPU-bound loop stops at its deadline even where no
+/// timer can fire.
+///
+/// ```
+/// use cancellable::{Cause, Ctx};
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let parent = Ctx::new();
+/// let child = parent.with_timeout(Duration::from_secs(7));
+/// assert!(!child.is_cancelled());
+///
+/// parent.cancel_with_reason("shutting down");
+/// assert!(child.is_cancelled());
+/// assert!(matches!(child.cause(), Some(Cause::ParentCancelled(_))));
+/// assert_eq!(child.check().unwrap_err().to_string(), "cancelled: parent context: cancelled: shutting down");
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Ctx {
+    pub(crate) state: Arc<State>,
+}
+
+impl Ctx {
+    /// A root context: never cancelled until [`Ctx::cancel`] is called, no deadline.
+    pub fn new() -> Ctx {
+        Ctx {
+            state: State::root(),
+        }
+    }
+
+    /// The ambient context of the running task or thread: the group's context inside a task
+    /// started by [`Group::spawn`] or [`Group::spawn_blocking`], the one set by [`Ctx::scope`] or
+    /// [`Ctx::enter`]; outside of those, a context that is never cancelled. Inside a shielded
+    /// section ([`shield`](crate::shield), `#[shield]`) it is never cancelled either.
+    pub fn current() -> Ctx {
+        ambient::current()
+    }
+
+    /// A child context: cancelled when this one is (cause [`Cause::ParentCancelled`]), with the
+    /// same deadline; cancelling the child leaves this one alone.
+    pub fn child(&self) -> Ctx {
+        self.child_with(self.state.limit)
+    }
+
+    /// A child context whose deadline is `timeout` from now, or this context's deadline if that
+    /// is earlier. A timeout too large for the clock (`Duration::MAX`) means no deadline of its
+    /// own.
+    pub fn with_timeout(&self, timeout: Duration) -> Ctx {
+        self.limited(Deadline::after(timeout), timeout)
+    }
+
+    /// A child context whose deadline is `deadline`, or this context's deadline if that is
+    /// earlier. A deadline already passed gives a context that is already cancelled.
+    pub fn with_deadline(&self, deadline: Deadline) -> Ctx {
+        self.limited(deadline, deadline.remaining())
+    }
+
+    fn limited(&self, deadline: Deadline, budget: Duration) -> Ctx {
+        let own = Limit { deadline, budget };
+        let limit = match self.state.limit {
+            Some(parent) if parent.deadline <= deadline => parent,
+            _ => own,
+        };
+        self.child_with(Some(limit))
+    }
+
+    fn child_with(&self, limit: Option<Limit>) -> Ctx {
+        Ctx {
+            state: State::child(&self.state, limit),
+        }
+    }
+
+    /// A [`Group`] whose context is a child of this one: its tasks are cancelled when this context
+    /// is, and its failure cancels only itself.
+    pub fn group<T, E>(&self) -> Group<T, E>
+    where
+        T: Send + 'static,
+        E: From<Cancelled> + std::fmt::Display + Send + 'static,
+    {
+        Group::from_ctx(self.child())
+    }
+
+    /// Cancels this context and its children, with cause [`Cause::Cancelled`]. Does nothing if it
+    /// is already cancelled: the first cause stays.
+    pub fn cancel(&self) {
+        self.cancel_with(Cause::Cancelled { reason: None });
+    }
+
+    /// Cancels with a reason that [`Cause::Cancelled`] carries and logs will show.
+    pub fn cancel_with_reason(&self, reason: impl Into<Arc<str>>) {
+        self.cancel_with(Cause::Cancelled {
+            reason: Some(reason.into()),
+        });
+    }
+
+    /// Cancels with the given cause; returns true if this call cancelled the context, false if it
+    /// was already cancelled (the earlier cause stays).
+    pub fn cancel_with(&self, cause: Cause) -> bool {
+        self.state.cancel(Cancelled::new(cause))
+    }
+
+    /// Whether this context is cancelled, or its deadline has passed.
+    ///
+    /// One atomic load when there is no deadline; with a deadline, the clock is also read, but
+    /// only every so often (a thread-local countdown), so that this is cheap in a loop.
+    #[inline]
+    pub fn is_cancelled(&self) -> bool {
+        if self.state.flag() {
+            return true;
+        }
+        self.state.limit.is_some() && self.deadline_check()
+    }
+
+    #[inline]
+    fn deadline_check(&self) -> bool {
+        PACER.with(|cell| {
+            let mut pacer = cell.get();
+            let due = pacer.tick();
+            let now = due.then(|| pacer.now());
+            cell.set(pacer);
+            now.is_some_and(|now| self.state.expire_if_due(now))
+        })
+    }
+
+    /// `Err` with the cancellation if this context is cancelled (see [`Ctx::is_cancelled`]).
+    /// Use with `?` at the points where your own code may stop.
+    #[inline]
+    pub fn check(&self) -> Result<(), Cancelled> {
+        if self.is_cancelled() {
+            Err(self.state.cancelled_error())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Waits until this context is cancelled (or its deadline passes) and returns the
+    /// cancellation. Cancel-safe; registering costs one lock, and arms the deadline timer.
+    pub fn cancelled(&self) -> WaitForCancellation<'_> {
+        WaitForCancellation::new(self)
+    }
+
+    /// This context's deadline: its own or an ancestor's, whichever is earlier.
+    pub fn deadline(&self) -> Option<Deadline> {
+        self.state.limit.map(|limit| limit.deadline)
+    }
+
+    /// Why this context was cancelled, or `None` if it is not (a passed deadline counts, even if
+    /// no timer has fired yet).
+    pub fn cause(&self) -> Option<Cause> {
+        self.state.expire_if_due(Instant::now());
+        self.state.record().map(|(c, _)| c.cause().clone())
+    }
+
+    /// When this context was cancelled (for a deadline: the deadline itself).
+    pub fn cancelled_at(&self) -> Option<Instant> {
+        self.state.expire_if_due(Instant::now());
+        self.state.record().map(|(_, at)| *at)
+    }
+
+    /// Runs `fut` with this context as its ambient context ([`Ctx::current`] inside it, and so
+    /// every `#[cancellable]` function without a context parameter). Use it for tasks spawned with
+    /// plain `tokio::spawn`; [`Group::spawn`] does it for you.
+    pub fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
+        let ambient = Ambient {
+            ctx: self.clone(),
+            task: Some(TaskState::new("Ctx::scope".into())),
+        };
+        ambient::scope(ambient, fut)
+    }
+
+    /// Makes this context the thread's ambient context until the guard is dropped. Use it in
+    /// threads you start yourself; [`Group::spawn_blocking`] does it for you.
+    pub fn enter(&self) -> EnterGuard {
+        ambient::enter(Ambient {
+            ctx: self.clone(),
+            task: Some(TaskState::new("Ctx::enter".into())),
+        })
+    }
+
+    /// Whether two handles are the same context.
+    pub fn same_as(&self, other: &Ctx) -> bool {
+        Arc::ptr_eq(&self.state, &other.state)
+    }
+}
+
+impl Default for Ctx {
+    fn default() -> Ctx {
+        Ctx::new()
+    }
+}
+
+impl AsRef<Ctx> for Ctx {
+    fn as_ref(&self) -> &Ctx {
+        self
+    }
+}
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("cancelled", &self.state.flag())
+            .field("deadline", &self.deadline())
+            .field("cause", &self.state.record().map(|(c, _)| c))
+            .finish()
+    }
+}

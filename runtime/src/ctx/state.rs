@@ -1,0 +1,224 @@
+//! The shared state behind a [`Ctx`](crate::Ctx): the cancellation flag, the recorded cause,
+//! the waiters to wake and the children to propagate to.
+//!
+//! Why not `tokio_util::sync::CancellationToken`? Its `is_cancelled()` locks a mutex, and a
+//! checkpoint runs at every loop iteration. Here the check is one atomic load of `flag`; the
+//! mutex is touched only to register a waiter (once per annotated call that ever waits), to add
+//! or remove a child, and once when the context is cancelled.
+//!
+//! Ordering: `cancel` records the cause, then sets `flag`, then takes the lists under the lock
+//! and marks them closed. A registration takes the same lock and refuses when closed, so every
+//! waiter either sees the flag or is woken. See `tests/loom.rs` for the model check.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::Duration;
+
+use atomic_waker::AtomicWaker;
+use slab::Slab;
+use tokio::time::Instant;
+
+use crate::{Cancelled, Cause, Deadline};
+
+/// A context's effective deadline: the earlier of its own and its parent's, and the budget it
+/// was created with (for "deadline exceeded (after 7s)").
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limit {
+    pub(crate) deadline: Deadline,
+    pub(crate) budget: Duration,
+}
+
+pub(crate) struct State {
+    /// Set, once, right after `record`. The only thing a checkpoint reads.
+    flag: AtomicBool,
+    /// The first cancellation and when it happened (for "how long overdue").
+    record: OnceLock<(Cancelled, Instant)>,
+    pub(crate) limit: Option<Limit>,
+    /// Keeps the parent alive while a child exists, and lets the child unregister on drop.
+    parent: Option<(Arc<State>, usize)>,
+    lists: Mutex<Lists>,
+}
+
+#[derive(Default)]
+struct Lists {
+    /// Once cancelled, nothing is added any more.
+    closed: bool,
+    waiters: Slab<Arc<AtomicWaker>>,
+    children: Slab<Weak<State>>,
+    /// The task that cancels the context at its deadline, spawned when the first waiter
+    /// registers (a context nobody waits on needs no timer: checkpoints read the clock).
+    timer: Option<tokio::task::AbortHandle>,
+}
+
+/// Where a waiter is registered, to unregister it.
+pub(crate) struct WaiterKey(usize);
+
+impl State {
+    pub(crate) fn root() -> Arc<State> {
+        Arc::new(State::with(None, None))
+    }
+
+    fn with(limit: Option<Limit>, parent: Option<(Arc<State>, usize)>) -> State {
+        State {
+            flag: AtomicBool::new(false),
+            record: OnceLock::new(),
+            limit,
+            parent,
+            lists: Mutex::new(Lists::default()),
+        }
+    }
+
+    /// A child of `parent` with its own `limit` (already merged with the parent's).
+    pub(crate) fn child(parent: &Arc<State>, limit: Option<Limit>) -> Arc<State> {
+        let mut lists = parent.lock();
+        if lists.closed {
+            drop(lists);
+            let child = Arc::new(State::with(limit, None));
+            child.cancel(Cancelled::new(Cause::ParentCancelled(
+                parent.cancelled_error(),
+            )));
+            return child;
+        }
+        let entry = lists.children.vacant_entry();
+        let child = Arc::new(State::with(limit, Some((parent.clone(), entry.key()))));
+        entry.insert(Arc::downgrade(&child));
+        drop(lists);
+        child.expire_if_due(Instant::now());
+        child
+    }
+
+    /// The checkpoint's fast path: one atomic load.
+    #[inline(always)]
+    pub(crate) fn flag(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
+
+    /// The recorded cancellation. Call only once `flag()` is true (or `record` is set).
+    #[cold]
+    pub(crate) fn cancelled_error(&self) -> Cancelled {
+        match self.record.get() {
+            Some((cancelled, _)) => cancelled.clone(),
+            // Unreachable: the flag is set after the record. Still, no panic in a library.
+            None => Cancelled::new(Cause::Cancelled { reason: None }),
+        }
+    }
+
+    pub(crate) fn record(&self) -> Option<&(Cancelled, Instant)> {
+        self.record.get()
+    }
+
+    /// Cancels with `cancelled` unless already cancelled; true if this call won.
+    pub(crate) fn cancel(&self, cancelled: Cancelled) -> bool {
+        self.cancel_at(cancelled, Instant::now())
+    }
+
+    fn cancel_at(&self, cancelled: Cancelled, at: Instant) -> bool {
+        let mut won = false;
+        let (recorded, _) = self.record.get_or_init(|| {
+            won = true;
+            (cancelled, at)
+        });
+        if !won {
+            return false;
+        }
+        self.flag.store(true, Ordering::SeqCst);
+        let (waiters, children, timer) = {
+            let mut lists = self.lock();
+            lists.closed = true;
+            (
+                std::mem::take(&mut lists.waiters),
+                std::mem::take(&mut lists.children),
+                lists.timer.take(),
+            )
+        };
+        if let Some(timer) = timer {
+            timer.abort();
+        }
+        for (_, waiter) in waiters {
+            waiter.wake();
+        }
+        let inherited = Cancelled::new(Cause::ParentCancelled(recorded.clone()));
+        for (_, child) in children {
+            if let Some(child) = child.upgrade() {
+                child.cancel_at(inherited.clone(), at);
+            }
+        }
+        true
+    }
+
+    /// Cancels with `DeadlineExceeded` if the deadline is at or before `now`; true if cancelled
+    /// (by this call or earlier).
+    #[cold]
+    pub(crate) fn expire_if_due(&self, now: Instant) -> bool {
+        if let Some(limit) = self.limit {
+            if now >= limit.deadline.instant() {
+                let cause = Cause::DeadlineExceeded {
+                    deadline: limit.deadline,
+                    budget: limit.budget,
+                };
+                // Recorded at the deadline itself, so "overdue" is measured from it.
+                self.cancel_at(Cancelled::new(cause), limit.deadline.instant());
+            }
+        }
+        self.flag()
+    }
+
+    /// Registers `waiter` to be woken on cancellation, arming the deadline timer if needed.
+    /// `None` if the context is already cancelled (the caller must not wait).
+    pub(crate) fn register(self: &Arc<State>, waiter: &Arc<AtomicWaker>) -> Option<WaiterKey> {
+        let mut lists = self.lock();
+        if lists.closed {
+            return None;
+        }
+        if lists.timer.is_none() {
+            lists.timer = self.spawn_timer();
+        }
+        Some(WaiterKey(lists.waiters.insert(waiter.clone())))
+    }
+
+    pub(crate) fn unregister(&self, key: WaiterKey) {
+        let mut lists = self.lock();
+        if !lists.closed {
+            lists.waiters.try_remove(key.0);
+        }
+    }
+
+    /// A task that cancels this context at its deadline, on the current runtime if there is one.
+    /// Only a weak reference is held, and the task is aborted when the context is cancelled or
+    /// dropped, so it never keeps anything alive.
+    fn spawn_timer(self: &Arc<State>) -> Option<tokio::task::AbortHandle> {
+        let limit = self.limit?;
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        let state = Arc::downgrade(self);
+        let task = runtime.spawn(async move {
+            tokio::time::sleep_until(limit.deadline.instant()).await;
+            if let Some(state) = state.upgrade() {
+                state.expire_if_due(Instant::now());
+            }
+        });
+        Some(task.abort_handle())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Lists> {
+        // Nothing panics while holding this lock, but a poisoned lock must not take the
+        // cancellation machinery down with it: the data is still consistent.
+        self.lists
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        let lists = self.lists.get_mut().unwrap_or_else(|p| p.into_inner());
+        if let Some(timer) = lists.timer.take() {
+            timer.abort();
+        }
+        if let Some((parent, key)) = &self.parent {
+            let mut lists = parent.lock();
+            if !lists.closed {
+                lists.children.try_remove(*key);
+            }
+        }
+    }
+}

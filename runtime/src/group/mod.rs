@@ -1,0 +1,323 @@
+//! [`Group`]: Go's `errgroup.WithContext`, structured.
+
+mod report;
+mod task;
+mod wait;
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::{AbortHandle, JoinSet};
+
+pub use report::{Report, Straggler, TaskKind};
+use task::Finished;
+
+use crate::ambient::TaskState;
+use crate::{Cancelled, Cause, Ctx, Deadline};
+
+/// How long cancelled async tasks get to stop by themselves before they are aborted.
+pub const DEFAULT_GRACE: Duration = Duration::from_millis(100);
+
+/// A set of tasks that succeed together or stop together: Go's `errgroup.WithContext`, with the
+/// deadline, limit and structure Go leaves to you.
+///
+/// - Every task runs with the group's context ambient ([`Ctx::current`]), so `#[cancellable]`
+///   functions stop when the group is cancelled.
+/// - The first task error cancels the group (cause [`Cause::TaskFailed`]) and is what
+///   [`wait`](Group::wait) returns; a deadline cancels it with [`Cause::DeadlineExceeded`] and
+///   `wait` returns `E::from(Cancelled)`; a panic cancels it ([`Cause::Panicked`]) and `wait`
+///   re-raises it once the other tasks have stopped.
+/// - Structured: `wait` returns only when no task of the group runs any more. Async tasks still
+///   running a grace period ([`DEFAULT_GRACE`], see [`Group::grace`]) after cancellation are
+///   aborted and reported as [`Straggler`]s (a `tracing` warning, and
+///   [`Report::stragglers`]); blocking ones cannot be aborted, so `wait` waits for them and
+///   reports them too. A task inside a shielded section is waited for, not aborted.
+/// - Dropping a group without waiting cancels it and aborts its async tasks (except shielded
+///   ones, which finish their section and then stop at their next checkpoint); blocking tasks
+///   already running are left to notice the cancellation.
+/// - When `wait` returns, the group's context is cancelled (as Go's errgroup does), so nothing
+///   derived from it outlives the group.
+///
+/// `Group::new()` is a child of the ambient context: a group created inside a group task is
+/// cancelled with its parent group; its own failure does not cancel the parent unless the task
+/// returns it.
+///
+/// ```
+/// use cancellable::{Cancelled, Group};
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let mut group: Group<u32> = Group::with_timeout(Duration::from_secs(7)).limit(8);
+/// for n in 0..3 {
+///     group.spawn(async move {
+///         cancellable::sleep(Duration::from_secs(n.into())).await?;
+///         Ok::<_, Cancelled>(n * 10)
+///     });
+/// }
+/// assert_eq!(group.wait().await.unwrap(), vec![0, 10, 20]);
+/// # }
+/// ```
+pub struct Group<T: 'static = (), E: 'static = Cancelled> {
+    ctx: Ctx,
+    set: JoinSet<Finished<T, E>>,
+    tasks: Vec<Entry>,
+    limit: Option<Arc<Semaphore>>,
+    grace: Duration,
+    /// Set when `wait` has collected every task; then dropping does nothing more.
+    finished: bool,
+    _error: PhantomData<fn() -> E>,
+}
+
+/// What the group remembers of a task while it runs.
+struct Entry {
+    state: Arc<TaskState>,
+    kind: TaskKind,
+    /// For async tasks: to abort it, and to recognise it in a `JoinError`.
+    abort: Option<AbortHandle>,
+    done: bool,
+}
+
+impl<T, E> Group<T, E>
+where
+    T: Send + 'static,
+    E: From<Cancelled> + std::fmt::Display + Send + 'static,
+{
+    /// A group whose context is a child of the ambient context ([`Ctx::current`]).
+    pub fn new() -> Self {
+        Group::from_ctx(Ctx::current().child())
+    }
+
+    /// A group that is cancelled `timeout` from now (or at its parent's deadline, if earlier).
+    pub fn with_timeout(timeout: Duration) -> Self {
+        Group::from_ctx(Ctx::current().with_timeout(timeout))
+    }
+
+    /// A group that is cancelled at `deadline` (or at its parent's deadline, if earlier).
+    pub fn with_deadline(deadline: Deadline) -> Self {
+        Group::from_ctx(Ctx::current().with_deadline(deadline))
+    }
+
+    pub(crate) fn from_ctx(ctx: Ctx) -> Self {
+        Group {
+            ctx,
+            set: JoinSet::new(),
+            tasks: Vec::new(),
+            limit: None,
+            grace: DEFAULT_GRACE,
+            finished: false,
+            _error: PhantomData,
+        }
+    }
+
+    /// Runs at most `n` tasks at once; later ones queue (as real tasks, waiting for a slot) and
+    /// never start if the group is cancelled while they wait. A limit larger than tokio's
+    /// semaphore allows (`usize::MAX >> 3`) means no limit.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is zero (no task could ever run), or if tasks were already spawned (they would not
+    /// be counted), like Go's `SetLimit`.
+    #[track_caller]
+    pub fn limit(mut self, n: usize) -> Self {
+        assert!(
+            n > 0,
+            "Group::limit(0): a group needs room for at least one task"
+        );
+        assert!(
+            self.tasks.is_empty(),
+            "Group::limit must be set before the first spawn"
+        );
+        self.limit = (n <= Semaphore::MAX_PERMITS).then(|| Arc::new(Semaphore::new(n)));
+        self
+    }
+
+    /// How long cancelled async tasks get to return by themselves before they are aborted
+    /// (default [`DEFAULT_GRACE`]). Zero aborts them as soon as the group is cancelled.
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// The group's context: cancelled by the first error, a panic, the deadline, its parent, or
+    /// [`Ctx::cancel`].
+    pub fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+
+    /// Spawns an async task on the current tokio runtime. It is named by its spawn location in
+    /// straggler reports.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, like `tokio::spawn`.
+    #[track_caller]
+    pub fn spawn<F>(&mut self, fut: F)
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        let name = location_name(Location::caller());
+        self.spawn_async(name, fut, None);
+    }
+
+    /// [`Group::spawn`] with a name for straggler reports and causes.
+    pub fn spawn_named<F>(&mut self, name: impl Into<Arc<str>>, fut: F)
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        self.spawn_async(name.into(), fut, None);
+    }
+
+    /// Spawns the task if the limit leaves room now; returns `false`, spawning nothing, if it
+    /// does not (Go's `TryGo`). Without a limit it always spawns.
+    #[track_caller]
+    pub fn try_spawn<F>(&mut self, fut: F) -> bool
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        let permit = match &self.limit {
+            None => None,
+            Some(limit) => match limit.clone().try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => return false,
+            },
+        };
+        let name = location_name(Location::caller());
+        self.spawn_async(name, fut, permit);
+        true
+    }
+
+    /// Spawns a blocking task on tokio's blocking thread pool, with the group's context ambient
+    /// on its thread (so `#[cancellable]` blocking functions and
+    /// [`sleep_blocking`](crate::sleep_blocking) stop when the group is cancelled).
+    ///
+    /// A blocking task cannot be aborted: if it ignores the cancellation, `wait` waits for it and
+    /// reports it as a [`Straggler`].
+    #[track_caller]
+    pub fn spawn_blocking<F>(&mut self, f: F)
+    where
+        F: FnOnce() -> Result<T, E> + Send + 'static,
+    {
+        let index = self.tasks.len();
+        let state = TaskState::new(location_name(Location::caller()));
+        let ctx = self.ctx.clone();
+        let task = state.clone();
+        match self.limit.clone() {
+            None => {
+                self.set
+                    .spawn_blocking(move || task::run_blocking(ctx, task, index, f));
+            }
+            Some(limit) => {
+                self.set.spawn(async move {
+                    let Some(_permit) = acquire(&ctx, limit).await else {
+                        return task::not_started(index);
+                    };
+                    let run = move || task::run_blocking(ctx, task, index, f);
+                    match tokio::task::spawn_blocking(run).await {
+                        Ok(finished) => finished,
+                        // Only a runtime shutting down cancels a blocking task before it runs.
+                        Err(_) => task::not_started(index),
+                    }
+                });
+            }
+        }
+        self.tasks.push(Entry {
+            state,
+            kind: TaskKind::Blocking,
+            abort: None,
+            done: false,
+        });
+    }
+
+    fn spawn_async<F>(&mut self, name: Arc<str>, fut: F, permit: Option<OwnedSemaphorePermit>)
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        let index = self.tasks.len();
+        let state = TaskState::new(name);
+        let ctx = self.ctx.clone();
+        let task = state.clone();
+        let limit = self.limit.clone().filter(|_| permit.is_none());
+        let abort = self.set.spawn(async move {
+            let _permit = match limit {
+                None => permit,
+                Some(limit) => match acquire(&ctx, limit).await {
+                    Some(permit) => Some(permit),
+                    None => return task::not_started(index),
+                },
+            };
+            task::run_async(ctx, task, index, fut).await
+        });
+        self.tasks.push(Entry {
+            state,
+            kind: TaskKind::Async,
+            abort: Some(abort),
+            done: false,
+        });
+    }
+}
+
+/// Waits for a slot; `None` if the group is cancelled first (the task then never starts).
+async fn acquire(ctx: &Ctx, limit: Arc<Semaphore>) -> Option<OwnedSemaphorePermit> {
+    tokio::select! {
+        biased;
+        _ = ctx.cancelled() => None,
+        permit = limit.acquire_owned() => permit.ok(),
+    }
+}
+
+fn location_name(location: &Location<'_>) -> Arc<str> {
+    format!(
+        "{}:{}:{}",
+        location.file(),
+        location.line(),
+        location.column()
+    )
+    .into()
+}
+
+impl<T, E> Default for Group<T, E>
+where
+    T: Send + 'static,
+    E: From<Cancelled> + std::fmt::Display + Send + 'static,
+{
+    fn default() -> Self {
+        Group::new()
+    }
+}
+
+impl<T: 'static, E: 'static> Drop for Group<T, E> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.ctx.cancel_with(Cause::Cancelled {
+            reason: Some("group dropped before wait".into()),
+        });
+        for entry in &self.tasks {
+            if let Some(abort) = &entry.abort {
+                if !entry.state.is_shielded() {
+                    abort.abort();
+                }
+            }
+        }
+        // Shielded tasks finish their section and stop at their next checkpoint; blocking ones
+        // notice the cancellation at theirs. Neither can be waited for in `drop`.
+        self.set.detach_all();
+    }
+}
+
+impl<T: 'static, E: 'static> std::fmt::Debug for Group<T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("ctx", &self.ctx)
+            .field("tasks", &self.tasks.len())
+            .field("running", &self.set.len())
+            .field("limit", &self.limit.as_ref().map(|_| ()))
+            .field("grace", &self.grace)
+            .finish()
+    }
+}

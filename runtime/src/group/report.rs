@@ -1,0 +1,71 @@
+//! What [`Group::wait_report`](crate::Group::wait_report) returns: the result, every completed
+//! output, and the tasks that ignored cancellation.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Whether a task ran on the async runtime or on a blocking thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskKind {
+    /// Spawned with [`Group::spawn`](crate::Group::spawn).
+    Async,
+    /// Spawned with [`Group::spawn_blocking`](crate::Group::spawn_blocking).
+    Blocking,
+}
+
+/// A task still running when the grace period after cancellation ran out.
+///
+/// Async stragglers are aborted (unless inside a shielded section, which is waited for); blocking
+/// ones cannot be, so `wait` waits for them and reports how long they overran.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Straggler {
+    /// The task's name: given to [`Group::spawn_named`](crate::Group::spawn_named), else its
+    /// spawn location (`src/main.rs:12:11`).
+    pub name: Arc<str>,
+    /// Async or blocking.
+    pub kind: TaskKind,
+    /// How long after the cancellation the task was aborted or ended.
+    pub overdue: Duration,
+    /// Whether the group aborted it (async tasks); false if it ended by itself.
+    pub aborted: bool,
+}
+
+impl fmt::Display for Straggler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            TaskKind::Async => "task",
+            TaskKind::Blocking => "blocking task",
+        };
+        let end = if self.aborted { "aborted" } else { "ended" };
+        write!(
+            f,
+            "{kind} `{}` ignored cancellation: {end} {:?} after it",
+            self.name, self.overdue
+        )
+    }
+}
+
+/// Everything [`Group::wait_report`](crate::Group::wait_report) learned.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Report<T, E> {
+    /// Per task, in spawn order: its output if it returned `Ok`.
+    pub outputs: Vec<Option<T>>,
+    /// What [`Group::wait`](crate::Group::wait) returns as its error, if anything.
+    pub error: Option<E>,
+    /// Tasks that were still running when the grace period after cancellation ran out.
+    pub stragglers: Vec<Straggler>,
+}
+
+impl<T, E> Report<T, E> {
+    /// The result [`Group::wait`](crate::Group::wait) returns.
+    pub fn into_result(self) -> Result<Vec<T>, E> {
+        match self.error {
+            Some(error) => Err(error),
+            None => Ok(self.outputs.into_iter().flatten().collect()),
+        }
+    }
+}

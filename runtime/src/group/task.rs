@@ -1,0 +1,152 @@
+//! One task of a group: runs the user's future or closure with the group's context ambient,
+//! catches its panic, and, on failure, cancels the group with the cause — at the moment it fails,
+//! not when `wait` gets round to it.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::ambient::{self, Ambient, TaskState};
+use crate::{Cause, Ctx};
+
+/// How a task ended.
+pub(super) enum Outcome<T, E> {
+    Ok(T),
+    /// `won`: this error cancelled the group (it was the first).
+    Err {
+        error: E,
+        won: bool,
+    },
+    Panicked(Box<dyn Any + Send>),
+    /// The group was cancelled before the task could start; it never ran.
+    NotStarted,
+}
+
+/// What a task hands back to `wait`.
+pub(super) struct Finished<T, E> {
+    pub(super) index: usize,
+    pub(super) outcome: Outcome<T, E>,
+    /// Whether the group was already cancelled when the task ended.
+    pub(super) after_cancel: bool,
+}
+
+/// Turns the task's result into a [`Finished`], cancelling the group on error or panic.
+pub(super) fn finish<T, E: std::fmt::Display>(
+    ctx: &Ctx,
+    task: &TaskState,
+    index: usize,
+    result: Result<Result<T, E>, Box<dyn Any + Send>>,
+) -> Finished<T, E> {
+    let after_cancel = ctx.is_cancelled();
+    let outcome = match result {
+        Ok(Ok(output)) => Outcome::Ok(output),
+        Ok(Err(error)) => {
+            let won = ctx.cancel_with(Cause::TaskFailed {
+                task: task.name.clone(),
+                error: error.to_string().into(),
+            });
+            Outcome::Err { error, won }
+        }
+        Err(payload) => {
+            ctx.cancel_with(Cause::Panicked {
+                task: task.name.clone(),
+                message: panic_message(&*payload).into(),
+            });
+            Outcome::Panicked(payload)
+        }
+    };
+    Finished {
+        index,
+        outcome,
+        after_cancel,
+    }
+}
+
+pub(super) fn not_started<T, E>(index: usize) -> Finished<T, E> {
+    Finished {
+        index,
+        outcome: Outcome::NotStarted,
+        after_cancel: true,
+    }
+}
+
+/// Runs an async task body with the group's context ambient.
+pub(super) async fn run_async<T, E, F>(
+    ctx: Ctx,
+    task: Arc<TaskState>,
+    index: usize,
+    fut: F,
+) -> Finished<T, E>
+where
+    F: Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
+    if ctx.is_cancelled() {
+        return not_started(index);
+    }
+    let ambient = Ambient {
+        ctx: ctx.clone(),
+        task: Some(task.clone()),
+    };
+    let result = ambient::scope(ambient, CatchUnwind { fut }).await;
+    finish(&ctx, &task, index, result)
+}
+
+/// Runs a blocking task body with the group's context ambient on this thread.
+pub(super) fn run_blocking<T, E, F>(
+    ctx: Ctx,
+    task: Arc<TaskState>,
+    index: usize,
+    f: F,
+) -> Finished<T, E>
+where
+    F: FnOnce() -> Result<T, E>,
+    E: std::fmt::Display,
+{
+    if ctx.is_cancelled() {
+        return not_started(index);
+    }
+    let guard = ambient::enter(Ambient {
+        ctx: ctx.clone(),
+        task: Some(task.clone()),
+    });
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    drop(guard);
+    finish(&ctx, &task, index, result)
+}
+
+/// The message of a panic payload, as `std` prints it.
+pub(super) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "Box<dyn Any>"
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Catches a panic of the inner future's `poll` (the futures crate's `catch_unwind`, which
+    /// is all we would take from it).
+    struct CatchUnwind<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let fut = self.project().fut;
+        match panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}

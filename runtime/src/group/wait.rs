@@ -1,0 +1,188 @@
+//! [`Group::wait`]: collect every task, abort stragglers after the grace period, decide the
+//! result.
+
+use std::any::Any;
+use std::pin::pin;
+use std::time::Duration;
+
+use tokio::task::JoinError;
+use tokio::time::Instant;
+
+use super::task::{Finished, Outcome};
+use super::{Group, Report, Straggler, TaskKind};
+use crate::{Cancelled, Cause};
+
+/// What `wait` accumulates while tasks end.
+struct Tally<T, E> {
+    outputs: Vec<Option<T>>,
+    first_error: Option<E>,
+    panic: Option<Box<dyn Any + Send>>,
+    /// Some task did not end with `Ok` before the group was cancelled.
+    cut_short: bool,
+    stragglers: Vec<Straggler>,
+}
+
+impl<T, E> Group<T, E>
+where
+    T: Send + 'static,
+    E: From<Cancelled> + std::fmt::Display + Send + 'static,
+{
+    /// Waits for every task, then returns their outputs in spawn order, or the error that
+    /// cancelled the group: the first task error, or `E::from(Cancelled)` for a deadline, an
+    /// explicit or a parent's cancellation. Re-raises the first panic of a task.
+    ///
+    /// It returns only when no task of the group runs any more (see [`Group`] for stragglers).
+    /// If every task returned `Ok` before any cancellation, the result is `Ok` even if the
+    /// deadline passes before `wait` is called.
+    pub async fn wait(self) -> Result<Vec<T>, E> {
+        self.wait_report().await.into_result()
+    }
+
+    /// [`Group::wait`], also returning the outputs of the tasks that succeeded when the group
+    /// failed, and the stragglers. Re-raises the first panic of a task, like `wait`.
+    pub async fn wait_report(mut self) -> Report<T, E> {
+        let mut tally = Tally {
+            outputs: (0..self.tasks.len()).map(|_| None).collect(),
+            first_error: None,
+            panic: None,
+            cut_short: false,
+            stragglers: Vec::new(),
+        };
+        let ctx = self.ctx.clone();
+        let mut cancelled = pin!(ctx.cancelled());
+        let mut cancelled_at: Option<Instant> = None;
+        let mut next_abort: Option<Instant> = None;
+        loop {
+            let abort_timer = async {
+                match next_abort {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                joined = self.set.join_next_with_id() => match joined {
+                    None => break,
+                    Some(Ok((_, finished))) => self.record(&mut tally, finished, cancelled_at),
+                    Some(Err(error)) => self.record_join_error(&mut tally, error, cancelled_at),
+                },
+                _ = &mut cancelled, if cancelled_at.is_none() => {
+                    let at = ctx.cancelled_at().unwrap_or_else(Instant::now);
+                    cancelled_at = Some(at);
+                    next_abort = Some(at + self.grace);
+                }
+                () = abort_timer => {
+                    next_abort = self.abort_stragglers(&mut tally, cancelled_at);
+                }
+            }
+        }
+        self.finished = true;
+        ctx.cancel_with(Cause::Cancelled {
+            reason: Some("group finished".into()),
+        });
+        if let Some(payload) = tally.panic {
+            std::panic::resume_unwind(payload);
+        }
+        let error = tally.first_error.or_else(|| {
+            tally
+                .cut_short
+                .then(|| E::from(ctx.state.cancelled_error()))
+        });
+        Report {
+            outputs: tally.outputs,
+            error,
+            stragglers: tally.stragglers,
+        }
+    }
+
+    fn record(
+        &mut self,
+        tally: &mut Tally<T, E>,
+        finished: Finished<T, E>,
+        cancelled_at: Option<Instant>,
+    ) {
+        let entry = &mut self.tasks[finished.index];
+        entry.done = true;
+        if let (TaskKind::Blocking, Some(at)) = (entry.kind, cancelled_at) {
+            let overdue = Instant::now().saturating_duration_since(at);
+            if overdue > self.grace {
+                tally.stragglers.push(Straggler {
+                    name: entry.state.name.clone(),
+                    kind: TaskKind::Blocking,
+                    overdue,
+                    aborted: false,
+                });
+            }
+        }
+        match finished.outcome {
+            Outcome::Ok(output) => {
+                tally.outputs[finished.index] = Some(output);
+                tally.cut_short |= finished.after_cancel;
+            }
+            Outcome::Err { error, won } => {
+                if won {
+                    tally.first_error = Some(error);
+                }
+                tally.cut_short = true;
+            }
+            Outcome::Panicked(payload) => {
+                tally.panic.get_or_insert(payload);
+                tally.cut_short = true;
+            }
+            Outcome::NotStarted => tally.cut_short = true,
+        }
+    }
+
+    /// A task ended without handing back a [`Finished`]: we aborted it (already reported), or
+    /// something outside the task body panicked.
+    fn record_join_error(&mut self, tally: &mut Tally<T, E>, error: JoinError, _: Option<Instant>) {
+        tally.cut_short = true;
+        let id = error.id();
+        if let Some(entry) = self
+            .tasks
+            .iter_mut()
+            .find(|e| e.abort.as_ref().is_some_and(|a| a.id() == id))
+        {
+            entry.done = true;
+        }
+        if let Ok(payload) = error.try_into_panic() {
+            tally.panic.get_or_insert(payload);
+        }
+    }
+
+    /// The grace period is over: abort every async task still running outside a shield, report
+    /// every task still running. Returns when to look again (shielded tasks are aborted once they
+    /// leave their section).
+    fn abort_stragglers(
+        &mut self,
+        tally: &mut Tally<T, E>,
+        cancelled_at: Option<Instant>,
+    ) -> Option<Instant> {
+        let now = Instant::now();
+        let overdue = cancelled_at.map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
+        let mut shielded = false;
+        for entry in self.tasks.iter_mut().filter(|e| !e.done) {
+            match &entry.abort {
+                Some(_) if entry.state.is_shielded() => shielded = true,
+                Some(abort) => {
+                    abort.abort();
+                    entry.done = true;
+                    let straggler = Straggler {
+                        name: entry.state.name.clone(),
+                        kind: TaskKind::Async,
+                        overdue,
+                        aborted: true,
+                    };
+                    tracing::warn!(%straggler, "aborting a task that ignored cancellation");
+                    tally.stragglers.push(straggler);
+                }
+                None => tracing::warn!(
+                    task = %entry.state.name,
+                    ?overdue,
+                    "blocking task ignores cancellation; `wait` keeps waiting for it"
+                ),
+            }
+        }
+        shielded.then(|| now + self.grace.max(Duration::from_millis(1)))
+    }
+}

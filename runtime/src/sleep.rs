@@ -1,0 +1,103 @@
+//! Sleeps that end early, with the cancellation, when the ambient context is cancelled.
+
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+use std::thread::{self, Thread};
+use std::time::Duration;
+
+use atomic_waker::AtomicWaker;
+
+use crate::{Cancelled, Ctx};
+
+/// Sleeps for `duration`, or until the ambient context ([`Ctx::current`]) is cancelled, which
+/// it returns as the error. Inside `#[cancellable]` functions a plain
+/// `tokio::time::sleep(..).await` does the same.
+///
+/// ```
+/// use cancellable::{sleep, Group};
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let mut group = Group::with_timeout(Duration::from_secs(2));
+/// group.spawn(async {
+///     sleep(Duration::from_secs(60)).await?; // ends at 2 s
+///     Ok(())
+/// });
+/// assert!(group.wait().await.unwrap_err().is_deadline_exceeded());
+/// # }
+/// ```
+pub async fn sleep(duration: Duration) -> Result<(), Cancelled> {
+    let ctx = Ctx::current();
+    tokio::select! {
+        biased;
+        cancelled = ctx.cancelled() => Err(cancelled),
+        () = tokio::time::sleep(duration) => Ok(()),
+    }
+}
+
+/// Blocks the thread for `duration`, or until the ambient context ([`Ctx::current`]) is
+/// cancelled or its deadline passes, which it returns as the error. For blocking code (threads,
+/// [`Group::spawn_blocking`](crate::Group::spawn_blocking)); inside a `#[cancellable]` blocking
+/// `fn`, `std::thread::sleep` is rewritten into this.
+///
+/// ```
+/// use cancellable::{sleep_blocking, Ctx};
+/// use std::time::{Duration, Instant};
+///
+/// let ctx = Ctx::new().with_timeout(Duration::from_millis(20));
+/// let _ambient = ctx.enter();
+/// let start = Instant::now();
+/// let err = sleep_blocking(Duration::from_secs(60)).unwrap_err();
+/// assert!(err.is_deadline_exceeded());
+/// assert!(start.elapsed() < Duration::from_secs(5));
+/// ```
+pub fn sleep_blocking(duration: Duration) -> Result<(), Cancelled> {
+    sleep_blocking_in(&Ctx::current(), duration)
+}
+
+/// [`sleep_blocking`] on a given context.
+pub(crate) fn sleep_blocking_in(ctx: &Ctx, duration: Duration) -> Result<(), Cancelled> {
+    ctx.check()?;
+    let state = &ctx.state;
+    let waker = Arc::new(AtomicWaker::new());
+    waker.register(&Waker::from(Arc::new(Unpark(thread::current()))));
+    let Some(key) = state.register(&waker) else {
+        return Err(state.cancelled_error());
+    };
+    let end = std::time::Instant::now().checked_add(duration);
+    let result = loop {
+        if state.flag() {
+            break Err(state.cancelled_error());
+        }
+        let now = std::time::Instant::now();
+        let mut nap = match end {
+            Some(end) if now >= end => break Ok(()),
+            Some(end) => end - now,
+            None => Duration::MAX,
+        };
+        if let Some(deadline) = ctx.deadline() {
+            let left = deadline.remaining();
+            if left.is_zero() {
+                state.expire_if_due(deadline.instant());
+                continue;
+            }
+            nap = nap.min(left);
+        }
+        thread::park_timeout(nap);
+    };
+    state.unregister(key);
+    result
+}
+
+/// Wakes a thread parked in [`sleep_blocking`].
+struct Unpark(Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
