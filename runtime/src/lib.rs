@@ -31,7 +31,7 @@ use std::future::Future;
 /// body, `#[shield] { .. }` does the same for a block.
 ///
 /// ```
-/// use cancellable::{shield, Ctx, Group};
+/// use cancellable_runtime::{shield, Ctx, Group};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {

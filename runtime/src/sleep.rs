@@ -14,11 +14,11 @@ use crate::{Cancelled, Ctx};
 /// `tokio::time::sleep(..).await` does the same.
 ///
 /// ```
-/// use cancellable::{sleep, Group};
+/// use cancellable_runtime::{sleep, Group};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
-/// let mut group = Group::with_timeout(Duration::from_secs(2));
+/// let mut group: Group = Group::with_timeout(Duration::from_secs(2));
 /// group.spawn(async {
 ///     sleep(Duration::from_secs(60)).await?; // ends at 2 s
 ///     Ok(())
@@ -41,7 +41,7 @@ pub async fn sleep(duration: Duration) -> Result<(), Cancelled> {
 /// `fn`, `std::thread::sleep` is rewritten into this.
 ///
 /// ```
-/// use cancellable::{sleep_blocking, Ctx};
+/// use cancellable_runtime::{sleep_blocking, Ctx};
 /// use std::time::{Duration, Instant};
 ///
 /// let ctx = Ctx::new().with_timeout(Duration::from_millis(20));

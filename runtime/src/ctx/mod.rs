@@ -23,6 +23,17 @@ thread_local! {
     static PACER: std::cell::Cell<Pacer> = const { std::cell::Cell::new(Pacer::new()) };
 }
 
+/// Makes the next [`Ctx::is_cancelled`] on this thread read the clock: called when a task
+/// resumes, since time may have passed while it was suspended.
+#[inline]
+pub(crate) fn reset_pacer() {
+    PACER.with(|cell| {
+        let mut pacer = cell.get();
+        pacer.rewind();
+        cell.set(pacer);
+    });
+}
+
 /// A cancellation context: a flag that, once set, stays set, with the [`Cause`] of the
 /// cancellation, an optional [`Deadline`], and children that are cancelled with it.
 ///
@@ -32,7 +43,7 @@ thread_local! {
 /// timer can fire.
 ///
 /// ```
-/// use cancellable::{Cause, Ctx};
+/// use cancellable_runtime::{Cause, Ctx};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
@@ -70,7 +81,7 @@ impl Ctx {
     /// A child context: cancelled when this one is (cause [`Cause::ParentCancelled`]), with the
     /// same deadline; cancelling the child leaves this one alone.
     pub fn child(&self) -> Ctx {
-        self.child_with(self.state.limit)
+        self.child_with(self.state.limit, false)
     }
 
     /// A child context whose deadline is `timeout` from now, or this context's deadline if that
@@ -88,16 +99,15 @@ impl Ctx {
 
     fn limited(&self, deadline: Deadline, budget: Duration) -> Ctx {
         let own = Limit { deadline, budget };
-        let limit = match self.state.limit {
-            Some(parent) if parent.deadline <= deadline => parent,
-            _ => own,
-        };
-        self.child_with(Some(limit))
+        match self.state.limit {
+            Some(parent) if parent.deadline <= deadline => self.child_with(Some(parent), false),
+            _ => self.child_with(Some(own), true),
+        }
     }
 
-    fn child_with(&self, limit: Option<Limit>) -> Ctx {
+    fn child_with(&self, limit: Option<Limit>, own_deadline: bool) -> Ctx {
         Ctx {
-            state: State::child(&self.state, limit),
+            state: State::child(&self.state, limit, own_deadline),
         }
     }
 

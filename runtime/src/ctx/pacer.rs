@@ -42,6 +42,14 @@ impl Pacer {
         }
     }
 
+    /// Makes the next tick read the clock.
+    #[inline]
+    pub(crate) fn rewind(&mut self) {
+        if self.period != u32::MAX {
+            self.countdown = 1;
+        }
+    }
+
     /// Counts one checkpoint; true when it is time to read the clock (then call [`Pacer::now`]).
     #[inline(always)]
     pub(crate) fn tick(&mut self) -> bool {

@@ -68,8 +68,13 @@ impl State {
         }
     }
 
-    /// A child of `parent` with its own `limit` (already merged with the parent's).
-    pub(crate) fn child(parent: &Arc<State>, limit: Option<Limit>) -> Arc<State> {
+    /// A child of `parent` with `limit` (already merged with the parent's); `own_deadline` if the
+    /// limit is the child's own rather than inherited.
+    pub(crate) fn child(
+        parent: &Arc<State>,
+        limit: Option<Limit>,
+        own_deadline: bool,
+    ) -> Arc<State> {
         let mut lists = parent.lock();
         if lists.closed {
             drop(lists);
@@ -83,7 +88,13 @@ impl State {
         let child = Arc::new(State::with(limit, Some((parent.clone(), entry.key()))));
         entry.insert(Arc::downgrade(&child));
         drop(lists);
-        child.expire_if_due(Instant::now());
+        if !child.expire_if_due(Instant::now()) && own_deadline {
+            // Armed now rather than at the first waiter, so that the deadline also cancels
+            // contexts that are only ever checked, at the exact instant, on any runtime thread
+            // that is free. An inherited deadline is left to the parent's timer.
+            let timer = child.spawn_timer();
+            child.lock().timer = timer;
+        }
         child
     }
 

@@ -1,0 +1,535 @@
+//! Group semantics, one test (at least) per rule of the runtime issue.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cancellable_runtime::{sleep, sleep_blocking, Cancelled, Cause, Ctx, Group, TaskKind};
+use tokio::time::Instant;
+
+const SEC: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+enum AppError {
+    Failed(&'static str),
+    Cancelled(Cancelled),
+}
+
+impl From<Cancelled> for AppError {
+    fn from(c: Cancelled) -> Self {
+        AppError::Cancelled(c)
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Failed(what) => write!(f, "failed: {what}"),
+            AppError::Cancelled(c) => write!(f, "{c}"),
+        }
+    }
+}
+
+// 1. The first error cancels the group, is its cause, and is what `wait` returns.
+#[tokio::test(start_paused = true)]
+async fn first_error_cancels_siblings_and_is_returned() {
+    let mut group: Group<(), AppError> = Group::new();
+    let sibling_cause = Arc::new(Mutex::new(None));
+    group.spawn(async {
+        sleep(SEC).await?;
+        Err(AppError::Failed("first"))
+    });
+    group.spawn(async {
+        sleep(2 * SEC).await?;
+        Err(AppError::Failed("second"))
+    });
+    let seen = sibling_cause.clone();
+    group.spawn(async move {
+        let cancelled = Ctx::current().cancelled().await;
+        *seen.lock().unwrap() = Some(cancelled.to_string());
+        Err(cancelled.into())
+    });
+    let start = Instant::now();
+    let err = group.wait().await.unwrap_err();
+    assert_eq!(start.elapsed(), SEC);
+    assert!(matches!(err, AppError::Failed("first")), "{err:?}");
+    assert_eq!(
+        sibling_cause.lock().unwrap().as_deref(),
+        Some("cancelled: task failed: failed: first")
+    );
+}
+
+// 2. The deadline cancels with DeadlineExceeded; the seed's scenario ends at exactly 7 s.
+async fn seed_task(
+    steps: u32,
+    log: Arc<Mutex<Vec<(u32, Duration)>>>,
+    start: Instant,
+) -> Result<(), Cancelled> {
+    let ctx = Ctx::current();
+    for _ in 0..steps {
+        tokio::select! {
+            biased;
+            c = ctx.cancelled() => return Err(c),
+            () = tokio::time::sleep(SEC) => {}
+        }
+        log.lock().unwrap().push((steps, start.elapsed()));
+    }
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn seed_scenario_stops_at_the_deadline() {
+    let start = Instant::now();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut group = Group::with_timeout(7 * SEC);
+    group.spawn(seed_task(5, log.clone(), start));
+    group.spawn(seed_task(10, log.clone(), start));
+    let err = group.wait().await.unwrap_err();
+    assert_eq!(start.elapsed(), 7 * SEC);
+    assert!(err.is_deadline_exceeded());
+    assert!(matches!(err.cause(), Cause::DeadlineExceeded { .. }));
+    assert_eq!(err.to_string(), "deadline exceeded (after 7s)");
+    let log = log.lock().unwrap();
+    assert_eq!(log.iter().filter(|(n, _)| *n == 5).count(), 5);
+    assert_eq!(log.iter().filter(|(n, _)| *n == 10).count(), 6);
+}
+
+#[tokio::test(start_paused = true)]
+async fn deadline_error_converts_into_the_groups_error_type() {
+    let mut group: Group<(), anyhow_like::Error> = Group::with_timeout(SEC);
+    group.spawn(async {
+        sleep(10 * SEC).await?;
+        Ok(())
+    });
+    let err = group.wait().await.unwrap_err();
+    assert_eq!(err.to_string(), "deadline exceeded (after 1s)");
+}
+
+/// A stand-in for `anyhow::Error` (no dependency here): boxes any error.
+mod anyhow_like {
+    pub struct Error(Box<dyn std::error::Error + Send + Sync>);
+    impl<E: std::error::Error + Send + Sync + 'static> From<E> for Error {
+        fn from(e: E) -> Self {
+            Error(Box::new(e))
+        }
+    }
+    impl std::fmt::Display for Error {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn all_tasks_done_before_the_deadline_is_ok_even_if_wait_is_late() {
+    let mut group: Group<u32> = Group::with_timeout(SEC);
+    group.spawn(async { Ok(1) });
+    group.spawn(async { Ok(2) });
+    tokio::time::sleep(2 * SEC).await;
+    assert_eq!(group.wait().await.unwrap(), vec![1, 2]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn outputs_come_back_in_spawn_order() {
+    let mut group: Group<u64> = Group::new();
+    for i in 0..10u64 {
+        group.spawn(async move {
+            sleep(Duration::from_millis(100 * (10 - i))).await?;
+            Ok(i)
+        });
+    }
+    assert_eq!(group.wait().await.unwrap(), (0..10).collect::<Vec<_>>());
+}
+
+// 3. Spawned tasks run with the group's context ambient, async and blocking.
+#[tokio::test(start_paused = true)]
+async fn group_context_is_ambient_in_async_and_blocking_tasks() {
+    let mut group: Group<bool> = Group::new();
+    let ctx = group.ctx().clone();
+    let c = ctx.clone();
+    group.spawn(async move { Ok(Ctx::current().same_as(&c)) });
+    let c = ctx.clone();
+    group.spawn_blocking(move || Ok(Ctx::current().same_as(&c)));
+    assert_eq!(group.wait().await.unwrap(), vec![true, true]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ambient_context_survives_moves_between_threads() {
+    let mut group: Group<bool> = Group::new();
+    let ctx = group.ctx().clone();
+    for _ in 0..20 {
+        let c = ctx.clone();
+        group.spawn(async move {
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+                if !Ctx::current().same_as(&c) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        });
+    }
+    assert!(group.wait().await.unwrap().into_iter().all(|same| same));
+}
+
+// 4. Limit: never more than n at once; queued tasks cancelled before starting never start.
+#[tokio::test(start_paused = true)]
+async fn limit_bounds_concurrency() {
+    let running = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let mut group: Group = Group::new().limit(3);
+    for _ in 0..20 {
+        let (running, peak) = (running.clone(), peak.clone());
+        group.spawn(async move {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            sleep(SEC).await?;
+            running.fetch_sub(1, Ordering::SeqCst);
+            Ok(())
+        });
+    }
+    let start = Instant::now();
+    group.wait().await.unwrap();
+    assert_eq!(peak.load(Ordering::SeqCst), 3);
+    assert_eq!(start.elapsed(), 7 * SEC); // ceil(20 / 3) rounds of 1 s
+}
+
+#[tokio::test(start_paused = true)]
+async fn queued_tasks_never_start_once_cancelled() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let mut group: Group = Group::with_timeout(SEC).limit(2);
+    for _ in 0..10 {
+        let started = started.clone();
+        group.spawn(async move {
+            started.fetch_add(1, Ordering::SeqCst);
+            sleep(10 * SEC).await
+        });
+    }
+    let started_blocking = started.clone();
+    group.spawn_blocking(move || {
+        started_blocking.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    });
+    assert!(group.wait().await.unwrap_err().is_deadline_exceeded());
+    assert_eq!(started.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn try_spawn_refuses_when_the_limit_is_reached() {
+    let mut group: Group = Group::new().limit(1);
+    assert!(group.try_spawn(async { sleep(SEC).await }));
+    assert!(!group.try_spawn(async { Ok(()) }));
+    group.wait().await.unwrap();
+
+    let mut unlimited: Group = Group::new();
+    assert!((0..100).all(|_| unlimited.try_spawn(async { Ok(()) })));
+    assert_eq!(unlimited.wait().await.unwrap().len(), 100);
+}
+
+#[test]
+#[should_panic(expected = "Group::limit(0)")]
+fn limit_zero_panics_with_a_clear_message() {
+    let _ = Group::<(), Cancelled>::from_default().limit(0);
+}
+
+trait FromDefault {
+    fn from_default() -> Self;
+}
+impl FromDefault for Group<(), Cancelled> {
+    fn from_default() -> Self {
+        Group::new()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn huge_limit_means_no_limit() {
+    let mut group: Group = Group::new().limit(usize::MAX);
+    for _ in 0..10 {
+        group.spawn(async { sleep(SEC).await });
+    }
+    let start = Instant::now();
+    group.wait().await.unwrap();
+    assert_eq!(start.elapsed(), SEC);
+}
+
+// 5. A panic cancels siblings (cause Panicked) and is re-raised after they stopped.
+#[tokio::test(start_paused = true)]
+async fn panic_cancels_siblings_and_is_reraised_after_they_stop() {
+    let sibling_stopped = Arc::new(AtomicBool::new(false));
+    let sibling_cause = Arc::new(Mutex::new(None));
+    let mut group: Group = Group::new();
+    group.spawn(async {
+        sleep(SEC).await?;
+        panic!("boom");
+    });
+    let (stopped, seen) = (sibling_stopped.clone(), sibling_cause.clone());
+    group.spawn(async move {
+        let c = Ctx::current().cancelled().await;
+        *seen.lock().unwrap() = Some(c.cause().clone());
+        tokio::time::sleep(Duration::from_millis(50)).await; // cleaning up
+        stopped.store(true, Ordering::SeqCst);
+        Err(c)
+    });
+    let stopped = sibling_stopped.clone();
+    let result = tokio::spawn(async move {
+        let r = group.wait().await;
+        assert!(
+            stopped.load(Ordering::SeqCst),
+            "wait returned before the sibling stopped"
+        );
+        r
+    })
+    .await;
+    let payload = result.unwrap_err().into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    let cause = sibling_cause.lock().unwrap().clone().unwrap();
+    assert!(matches!(&cause, Cause::Panicked { message, .. } if &**message == "boom"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn panic_in_blocking_task_is_reraised_too() {
+    let mut group: Group = Group::new();
+    group.spawn_blocking(|| panic!("blocking boom"));
+    let result = tokio::spawn(group.wait()).await;
+    let payload = result.unwrap_err().into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"blocking boom"));
+}
+
+// 6. Structured: wait waits for every async task; stragglers are aborted after the grace period
+// and reported; dropping a group cancels and aborts.
+struct SetOnDrop(Arc<AtomicBool>);
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn stragglers_are_aborted_after_grace_and_reported() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let mut group: Group = Group::with_timeout(SEC).grace(Duration::from_millis(250));
+    let guard = SetOnDrop(dropped.clone());
+    group.spawn_named("stubborn", async move {
+        let _guard = guard;
+        tokio::time::sleep(100 * SEC).await; // ignores cancellation
+        Ok(())
+    });
+    group.spawn(async { sleep(100 * SEC).await });
+    let start = Instant::now();
+    let report = group.wait_report().await;
+    assert_eq!(start.elapsed(), SEC + Duration::from_millis(250));
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the straggler's future was dropped"
+    );
+    assert_eq!(report.stragglers.len(), 1);
+    let straggler = &report.stragglers[0];
+    assert_eq!(&*straggler.name, "stubborn");
+    assert_eq!(straggler.kind, TaskKind::Async);
+    assert!(straggler.aborted);
+    assert_eq!(straggler.overdue, Duration::from_millis(250));
+    assert_eq!(
+        straggler.to_string(),
+        "task `stubborn` ignored cancellation: aborted 250ms after it"
+    );
+    assert!(report.error.unwrap().is_deadline_exceeded());
+}
+
+#[tokio::test(start_paused = true)]
+async fn unnamed_stragglers_are_named_by_spawn_location() {
+    let mut group: Group = Group::with_timeout(SEC);
+    group.spawn(async {
+        tokio::time::sleep(100 * SEC).await;
+        Ok(())
+    });
+    let report = group.wait_report().await;
+    assert!(
+        report.stragglers[0]
+            .name
+            .starts_with("runtime/tests/group.rs:"),
+        "{}",
+        report.stragglers[0].name
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_does_not_return_while_a_task_runs() {
+    let finished = Arc::new(AtomicBool::new(false));
+    let mut group: Group = Group::new();
+    let f = finished.clone();
+    group.spawn(async move {
+        tokio::time::sleep(3 * SEC).await;
+        f.store(true, Ordering::SeqCst);
+        Ok(())
+    });
+    group.wait().await.unwrap();
+    assert!(finished.load(Ordering::SeqCst));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_straggler_is_waited_for_and_reported() {
+    let mut group: Group =
+        Group::with_timeout(Duration::from_millis(20)).grace(Duration::from_millis(10));
+    let finished = Arc::new(AtomicBool::new(false));
+    let f = finished.clone();
+    group.spawn_blocking(move || {
+        std::thread::sleep(Duration::from_millis(150)); // ignores cancellation
+        f.store(true, Ordering::SeqCst);
+        Ok(())
+    });
+    let report = group.wait_report().await;
+    assert!(
+        finished.load(Ordering::SeqCst),
+        "wait returned while a blocking task ran"
+    );
+    assert_eq!(report.stragglers.len(), 1);
+    assert_eq!(report.stragglers[0].kind, TaskKind::Blocking);
+    assert!(!report.stragglers[0].aborted);
+    assert!(report.stragglers[0].overdue >= Duration::from_millis(100));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_sleep_stops_at_the_deadline() {
+    let mut group: Group = Group::with_timeout(Duration::from_millis(50));
+    group.spawn_blocking(|| {
+        for _ in 0..100 {
+            sleep_blocking(Duration::from_millis(100))?;
+        }
+        Ok(())
+    });
+    let start = std::time::Instant::now();
+    let report = group.wait_report().await;
+    assert!(
+        start.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(report.stragglers.is_empty());
+    assert!(report.error.unwrap().is_deadline_exceeded());
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_a_group_cancels_and_aborts_its_tasks() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let mut group: Group = Group::new();
+    let ctx = group.ctx().clone();
+    let guard = SetOnDrop(dropped.clone());
+    group.spawn(async move {
+        let _guard = guard;
+        tokio::time::sleep(100 * SEC).await;
+        Ok(())
+    });
+    tokio::task::yield_now().await;
+    drop(group);
+    tokio::task::yield_now().await;
+    assert!(ctx.is_cancelled());
+    assert!(dropped.load(Ordering::SeqCst));
+    assert_eq!(
+        ctx.cause().unwrap().to_string(),
+        "cancelled: group dropped before wait"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn shielded_task_is_not_aborted_as_a_straggler() {
+    let finished = Arc::new(AtomicBool::new(false));
+    let mut group: Group = Group::with_timeout(SEC).grace(Duration::from_millis(10));
+    let f = finished.clone();
+    group.spawn(async move {
+        cancellable_runtime::shield(async {
+            assert!(!Ctx::current().is_cancelled());
+            tokio::time::sleep(5 * SEC).await;
+        })
+        .await;
+        f.store(true, Ordering::SeqCst);
+        Ctx::current().check()
+    });
+    let start = Instant::now();
+    let report = group.wait_report().await;
+    assert!(finished.load(Ordering::SeqCst));
+    assert!(start.elapsed() >= 5 * SEC);
+    assert!(report.stragglers.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn context_is_cancelled_once_wait_returns() {
+    let mut group: Group = Group::new();
+    let ctx = group.ctx().clone();
+    group.spawn(async { Ok(()) });
+    group.wait().await.unwrap();
+    assert!(ctx.is_cancelled());
+}
+
+#[tokio::test(start_paused = true)]
+async fn empty_group_waits_for_nothing() {
+    let group: Group<u8> = Group::with_timeout(SEC);
+    assert_eq!(group.wait().await.unwrap(), Vec::<u8>::new());
+}
+
+// 7. Nested groups.
+#[tokio::test(start_paused = true)]
+async fn child_group_is_cancelled_with_its_parent() {
+    let mut parent: Group = Group::with_timeout(2 * SEC);
+    parent.spawn(async {
+        let mut child: Group = Ctx::current().group();
+        child.spawn(async { sleep(100 * SEC).await });
+        let err = child.wait().await.unwrap_err();
+        assert!(matches!(err.cause(), Cause::ParentCancelled(_)));
+        assert!(err.is_deadline_exceeded());
+        Err(err)
+    });
+    let start = Instant::now();
+    assert!(parent.wait().await.unwrap_err().is_deadline_exceeded());
+    assert_eq!(start.elapsed(), 2 * SEC);
+}
+
+#[tokio::test(start_paused = true)]
+async fn child_group_failure_does_not_cancel_the_parent_unless_returned() {
+    let mut parent: Group<&'static str, AppError> = Group::new();
+    parent.spawn(async {
+        let mut child: Group<(), AppError> = Group::new(); // a child of the ambient context
+        child.spawn(async { Err(AppError::Failed("inner")) });
+        let inner = child.wait().await.unwrap_err();
+        assert!(matches!(inner, AppError::Failed("inner")));
+        assert!(!Ctx::current().is_cancelled());
+        Ok("handled")
+    });
+    parent.spawn(async {
+        sleep(SEC).await?;
+        Ok("sibling finished")
+    });
+    assert_eq!(
+        parent.wait().await.unwrap(),
+        vec!["handled", "sibling finished"]
+    );
+
+    let mut parent: Group<(), AppError> = Group::new();
+    parent.spawn(async {
+        let mut child: Group<(), AppError> = Group::new();
+        child.spawn(async { Err(AppError::Failed("inner")) });
+        child.wait().await.map(drop) // propagated
+    });
+    assert!(matches!(
+        parent.wait().await.unwrap_err(),
+        AppError::Failed("inner")
+    ));
+}
+
+// 8. Checks are cheap and see deadlines without timers: a CPU-bound task on a current-thread
+// runtime, where no timer can fire while it spins.
+#[tokio::test(flavor = "current_thread")]
+async fn cpu_bound_task_on_current_thread_stops_at_the_deadline() {
+    let mut group: Group<u64> = Group::with_timeout(Duration::from_millis(30));
+    group.spawn(async {
+        let ctx = Ctx::current();
+        let mut spins = 0u64;
+        loop {
+            ctx.check()?;
+            spins = std::hint::black_box(spins + 1);
+        }
+    });
+    let start = std::time::Instant::now();
+    let err = group.wait().await.unwrap_err();
+    assert!(err.is_deadline_exceeded());
+    assert!(start.elapsed() < Duration::from_secs(2));
+}
