@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::panic::Location;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -14,12 +15,29 @@ use crate::Ctx;
 /// is (so the group does not abort it mid-section).
 #[derive(Debug)]
 pub(crate) struct TaskState {
-    pub(crate) name: Arc<str>,
+    name: TaskName,
     shield_depth: AtomicUsize,
 }
 
+/// A task's name, rendered only when a report needs it: formatting a spawn location for every
+/// task would cost more than spawning it.
+#[derive(Debug, Clone)]
+pub(crate) enum TaskName {
+    Given(Arc<str>),
+    SpawnedAt(&'static Location<'static>),
+}
+
 impl TaskState {
-    pub(crate) fn new(name: Arc<str>) -> Arc<TaskState> {
+    pub(crate) fn name(&self) -> Arc<str> {
+        match &self.name {
+            TaskName::Given(name) => name.clone(),
+            TaskName::SpawnedAt(at) => {
+                format!("{}:{}:{}", at.file(), at.line(), at.column()).into()
+            }
+        }
+    }
+
+    pub(crate) fn new(name: TaskName) -> Arc<TaskState> {
         Arc::new(TaskState {
             name,
             shield_depth: AtomicUsize::new(0),

@@ -14,7 +14,7 @@ pub(crate) use pacer::Pacer;
 use state::{Limit, State};
 pub use wait::WaitForCancellation;
 
-use crate::ambient::{self, Ambient, EnterGuard, TaskState};
+use crate::ambient::{self, Ambient, EnterGuard, TaskName, TaskState};
 use crate::{Cancelled, Cause, Deadline, Group};
 
 thread_local! {
@@ -204,7 +204,7 @@ impl Ctx {
     pub fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
         let ambient = Ambient {
             ctx: self.clone(),
-            task: Some(TaskState::new("Ctx::scope".into())),
+            task: Some(TaskState::new(TaskName::Given("Ctx::scope".into()))),
         };
         ambient::scope(ambient, fut)
     }
@@ -214,7 +214,7 @@ impl Ctx {
     pub fn enter(&self) -> EnterGuard {
         ambient::enter(Ambient {
             ctx: self.clone(),
-            task: Some(TaskState::new("Ctx::enter".into())),
+            task: Some(TaskState::new(TaskName::Given("Ctx::enter".into()))),
         })
     }
 

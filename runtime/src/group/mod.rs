@@ -16,7 +16,7 @@ use tokio::task::{AbortHandle, JoinSet};
 pub use report::{Report, Straggler, TaskKind};
 use task::Finished;
 
-use crate::ambient::TaskState;
+use crate::ambient::{TaskName, TaskState};
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
 /// How long cancelled async tasks get to stop by themselves before they are aborted.
@@ -159,8 +159,7 @@ where
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
-        let name = location_name(Location::caller());
-        self.spawn_async(name, fut, None);
+        self.spawn_async(TaskName::SpawnedAt(Location::caller()), fut, None);
     }
 
     /// [`Group::spawn`] with a name for straggler reports and causes.
@@ -168,7 +167,7 @@ where
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
-        self.spawn_async(name.into(), fut, None);
+        self.spawn_async(TaskName::Given(name.into()), fut, None);
     }
 
     /// Spawns the task if the limit leaves room now; returns `false`, spawning nothing, if it
@@ -185,8 +184,7 @@ where
                 Err(_) => return false,
             },
         };
-        let name = location_name(Location::caller());
-        self.spawn_async(name, fut, permit);
+        self.spawn_async(TaskName::SpawnedAt(Location::caller()), fut, permit);
         true
     }
 
@@ -202,7 +200,7 @@ where
         F: FnOnce() -> Result<T, E> + Send + 'static,
     {
         let index = self.tasks.len();
-        let state = TaskState::new(location_name(Location::caller()));
+        let state = TaskState::new(TaskName::SpawnedAt(Location::caller()));
         let ctx = self.ctx.clone();
         let task = state.clone();
         match self.limit.clone() {
@@ -232,7 +230,7 @@ where
         });
     }
 
-    fn spawn_async<F>(&mut self, name: Arc<str>, fut: F, permit: Option<OwnedSemaphorePermit>)
+    fn spawn_async<F>(&mut self, name: TaskName, fut: F, permit: Option<OwnedSemaphorePermit>)
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
@@ -267,16 +265,6 @@ async fn acquire(ctx: &Ctx, limit: Arc<Semaphore>) -> Option<OwnedSemaphorePermi
         _ = ctx.cancelled() => None,
         permit = limit.acquire_owned() => permit.ok(),
     }
-}
-
-fn location_name(location: &Location<'_>) -> Arc<str> {
-    format!(
-        "{}:{}:{}",
-        location.file(),
-        location.line(),
-        location.column()
-    )
-    .into()
 }
 
 impl<T, E> Default for Group<T, E>

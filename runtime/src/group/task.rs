@@ -45,14 +45,14 @@ pub(super) fn finish<T, E: std::fmt::Display>(
         Ok(Ok(output)) => Outcome::Ok(output),
         Ok(Err(error)) => {
             let won = ctx.cancel_with(Cause::TaskFailed {
-                task: task.name.clone(),
+                task: task.name(),
                 error: error.to_string().into(),
             });
             Outcome::Err { error, won }
         }
         Err(payload) => {
             ctx.cancel_with(Cause::Panicked {
-                task: task.name.clone(),
+                task: task.name(),
                 message: panic_message(&*payload).into(),
             });
             Outcome::Panicked(payload)

@@ -107,7 +107,7 @@ where
             let overdue = Instant::now().saturating_duration_since(at);
             if overdue > self.grace {
                 tally.stragglers.push(Straggler {
-                    name: entry.state.name.clone(),
+                    name: entry.state.name(),
                     kind: TaskKind::Blocking,
                     overdue,
                     aborted: false,
@@ -168,7 +168,7 @@ where
                     abort.abort();
                     entry.done = true;
                     let straggler = Straggler {
-                        name: entry.state.name.clone(),
+                        name: entry.state.name(),
                         kind: TaskKind::Async,
                         overdue,
                         aborted: true,
@@ -177,7 +177,7 @@ where
                     tally.stragglers.push(straggler);
                 }
                 None => tracing::warn!(
-                    task = %entry.state.name,
+                    task = %entry.state.name(),
                     ?overdue,
                     "blocking task ignores cancellation; `wait` keeps waiting for it"
                 ),
