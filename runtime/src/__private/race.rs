@@ -65,3 +65,105 @@ impl<F: Future> Future for Race<'_, F> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::Ctx;
+
+    #[tokio::test(start_paused = true)]
+    async fn one_registration_per_scope_however_many_awaits() {
+        let ctx = Ctx::new();
+        let mut scope = Scope::new(&ctx);
+        for _ in 0..10 {
+            race(tokio::task::yield_now(), &mut scope).await.unwrap();
+            race(async { 7 }, &mut scope).await.unwrap();
+        }
+        assert_eq!(ctx.state.waiter_count(), 1);
+        drop(scope);
+        assert_eq!(ctx.state.waiter_count(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ready_future_never_registers() {
+        let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
+        let mut scope = Scope::new(&ctx);
+        for i in 0..100 {
+            assert_eq!(race(async { i }, &mut scope).await.unwrap(), i);
+        }
+        assert_eq!(ctx.state.waiter_count(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cancellation_wins_over_a_ready_future() {
+        let ctx = Ctx::new();
+        ctx.cancel();
+        let mut scope = Scope::new(&ctx);
+        assert!(race(async { 1 }, &mut scope).await.is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn deadline_wins_a_tie_with_a_timer_due_at_the_same_instant() {
+        let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
+        let mut scope = Scope::new(&ctx);
+        let err = race(tokio::time::sleep(Duration::from_secs(1)), &mut scope)
+            .await
+            .unwrap_err();
+        assert!(err.is_deadline_exceeded());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn losing_future_is_dropped_and_pending_one_is_woken_by_cancel() {
+        struct Flag(Arc<AtomicBool>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let ctx = Ctx::new();
+        let dropped = Arc::new(AtomicBool::new(false));
+        let canceller = {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                ctx.cancel_with_reason("enough");
+            })
+        };
+        let flag = Flag(dropped.clone());
+        let mut scope = Scope::new(&ctx);
+        let start = tokio::time::Instant::now();
+        let err = race(
+            async move {
+                let _flag = flag;
+                std::future::pending::<()>().await
+            },
+            &mut scope,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
+        assert_eq!(err.to_string(), "cancelled: enough");
+        assert!(dropped.load(Ordering::SeqCst));
+        canceller.await.unwrap();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn checkpoint_notices_a_passed_deadline_in_a_loop_that_never_yields() {
+        let ctx = Ctx::new().with_timeout(Duration::from_millis(20));
+        let mut scope = Scope::new(&ctx);
+        let start = std::time::Instant::now();
+        let mut spins = 0u64;
+        let err = loop {
+            if let Err(err) = scope.checkpoint() {
+                break err;
+            }
+            spins = std::hint::black_box(spins + 1);
+        };
+        assert!(err.is_deadline_exceeded());
+        assert!(start.elapsed() < Duration::from_secs(2));
+    }
+}

@@ -187,6 +187,11 @@ impl State {
         Some(WaiterKey(lists.waiters.insert(waiter.clone())))
     }
 
+    #[cfg(test)]
+    pub(crate) fn waiter_count(&self) -> usize {
+        self.lock().waiters.len()
+    }
+
     pub(crate) fn unregister(&self, key: WaiterKey) {
         let mut lists = self.lock();
         if !lists.closed {
