@@ -4,6 +4,7 @@ mod pacer;
 pub(crate) mod state;
 mod wait;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,18 +21,18 @@ use crate::{Cancelled, Cause, Deadline, Group};
 thread_local! {
     /// The pacer behind [`Ctx::is_cancelled`], which has nowhere else to keep one. The code
     /// `#[cancellable]` generates keeps its own, per call, in a register.
-    static PACER: std::cell::Cell<Pacer> = const { std::cell::Cell::new(Pacer::new()) };
+    static PACER: Cell<Pacer> = const { Cell::new(Pacer::new()) };
+    /// `PACER`'s countdown, kept apart so that the fast path reads and writes one `u32`: copying
+    /// the whole 24-byte pacer out of the thread-local and back on every call cost ~6 ns (a
+    /// store-forwarding stall), more than `CancellationToken::is_cancelled`.
+    static COUNTDOWN: Cell<u32> = const { Cell::new(1) };
 }
 
 /// Makes the next [`Ctx::is_cancelled`] on this thread read the clock: called when a task
 /// resumes, since time may have passed while it was suspended.
 #[inline]
 pub(crate) fn reset_pacer() {
-    PACER.with(|cell| {
-        let mut pacer = cell.get();
-        pacer.rewind();
-        cell.set(pacer);
-    });
+    COUNTDOWN.with(|countdown| countdown.set(1));
 }
 
 /// A cancellation context: a flag that, once set, stays set, with the [`Cause`] of the
@@ -154,13 +155,25 @@ impl Ctx {
 
     #[inline]
     fn deadline_check(&self) -> bool {
-        PACER.with(|cell| {
+        let due = COUNTDOWN.with(|countdown| {
+            let left = countdown.get() - 1;
+            countdown.set(left);
+            left == 0
+        });
+        due && self.deadline_check_slow()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn deadline_check_slow(&self) -> bool {
+        let now = PACER.with(|cell| {
             let mut pacer = cell.get();
-            let due = pacer.tick();
-            let now = due.then(|| pacer.now());
+            let now = pacer.now();
             cell.set(pacer);
-            now.is_some_and(|now| self.state.expire_if_due(now))
-        })
+            COUNTDOWN.with(|countdown| countdown.set(pacer.countdown()));
+            now
+        });
+        self.state.expire_if_due(now)
     }
 
     /// `Err` with the cancellation if this context is cancelled (see [`Ctx::is_cancelled`]).

@@ -42,12 +42,10 @@ impl Pacer {
         }
     }
 
-    /// Makes the next tick read the clock.
+    /// How many more checkpoints until the next clock read.
     #[inline]
-    pub(crate) fn rewind(&mut self) {
-        if self.period != u32::MAX {
-            self.countdown = 1;
-        }
+    pub(crate) fn countdown(&self) -> u32 {
+        self.countdown
     }
 
     /// Counts one checkpoint; true when it is time to read the clock (then call [`Pacer::now`]).
