@@ -193,6 +193,11 @@ impl State {
     }
 
     pub(crate) fn unregister(&self, key: WaiterKey) {
+        if self.flag() {
+            // The cancellation takes (or has taken) every waiter under the lock: nothing to
+            // remove, and no need to contend for the lock with the other tasks stopping now.
+            return;
+        }
         let mut lists = self.lock();
         if !lists.closed {
             lists.waiters.try_remove(key.0);

@@ -44,10 +44,14 @@ pub(super) fn finish<T, E: std::fmt::Display>(
     let outcome = match result {
         Ok(Ok(output)) => Outcome::Ok(output),
         Ok(Err(error)) => {
-            let won = ctx.cancel_with(Cause::TaskFailed {
-                task: task.name(),
-                error: error.to_string().into(),
-            });
+            // Once the group is cancelled no error can win any more: skip rendering the task's
+            // name and error (two allocations and formats), which, when a cancelled group's
+            // tasks all return `Err(Cancelled)` at once, was most of the cost of stopping them.
+            let won = !after_cancel
+                && ctx.cancel_with(Cause::TaskFailed {
+                    task: task.name(),
+                    error: error.to_string().into(),
+                });
             Outcome::Err { error, won }
         }
         Err(payload) => {
