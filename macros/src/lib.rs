@@ -1,1 +1,143 @@
-//! placeholder
+//! The `#[cancellable]` attribute of the [`cancellable`](https://docs.rs/cancellable) crate.
+//!
+//! Use it through `cancellable::cancellable`; this crate only holds the macro. The rewrite lives
+//! in plain modules on `proc_macro2` tokens so that it can be unit-tested:
+//!
+//! - `args`: the attribute's arguments (`crate = path`, `ctx = name`);
+//! - `ctx_param`: which parameter holds the context, if any;
+//! - `tokio`: bodies `#[tokio::main]`/`#[tokio::test]` already expanded;
+//! - `rewrite`: the `VisitMut` that inserts checkpoints, races awaits and handles `#[shield]`;
+//! - `shield`, `sleep`: recognising the `#[shield]` marker and `std::thread::sleep` calls;
+//! - `emit`: the generated snippets;
+//! - `expand`: the top level, and error reporting.
+
+#![forbid(unsafe_code)]
+
+mod args;
+mod ctx_param;
+mod emit;
+mod expand;
+mod rewrite;
+mod shield;
+mod sleep;
+mod tokio;
+
+#[cfg(test)]
+mod snapshot_tests;
+
+use proc_macro::TokenStream;
+
+/// Makes a task function stop at its context's cancellation.
+///
+/// Cancellation is cooperative: a task stops only where it looks at its context. This attribute
+/// puts those looks in for you, at compile time, in the function's own body:
+///
+/// - **Loops.** Every iteration of every `for`, `while`, `while let` and `loop` (labelled or not,
+///   nested to any depth) starts with a checkpoint: one atomic load when nothing is cancelled;
+///   if the context is cancelled the function returns the cancellation.
+/// - **Awaits** (in an `async fn`). Every `.await`, including those in loop headers
+///   (`while let Some(x) = rx.recv().await`) and before `?`, becomes a biased race of the awaited
+///   future against the context's cancellation, like `tokio::select! { biased; .. }`:
+///   cancellation wins ties and the awaited future is dropped.
+/// - **Blocking sleeps** (in a plain `fn`, e.g. run with `spawn_blocking`). Calls spelled
+///   `std::thread::sleep(d)` or `thread::sleep(d)` become cancellable sleeps that wake up at the
+///   cancellation instead of at the end of `d`. In an `async fn` such a call is a compile error:
+///   it would block the executor; use `tokio::time::sleep(d).await`, which the macro then races.
+///
+/// "Returns the cancellation" is decided by the return type through a trait of the runtime:
+/// `Result<T, E>` where `E: From<Cancelled>` (so `io::Result`, `anyhow::Result`,
+/// `Result<T, Box<dyn Error + Send + Sync>>` and aliases work) returns `Err(cancelled.into())`,
+/// `()` returns, `Option<T>` returns `None`. Other return types are a compile error that says so.
+///
+/// # What it leaves alone, and why
+///
+/// Only the function's own control flow is rewritten. Closures, `async` blocks, nested `fn`s and
+/// other items are not entered, because a `return` generated there would return from *them*,
+/// not from the task; annotate the nested function itself if it should be cancellable. Macro
+/// invocations (`println!`, `tokio::select!`, ...) are opaque tokens and are not entered either,
+/// and neither are const contexts (array lengths, `const` blocks). A bare `sleep(d)` call is not
+/// recognised as `std::thread::sleep`: before name resolution it could be anything.
+///
+/// # Critical sections: `#[shield]`
+///
+/// A statement, block, match arm or expression marked `#[shield]` in the body gets no
+/// checkpoints and no raced awaits, and runs holding the runtime's shield guard, so that nothing
+/// else cuts it short either. The marker is removed from the output (it is not an attribute of
+/// its own, and means nothing outside a `#[cancellable]` body).
+///
+/// # Where the context comes from
+///
+/// - a parameter whose type is spelled `Ctx` or `&Ctx` (any path ending in `Ctx`) and that is
+///   bound to a name;
+/// - or the parameter named with `#[cancellable(ctx = name)]` (also `ctx = self`), whose type
+///   must implement `AsRef<Ctx>`;
+/// - otherwise the ambient context of the current task (`Ctx::current()`, set by
+///   `Group::spawn`/`spawn_blocking`), read once when the function starts. Outside any group it
+///   is never cancelled, so an annotated function still works when called plainly.
+///
+/// # Options
+///
+/// - `crate = path` (or `crate = "path"`): where generated code finds the runtime, for users
+///   who reach `cancellable` through a re-export. Default `::cancellable`.
+/// - `ctx = name`: the context parameter, see above.
+///
+/// # With `#[tokio::main]` and `#[tokio::test]`
+///
+/// Both orders work. Above the tokio attribute, `#[cancellable]` rewrites the `async fn` before
+/// tokio wraps it; below it, it recognises the function tokio-macros 2.x generated and rewrites
+/// the `async` block holding the original body.
+///
+/// # Errors
+///
+/// Misuse is a compile error spanned on the offending tokens: an item that is not a function
+/// with a body, a `const fn`, unknown or malformed arguments, `ctx = name` naming no parameter,
+/// an unnamed or ambiguous context parameter, `#[shield(..)]` with arguments, and
+/// `std::thread::sleep` in an `async fn`. The function is still emitted, unchanged, beside the
+/// error.
+///
+/// # Example
+///
+/// ```
+/// use cancellable::{cancellable, Cancelled, Group};
+/// use std::time::Duration;
+///
+/// #[cancellable]
+/// async fn task(n: u32) -> Result<u32, Cancelled> {
+///     let mut done = 0;
+///     for _ in 0..n {
+///         // raced against the group's deadline
+///         tokio::time::sleep(Duration::from_secs(1)).await;
+///         done += 1;
+///     }
+///     Ok(done)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let mut group = Group::with_timeout(Duration::from_secs(7));
+/// group.spawn(task(5));
+/// group.spawn(task(10));
+/// let err = group.wait().await.unwrap_err();
+/// assert!(err.is_deadline_exceeded());
+/// # }
+/// ```
+///
+/// The loop above expands to (as `cargo expand` shows it):
+///
+/// ```text
+/// let mut __cancellable = ::cancellable::__private::Scope::ambient();
+/// for _ in 0..n {
+///     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+///         return ::cancellable::__private::exit(c);
+///     }
+///     match ::cancellable::__private::race(tokio::time::sleep(Duration::from_secs(1)), &mut __cancellable).await {
+///         ::core::result::Result::Ok(v) => v,
+///         ::core::result::Result::Err(c) => return ::cancellable::__private::exit(c),
+///     };
+///     done += 1;
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn cancellable(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::cancellable(args.into(), item.into()).into()
+}

@@ -1,0 +1,218 @@
+//! The snippets of generated code, in one place so that the expansion stays readable.
+//!
+//! Every snippet calls the runtime by absolute path (`#krate::__private::…`), never by a name
+//! the user's scope could shadow. Generated tokens get `Span::mixed_site()` hygiene *located at*
+//! the user's tokens they stand for (the loop keyword, the `.await`, the `sleep` call):
+//! errors then point at the user's code, the generated locals cannot clash with the user's,
+//! and lints (clippy's included) treat the code as macro output.
+
+use crate::ctx_param::CtxSource;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::{parse_quote_spanned, Expr, Ident, Stmt};
+
+/// Span for generated tokens standing for the user's tokens at `user`.
+pub(crate) fn span_at(user: Span) -> Span {
+    Span::mixed_site().located_at(user)
+}
+
+/// What every snippet needs: the runtime's path, the scope local, and how to return.
+pub(crate) struct Emit {
+    /// `::cancellable` or the `crate = path` override.
+    krate: TokenStream,
+    /// The per-call `Scope` local, hygienic so the user cannot see or shadow it.
+    scope: Ident,
+    /// `Some(T)` to spell `exit::<T>`: needed only where rustc cannot infer the return type
+    /// (inside the `async` block `#[tokio::main]`/`#[tokio::test]` already generated).
+    exit_ty: Option<TokenStream>,
+}
+
+impl Emit {
+    /// `#krate`, placed at `span` (keeping each token's own hygiene): with the path where the
+    /// snippet is, a trait error on `exit` points at the loop or the `.await` it belongs to,
+    /// not at the attribute.
+    fn krate(&self, span: Span) -> TokenStream {
+        self.krate
+            .clone()
+            .into_iter()
+            .map(|mut tt| {
+                tt.set_span(tt.span().located_at(span));
+                tt
+            })
+            .collect()
+    }
+
+    pub(crate) fn new(krate: TokenStream, exit_ty: Option<TokenStream>) -> Emit {
+        Emit {
+            krate,
+            scope: Ident::new("__cancellable", Span::mixed_site()),
+            exit_ty,
+        }
+    }
+
+    /// `let mut __cancellable = Scope::ambient();` or `Scope::new(&ctx);`, at function entry.
+    pub(crate) fn scope_init(&self, source: &CtxSource) -> Stmt {
+        let scope = &self.scope;
+        let init = match source {
+            CtxSource::Ambient => {
+                let krate = &self.krate;
+                quote!(#krate::__private::Scope::ambient())
+            }
+            CtxSource::Param(param) => {
+                let span = span_at(param.span());
+                let krate = self.krate(span);
+                quote_spanned!(span=> #krate::__private::Scope::new(&#param))
+            }
+        };
+        parse_quote_spanned!(Span::mixed_site()=> let mut #scope = #init;)
+    }
+
+    /// `return exit(c)`: the cancellation converted into the function's return type.
+    fn exit(&self, span: Span, cancelled: &Ident) -> TokenStream {
+        let krate = self.krate(span);
+        match &self.exit_ty {
+            None => quote_spanned!(span=> return #krate::__private::exit(#cancelled)),
+            Some(ty) => quote_spanned!(span=> return #krate::__private::exit::<#ty>(#cancelled)),
+        }
+    }
+
+    /// The loop checkpoint, first statement of every iteration:
+    /// `if let Err(c) = __cancellable.checkpoint() { return exit(c); }`.
+    pub(crate) fn checkpoint(&self, loop_span: Span) -> Stmt {
+        let span = span_at(loop_span);
+        let scope = &self.scope;
+        let c = Ident::new("c", span);
+        let exit = self.exit(span, &c);
+        parse_quote_spanned! {span=>
+            if let ::core::result::Result::Err(#c) = #scope.checkpoint() { #exit; }
+        }
+    }
+
+    /// `fut.await` raced against cancellation:
+    /// `match race(fut, &mut __cancellable).await { Ok(v) => v, Err(c) => return exit(c) }`.
+    ///
+    /// `fut` comes first so that its own (already rewritten) awaits are evaluated before the
+    /// scope is borrowed; `dot_await` is the user's `.await`, kept for its span.
+    pub(crate) fn race(&self, fut: &Expr, dot_await: TokenStream, await_span: Span) -> Expr {
+        let span = span_at(await_span);
+        let krate = self.krate(span);
+        let scope = &self.scope;
+        let c = Ident::new("c", span);
+        let v = Ident::new("v", span);
+        let exit = self.exit(span, &c);
+        parse_quote_spanned! {span=>
+            match #krate::__private::race(#fut, &mut #scope)#dot_await {
+                ::core::result::Result::Ok(#v) => #v,
+                ::core::result::Result::Err(#c) => #exit,
+            }
+        }
+    }
+
+    /// `std::thread::sleep(dur)` in a blocking function, as an expression of type `()`:
+    /// `if let Err(c) = __cancellable.sleep_blocking(dur) { return exit(c); }`.
+    pub(crate) fn sleep_blocking(&self, dur: &Expr, call_span: Span) -> Expr {
+        let span = span_at(call_span);
+        let scope = &self.scope;
+        let c = Ident::new("c", span);
+        let exit = self.exit(span, &c);
+        parse_quote_spanned! {span=>
+            if let ::core::result::Result::Err(#c) = #scope.sleep_blocking(#dur) { #exit; }
+        }
+    }
+
+    /// `let __shield = shield();`: held while a `#[shield]` section runs.
+    pub(crate) fn shield_guard(&self, marker_span: Span) -> Stmt {
+        let span = span_at(marker_span);
+        let krate = self.krate(span);
+        let guard = shield_ident(span);
+        parse_quote_spanned!(span=> let #guard = #krate::__private::shield();)
+    }
+
+    /// `drop(__shield);`: ends a shielded `let`, whose bindings must outlive the section.
+    pub(crate) fn shield_end(&self, marker_span: Span) -> Stmt {
+        let span = span_at(marker_span);
+        let guard = shield_ident(span);
+        parse_quote_spanned!(span=> ::core::mem::drop(#guard);)
+    }
+}
+
+fn shield_ident(span: Span) -> Ident {
+    Ident::new("__shield", span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+    use syn::parse_quote;
+
+    fn emit() -> Emit {
+        Emit::new(quote!(::cancellable), None)
+    }
+
+    fn s(t: impl ToTokens) -> String {
+        t.to_token_stream().to_string()
+    }
+
+    #[test]
+    fn scope_init() {
+        assert_eq!(
+            s(emit().scope_init(&CtxSource::Ambient)),
+            "let mut __cancellable = :: cancellable :: __private :: Scope :: ambient () ;"
+        );
+        let param = CtxSource::Param(parse_quote!(ctx));
+        assert_eq!(
+            s(emit().scope_init(&param)),
+            "let mut __cancellable = :: cancellable :: __private :: Scope :: new (& ctx) ;"
+        );
+    }
+
+    #[test]
+    fn checkpoint_is_one_statement() {
+        assert_eq!(
+            s(emit().checkpoint(Span::call_site())),
+            "if let :: core :: result :: Result :: Err (c) = __cancellable . checkpoint () \
+             { return :: cancellable :: __private :: exit (c) ; }"
+        );
+    }
+
+    #[test]
+    fn race_keeps_the_future_first() {
+        let fut: Expr = parse_quote!(rx.recv());
+        let out = s(emit().race(&fut, quote!(.await), Span::call_site()));
+        assert!(
+            out.starts_with(
+                "match :: cancellable :: __private :: race (rx . recv () , & mut __cancellable) . await"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn exit_with_explicit_type() {
+        let e = Emit::new(quote!(my::rt), Some(quote!(Result<(), E>)));
+        let out = s(e.checkpoint(Span::call_site()));
+        assert!(
+            out.contains("return my :: rt :: __private :: exit :: < Result < () , E > > (c)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn sleep_and_shield() {
+        let dur: Expr = parse_quote!(Duration::from_millis(10));
+        assert_eq!(
+            s(emit().sleep_blocking(&dur, Span::call_site())),
+            "if let :: core :: result :: Result :: Err (c) = __cancellable . sleep_blocking \
+             (Duration :: from_millis (10)) { return :: cancellable :: __private :: exit (c) ; }"
+        );
+        assert_eq!(
+            s(emit().shield_guard(Span::call_site())),
+            "let __shield = :: cancellable :: __private :: shield () ;"
+        );
+        assert_eq!(
+            s(emit().shield_end(Span::call_site())),
+            ":: core :: mem :: drop (__shield) ;"
+        );
+    }
+}

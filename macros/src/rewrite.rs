@@ -1,0 +1,250 @@
+//! The body rewrite: a `VisitMut` over the function's own statements and expressions.
+//!
+//! It inserts a checkpoint at the top of every loop body, races every `.await` (async functions),
+//! makes `std::thread::sleep` cancellable (blocking functions) or rejects it (async functions),
+//! and honours `#[shield]` sections. It does not enter anything that is not the function's own
+//! control flow: closures, `async` blocks, nested items, const contexts and macro invocations.
+
+use crate::emit::Emit;
+use crate::shield::{attrs_mut, take_marker};
+use crate::sleep::thread_sleep_arg;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use std::mem;
+use syn::spanned::Spanned;
+use syn::token::Brace;
+use syn::visit_mut::{self, VisitMut};
+use syn::{
+    Arm, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprConst, ExprForLoop, ExprLoop,
+    ExprRepeat, ExprWhile, Item, Macro, Stmt, Type,
+};
+
+/// What kind of body is being rewritten.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Flavor {
+    /// An `async fn` body (or the `async` block `#[tokio::main]` made of one).
+    Async,
+    /// A plain `fn`, typically run with `spawn_blocking`.
+    Blocking,
+}
+
+/// Rewrites one function body. See the module docs.
+pub(crate) struct Rewriter<'a> {
+    emit: &'a Emit,
+    flavor: Flavor,
+    /// How many `#[shield]` sections enclose the current node: no checkpoint fires inside one.
+    shielded: usize,
+    /// Whether any generated code refers to the scope local (if not, it is not declared).
+    pub(crate) uses_scope: bool,
+    /// Misuse found in the body; each error is spanned on the user's tokens.
+    pub(crate) errors: Vec<syn::Error>,
+}
+
+impl<'a> Rewriter<'a> {
+    pub(crate) fn new(emit: &'a Emit, flavor: Flavor) -> Self {
+        Rewriter {
+            emit,
+            flavor,
+            shielded: 0,
+            uses_scope: false,
+            errors: Vec::new(),
+        }
+    }
+
+    /// True outside every `#[shield]` section.
+    fn active(&self) -> bool {
+        self.shielded == 0
+    }
+
+    fn in_shield(&mut self, f: impl FnOnce(&mut Self)) {
+        self.shielded += 1;
+        f(self);
+        self.shielded -= 1;
+    }
+
+    /// Puts a checkpoint first in a loop body, so that it runs at the start of every iteration
+    /// (including the ones entered through `continue`).
+    fn checkpoint_loop(&mut self, body: &mut Block, loop_span: Span) {
+        if self.active() {
+            body.stmts.insert(0, self.emit.checkpoint(loop_span));
+            self.uses_scope = true;
+        }
+    }
+
+    /// Rewrites a statement, pushing it (and, for shielded ones, the guard around it) to `out`.
+    fn rewrite_stmt(&mut self, mut stmt: Stmt, out: &mut Vec<Stmt>) {
+        // `#[shield]` on an expression statement is on the expression: `visit_expr_mut` sees it.
+        let marker = match &mut stmt {
+            Stmt::Local(local) => take_marker(&mut local.attrs),
+            Stmt::Macro(mac) => take_marker(&mut mac.attrs),
+            Stmt::Expr(..) | Stmt::Item(_) => Ok(None),
+        };
+        let span = match marker {
+            Ok(span) => span,
+            Err(e) => {
+                self.errors.push(e);
+                None
+            }
+        };
+        match (span, stmt) {
+            // A macro in tail position is the block's value: shield it as an expression.
+            (Some(span), Stmt::Macro(mac)) if mac.semi_token.is_none() => {
+                let mut expr = Expr::Macro(syn::ExprMacro {
+                    attrs: mac.attrs,
+                    mac: mac.mac,
+                });
+                self.wrap_in_shield(&mut expr, span);
+                out.push(Stmt::Expr(expr, None));
+            }
+            // A shielded `let` must stay a statement of this block, or its bindings would go
+            // out of scope: hold the guard from just before it to just after it.
+            (Some(span), mut stmt) => {
+                out.push(self.emit.shield_guard(span));
+                self.in_shield(|this| this.visit_stmt_mut(&mut stmt));
+                out.push(stmt);
+                out.push(self.emit.shield_end(span));
+            }
+            (None, mut stmt) => {
+                self.visit_stmt_mut(&mut stmt);
+                out.push(stmt);
+            }
+        }
+    }
+
+    /// Rewrites `expr` as a shielded section: no checkpoints inside, and the runtime's guard
+    /// held while it runs.
+    fn shield_expr(&mut self, expr: &mut Expr, span: Span) {
+        self.in_shield(|this| this.visit_expr_mut(expr));
+        self.wrap_in_shield(expr, span);
+    }
+
+    /// `{ let __shield = shield(); expr }`, or the guard put first in `expr` if it is a block.
+    fn wrap_in_shield(&self, expr: &mut Expr, span: Span) {
+        let guard = self.emit.shield_guard(span);
+        if let Expr::Block(block) = expr {
+            block.block.stmts.insert(0, guard);
+            return;
+        }
+        let inner = mem::replace(expr, Expr::Verbatim(TokenStream::new()));
+        *expr = Expr::Block(ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: Block {
+                brace_token: Brace(span),
+                stmts: vec![guard, Stmt::Expr(inner, None)],
+            },
+        });
+    }
+
+    /// `fut.await` → `match race(fut, &mut scope).await { .. }`.
+    fn race_await(&mut self, expr: &mut Expr) {
+        let Expr::Await(mut awaited) = mem::replace(expr, Expr::Verbatim(TokenStream::new()))
+        else {
+            unreachable!("race_await is only called on Expr::Await")
+        };
+        // Inner awaits first: `f(g().await).await` races both, the inner one completing
+        // before the outer race borrows the scope.
+        self.visit_expr_mut(&mut awaited.base);
+        let dot = awaited.dot_token;
+        let kw = awaited.await_token;
+        let mut raced = self.emit.race(&awaited.base, quote!(#dot #kw), kw.span);
+        if let Expr::Match(m) = &mut raced {
+            m.attrs = awaited.attrs;
+        }
+        *expr = raced;
+        self.uses_scope = true;
+    }
+}
+
+impl VisitMut for Rewriter<'_> {
+    // Not this function's own control flow: a `return` generated inside would return from the
+    // closure, the async block or the nested fn, not from this function. Left untouched.
+    fn visit_item_mut(&mut self, _: &mut Item) {}
+    fn visit_expr_closure_mut(&mut self, _: &mut ExprClosure) {}
+    fn visit_expr_async_mut(&mut self, _: &mut ExprAsync) {}
+
+    // A macro's tokens are opaque: what they expand to is not known here.
+    fn visit_macro_mut(&mut self, _: &mut Macro) {}
+
+    // Const contexts (const blocks, array lengths, types): a checkpoint cannot run there.
+    fn visit_expr_const_mut(&mut self, _: &mut ExprConst) {}
+    fn visit_type_mut(&mut self, _: &mut Type) {}
+    fn visit_expr_repeat_mut(&mut self, repeat: &mut ExprRepeat) {
+        self.visit_expr_mut(&mut repeat.expr);
+    }
+
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        for stmt in mem::take(&mut block.stmts) {
+            self.rewrite_stmt(stmt, &mut block.stmts);
+        }
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut Arm) {
+        match take_marker(&mut arm.attrs) {
+            Ok(Some(span)) => {
+                self.in_shield(|this| visit_mut::visit_arm_mut(this, arm));
+                self.wrap_in_shield(&mut arm.body, span);
+            }
+            Ok(None) => visit_mut::visit_arm_mut(self, arm),
+            Err(e) => {
+                self.errors.push(e);
+                visit_mut::visit_arm_mut(self, arm);
+            }
+        }
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Some(attrs) = attrs_mut(expr) {
+            match take_marker(attrs) {
+                Ok(Some(span)) => return self.shield_expr(expr, span),
+                Ok(None) => {}
+                Err(e) => self.errors.push(e),
+            }
+        }
+        match expr {
+            Expr::Await(_) if self.flavor == Flavor::Async && self.active() => {
+                self.race_await(expr);
+            }
+            Expr::Call(call) => {
+                let Some(dur) = thread_sleep_arg(call) else {
+                    return visit_mut::visit_expr_call_mut(self, call);
+                };
+                match self.flavor {
+                    Flavor::Async => {
+                        self.errors.push(syn::Error::new_spanned(
+                            &*call,
+                            "`std::thread::sleep` blocks the executor thread in an `async fn`, and \
+                             nothing can cancel it; use `tokio::time::sleep(..).await`, which \
+                             #[cancellable] races against cancellation",
+                        ));
+                        visit_mut::visit_expr_call_mut(self, call);
+                    }
+                    Flavor::Blocking if self.active() => {
+                        let mut dur = dur.clone();
+                        self.visit_expr_mut(&mut dur);
+                        let span = call.func.span();
+                        *expr = self.emit.sleep_blocking(&dur, span);
+                        self.uses_scope = true;
+                    }
+                    Flavor::Blocking => visit_mut::visit_expr_call_mut(self, call),
+                }
+            }
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, e: &mut ExprForLoop) {
+        visit_mut::visit_expr_for_loop_mut(self, e);
+        self.checkpoint_loop(&mut e.body, e.for_token.span);
+    }
+
+    fn visit_expr_while_mut(&mut self, e: &mut ExprWhile) {
+        visit_mut::visit_expr_while_mut(self, e);
+        self.checkpoint_loop(&mut e.body, e.while_token.span);
+    }
+
+    fn visit_expr_loop_mut(&mut self, e: &mut ExprLoop) {
+        visit_mut::visit_expr_loop_mut(self, e);
+        self.checkpoint_loop(&mut e.body, e.loop_token.span);
+    }
+}

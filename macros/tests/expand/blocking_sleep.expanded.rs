@@ -1,0 +1,20 @@
+fn blocking_task(id: u32, steps: u32) -> Result<u32, Cancelled> {
+    let mut __cancellable = ::cancellable::__private::Scope::ambient();
+    for step in 1..=steps {
+        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+            return ::cancellable::__private::exit(c);
+        }
+        if let ::core::result::Result::Err(c) = __cancellable
+            .sleep_blocking(Duration::from_millis(100))
+        {
+            return ::cancellable::__private::exit(c);
+        }
+        println!("task {id}: step {step}/{steps}");
+    }
+    if let ::core::result::Result::Err(c) = __cancellable
+        .sleep_blocking(Duration::from_millis(1))
+    {
+        return ::cancellable::__private::exit(c);
+    }
+    Ok(steps)
+}

@@ -1,0 +1,47 @@
+impl Worker {
+    pub async fn run(&self) -> io::Result<()> {
+        let mut __cancellable = ::cancellable::__private::Scope::ambient();
+        loop {
+            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                return ::cancellable::__private::exit(c);
+            }
+            match ::cancellable::__private::race(self.step(), &mut __cancellable).await {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(c) => {
+                    return ::cancellable::__private::exit(c);
+                }
+            }?;
+        }
+    }
+    fn drain(&mut self) {
+        let mut __cancellable = ::cancellable::__private::Scope::ambient();
+        while let Some(job) = self.queue.pop() {
+            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                return ::cancellable::__private::exit(c);
+            }
+            job.run();
+        }
+    }
+}
+impl Task for Worker {
+    async fn handle<T>(&self, items: Vec<T>) -> Result<usize, Error>
+    where
+        T: Item + Send,
+    {
+        let mut __cancellable = ::cancellable::__private::Scope::ambient();
+        for item in &items {
+            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                return ::cancellable::__private::exit(c);
+            }
+            match ::cancellable::__private::race(item.process(), &mut __cancellable)
+                .await
+            {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(c) => {
+                    return ::cancellable::__private::exit(c);
+                }
+            };
+        }
+        Ok(items.len())
+    }
+}

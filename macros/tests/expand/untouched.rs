@@ -1,0 +1,25 @@
+// Closures, async blocks, nested items, macros and const contexts are not rewritten.
+#[cancellable]
+async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
+    let f = |xs: &[u32]| {
+        for x in xs {
+            println!("{x}");
+        }
+    };
+    let fut = async move {
+        loop {
+            tx.send(1).await.unwrap();
+        }
+    };
+    fn helper() {
+        loop {}
+    }
+    tokio::select! {
+        _ = fut => {}
+        _ = async { for _ in 0..3 {} } => {}
+    }
+    let _arr = [0u8; { let mut n = 0; while n < 4 { n += 1; } n }];
+    f(&[1, 2]);
+    helper();
+    Ok(())
+}

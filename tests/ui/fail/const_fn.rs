@@ -1,0 +1,8 @@
+use cancellable::cancellable;
+
+#[cancellable]
+const fn steps() -> Option<u32> {
+    Some(3)
+}
+
+fn main() {}

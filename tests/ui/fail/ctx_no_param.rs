@@ -1,0 +1,8 @@
+use cancellable::{cancellable, Ctx};
+
+#[cancellable(ctx = parent)]
+async fn task(_ctx: Ctx) {
+    loop {}
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use cancellable::{cancellable, Ctx};
+
+#[cancellable]
+async fn task(_parent: &Ctx, _child: Ctx) {}
+
+fn main() {}

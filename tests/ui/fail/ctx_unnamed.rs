@@ -1,0 +1,6 @@
+use cancellable::{cancellable, Ctx};
+
+#[cancellable]
+async fn task(_: Ctx) {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use cancellable::cancellable;
+
+trait Task {
+    #[cancellable]
+    fn run(&self) -> Option<()>;
+}
+
+fn main() {}

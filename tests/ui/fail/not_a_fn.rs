@@ -1,0 +1,8 @@
+use cancellable::cancellable;
+
+#[cancellable]
+pub struct Task {
+    steps: u32,
+}
+
+fn main() {}

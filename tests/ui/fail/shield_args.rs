@@ -1,0 +1,11 @@
+use cancellable::cancellable;
+
+#[cancellable]
+async fn task() {
+    #[shield(always)]
+    {
+        println!("critical");
+    }
+}
+
+fn main() {}
