@@ -136,7 +136,8 @@ impl Ctx {
     }
 
     /// Cancels with the given cause; returns true if this call cancelled the context, false if it
-    /// was already cancelled (the earlier cause stays).
+    /// was already cancelled (the earlier cause stays). A deadline that has passed counts as an
+    /// earlier cancellation, noticed or not: the cause is then [`Cause::DeadlineExceeded`].
     pub fn cancel_with(&self, cause: Cause) -> bool {
         self.state.cancel(Cancelled::new(cause))
     }

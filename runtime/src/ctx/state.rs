@@ -124,6 +124,15 @@ impl State {
     }
 
     fn cancel_at(&self, cancelled: Cancelled, at: Instant) -> bool {
+        // A deadline at or before this cancellation came first, even if nobody noticed it yet:
+        // it is the cause, and it wins a tie (a task failing, or a parent cancelled, on the
+        // deadline's instant). A cancellation that already stems from a deadline stays as is.
+        if let Some(limit) = self.limit {
+            if limit.deadline.instant() <= at && !cancelled.is_deadline_exceeded() {
+                self.expire_if_due(at);
+                return false;
+            }
+        }
         let mut won = false;
         let (recorded, _) = self.record.get_or_init(|| {
             won = true;
@@ -172,6 +181,12 @@ impl State {
             }
         }
         self.flag()
+    }
+
+    /// Whether cancelled, reading the clock if there is a deadline (not paced): for the places
+    /// that must decide at the exact instant, such as a task's end.
+    pub(crate) fn cancelled_now(&self) -> bool {
+        self.flag() || (self.limit.is_some() && self.expire_if_due(Instant::now()))
     }
 
     /// Registers `waiter` to be woken on cancellation, arming the deadline timer if needed.

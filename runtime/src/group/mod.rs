@@ -41,6 +41,13 @@ pub const DEFAULT_GRACE: Duration = Duration::from_millis(100);
 ///   already running are left to notice the cancellation.
 /// - When `wait` returns, the group's context is cancelled (as Go's errgroup does), so nothing
 ///   derived from it outlives the group.
+/// - Ties are decided, not left to the scheduler: a deadline wins against anything on the same
+///   instant. A task that returns an error at the deadline's instant (or later, before anything
+///   noticed the deadline) does not become the group's error: `wait` returns the deadline's
+///   `E::from(Cancelled)`. A task that returns `Ok` at that instant keeps its output in
+///   [`Report::outputs`], but the group has failed. (A panic is re-raised whatever the cause.)
+///   Between two errors, the first to return wins; on one instant, whichever the runtime ran
+///   first.
 ///
 /// `Group::new()` is a child of the ambient context: a group created inside a group task is
 /// cancelled with its parent group; its own failure does not cancel the parent unless the task

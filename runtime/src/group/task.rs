@@ -40,7 +40,9 @@ pub(super) fn finish<T, E: std::fmt::Display>(
     index: usize,
     result: Result<Result<T, E>, Box<dyn Any + Send>>,
 ) -> Finished<T, E> {
-    let after_cancel = ctx.is_cancelled();
+    // Read the clock: a task ending on its deadline's instant ended cancelled, whether or not a
+    // paced check or the timer has seen the deadline yet.
+    let after_cancel = ctx.state.cancelled_now();
     let outcome = match result {
         Ok(Ok(output)) => Outcome::Ok(output),
         Ok(Err(error)) => {

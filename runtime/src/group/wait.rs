@@ -2,14 +2,16 @@
 //! result.
 
 use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
 use std::time::Duration;
 
 use tokio::task::JoinError;
 use tokio::time::Instant;
 
-use super::task::{Finished, Outcome};
+use super::task::{panic_message, Finished, Outcome};
 use super::{Group, Report, Straggler, TaskKind};
+use crate::deadline::far_add;
 use crate::{Cancelled, Cause};
 
 /// What `wait` accumulates while tasks end.
@@ -69,7 +71,7 @@ where
                 _ = &mut cancelled, if cancelled_at.is_none() => {
                     let at = ctx.cancelled_at().unwrap_or_else(Instant::now);
                     cancelled_at = Some(at);
-                    next_abort = Some(at + self.grace);
+                    next_abort = Some(far_add(at, self.grace));
                 }
                 () = abort_timer => {
                     next_abort = self.abort_stragglers(&mut tally, cancelled_at);
@@ -122,6 +124,11 @@ where
             Outcome::Err { error, won } => {
                 if won {
                     tally.first_error = Some(error);
+                } else if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error)))
+                {
+                    // The `Drop` of a losing error panicked: a panic of that task, re-raised once
+                    // every task has ended rather than unwinding out of `wait` now.
+                    self.task_panicked(tally, finished.index, payload);
                 }
                 tally.cut_short = true;
             }
@@ -138,16 +145,32 @@ where
     fn record_join_error(&mut self, tally: &mut Tally<T, E>, error: JoinError, _: Option<Instant>) {
         tally.cut_short = true;
         let id = error.id();
-        if let Some(entry) = self
+        let index = self
             .tasks
-            .iter_mut()
-            .find(|e| e.abort.as_ref().is_some_and(|a| a.id() == id))
-        {
-            entry.done = true;
+            .iter()
+            .position(|e| e.abort.as_ref().is_some_and(|a| a.id() == id));
+        if let Some(index) = index {
+            self.tasks[index].done = true;
         }
         if let Ok(payload) = error.try_into_panic() {
-            tally.panic.get_or_insert(payload);
+            // A panic outside the task body's own `catch_unwind`: the `Display` of its error, or
+            // the `Drop` of a future being aborted. It cancels the siblings like any panic.
+            match index {
+                Some(index) => self.task_panicked(tally, index, payload),
+                None => {
+                    tally.panic.get_or_insert(payload);
+                }
+            }
         }
+    }
+
+    /// Task `index` panicked outside its body: cancel the group as its body's panic would have.
+    fn task_panicked(&self, tally: &mut Tally<T, E>, index: usize, payload: Box<dyn Any + Send>) {
+        self.ctx.cancel_with(Cause::Panicked {
+            task: self.tasks[index].state.name(),
+            message: panic_message(&*payload).into(),
+        });
+        tally.panic.get_or_insert(payload);
     }
 
     /// The grace period is over: abort every async task still running outside a shield, report
@@ -183,6 +206,6 @@ where
                 ),
             }
         }
-        shielded.then(|| now + self.grace.max(Duration::from_millis(1)))
+        shielded.then(|| far_add(now, self.grace.max(Duration::from_millis(1))))
     }
 }
