@@ -9,6 +9,8 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use tokio::task::futures::TaskLocalFuture;
+
 use crate::Ctx;
 
 /// What a group task carries besides its context: its name, and how deep in shielded sections it
@@ -94,8 +96,13 @@ pub(crate) fn task() -> Option<Arc<TaskState>> {
 }
 
 /// Runs `fut` with `ambient` as its task's ambient context.
-pub(crate) fn scope<F: Future>(ambient: Ambient, fut: F) -> impl Future<Output = F::Output> {
+pub(crate) fn scope<F: Future>(ambient: Ambient, fut: F) -> TaskLocalFuture<Ambient, F> {
     TASK.scope(ambient, fut)
+}
+
+/// Whether the ambient context is cancelled, without cloning it.
+pub(crate) fn is_cancelled() -> bool {
+    with(|ambient| ambient.is_some_and(|a| a.ctx.is_cancelled()))
 }
 
 /// Sets the thread's ambient context until the guard is dropped (restoring the previous one,

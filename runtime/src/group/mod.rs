@@ -243,19 +243,24 @@ where
     {
         let index = self.tasks.len();
         let state = TaskState::new(name);
-        let ctx = self.ctx.clone();
-        let task = state.clone();
-        let limit = self.limit.clone().filter(|_| permit.is_none());
-        let abort = self.set.spawn(async move {
-            let _permit = match limit {
-                None => permit,
-                Some(limit) => match acquire(&ctx, limit).await {
-                    Some(permit) => Some(permit),
-                    None => return task::not_started(index),
-                },
-            };
-            task::run_async(ctx, task, index, fut).await
-        });
+        let run = task::RunAsync::new(self.ctx.clone(), state.clone(), index, fut);
+        let abort = match (self.limit.clone(), permit) {
+            // No limit: the task is just the body, as small as it can be (see `RunAsync`).
+            (None, _) => self.set.spawn(run),
+            (Some(_), Some(permit)) => self.set.spawn(async move {
+                let _permit = permit;
+                run.await
+            }),
+            (Some(limit), None) => {
+                let ctx = self.ctx.clone();
+                self.set.spawn(async move {
+                    let Some(_permit) = acquire(&ctx, limit).await else {
+                        return task::not_started(index);
+                    };
+                    run.await
+                })
+            }
+        };
         self.tasks.push(Entry {
             state,
             kind: TaskKind::Async,

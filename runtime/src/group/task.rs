@@ -79,26 +79,65 @@ pub(super) fn not_started<T, E>(index: usize) -> Finished<T, E> {
     }
 }
 
-/// Runs an async task body with the group's context ambient.
-pub(super) async fn run_async<T, E, F>(
-    ctx: Ctx,
-    task: Arc<TaskState>,
-    index: usize,
-    fut: F,
-) -> Finished<T, E>
+pin_project_lite::pin_project! {
+    /// An async task of the group: the user's future with the group's context ambient, its
+    /// panic caught, turned into a [`Finished`].
+    ///
+    /// A plain struct rather than an `async fn` around the user's future: nested `async` blocks
+    /// each keep their own copy of the future they were given, and the task's future is moved
+    /// whole into the task and its output copied over it (by `memcpy` once it is large). With
+    /// the context and task state held once, in the task-local's slot, a group task is the
+    /// user's future plus a few words, and clones the context once, not twice.
+    pub(super) struct RunAsync<F> {
+        index: usize,
+        #[pin]
+        inner: tokio::task::futures::TaskLocalFuture<Ambient, CatchUnwind<F>>,
+    }
+}
+
+impl<F: Future> RunAsync<F> {
+    pub(super) fn new(ctx: Ctx, task: Arc<TaskState>, index: usize, fut: F) -> RunAsync<F> {
+        let ambient = Ambient {
+            ctx,
+            task: Some(task),
+        };
+        RunAsync {
+            index,
+            inner: ambient::scope(
+                ambient,
+                CatchUnwind {
+                    fut,
+                    started: false,
+                },
+            ),
+        }
+    }
+}
+
+impl<T, E, F> Future for RunAsync<F>
 where
     F: Future<Output = Result<T, E>>,
     E: std::fmt::Display,
 {
-    if ctx.is_cancelled() {
-        return not_started(index);
+    type Output = Finished<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Finished<T, E>> {
+        let mut this = self.project();
+        let result = std::task::ready!(this.inner.as_mut().poll(cx));
+        let index = *this.index;
+        // The slot is ours until taken, and taken only here, once the task body is done.
+        let Some(Ambient {
+            ctx,
+            task: Some(task),
+        }) = this.inner.take_value()
+        else {
+            unreachable!("a group task's ambient is taken once, when it finishes")
+        };
+        Poll::Ready(match result {
+            None => not_started(index),
+            Some(result) => finish(&ctx, &task, index, result),
+        })
     }
-    let ambient = Ambient {
-        ctx: ctx.clone(),
-        task: Some(task.clone()),
-    };
-    let result = ambient::scope(ambient, CatchUnwind { fut }).await;
-    finish(&ctx, &task, index, result)
 }
 
 /// Runs a blocking task body with the group's context ambient on this thread.
@@ -137,23 +176,32 @@ pub(super) fn panic_message(payload: &(dyn Any + Send)) -> &str {
 
 pin_project_lite::pin_project! {
     /// Catches a panic of the inner future's `poll` (the futures crate's `catch_unwind`, which
-    /// is all we would take from it).
-    struct CatchUnwind<F> {
+    /// is all we would take from it). Polled with the group's context ambient; on its first
+    /// poll, completes with `None` without polling the task body if the group is cancelled.
+    pub(super) struct CatchUnwind<F> {
         #[pin]
         fut: F,
+        started: bool,
     }
 }
 
 impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, Box<dyn Any + Send>>;
+    type Output = Option<Result<F::Output, Box<dyn Any + Send>>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let fut = self.project().fut;
+        let this = self.project();
+        if !*this.started {
+            *this.started = true;
+            if ambient::is_cancelled() {
+                return Poll::Ready(None);
+            }
+        }
+        let fut = this.fut;
         crate::ctx::reset_pacer();
         match panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(payload) => Poll::Ready(Err(payload)),
+            Ok(Poll::Ready(output)) => Poll::Ready(Some(Ok(output))),
+            Err(payload) => Poll::Ready(Some(Err(payload))),
         }
     }
 }

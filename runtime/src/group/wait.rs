@@ -105,6 +105,9 @@ where
     ) {
         let entry = &mut self.tasks[finished.index];
         entry.done = true;
+        // The abort handle holds the finished task's memory: release it now, while it is
+        // still in cache, rather than all at once when the group is dropped.
+        entry.abort = None;
         if let (TaskKind::Blocking, Some(at)) = (entry.kind, cancelled_at) {
             let overdue = Instant::now().saturating_duration_since(at);
             if overdue > self.grace {
