@@ -110,13 +110,25 @@ impl Emit {
 
     /// `std::thread::sleep(dur)` in a blocking function, as an expression of type `()`:
     /// `if let Err(c) = __cancellable.sleep_blocking(dur) { return exit(c); }`.
-    pub(crate) fn sleep_blocking(&self, dur: &Expr, call_span: Span) -> Expr {
+    ///
+    /// `keep_used` is the user's `thread::sleep` path when it relies on a `use std::thread;`:
+    /// it is mentioned (`let _ = thread::sleep;`) so that the import does not become unused.
+    pub(crate) fn sleep_blocking(
+        &self,
+        dur: &Expr,
+        keep_used: Option<&Expr>,
+        call_span: Span,
+    ) -> Expr {
         let span = span_at(call_span);
         let scope = &self.scope;
         let c = Ident::new("c", span);
         let exit = self.exit(span, &c);
-        parse_quote_spanned! {span=>
+        let sleep = quote_spanned! {span=>
             if let ::core::result::Result::Err(#c) = #scope.sleep_blocking(#dur) { #exit; }
+        };
+        match keep_used {
+            None => parse_quote_spanned!(span=> #sleep),
+            Some(path) => parse_quote_spanned!(span=> { let _ = #path; #sleep }),
         }
     }
 
@@ -201,8 +213,13 @@ mod tests {
     #[test]
     fn sleep_and_shield() {
         let dur: Expr = parse_quote!(Duration::from_millis(10));
+        let path: Expr = parse_quote!(thread::sleep);
+        assert!(
+            s(emit().sleep_blocking(&dur, Some(&path), Span::call_site()))
+                .starts_with("{ let _ = thread :: sleep ; if let")
+        );
         assert_eq!(
-            s(emit().sleep_blocking(&dur, Span::call_site())),
+            s(emit().sleep_blocking(&dur, None, Span::call_site())),
             "if let :: core :: result :: Result :: Err (c) = __cancellable . sleep_blocking \
              (Duration :: from_millis (10)) { return :: cancellable :: __private :: exit (c) ; }"
         );

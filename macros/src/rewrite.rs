@@ -7,7 +7,7 @@
 
 use crate::emit::Emit;
 use crate::shield::{attrs_mut, take_marker};
-use crate::sleep::thread_sleep_arg;
+use crate::sleep::thread_sleep;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use std::mem;
@@ -206,7 +206,7 @@ impl VisitMut for Rewriter<'_> {
                 self.race_await(expr);
             }
             Expr::Call(call) => {
-                let Some(dur) = thread_sleep_arg(call) else {
+                let Some(sleep) = thread_sleep(call) else {
                     return visit_mut::visit_expr_call_mut(self, call);
                 };
                 match self.flavor {
@@ -220,10 +220,11 @@ impl VisitMut for Rewriter<'_> {
                         visit_mut::visit_expr_call_mut(self, call);
                     }
                     Flavor::Blocking if self.active() => {
-                        let mut dur = dur.clone();
+                        let mut dur = sleep.dur.clone();
+                        let imported = sleep.imported.cloned();
                         self.visit_expr_mut(&mut dur);
                         let span = call.func.span();
-                        *expr = self.emit.sleep_blocking(&dur, span);
+                        *expr = self.emit.sleep_blocking(&dur, imported.as_ref(), span);
                         self.uses_scope = true;
                     }
                     Flavor::Blocking => visit_mut::visit_expr_call_mut(self, call),

@@ -6,8 +6,17 @@
 
 use syn::{Expr, ExprCall};
 
-/// Is `call` a call of `std::thread::sleep` with its one argument? Returns the argument.
-pub(crate) fn thread_sleep_arg(call: &ExprCall) -> Option<&Expr> {
+/// A recognised `std::thread::sleep(dur)` call.
+pub(crate) struct ThreadSleep<'a> {
+    /// Its one argument.
+    pub dur: &'a Expr,
+    /// The path, when spelled `thread::sleep`: it relies on a `use std::thread;` that must not
+    /// become unused once the call is rewritten.
+    pub imported: Option<&'a Expr>,
+}
+
+/// Is `call` a call of `std::thread::sleep` with its one argument?
+pub(crate) fn thread_sleep(call: &ExprCall) -> Option<ThreadSleep<'_>> {
     let Expr::Path(func) = &*call.func else {
         return None;
     };
@@ -20,12 +29,15 @@ pub(crate) fn thread_sleep_arg(call: &ExprCall) -> Option<&Expr> {
     }
     let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let matches = match names.as_slice() {
-        ["std", "thread", "sleep"] => true,
-        ["thread", "sleep"] => path.leading_colon.is_none(),
-        _ => false,
+    let imported = match names.as_slice() {
+        ["std", "thread", "sleep"] => None,
+        ["thread", "sleep"] if path.leading_colon.is_none() => Some(&*call.func),
+        _ => return None,
     };
-    matches.then(|| &call.args[0])
+    Some(ThreadSleep {
+        dur: &call.args[0],
+        imported,
+    })
 }
 
 #[cfg(test)]
@@ -34,7 +46,15 @@ mod tests {
     use syn::parse_quote;
 
     fn is_sleep(call: ExprCall) -> bool {
-        thread_sleep_arg(&call).is_some()
+        thread_sleep(&call).is_some()
+    }
+
+    #[test]
+    fn imported_spelling_is_kept() {
+        let call: ExprCall = parse_quote!(thread::sleep(d));
+        assert!(thread_sleep(&call).unwrap().imported.is_some());
+        let call: ExprCall = parse_quote!(std::thread::sleep(d));
+        assert!(thread_sleep(&call).unwrap().imported.is_none());
     }
 
     #[test]

@@ -4,11 +4,14 @@ fn blocking_task(id: u32, steps: u32) -> Result<u32, Cancelled> {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
             return ::cancellable::__private::exit(c);
         }
-        if let ::core::result::Result::Err(c) = __cancellable
-            .sleep_blocking(Duration::from_millis(100))
         {
-            return ::cancellable::__private::exit(c);
-        }
+            let _ = thread::sleep;
+            if let ::core::result::Result::Err(c) = __cancellable
+                .sleep_blocking(Duration::from_millis(100))
+            {
+                return ::cancellable::__private::exit(c);
+            }
+        };
         println!("task {id}: step {step}/{steps}");
     }
     if let ::core::result::Result::Err(c) = __cancellable
