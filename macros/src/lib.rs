@@ -55,8 +55,11 @@ use proc_macro::TokenStream;
 /// other items are not entered, because a `return` generated there would return from *them*,
 /// not from the task; annotate the nested function itself if it should be cancellable. Macro
 /// invocations (`println!`, `tokio::select!`, ...) are opaque tokens and are not entered either,
-/// and neither are const contexts (array lengths, `const` blocks). A bare `sleep(d)` call is not
-/// recognised as `std::thread::sleep`: before name resolution it could be anything.
+/// so an `.await` written inside a macro's arguments is not raced (a loop around the macro still
+/// gets its checkpoint); const contexts (array lengths, `const` blocks) are skipped too. A bare
+/// `sleep(d)` call is not recognised as `std::thread::sleep`: before name resolution it could be
+/// anything. A function that returns `impl Future` from an `async` block is a blocking `fn` to
+/// the macro: write it as an `async fn` to have it rewritten.
 ///
 /// # Critical sections: `#[shield]`
 ///
@@ -72,8 +75,10 @@ use proc_macro::TokenStream;
 /// - or the parameter named with `#[cancellable(ctx = name)]` (also `ctx = self`), whose type
 ///   must implement `AsRef<Ctx>`;
 /// - otherwise the ambient context of the current task (`Ctx::current()`, set by
-///   `Group::spawn`/`spawn_blocking`), read once when the function starts. Outside any group it
-///   is never cancelled, so an annotated function still works when called plainly.
+///   `Group::spawn`/`spawn_blocking`), read once when the function starts running: for an
+///   `async fn`, at its first poll, so `group.spawn(task())` sees the group's context although
+///   `task()` was called outside it. Outside any group it is never cancelled, so an annotated
+///   function still works when called plainly.
 ///
 /// # Options
 ///

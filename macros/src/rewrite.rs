@@ -249,3 +249,155 @@ impl VisitMut for Rewriter<'_> {
         self.checkpoint_loop(&mut e.body, e.loop_token.span);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+    use syn::parse_quote;
+
+    /// Rewrites `body` and returns it as a string, with whether the scope is used.
+    fn rewrite(flavor: Flavor, mut body: Block) -> (String, bool) {
+        let emit = Emit::new(quote!(::rt), None);
+        let mut rewriter = Rewriter::new(&emit, flavor);
+        rewriter.visit_block_mut(&mut body);
+        assert!(rewriter.errors.is_empty());
+        (body.to_token_stream().to_string(), rewriter.uses_scope)
+    }
+
+    fn count(haystack: &str, needle: &str) -> usize {
+        haystack.matches(needle).count()
+    }
+
+    #[test]
+    fn one_checkpoint_per_loop_at_any_depth() {
+        let (out, used) = rewrite(
+            Flavor::Blocking,
+            parse_quote!({
+                'a: for x in xs {
+                    while let Some(y) = it.next() {
+                        loop {
+                            if y {
+                                break 'a;
+                            }
+                        }
+                    }
+                }
+                if c {
+                    loop {}
+                } else {
+                    match m {
+                        _ => while w {},
+                    }
+                }
+            }),
+        );
+        assert!(used);
+        assert_eq!(count(&out, ". checkpoint ()"), 5, "{out}");
+        // First statement of each body.
+        assert!(out.contains("'a : for x in xs { if let"), "{out}");
+    }
+
+    #[test]
+    fn awaits_are_raced_only_in_async_bodies() {
+        let body: Block = parse_quote!({
+            let a = f(g().await).await?;
+            h().await.x
+        });
+        let (out, _) = rewrite(Flavor::Async, body.clone());
+        assert_eq!(count(&out, ":: rt :: __private :: race ("), 3, "{out}");
+        let (out, used) = rewrite(Flavor::Blocking, body);
+        assert!(!used && !out.contains("race"), "{out}");
+    }
+
+    #[test]
+    fn closures_async_blocks_items_macros_and_consts_are_left_alone() {
+        let (out, used) = rewrite(
+            Flavor::Async,
+            parse_quote!({
+                let f = || loop {};
+                let g = async {
+                    loop {
+                        x.await
+                    }
+                };
+                fn nested() {
+                    loop {}
+                }
+                m!(loop {
+                    y.await
+                });
+                let a = [0; {
+                    let mut n = 0;
+                    while n < 3 {
+                        n += 1
+                    }
+                    n
+                }];
+                const { loop {} };
+                struct S([u8; { loop {} }]);
+            }),
+        );
+        assert!(!used, "{out}");
+        assert!(
+            !out.contains("checkpoint") && !out.contains("race"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn shield_suppresses_checkpoints_and_races_inside() {
+        let (out, _) = rewrite(
+            Flavor::Async,
+            parse_quote!({
+                #[shield]
+                for x in xs {
+                    x.await;
+                }
+                #[shield]
+                let y = loop {
+                    break z.await;
+                };
+                w.await;
+            }),
+        );
+        assert_eq!(count(&out, "checkpoint"), 0, "{out}");
+        assert_eq!(count(&out, "race"), 1, "only the unshielded await: {out}");
+        assert_eq!(count(&out, ":: rt :: __private :: shield ()"), 2, "{out}");
+        assert!(!out.contains("# [shield]"), "{out}");
+    }
+
+    #[test]
+    fn thread_sleep_is_made_cancellable_in_blocking_bodies() {
+        let (out, used) = rewrite(
+            Flavor::Blocking,
+            parse_quote!({
+                std::thread::sleep(d);
+                #[shield]
+                std::thread::sleep(e);
+            }),
+        );
+        assert!(used);
+        assert_eq!(count(&out, "sleep_blocking (d)"), 1, "{out}");
+        assert!(
+            out.contains("std :: thread :: sleep (e)"),
+            "shielded: left as is: {out}"
+        );
+    }
+
+    #[test]
+    fn thread_sleep_in_async_is_an_error_spanned_on_the_call() {
+        let emit = Emit::new(quote!(::rt), None);
+        let mut rewriter = Rewriter::new(&emit, Flavor::Async);
+        let mut body: Block = parse_quote!({
+            loop {
+                thread::sleep(d);
+            }
+        });
+        rewriter.visit_block_mut(&mut body);
+        assert_eq!(rewriter.errors.len(), 1);
+        assert!(rewriter.errors[0]
+            .to_string()
+            .contains("tokio::time::sleep(..).await"));
+    }
+}
