@@ -55,6 +55,14 @@ where
         let mut cancelled_at: Option<Instant> = None;
         let mut next_abort: Option<Instant> = None;
         loop {
+            // The tasks that have already ended, without building the `select!` below for each:
+            // it would take them first too (`biased`). Half the per-task cost of `wait` otherwise.
+            while let Some(joined) = self.set.try_join_next_with_id() {
+                match joined {
+                    Ok((_, finished)) => self.record(&mut tally, finished, cancelled_at),
+                    Err(error) => self.record_join_error(&mut tally, error, cancelled_at),
+                }
+            }
             let abort_timer = async {
                 match next_abort {
                     Some(at) => tokio::time::sleep_until(at).await,
