@@ -74,13 +74,17 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
         Some(_) => (Flavor::Async, None, &mut *func.block),
         None => {
             // The return type is spelled out for `exit::<T>` inside tokio's `async` block,
-            // where rustc cannot infer it from the function signature.
+            // where rustc does not see the function signature (unless it is an `impl Trait`,
+            // which cannot be spelled there: inference is left to do its best).
             let ret = match &func.sig.output {
-                ReturnType::Default => quote!(()),
-                ReturnType::Type(_, ty) => ty.to_token_stream(),
+                ReturnType::Default => Some(quote!(())),
+                ReturnType::Type(_, ty) => {
+                    let ty = ty.to_token_stream();
+                    (!mentions_impl(ty.clone())).then_some(ty)
+                }
             };
             match tokio::original_body(&mut func) {
-                Some(body) => (Flavor::Async, Some(ret), body),
+                Some(body) => (Flavor::Async, ret, body),
                 None => (Flavor::Blocking, None, &mut *func.block),
             }
         }
@@ -104,6 +108,15 @@ fn rewrite_body(emit: &Emit, flavor: Flavor, body: &mut Block, ctx: &CtxSource) 
         body.stmts.insert(0, emit.scope_init(ctx));
     }
     Ok(())
+}
+
+/// Whether a type mentions `impl Trait` anywhere.
+fn mentions_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(ident) => ident == "impl",
+        TokenTree::Group(group) => mentions_impl(group.stream()),
+        _ => false,
+    })
 }
 
 /// The annotated item, which must be a function with a body.
@@ -239,6 +252,12 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn impl_trait_is_not_spelled_in_a_turbofish() {
+        assert!(mentions_impl(quote!(Box<impl Fn()>)));
+        assert!(!mentions_impl(quote!(Result<(), Box<dyn Error>>)));
     }
 
     #[test]
