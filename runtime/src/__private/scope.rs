@@ -16,7 +16,8 @@ use crate::{Cancelled, Ctx};
 pub struct Scope {
     pub(super) ctx: Ctx,
     pacer: Pacer,
-    waiter: Option<(WaiterKey, Arc<AtomicWaker>)>,
+    /// The registration, and the waker last stored in it.
+    waiter: Option<(WaiterKey, Arc<AtomicWaker>, Waker)>,
 }
 
 impl Scope {
@@ -77,13 +78,20 @@ impl Scope {
 
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
     pub(super) fn register(&mut self, waker: &Waker) -> bool {
-        match &self.waiter {
-            Some((_, atomic)) => atomic.register(waker),
+        match &mut self.waiter {
+            // The same task polling again (every poll, in practice): its waker is still stored,
+            // since only the cancellation takes it out, and then the flag below says so. Skips
+            // the two compare-and-swaps of `AtomicWaker::register` on every `.await` that blocks.
+            Some((_, _, last)) if last.will_wake(waker) => {}
+            Some((_, atomic, last)) => {
+                atomic.register(waker);
+                last.clone_from(waker);
+            }
             None => {
                 let atomic = Arc::new(AtomicWaker::new());
                 atomic.register(waker);
                 match self.ctx.state.register(&atomic) {
-                    Some(key) => self.waiter = Some((key, atomic)),
+                    Some(key) => self.waiter = Some((key, atomic, waker.clone())),
                     None => return false,
                 }
             }
@@ -94,7 +102,7 @@ impl Scope {
 
 impl Drop for Scope {
     fn drop(&mut self) {
-        if let Some((key, _)) = self.waiter.take() {
+        if let Some((key, _, _)) = self.waiter.take() {
             self.ctx.state.unregister(key);
         }
     }
