@@ -139,6 +139,10 @@ impl State {
             (cancelled, at)
         });
         if !won {
+            // Another call won and may not have set the flag yet: set it here too (the record
+            // is there, which is all the flag promises), so that once any `cancel` returns, the
+            // context reads as cancelled. Found by tests/loom.rs.
+            self.flag.store(true, Ordering::SeqCst);
             return false;
         }
         self.flag.store(true, Ordering::SeqCst);
