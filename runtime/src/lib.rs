@@ -11,6 +11,7 @@ mod ctx;
 mod deadline;
 mod group;
 mod sleep;
+mod sync;
 
 #[doc(hidden)]
 pub mod __private;

@@ -5,8 +5,7 @@ use std::task::{Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-use atomic_waker::AtomicWaker;
-
+use crate::sync::AtomicWaker;
 use crate::{Cancelled, Ctx};
 
 /// Sleeps for `duration`, or until the ambient context ([`Ctx::current`]) is cancelled, which

@@ -16,3 +16,21 @@ pub use scope::Scope;
 pub fn shield() -> crate::ShieldGuard {
     crate::ShieldGuard::enter()
 }
+
+/// The model checker's clock (`--cfg loom` only): contexts read it instead of tokio's, so that
+/// `tests/loom.rs` can put a deadline in the past between two steps of a model.
+#[cfg(loom)]
+pub mod loom_clock {
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    /// Where the model's clock starts.
+    pub fn base() -> Instant {
+        crate::sync::loom_only::base()
+    }
+
+    /// Sets the model's clock to `base() + elapsed`.
+    pub fn set(elapsed: Duration) {
+        crate::sync::loom_only::set(elapsed)
+    }
+}

@@ -4,10 +4,9 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
-use atomic_waker::AtomicWaker;
-
 use crate::ctx::state::WaiterKey;
 use crate::ctx::Pacer;
+use crate::sync::AtomicWaker;
 use crate::{Cancelled, Ctx};
 
 /// One per call of a `#[cancellable]` function: the context it checks, its clock pacer, and its

@@ -202,13 +202,13 @@ impl Ctx {
     /// Why this context was cancelled, or `None` if it is not (a passed deadline counts, even if
     /// no timer has fired yet).
     pub fn cause(&self) -> Option<Cause> {
-        self.state.expire_if_due(Instant::now());
+        self.state.expire_if_due(crate::sync::now());
         self.state.record().map(|(c, _)| c.cause().clone())
     }
 
     /// When this context was cancelled (for a deadline: the deadline itself).
     pub fn cancelled_at(&self) -> Option<Instant> {
-        self.state.expire_if_due(Instant::now());
+        self.state.expire_if_due(crate::sync::now());
         self.state.record().map(|(_, at)| *at)
     }
 

@@ -10,14 +10,14 @@
 //! and marks them closed. A registration takes the same lock and refuses when closed, so every
 //! waiter either sees the flag or is woken. See `tests/loom.rs` for the model check.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use atomic_waker::AtomicWaker;
 use slab::Slab;
 use tokio::time::Instant;
 
+use crate::sync::{self, AtomicBool, AtomicWaker, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
 
 /// A context's effective deadline: the earlier of its own and its parent's, and the budget it
@@ -88,7 +88,7 @@ impl State {
         let child = Arc::new(State::with(limit, Some((parent.clone(), entry.key()))));
         entry.insert(Arc::downgrade(&child));
         drop(lists);
-        if !child.expire_if_due(Instant::now()) && own_deadline {
+        if !child.expire_if_due(sync::now()) && own_deadline {
             // Armed now rather than at the first waiter, so that the deadline also cancels
             // contexts that are only ever checked, at the exact instant, on any runtime thread
             // that is free. An inherited deadline is left to the parent's timer.
@@ -120,7 +120,7 @@ impl State {
 
     /// Cancels with `cancelled` unless already cancelled; true if this call won.
     pub(crate) fn cancel(&self, cancelled: Cancelled) -> bool {
-        self.cancel_at(cancelled, Instant::now())
+        self.cancel_at(cancelled, sync::now())
     }
 
     fn cancel_at(&self, cancelled: Cancelled, at: Instant) -> bool {
@@ -190,7 +190,7 @@ impl State {
     /// Whether cancelled, reading the clock if there is a deadline (not paced): for the places
     /// that must decide at the exact instant, such as a task's end.
     pub(crate) fn cancelled_now(&self) -> bool {
-        self.flag() || (self.limit.is_some() && self.expire_if_due(Instant::now()))
+        self.flag() || (self.limit.is_some() && self.expire_if_due(sync::now()))
     }
 
     /// Registers `waiter` to be woken on cancellation, arming the deadline timer if needed.

@@ -5,10 +5,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use atomic_waker::AtomicWaker;
-use tokio::time::Instant;
-
 use super::state::WaiterKey;
+use crate::sync::{self, AtomicWaker};
 use crate::{Cancelled, Ctx};
 
 /// Completes with the [`Cancelled`] error when its context is cancelled or its deadline passes.
@@ -30,7 +28,7 @@ impl Future for WaitForCancellation<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Cancelled> {
         let state = &self.ctx.state;
-        if state.flag() || state.expire_if_due(Instant::now()) {
+        if state.flag() || state.expire_if_due(sync::now()) {
             return Poll::Ready(state.cancelled_error());
         }
         match &self.waiter {

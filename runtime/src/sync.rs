@@ -1,0 +1,126 @@
+//! The synchronisation primitives and the clock of the context state ([`crate::ctx`]): the
+//! standard ones, or, under `--cfg loom`, loom's, so that `tests/loom.rs` can model-check the
+//! state machine (cancel vs deadline vs child creation vs cause recording vs waiters).
+//!
+//! Only what the state machine itself synchronises with is swapped: its flag, its lock, its
+//! once-recorded cause and the waiters' wakers. `Arc`s stay `std`'s (loom's has no `Weak`, and
+//! reference counts are not what is being checked), and so does everything tokio does (timers,
+//! tasks), which loom cannot run.
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::{atomic::AtomicBool, Mutex, MutexGuard, OnceLock};
+
+#[cfg(not(loom))]
+pub(crate) use atomic_waker::AtomicWaker;
+
+/// The clock deadlines are checked against (tokio's).
+#[cfg(not(loom))]
+#[inline]
+pub(crate) fn now() -> tokio::time::Instant {
+    tokio::time::Instant::now()
+}
+
+#[cfg(loom)]
+pub(crate) use loom::sync::{atomic::AtomicBool, Mutex, MutexGuard};
+
+#[cfg(loom)]
+pub(crate) use self::loom_only::{now, AtomicWaker, OnceLock};
+
+#[cfg(loom)]
+pub(crate) mod loom_only {
+    use std::cell::Cell;
+    use std::sync::atomic::Ordering;
+    use std::task::Waker;
+    use std::time::Duration;
+
+    use loom::cell::UnsafeCell;
+    use loom::sync::atomic::AtomicBool;
+    use loom::sync::Mutex;
+    use tokio::time::Instant;
+
+    /// `std::sync::OnceLock`'s `get` and `get_or_init`, from loom's primitives, so that loom
+    /// checks that whoever sees a context's flag also sees its recorded cause.
+    pub(crate) struct OnceLock<T> {
+        done: AtomicBool,
+        init: Mutex<()>,
+        value: UnsafeCell<Option<T>>,
+    }
+
+    // SAFETY: `value` is written once, under `init`, before `done` is set (Release), and only
+    // read after `done` is seen set (Acquire): like `std::sync::OnceLock`.
+    unsafe impl<T: Send + Sync> Sync for OnceLock<T> {}
+    unsafe impl<T: Send> Send for OnceLock<T> {}
+
+    impl<T> OnceLock<T> {
+        pub(crate) fn new() -> Self {
+            OnceLock {
+                done: AtomicBool::new(false),
+                init: Mutex::new(()),
+                value: UnsafeCell::new(None),
+            }
+        }
+
+        pub(crate) fn get(&self) -> Option<&T> {
+            if self.done.load(Ordering::Acquire) {
+                // SAFETY: see the `Sync` impl; never written again once `done`.
+                self.value.with(|value| unsafe { (*value).as_ref() })
+            } else {
+                None
+            }
+        }
+
+        pub(crate) fn get_or_init(&self, init: impl FnOnce() -> T) -> &T {
+            if let Some(value) = self.get() {
+                return value;
+            }
+            let _guard = self.init.lock().unwrap();
+            if !self.done.load(Ordering::Acquire) {
+                let value = init();
+                // SAFETY: under `init`, before `done`: no reader yet.
+                self.value.with_mut(|slot| unsafe { *slot = Some(value) });
+                self.done.store(true, Ordering::Release);
+            }
+            self.get().expect("initialised above")
+        }
+    }
+
+    /// `atomic_waker::AtomicWaker`'s API over loom's.
+    pub(crate) struct AtomicWaker(loom::future::AtomicWaker);
+
+    impl AtomicWaker {
+        pub(crate) fn new() -> Self {
+            AtomicWaker(loom::future::AtomicWaker::new())
+        }
+
+        pub(crate) fn register(&self, waker: &Waker) {
+            self.0.register_by_ref(waker);
+        }
+
+        pub(crate) fn wake(&self) {
+            self.0.wake();
+        }
+    }
+
+    thread_local! {
+        /// How far the model's clock is past [`base`]. Loom runs a model's threads on one OS
+        /// thread, so a thread-local is the model's clock, and each test has its own.
+        static ELAPSED: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+    }
+
+    /// Where the model's clock starts: an hour past the real clock, so that the parts of the
+    /// runtime loom does not see (the pacer, timers) never find a model's deadline passed.
+    pub(crate) fn base() -> Instant {
+        static BASE: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        *BASE.get_or_init(|| Instant::now() + Duration::from_secs(3600))
+    }
+
+    /// The model's clock: [`base`] plus what the model advanced it by.
+    pub(crate) fn now() -> Instant {
+        base() + ELAPSED.with(Cell::get)
+    }
+
+    /// Sets the model's clock to `base() + elapsed`.
+    pub(crate) fn set(elapsed: Duration) {
+        ELAPSED.with(|cell| cell.set(elapsed));
+    }
+}

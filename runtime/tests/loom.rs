@@ -1,0 +1,255 @@
+//! Model check of the context state machine (`src/ctx/state.rs`) with loom: every interleaving
+//! (up to a preemption bound) of cancel, deadline expiry, child creation and drop, cause
+//! recording, and waiter registration and unregistration.
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" cargo test -p cancellable-runtime --test loom --release
+//! ```
+//!
+//! `LOOM_MAX_PREEMPTIONS` (default here: 4) bounds the search. The context's flag, lock,
+//! once-recorded cause and wakers are loom's under `--cfg loom` (`src/sync.rs`), and so is the
+//! clock deadlines are checked against (`__private::loom_clock`): tokio's timers and tasks are
+//! outside the model, so deadlines here pass by the model setting the clock, and are noticed
+//! by the checks that read it (`cause()`, `cancelled()`, child creation, `cancel`).
+
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use cancellable_runtime::__private::loom_clock;
+use cancellable_runtime::{Cause, Ctx, Deadline};
+use loom::thread;
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(4);
+    }
+    builder.check(move || {
+        loom_clock::set(Duration::ZERO);
+        f()
+    });
+}
+
+fn reason(ctx: &Ctx) -> Option<String> {
+    ctx.cause().map(|c| c.to_string())
+}
+
+/// A waiter registered before, during or after a cancellation is woken (loom reports a
+/// deadlock if `block_on` is never woken), and sees the cause.
+#[test]
+fn cancel_wakes_every_waiter() {
+    model(|| {
+        let ctx = Ctx::new();
+        let canceller = {
+            let ctx = ctx.clone();
+            thread::spawn(move || ctx.cancel_with_reason("a"))
+        };
+        let waiter = {
+            let ctx = ctx.clone();
+            thread::spawn(move || loom::future::block_on(ctx.cancelled()).to_string())
+        };
+        let seen = loom::future::block_on(ctx.cancelled());
+        assert_eq!(seen.to_string(), "cancelled: a");
+        assert_eq!(waiter.join().unwrap(), "cancelled: a");
+        canceller.join().unwrap();
+    });
+}
+
+/// Two cancellations race: one cause is recorded, and everyone, at any time after either
+/// `cancel` returned, sees that one.
+#[test]
+fn first_cause_wins_and_is_seen_by_all() {
+    model(|| {
+        let ctx = Ctx::new();
+        let threads: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|r| {
+                let ctx = ctx.clone();
+                thread::spawn(move || {
+                    ctx.cancel_with_reason(r);
+                    // Never a flag without its cause.
+                    assert!(ctx.is_cancelled());
+                    reason(&ctx).expect("a cause once cancel returned")
+                })
+            })
+            .collect();
+        let seen: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(seen[0], seen[1]);
+        assert_eq!(reason(&ctx).unwrap(), seen[0]);
+        // `cancel_with` tells the one that won: here, nobody else.
+        let cause = ctx.cause().unwrap();
+        assert!(!ctx.cancel_with(cause));
+    });
+}
+
+/// A child created while its parent is being cancelled is cancelled too, with the parent's
+/// cause, and its waiters are woken; whether it was registered with the parent in time or not.
+#[test]
+fn child_created_during_cancel_is_cancelled() {
+    model(|| {
+        let parent = Ctx::new();
+        let canceller = {
+            let parent = parent.clone();
+            thread::spawn(move || parent.cancel_with_reason("stop"))
+        };
+        let child = parent.child();
+        let grandchild = child.child();
+        let seen = loom::future::block_on(grandchild.cancelled());
+        assert!(matches!(seen.cause(), Cause::ParentCancelled(_)));
+        assert_eq!(seen.cause().root().to_string(), "cancelled: stop");
+        assert!(child.is_cancelled());
+        canceller.join().unwrap();
+    });
+}
+
+/// Children dropped (unregistering from the parent) while the parent cancels (taking and
+/// walking its list of children): no lost update, no use of a dropped child.
+#[test]
+fn child_dropped_during_cancel() {
+    model(|| {
+        let parent = Ctx::new();
+        let keep = parent.child();
+        let dropper = {
+            let parent = parent.clone();
+            thread::spawn(move || {
+                let child = parent.child();
+                drop(child);
+                let child = parent.child();
+                child.is_cancelled()
+            })
+        };
+        parent.cancel();
+        let _ = dropper.join().unwrap();
+        assert!(keep.is_cancelled());
+        assert!(parent.child().is_cancelled());
+    });
+}
+
+/// A waiter that registers and then gives up (drops its future) while the context is cancelled:
+/// unregistering races with the cancel taking the waiter list. The remaining waiter is still
+/// woken; the dropped one's stale registration does no harm.
+#[test]
+fn waiter_unregistering_during_cancel() {
+    model(|| {
+        let ctx = Ctx::new();
+        let quitter = {
+            let ctx = ctx.clone();
+            thread::spawn(move || {
+                let mut wait = pin!(ctx.cancelled());
+                let polled = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+                // Dropped here, registered or not.
+                polled.is_ready()
+            })
+        };
+        let canceller = {
+            let ctx = ctx.clone();
+            thread::spawn(move || ctx.cancel())
+        };
+        let seen = loom::future::block_on(ctx.cancelled());
+        assert_eq!(seen.to_string(), "cancelled");
+        let _ = quitter.join().unwrap();
+        canceller.join().unwrap();
+    });
+}
+
+/// The deadline passes while someone cancels explicitly and someone creates a child: the
+/// deadline is the cause, whoever records it (it wins ties and earlier unnoticed expiries).
+#[test]
+fn deadline_expiry_vs_cancel_vs_child_creation() {
+    model(|| {
+        let deadline = Deadline::at(loom_clock::base() + Duration::from_secs(1));
+        let ctx = Ctx::new().with_deadline(deadline);
+        assert!(ctx.cause().is_none());
+        loom_clock::set(Duration::from_secs(1)); // the deadline passes; nothing noticed yet
+        let canceller = {
+            let ctx = ctx.clone();
+            thread::spawn(move || ctx.cancel_with_reason("explicit"))
+        };
+        let creator = {
+            let ctx = ctx.clone();
+            thread::spawn(move || {
+                let child = ctx.child();
+                assert!(child.cause().unwrap().is_deadline_exceeded());
+            })
+        };
+        let seen = loom::future::block_on(ctx.cancelled());
+        assert!(matches!(seen.cause(), Cause::DeadlineExceeded { .. }));
+        assert_eq!(ctx.cancelled_at(), Some(deadline.instant()));
+        canceller.join().unwrap();
+        creator.join().unwrap();
+    });
+}
+
+/// A waiter registers while the deadline passes and another thread notices it: the waiter is
+/// woken with the deadline (or sees it at once).
+#[test]
+fn deadline_expiry_vs_waiter_registration() {
+    model(|| {
+        let deadline = Deadline::at(loom_clock::base() + Duration::from_secs(1));
+        let ctx = Ctx::new().with_deadline(deadline);
+        let noticer = {
+            let ctx = ctx.clone();
+            thread::spawn(move || {
+                loom_clock::set(Duration::from_secs(1));
+                ctx.cause().unwrap()
+            })
+        };
+        let seen = loom::future::block_on(ctx.cancelled());
+        assert!(seen.is_deadline_exceeded());
+        assert!(noticer.join().unwrap().is_deadline_exceeded());
+    });
+}
+
+/// A parent cancelled on its child's own deadline instant: the child's cause is its deadline,
+/// whichever of the two is recorded first.
+#[test]
+fn parent_cancel_vs_child_deadline_on_one_instant() {
+    model(|| {
+        let parent = Ctx::new();
+        let child = parent.with_deadline(Deadline::at(loom_clock::base() + Duration::from_secs(1)));
+        loom_clock::set(Duration::from_secs(1));
+        let canceller = {
+            let parent = parent.clone();
+            thread::spawn(move || parent.cancel_with_reason("parent"))
+        };
+        let noticer = {
+            let child = child.clone();
+            thread::spawn(move || child.cause().unwrap())
+        };
+        assert!(matches!(
+            noticer.join().unwrap(),
+            Cause::DeadlineExceeded { .. }
+        ));
+        canceller.join().unwrap();
+        assert!(matches!(
+            child.cause().unwrap(),
+            Cause::DeadlineExceeded { .. }
+        ));
+        assert_eq!(reason(&parent).unwrap(), "cancelled: parent");
+    });
+}
+
+/// Polling `cancelled()` concurrently with the cancel: it returns `Pending` only if it is
+/// registered to be woken, never misses the cancellation.
+#[test]
+fn poll_races_cancel_without_lost_wakeup() {
+    model(|| {
+        let ctx = Ctx::new();
+        let canceller = {
+            let ctx = ctx.clone();
+            thread::spawn(move || ctx.cancel())
+        };
+        let mut wait = pin!(ctx.cancelled());
+        let first = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        if first.is_pending() {
+            // Registered: the cancellation wakes this future (block_on's waker now).
+            let _ = loom::future::block_on(wait);
+        }
+        canceller.join().unwrap();
+        assert!(matches!(first, Poll::Pending | Poll::Ready(_)));
+    });
+}
