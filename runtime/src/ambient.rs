@@ -1,15 +1,16 @@
 //! The ambient context: the [`Ctx`] of the running task or thread, set by
-//! [`Group::spawn`](crate::Group::spawn) (a tokio task-local) and
+//! [`Group::spawn`](crate::Group::spawn) (a task-local, see [`Scoped`]) and
 //! [`Group::spawn_blocking`](crate::Group::spawn_blocking) (a thread-local), and read once at
 //! entry by every `#[cancellable]` function that has no context parameter.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::Location;
+use std::pin::Pin;
+use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-
-use tokio::task::futures::TaskLocalFuture;
+use std::task::{Context, Poll};
 
 use crate::Ctx;
 
@@ -57,11 +58,12 @@ pub(crate) struct Ambient {
     pub(crate) task: Option<Arc<TaskState>>,
 }
 
-tokio::task_local! {
-    static TASK: Ambient;
-}
-
 thread_local! {
+    /// The ambient of the task being polled on this thread: a task-local, set by [`Scoped`] for
+    /// the length of each poll. A pointer set and restored, rather than tokio's `task_local!`
+    /// (which swaps the value in and out of a `RefCell` twice per poll): this is paid on every
+    /// poll of every group task.
+    static TASK: Cell<*const Ambient> = const { Cell::new(ptr::null()) };
     static THREAD: RefCell<Option<Ambient>> = const { RefCell::new(None) };
 }
 
@@ -73,11 +75,15 @@ pub(crate) fn root() -> Ctx {
 
 /// Calls `f` with the ambient of the running task, else of the thread, else `None`.
 fn with<R>(f: impl FnOnce(Option<&Ambient>) -> R) -> R {
-    let mut f = Some(f);
-    if let Ok(r) = TASK.try_with(|a| (f.take().expect("called once"))(Some(a))) {
-        return r;
+    let task = TASK.get();
+    if !task.is_null() {
+        // SAFETY: `TASK` is non-null only while a `Scoped` polls or drops its future, on this
+        // thread, and then points to that `Scoped`'s `ambient` field, which is neither moved
+        // (the `Scoped` is pinned) nor mutated (it is only read) until `SetTask` restores the
+        // previous value, also when unwinding. `f` cannot keep the reference: it is generic over
+        // its lifetime.
+        return f(Some(unsafe { &*task }));
     }
-    let f = f.take().expect("not called yet");
     THREAD.with(|t| f(t.borrow().as_ref()))
 }
 
@@ -96,8 +102,78 @@ pub(crate) fn task() -> Option<Arc<TaskState>> {
 }
 
 /// Runs `fut` with `ambient` as its task's ambient context.
-pub(crate) fn scope<F: Future>(ambient: Ambient, fut: F) -> TaskLocalFuture<Ambient, F> {
-    TASK.scope(ambient, fut)
+pub(crate) fn scope<F: Future>(ambient: Ambient, fut: F) -> Scoped<F> {
+    Scoped {
+        ambient: Some(ambient),
+        fut: Some(fut),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future with an ambient context: while it is polled, and when it is dropped, its
+    /// `ambient` is the task's (see [`scope`]).
+    pub(crate) struct Scoped<F> {
+        ambient: Option<Ambient>,
+        #[pin]
+        fut: Option<F>,
+    }
+
+    impl<F> PinnedDrop for Scoped<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let mut fut = this.fut;
+            if fut.is_some() {
+                // Dropped with its ambient set, as it would be polled.
+                let _set = SetTask::new(this.ambient.as_ref());
+                fut.set(None);
+            }
+        }
+    }
+}
+
+impl<F> Scoped<F> {
+    /// Takes the ambient back (once the future is done).
+    pub(crate) fn take_ambient(self: Pin<&mut Self>) -> Option<Ambient> {
+        self.project().ambient.take()
+    }
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let mut fut = this.fut;
+        let _set = SetTask::new(this.ambient.as_ref());
+        let Some(inner) = fut.as_mut().as_pin_mut() else {
+            panic!("`Scoped` polled after completion");
+        };
+        let output = inner.poll(cx);
+        if output.is_ready() {
+            fut.set(None); // dropped with its ambient set
+        }
+        output
+    }
+}
+
+/// Sets [`TASK`] until dropped, then restores the previous value (also when unwinding).
+struct SetTask {
+    previous: *const Ambient,
+}
+
+impl SetTask {
+    fn new(ambient: Option<&Ambient>) -> SetTask {
+        let current = ambient.map_or(ptr::null(), ptr::from_ref);
+        SetTask {
+            previous: TASK.replace(current),
+        }
+    }
+}
+
+impl Drop for SetTask {
+    fn drop(&mut self) {
+        TASK.set(self.previous);
+    }
 }
 
 /// Whether the ambient context is cancelled, without cloning it.

@@ -91,7 +91,7 @@ pin_project_lite::pin_project! {
     pub(super) struct RunAsync<F> {
         index: usize,
         #[pin]
-        inner: tokio::task::futures::TaskLocalFuture<Ambient, CatchUnwind<F>>,
+        inner: ambient::Scoped<CatchUnwind<F>>,
     }
 }
 
@@ -129,7 +129,7 @@ where
         let Some(Ambient {
             ctx,
             task: Some(task),
-        }) = this.inner.take_value()
+        }) = this.inner.take_ambient()
         else {
             unreachable!("a group task's ambient is taken once, when it finishes")
         };
