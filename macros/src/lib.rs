@@ -25,6 +25,9 @@ mod tokio;
 #[cfg(test)]
 mod snapshot_tests;
 
+#[cfg(test)]
+mod corpus_tests;
+
 use proc_macro::TokenStream;
 
 /// Makes a task function stop at its context's cancellation.
