@@ -56,13 +56,12 @@ fn registry_dirs() -> Vec<PathBuf> {
         .filter_map(|krate| {
             let prefix = format!("{krate}-");
             dirs.iter()
-                .filter(|d| {
+                .rfind(|d| {
                     d.file_name()
                         .and_then(|n| n.to_str())
                         .and_then(|n| n.strip_prefix(&prefix))
                         .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
                 })
-                .next_back()
                 .cloned()
         })
         .collect()
