@@ -135,8 +135,7 @@ where
             Outcome::Err { error, won } => {
                 if won {
                     tally.first_error = Some(error);
-                } else if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error)))
-                {
+                } else if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error))) {
                     // The `Drop` of a losing error panicked: a panic of that task, re-raised once
                     // every task has ended rather than unwinding out of `wait` now.
                     self.task_panicked(tally, finished.index, payload);
