@@ -185,13 +185,21 @@ pub(crate) fn is_cancelled() -> bool {
 /// also when unwinding).
 pub(crate) fn enter(ambient: Ambient) -> EnterGuard {
     let previous = THREAD.with(|t| t.replace(Some(ambient)));
-    EnterGuard { previous }
+    EnterGuard {
+        previous,
+        _thread_bound: std::marker::PhantomData,
+    }
 }
 
 /// Restores the thread's previous ambient context on drop. See [`Ctx::enter`].
+///
+/// Guards nest: drop them in the reverse order of their creation (as scopes do), or the thread is
+/// left with the context of a guard already gone. It stays on the thread that created it.
 #[must_use = "the context is ambient only while the guard lives"]
 pub struct EnterGuard {
     previous: Option<Ambient>,
+    /// `!Send`: dropped on another thread, it would set that thread's context.
+    _thread_bound: std::marker::PhantomData<*const ()>,
 }
 
 impl Drop for EnterGuard {

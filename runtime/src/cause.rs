@@ -50,6 +50,25 @@ pub enum Cause {
 }
 
 impl Cause {
+    /// An explicit cancellation, with an optional reason: what [`Ctx::cancel_with_reason`]
+    /// records. For building causes outside this crate (the variants are `#[non_exhaustive]`).
+    ///
+    /// [`Ctx::cancel_with_reason`]: crate::Ctx::cancel_with_reason
+    pub fn cancelled(reason: Option<&str>) -> Cause {
+        Cause::Cancelled {
+            reason: reason.map(Arc::from),
+        }
+    }
+
+    /// A task's failure, rendered: what a [`Group`](crate::Group) records when one of its tasks
+    /// returns an error.
+    pub fn task_failed(task: impl Into<Arc<str>>, error: impl fmt::Display) -> Cause {
+        Cause::TaskFailed {
+            task: task.into(),
+            error: error.to_string().into(),
+        }
+    }
+
     /// Whether this cause is a deadline, here or in an ancestor context.
     pub fn is_deadline_exceeded(&self) -> bool {
         match self {

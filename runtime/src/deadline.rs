@@ -78,5 +78,13 @@ impl From<std::time::Instant> for Deadline {
 
 /// `base + d`, saturating at [`FAR_FUTURE`] instead of panicking on overflow.
 pub(crate) fn far_add(base: Instant, d: Duration) -> Instant {
-    base.checked_add(d.min(FAR_FUTURE)).unwrap_or(base)
+    // Where the platform's `Instant` cannot reach 30 years ahead, halve the horizon until it
+    // fits: far, never in the past.
+    let mut step = d.min(FAR_FUTURE);
+    loop {
+        if let Some(instant) = base.checked_add(step) {
+            return instant;
+        }
+        step /= 2;
+    }
 }

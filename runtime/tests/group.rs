@@ -533,3 +533,52 @@ async fn cpu_bound_task_on_current_thread_stops_at_the_deadline() {
     assert!(err.is_deadline_exceeded());
     assert!(start.elapsed() < Duration::from_secs(2));
 }
+
+#[tokio::test(start_paused = true)]
+async fn waiting_on_a_group_from_its_own_task_panics_instead_of_hanging() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+
+    let slot: Arc<Mutex<Option<Group>>> = Arc::new(Mutex::new(None));
+    let message = Arc::new(Mutex::new(None::<String>));
+    let mut group: Group = Group::new();
+    let (inner, seen) = (slot.clone(), message.clone());
+    group.spawn(async move {
+        tokio::task::yield_now().await;
+        let group = inner.lock().unwrap().take().unwrap();
+        let mut wait = std::pin::pin!(group.wait());
+        let mut cx = Context::from_waker(Waker::noop());
+        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            wait.as_mut().poll(&mut cx).is_ready()
+        }));
+        let payload = polled.unwrap_err();
+        *seen.lock().unwrap() = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned());
+        Ok(())
+    });
+    *slot.lock().unwrap() = Some(group);
+    tokio::time::sleep(SEC).await;
+    let message = message.lock().unwrap().clone().unwrap();
+    assert!(
+        message.contains("from one of the group's own tasks"),
+        "{message}"
+    );
+}
+
+#[test]
+fn causes_can_be_built_outside_the_crate() {
+    let ctx = Ctx::new();
+    assert!(ctx.cancel_with(Cause::task_failed("fetcher", "connection reset")));
+    assert_eq!(
+        ctx.check().unwrap_err().to_string(),
+        "cancelled: task failed: connection reset"
+    );
+    let other = Ctx::new();
+    other.cancel_with(Cause::cancelled(Some("user pressed ^C")));
+    assert_eq!(
+        other.check().unwrap_err().to_string(),
+        "cancelled: user pressed ^C"
+    );
+}

@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinError;
@@ -42,7 +43,18 @@ where
 
     /// [`Group::wait`], also returning the outputs of the tasks that succeeded when the group
     /// failed, and the stragglers. Re-raises the first panic of a task, like `wait`.
+    ///
+    /// # Panics
+    ///
+    /// Called from one of the group's own tasks (it would wait for itself forever).
     pub async fn wait_report(mut self) -> Report<T, E> {
+        if let Some(current) = crate::ambient::task() {
+            assert!(
+                !self.tasks.iter().any(|e| Arc::ptr_eq(&e.state, &current)),
+                "Group::wait called from one of the group's own tasks: it would wait for itself \
+                 forever"
+            );
+        }
         let mut tally = Tally {
             outputs: (0..self.tasks.len()).map(|_| None).collect(),
             first_error: None,
