@@ -9,26 +9,8 @@ use tokio::time::Instant;
 
 const SEC: Duration = Duration::from_secs(1);
 
-#[derive(Debug)]
-enum AppError {
-    Failed(&'static str),
-    Cancelled(Cancelled),
-}
-
-impl From<Cancelled> for AppError {
-    fn from(c: Cancelled) -> Self {
-        AppError::Cancelled(c)
-    }
-}
-
-impl std::fmt::Display for AppError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AppError::Failed(what) => write!(f, "failed: {what}"),
-            AppError::Cancelled(c) => write!(f, "{c}"),
-        }
-    }
-}
+mod common;
+use common::AppError;
 
 // 1. The first error cancels the group, is its cause, and is what `wait` returns.
 #[tokio::test(start_paused = true)]

@@ -67,26 +67,8 @@ async fn settle(baseline: usize) {
     );
 }
 
-#[derive(Debug)]
-enum AppError {
-    Failed(&'static str),
-    Cancelled(Cancelled),
-}
-
-impl From<Cancelled> for AppError {
-    fn from(c: Cancelled) -> Self {
-        AppError::Cancelled(c)
-    }
-}
-
-impl std::fmt::Display for AppError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AppError::Failed(what) => write!(f, "failed: {what}"),
-            AppError::Cancelled(c) => write!(f, "{c}"),
-        }
-    }
-}
+mod common;
+use common::AppError;
 
 // --- A task error and the deadline on the same instant: the deadline wins. ---------------------
 
