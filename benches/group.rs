@@ -1,8 +1,8 @@
 //! `Group` against what a user would otherwise write with tokio: `JoinSet`, and `JoinSet` plus
 //! a `CancellationToken` raced by hand (`select!`) in every task.
 //!
-//! Both run on one multi-thread runtime (2 workers, the machine's cores), built once, from
-//! inside a spawned task (as a program's code would).
+//! Each runs on a current-thread and on a multi-thread runtime (2 workers), each built once,
+//! from inside a spawned task (as a program's code would).
 //!
 //! `cargo bench --bench group`
 
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cancellable::{cancellable, Cancelled, Group};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -22,12 +22,20 @@ const SPAWNED: usize = 100_000;
 /// Tasks parked, then cancelled, per iteration.
 const PARKED: usize = 10_000;
 
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
+/// Both runtimes, built once. The current-thread one shows the CPU cost per task; on the
+/// multi-thread one (2 workers, the machine's cores) scheduling — which worker runs and steals
+/// what, workers parking and waking — makes run-to-run differences larger than the ones measured.
+fn runtimes() -> [(&'static str, Runtime); 2] {
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let multi = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap()
+        .unwrap();
+    [("current_thread", current), ("multi_thread", multi)]
 }
 
 /// Runs `f` in a task on `rt`, returning what it measured.
@@ -39,43 +47,45 @@ where
 }
 
 fn spawn_wait(c: &mut Criterion) {
-    let rt = runtime();
-    let mut g = c.benchmark_group("spawn_wait_100k");
-    g.throughput(Throughput::Elements(SPAWNED as u64));
-    g.sample_size(20);
-    g.bench_function("joinset", |b| {
-        b.iter_custom(|iters| {
-            in_task(&rt, async move {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let mut set = JoinSet::new();
-                    for _ in 0..SPAWNED {
-                        set.spawn(async {});
+    for (flavor, rt) in runtimes() {
+        let mut g = c.benchmark_group(format!("spawn_wait_100k_{flavor}"));
+        g.throughput(Throughput::Elements(SPAWNED as u64));
+        g.sample_size(20);
+        g.sampling_mode(SamplingMode::Flat);
+        g.bench_function("joinset", |b| {
+            b.iter_custom(|iters| {
+                in_task(&rt, async move {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let mut set = JoinSet::new();
+                        for _ in 0..SPAWNED {
+                            set.spawn(async {});
+                        }
+                        while let Some(joined) = set.join_next().await {
+                            joined.unwrap();
+                        }
                     }
-                    while let Some(joined) = set.join_next().await {
-                        joined.unwrap();
-                    }
-                }
-                start.elapsed()
+                    start.elapsed()
+                })
             })
-        })
-    });
-    g.bench_function("group", |b| {
-        b.iter_custom(|iters| {
-            in_task(&rt, async move {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let mut group: Group = Group::new();
-                    for _ in 0..SPAWNED {
-                        group.spawn(async { Ok(()) });
+        });
+        g.bench_function("group", |b| {
+            b.iter_custom(|iters| {
+                in_task(&rt, async move {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let mut group: Group = Group::new();
+                        for _ in 0..SPAWNED {
+                            group.spawn(async { Ok(()) });
+                        }
+                        black_box(group.wait().await.unwrap());
                     }
-                    black_box(group.wait().await.unwrap());
-                }
-                start.elapsed()
+                    start.elapsed()
+                })
             })
-        })
-    });
-    g.finish();
+        });
+        g.finish();
+    }
 }
 
 /// A task parked in an annotated `.await` until cancelled.
@@ -95,64 +105,66 @@ async fn until_parked(started: &AtomicUsize, n: usize) {
 }
 
 fn cancel_parked(c: &mut Criterion) {
-    let rt = runtime();
-    // Only cancel -> every task ended -> wait returns is timed; spawning and parking are not.
-    let mut g = c.benchmark_group("cancel_parked_10k");
-    g.throughput(Throughput::Elements(PARKED as u64));
-    g.sample_size(20);
-    g.bench_function("joinset_token_select", |b| {
-        b.iter_custom(|iters| {
-            in_task(&rt, async move {
-                let mut timed = Duration::ZERO;
-                for _ in 0..iters {
-                    let token = CancellationToken::new();
-                    let started = Arc::new(AtomicUsize::new(0));
-                    let mut set = JoinSet::new();
-                    for _ in 0..PARKED {
-                        let token = token.clone();
-                        let started = started.clone();
-                        set.spawn(async move {
-                            started.fetch_add(1, Ordering::Relaxed);
-                            tokio::select! {
-                                biased;
-                                _ = token.cancelled() => Err(()),
-                                () = std::future::pending::<()>() => Ok(()),
-                            }
-                        });
+    for (flavor, rt) in runtimes() {
+        // Only cancel -> every task ended -> wait returns is timed; spawning and parking are not.
+        let mut g = c.benchmark_group(format!("cancel_parked_10k_{flavor}"));
+        g.throughput(Throughput::Elements(PARKED as u64));
+        g.sample_size(20);
+        g.sampling_mode(SamplingMode::Flat);
+        g.bench_function("joinset_token_select", |b| {
+            b.iter_custom(|iters| {
+                in_task(&rt, async move {
+                    let mut timed = Duration::ZERO;
+                    for _ in 0..iters {
+                        let token = CancellationToken::new();
+                        let started = Arc::new(AtomicUsize::new(0));
+                        let mut set = JoinSet::new();
+                        for _ in 0..PARKED {
+                            let token = token.clone();
+                            let started = started.clone();
+                            set.spawn(async move {
+                                started.fetch_add(1, Ordering::Relaxed);
+                                tokio::select! {
+                                    biased;
+                                    _ = token.cancelled() => Err(()),
+                                    () = std::future::pending::<()>() => Ok(()),
+                                }
+                            });
+                        }
+                        until_parked(&started, PARKED).await;
+                        let start = Instant::now();
+                        token.cancel();
+                        while let Some(joined) = set.join_next().await {
+                            joined.unwrap().unwrap_err();
+                        }
+                        timed += start.elapsed();
                     }
-                    until_parked(&started, PARKED).await;
-                    let start = Instant::now();
-                    token.cancel();
-                    while let Some(joined) = set.join_next().await {
-                        joined.unwrap().unwrap_err();
-                    }
-                    timed += start.elapsed();
-                }
-                timed
+                    timed
+                })
             })
-        })
-    });
-    g.bench_function("group_annotated", |b| {
-        b.iter_custom(|iters| {
-            in_task(&rt, async move {
-                let mut timed = Duration::ZERO;
-                for _ in 0..iters {
-                    let started = Arc::new(AtomicUsize::new(0));
-                    let mut group: Group = Group::new();
-                    for _ in 0..PARKED {
-                        group.spawn(parked(started.clone()));
+        });
+        g.bench_function("group_annotated", |b| {
+            b.iter_custom(|iters| {
+                in_task(&rt, async move {
+                    let mut timed = Duration::ZERO;
+                    for _ in 0..iters {
+                        let started = Arc::new(AtomicUsize::new(0));
+                        let mut group: Group = Group::new();
+                        for _ in 0..PARKED {
+                            group.spawn(parked(started.clone()));
+                        }
+                        until_parked(&started, PARKED).await;
+                        let start = Instant::now();
+                        group.ctx().cancel();
+                        black_box(group.wait().await.unwrap_err());
+                        timed += start.elapsed();
                     }
-                    until_parked(&started, PARKED).await;
-                    let start = Instant::now();
-                    group.ctx().cancel();
-                    black_box(group.wait().await.unwrap_err());
-                    timed += start.elapsed();
-                }
-                timed
+                    timed
+                })
             })
-        })
-    });
-    g.finish();
+        });
+        g.finish();
+    }
 }
 
 criterion_group!(benches, spawn_wait, cancel_parked);

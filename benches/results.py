@@ -82,9 +82,12 @@ ratio(".await yield_now(), Group with deadline vs plain under timeout", "await_y
       "plain_under_timeout", "annotated_group_deadline", N_AWAIT, 1.05, "/await")
 info(".await yield_now(): select! vs plain", "await_yield_now", "plain", "select_token",
      N_AWAIT, "/await")
-ratio("spawn + wait 100k trivial tasks", "spawn_wait_100k", "joinset", "group", 1, 1.05, "")
-ratio("10k parked tasks: cancel → wait returns", "cancel_parked_10k", "joinset_token_select",
-      "group_annotated", 1, 1.0, "")
+for flavor in ["current_thread", "multi_thread"]:
+    ratio(f"spawn + wait 100k trivial tasks ({flavor})", f"spawn_wait_100k_{flavor}", "joinset",
+          "group", 1, 1.05, "")
+for flavor in ["current_thread", "multi_thread"]:
+    ratio(f"10k parked tasks: cancel → wait returns ({flavor})", f"cancel_parked_10k_{flavor}",
+          "joinset_token_select", "group_annotated", 1, 1.0, "")
 
 print("| bench | baseline (median) | ours (median) | ours vs baseline | target | met |")
 print("|---|---|---|---|---|---|")
