@@ -76,12 +76,21 @@ impl Scope {
     }
 
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
+    #[inline]
     pub(super) fn register(&mut self, waker: &Waker) -> bool {
-        match &mut self.waiter {
+        match &self.waiter {
             // The same task polling again (every poll, in practice): its waker is still stored,
             // since only the cancellation takes it out, and then the flag below says so. Skips
             // the two compare-and-swaps of `AtomicWaker::register` on every `.await` that blocks.
-            Some((_, _, last)) if last.will_wake(waker) => {}
+            Some((_, _, last)) if last.will_wake(waker) => !self.ctx.state.flag(),
+            _ => self.register_slow(waker),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn register_slow(&mut self, waker: &Waker) -> bool {
+        match &mut self.waiter {
             Some((_, atomic, last)) => {
                 atomic.register(waker);
                 last.clone_from(waker);
