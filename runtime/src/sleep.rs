@@ -5,7 +5,6 @@ use std::task::{Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-use crate::sync::AtomicWaker;
 use crate::{Cancelled, Ctx};
 
 /// Sleeps for `duration`, or until the ambient context ([`Ctx::current`]) is cancelled, which
@@ -58,11 +57,11 @@ pub fn sleep_blocking(duration: Duration) -> Result<(), Cancelled> {
 pub(crate) fn sleep_blocking_in(ctx: &Ctx, duration: Duration) -> Result<(), Cancelled> {
     ctx.check()?;
     let state = &ctx.state;
-    let waker = Arc::new(AtomicWaker::new());
-    waker.register(&Waker::from(Arc::new(Unpark(thread::current()))));
-    let Some(key) = state.register(&waker) else {
+    let mut registration = None;
+    let unpark = Waker::from(Arc::new(Unpark(thread::current())));
+    if !state.watch(&mut registration, &unpark) {
         return Err(state.cancelled_error());
-    };
+    }
     let end = std::time::Instant::now().checked_add(duration);
     let result = loop {
         if state.flag() {
@@ -84,7 +83,7 @@ pub(crate) fn sleep_blocking_in(ctx: &Ctx, duration: Duration) -> Result<(), Can
         }
         thread::park_timeout(nap);
     };
-    state.unregister(key);
+    state.unwatch(&mut registration);
     result
 }
 

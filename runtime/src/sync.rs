@@ -10,9 +10,6 @@
 #[cfg(not(loom))]
 pub(crate) use std::sync::{atomic::AtomicBool, Mutex, MutexGuard, OnceLock};
 
-#[cfg(not(loom))]
-pub(crate) use atomic_waker::AtomicWaker;
-
 /// The clock deadlines are checked against (tokio's).
 #[cfg(not(loom))]
 #[inline]
@@ -24,13 +21,12 @@ pub(crate) fn now() -> tokio::time::Instant {
 pub(crate) use loom::sync::{atomic::AtomicBool, Mutex, MutexGuard};
 
 #[cfg(loom)]
-pub(crate) use self::loom_only::{now, AtomicWaker, OnceLock};
+pub(crate) use self::loom_only::{now, OnceLock};
 
 #[cfg(loom)]
 pub(crate) mod loom_only {
     use std::cell::Cell;
     use std::sync::atomic::Ordering;
-    use std::task::Waker;
     use std::time::Duration;
 
     use loom::cell::UnsafeCell;
@@ -81,23 +77,6 @@ pub(crate) mod loom_only {
                 self.done.store(true, Ordering::Release);
             }
             self.get().expect("initialised above")
-        }
-    }
-
-    /// `atomic_waker::AtomicWaker`'s API over loom's.
-    pub(crate) struct AtomicWaker(loom::future::AtomicWaker);
-
-    impl AtomicWaker {
-        pub(crate) fn new() -> Self {
-            AtomicWaker(loom::future::AtomicWaker::new())
-        }
-
-        pub(crate) fn register(&self, waker: &Waker) {
-            self.0.register_by_ref(waker);
-        }
-
-        pub(crate) fn wake(&self) {
-            self.0.wake();
         }
     }
 

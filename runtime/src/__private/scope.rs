@@ -1,12 +1,10 @@
 //! [`Scope`]: the per-call state of a `#[cancellable]` function.
 
-use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
-use crate::ctx::state::WaiterKey;
+use crate::ctx::state::Registration;
 use crate::ctx::Pacer;
-use crate::sync::AtomicWaker;
 use crate::{Cancelled, Ctx};
 
 /// One per call of a `#[cancellable]` function: the context it checks, its clock pacer, and its
@@ -16,7 +14,7 @@ pub struct Scope {
     pub(super) ctx: Ctx,
     pacer: Pacer,
     /// The registration, and the waker last stored in it.
-    waiter: Option<(WaiterKey, Arc<AtomicWaker>, Waker)>,
+    waiter: Option<Registration>,
 }
 
 impl Scope {
@@ -78,41 +76,13 @@ impl Scope {
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
     #[inline]
     pub(super) fn register(&mut self, waker: &Waker) -> bool {
-        match &self.waiter {
-            // The same task polling again (every poll, in practice): its waker is still stored,
-            // since only the cancellation takes it out, and then the flag below says so. Skips
-            // the two compare-and-swaps of `AtomicWaker::register` on every `.await` that blocks.
-            Some((_, _, last)) if last.will_wake(waker) => !self.ctx.state.flag(),
-            _ => self.register_slow(waker),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn register_slow(&mut self, waker: &Waker) -> bool {
-        match &mut self.waiter {
-            Some((_, atomic, last)) => {
-                atomic.register(waker);
-                last.clone_from(waker);
-            }
-            None => {
-                let atomic = Arc::new(AtomicWaker::new());
-                atomic.register(waker);
-                match self.ctx.state.register(&atomic) {
-                    Some(key) => self.waiter = Some((key, atomic, waker.clone())),
-                    None => return false,
-                }
-            }
-        }
-        !self.ctx.state.flag()
+        self.ctx.state.watch(&mut self.waiter, waker)
     }
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
-        if let Some((key, _, _)) = self.waiter.take() {
-            self.ctx.state.unregister(key);
-        }
+        self.ctx.state.unwatch(&mut self.waiter);
     }
 }
 

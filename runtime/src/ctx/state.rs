@@ -12,12 +12,13 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
+use std::task::Waker;
 use std::time::Duration;
 
 use slab::Slab;
 use tokio::time::Instant;
 
-use crate::sync::{self, AtomicBool, AtomicWaker, Mutex, MutexGuard, OnceLock};
+use crate::sync::{self, AtomicBool, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
 
 /// A context's effective deadline: the earlier of its own and its parent's, and the budget it
@@ -43,15 +44,19 @@ pub(crate) struct State {
 struct Lists {
     /// Once cancelled, nothing is added any more.
     closed: bool,
-    waiters: Slab<Arc<AtomicWaker>>,
+    waiters: Slab<Waker>,
     children: Slab<Weak<State>>,
     /// The task that cancels the context at its deadline, spawned when the first waiter
     /// registers (a context nobody waits on needs no timer: checkpoints read the clock).
     timer: Option<tokio::task::AbortHandle>,
 }
 
-/// Where a waiter is registered, to unregister it.
-pub(crate) struct WaiterKey(usize);
+/// A waker registered with a context: where it is stored, and a copy to tell whether a later
+/// poll's waker is the same one.
+pub(crate) struct Registration {
+    key: usize,
+    waker: Waker,
+}
 
 impl State {
     pub(crate) fn root() -> Arc<State> {
@@ -158,8 +163,8 @@ impl State {
         if let Some(timer) = timer {
             timer.abort();
         }
-        for (_, waiter) in waiters {
-            waiter.wake();
+        for (_, waker) in waiters {
+            waker.wake();
         }
         let inherited = Cancelled::new(Cause::ParentCancelled(recorded.clone()));
         for (_, child) in children {
@@ -193,25 +198,62 @@ impl State {
         self.flag() || (self.limit.is_some() && self.expire_if_due(sync::now()))
     }
 
-    /// Registers `waiter` to be woken on cancellation, arming the deadline timer if needed.
-    /// `None` if the context is already cancelled (the caller must not wait).
-    pub(crate) fn register(self: &Arc<State>, waiter: &Arc<AtomicWaker>) -> Option<WaiterKey> {
+    /// Makes sure `waker` is woken when this context is cancelled, arming the deadline timer on
+    /// the first registration; `false` if the context is already cancelled (do not wait then).
+    ///
+    /// `slot` is the caller's registration (one per annotated call, per `cancelled()` future):
+    /// registering takes the lock once; later polls by the same task, whose waker is still the
+    /// stored one, cost a `will_wake` comparison and nothing else. No allocation: the slab holds
+    /// the `Waker` itself.
+    #[inline]
+    pub(crate) fn watch(self: &Arc<State>, slot: &mut Option<Registration>, waker: &Waker) -> bool {
+        match slot {
+            // Only the cancellation takes a stored waker out, and then the flag says so.
+            Some(registration) if registration.waker.will_wake(waker) => {}
+            _ => {
+                if !self.watch_slow(slot, waker) {
+                    return false;
+                }
+            }
+        }
+        // A cancellation between the caller's check and the registration has taken the waiter
+        // list (or will, and wake this waker); the flag tells.
+        !self.flag()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn watch_slow(self: &Arc<State>, slot: &mut Option<Registration>, waker: &Waker) -> bool {
         let mut lists = self.lock();
         if lists.closed {
-            return None;
+            return false;
         }
-        if lists.timer.is_none() {
-            lists.timer = self.spawn_timer();
+        match slot {
+            Some(registration) => {
+                if let Some(stored) = lists.waiters.get_mut(registration.key) {
+                    stored.clone_from(waker);
+                }
+                registration.waker.clone_from(waker);
+            }
+            None => {
+                if lists.timer.is_none() {
+                    lists.timer = self.spawn_timer();
+                }
+                let key = lists.waiters.insert(waker.clone());
+                *slot = Some(Registration {
+                    key,
+                    waker: waker.clone(),
+                });
+            }
         }
-        Some(WaiterKey(lists.waiters.insert(waiter.clone())))
+        true
     }
 
-    #[cfg(test)]
-    pub(crate) fn waiter_count(&self) -> usize {
-        self.lock().waiters.len()
-    }
-
-    pub(crate) fn unregister(&self, key: WaiterKey) {
+    /// Removes the caller's registration, if any.
+    pub(crate) fn unwatch(&self, slot: &mut Option<Registration>) {
+        let Some(registration) = slot.take() else {
+            return;
+        };
         if self.flag() {
             // The cancellation takes (or has taken) every waiter under the lock: nothing to
             // remove, and no need to contend for the lock with the other tasks stopping now.
@@ -219,8 +261,13 @@ impl State {
         }
         let mut lists = self.lock();
         if !lists.closed {
-            lists.waiters.try_remove(key.0);
+            lists.waiters.try_remove(registration.key);
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn waiter_count(&self) -> usize {
+        self.lock().waiters.len()
     }
 
     /// A task that cancels this context at its deadline, on the current runtime if there is one.

@@ -2,11 +2,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::state::WaiterKey;
-use crate::sync::{self, AtomicWaker};
+use super::state::Registration;
+use crate::sync;
 use crate::{Cancelled, Ctx};
 
 /// Completes with the [`Cancelled`] error when its context is cancelled or its deadline passes.
@@ -14,7 +13,7 @@ use crate::{Cancelled, Ctx};
 #[must_use = "futures do nothing unless polled"]
 pub struct WaitForCancellation<'a> {
     ctx: &'a Ctx,
-    waiter: Option<(WaiterKey, Arc<AtomicWaker>)>,
+    waiter: Option<Registration>,
 }
 
 impl<'a> WaitForCancellation<'a> {
@@ -31,21 +30,9 @@ impl Future for WaitForCancellation<'_> {
         if state.flag() || state.expire_if_due(sync::now()) {
             return Poll::Ready(state.cancelled_error());
         }
-        match &self.waiter {
-            Some((_, waker)) => waker.register(cx.waker()),
-            None => {
-                let waker = Arc::new(AtomicWaker::new());
-                waker.register(cx.waker());
-                match state.register(&waker) {
-                    Some(key) => self.waiter = Some((key, waker)),
-                    None => return Poll::Ready(state.cancelled_error()),
-                }
-            }
-        }
-        // A cancellation between the first check and the registration has already taken the
-        // waiter list; the flag tells.
-        if state.flag() {
-            return Poll::Ready(state.cancelled_error());
+        let this = &mut *self;
+        if !this.ctx.state.watch(&mut this.waiter, cx.waker()) {
+            return Poll::Ready(this.ctx.state.cancelled_error());
         }
         Poll::Pending
     }
@@ -53,9 +40,7 @@ impl Future for WaitForCancellation<'_> {
 
 impl Drop for WaitForCancellation<'_> {
     fn drop(&mut self) {
-        if let Some((key, _)) = self.waiter.take() {
-            self.ctx.state.unregister(key);
-        }
+        self.ctx.state.unwatch(&mut self.waiter);
     }
 }
 
