@@ -4,22 +4,64 @@
 //! entry by every `#[cancellable]` function that has no context parameter.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 
 use crate::Ctx;
 
-/// What a group task carries besides its context: its name, and how deep in shielded sections it
-/// is (so the group does not abort it mid-section).
-#[derive(Debug)]
-pub(crate) struct TaskState {
-    name: TaskName,
-    shield_depth: AtomicUsize,
+/// The shield depths of a group's tasks, shared by the group and its tasks: one allocation per
+/// group rather than per task (spawning is otherwise allocation-for-allocation what
+/// `JoinSet::spawn` is).
+#[derive(Debug, Default)]
+pub(crate) struct Shields {
+    /// The sum of all depths: zero, the common case, answers "not shielded" without the lock.
+    active: AtomicUsize,
+    /// Task index to depth, for the tasks inside a shielded section now.
+    depths: Mutex<HashMap<usize, usize>>,
+}
+
+impl Shields {
+    fn depths(&self) -> std::sync::MutexGuard<'_, HashMap<usize, usize>> {
+        self.depths
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether the task `index` is inside a shielded section.
+    pub(crate) fn is_shielded(&self, index: usize) -> bool {
+        self.active.load(Ordering::Acquire) > 0 && self.depths().contains_key(&index)
+    }
+
+    fn enter(&self, index: usize) {
+        *self.depths().entry(index).or_default() += 1;
+        self.active.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn exit(&self, index: usize) {
+        let mut depths = self.depths();
+        if let Some(depth) = depths.get_mut(&index) {
+            *depth -= 1;
+            if *depth == 0 {
+                depths.remove(&index);
+            }
+            self.active.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// What a group task carries besides its context: which task of which group it is (for its
+/// shield depth) and its name.
+#[derive(Debug, Clone)]
+pub(crate) struct TaskRef {
+    pub(crate) shields: Arc<Shields>,
+    pub(crate) index: usize,
+    pub(crate) name: TaskName,
 }
 
 /// A task's name, rendered only when a report needs it: formatting a spawn location for every
@@ -30,32 +72,40 @@ pub(crate) enum TaskName {
     SpawnedAt(&'static Location<'static>),
 }
 
-impl TaskState {
-    pub(crate) fn name(&self) -> Arc<str> {
-        match &self.name {
+impl TaskName {
+    pub(crate) fn render(&self) -> Arc<str> {
+        match self {
             TaskName::Given(name) => name.clone(),
             TaskName::SpawnedAt(at) => {
                 format!("{}:{}:{}", at.file(), at.line(), at.column()).into()
             }
         }
     }
+}
 
-    pub(crate) fn new(name: TaskName) -> Arc<TaskState> {
-        Arc::new(TaskState {
-            name,
-            shield_depth: AtomicUsize::new(0),
-        })
+impl TaskRef {
+    /// A task of no group (a [`Ctx::scope`] or [`Ctx::enter`]): its own shield depth only.
+    pub(crate) fn alone(name: &'static str) -> TaskRef {
+        TaskRef {
+            shields: Arc::default(),
+            index: 0,
+            name: TaskName::Given(name.into()),
+        }
+    }
+
+    pub(crate) fn name(&self) -> Arc<str> {
+        self.name.render()
     }
 
     pub(crate) fn is_shielded(&self) -> bool {
-        self.shield_depth.load(Ordering::Acquire) > 0
+        self.shields.is_shielded(self.index)
     }
 }
 
 #[derive(Clone)]
 pub(crate) struct Ambient {
     pub(crate) ctx: Ctx,
-    pub(crate) task: Option<Arc<TaskState>>,
+    pub(crate) task: Option<TaskRef>,
 }
 
 thread_local! {
@@ -97,7 +147,7 @@ pub(crate) fn current() -> Ctx {
 }
 
 /// The state of the running group task, if any.
-pub(crate) fn task() -> Option<Arc<TaskState>> {
+pub(crate) fn task() -> Option<TaskRef> {
     with(|ambient| ambient.and_then(|a| a.task.clone()))
 }
 
@@ -218,14 +268,14 @@ impl std::fmt::Debug for EnterGuard {
 /// Marks the running group task as inside a shielded section until dropped.
 #[must_use = "the section is shielded only while the guard lives"]
 pub struct ShieldGuard {
-    task: Option<Arc<TaskState>>,
+    task: Option<TaskRef>,
 }
 
 impl ShieldGuard {
     pub(crate) fn enter() -> ShieldGuard {
         let task = task();
         if let Some(task) = &task {
-            task.shield_depth.fetch_add(1, Ordering::AcqRel);
+            task.shields.enter(task.index);
         }
         ShieldGuard { task }
     }
@@ -234,7 +284,7 @@ impl ShieldGuard {
 impl Drop for ShieldGuard {
     fn drop(&mut self) {
         if let Some(task) = &self.task {
-            task.shield_depth.fetch_sub(1, Ordering::AcqRel);
+            task.shields.exit(task.index);
         }
     }
 }

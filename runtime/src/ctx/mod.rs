@@ -15,7 +15,7 @@ pub(crate) use pacer::Pacer;
 use state::{Limit, State};
 pub use wait::WaitForCancellation;
 
-use crate::ambient::{self, Ambient, EnterGuard, TaskName, TaskState};
+use crate::ambient::{self, Ambient, EnterGuard, TaskRef};
 use crate::{Cancelled, Cause, Deadline, Group};
 
 thread_local! {
@@ -218,7 +218,7 @@ impl Ctx {
     pub fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
         let ambient = Ambient {
             ctx: self.clone(),
-            task: Some(TaskState::new(TaskName::Given("Ctx::scope".into()))),
+            task: Some(TaskRef::alone("Ctx::scope")),
         };
         ambient::scope(ambient, fut)
     }
@@ -228,7 +228,7 @@ impl Ctx {
     pub fn enter(&self) -> EnterGuard {
         ambient::enter(Ambient {
             ctx: self.clone(),
-            task: Some(TaskState::new(TaskName::Given("Ctx::enter".into()))),
+            task: Some(TaskRef::alone("Ctx::enter")),
         })
     }
 

@@ -16,7 +16,7 @@ use tokio::task::{AbortHandle, JoinSet};
 pub use report::{Report, Straggler, TaskKind};
 use task::Finished;
 
-use crate::ambient::{TaskName, TaskState};
+use crate::ambient::{Shields, TaskName, TaskRef};
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
 /// How long cancelled async tasks get to stop by themselves before they are aborted.
@@ -73,6 +73,8 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
     set: JoinSet<Finished<T, E>>,
     tasks: Vec<Entry>,
     limit: Option<Arc<Semaphore>>,
+    /// Which tasks are inside a shielded section (not to be aborted).
+    shields: Arc<Shields>,
     grace: Duration,
     /// Set when `wait` has collected every task; then dropping does nothing more.
     finished: bool,
@@ -81,7 +83,7 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
 
 /// What the group remembers of a task while it runs.
 struct Entry {
-    state: Arc<TaskState>,
+    name: TaskName,
     kind: TaskKind,
     /// For async tasks: to abort it, and to recognise it in a `JoinError`.
     abort: Option<AbortHandle>,
@@ -114,6 +116,7 @@ where
             set: JoinSet::new(),
             tasks: Vec::new(),
             limit: None,
+            shields: Arc::default(),
             grace: DEFAULT_GRACE,
             finished: false,
             _error: PhantomData,
@@ -207,9 +210,9 @@ where
         F: FnOnce() -> Result<T, E> + Send + 'static,
     {
         let index = self.tasks.len();
-        let state = TaskState::new(TaskName::SpawnedAt(Location::caller()));
+        let name = TaskName::SpawnedAt(Location::caller());
         let ctx = self.ctx.clone();
-        let task = state.clone();
+        let task = self.task_ref(index, name.clone());
         match self.limit.clone() {
             None => {
                 self.set
@@ -230,11 +233,19 @@ where
             }
         }
         self.tasks.push(Entry {
-            state,
+            name,
             kind: TaskKind::Blocking,
             abort: None,
             done: false,
         });
+    }
+
+    fn task_ref(&self, index: usize, name: TaskName) -> TaskRef {
+        TaskRef {
+            shields: self.shields.clone(),
+            index,
+            name,
+        }
     }
 
     fn spawn_async<F>(&mut self, name: TaskName, fut: F, permit: Option<OwnedSemaphorePermit>)
@@ -242,8 +253,8 @@ where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
         let index = self.tasks.len();
-        let state = TaskState::new(name);
-        let run = task::RunAsync::new(self.ctx.clone(), state.clone(), index, fut);
+        let task = self.task_ref(index, name.clone());
+        let run = task::RunAsync::new(self.ctx.clone(), task, index, fut);
         let abort = match (self.limit.clone(), permit) {
             // No limit: the task is just the body, as small as it can be (see `RunAsync`).
             (None, _) => self.set.spawn(run),
@@ -262,7 +273,7 @@ where
             }
         };
         self.tasks.push(Entry {
-            state,
+            name,
             kind: TaskKind::Async,
             abort: Some(abort),
             done: false,
@@ -297,9 +308,9 @@ impl<T: 'static, E: 'static> Drop for Group<T, E> {
         self.ctx.cancel_with(Cause::Cancelled {
             reason: Some("group dropped before wait".into()),
         });
-        for entry in &self.tasks {
+        for (index, entry) in self.tasks.iter().enumerate() {
             if let Some(abort) = &entry.abort {
-                if !entry.state.is_shielded() {
+                if !self.shields.is_shielded(index) {
                     abort.abort();
                 }
             }

@@ -6,10 +6,9 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::ambient::{self, Ambient, TaskState};
+use crate::ambient::{self, Ambient, TaskRef};
 use crate::{Cause, Ctx};
 
 /// How a task ended.
@@ -36,7 +35,7 @@ pub(super) struct Finished<T, E> {
 /// Turns the task's result into a [`Finished`], cancelling the group on error or panic.
 pub(super) fn finish<T, E: std::fmt::Display>(
     ctx: &Ctx,
-    task: &TaskState,
+    task: &TaskRef,
     index: usize,
     result: Result<Result<T, E>, Box<dyn Any + Send>>,
 ) -> Finished<T, E> {
@@ -96,7 +95,7 @@ pin_project_lite::pin_project! {
 }
 
 impl<F: Future> RunAsync<F> {
-    pub(super) fn new(ctx: Ctx, task: Arc<TaskState>, index: usize, fut: F) -> RunAsync<F> {
+    pub(super) fn new(ctx: Ctx, task: TaskRef, index: usize, fut: F) -> RunAsync<F> {
         let ambient = Ambient {
             ctx,
             task: Some(task),
@@ -141,12 +140,7 @@ where
 }
 
 /// Runs a blocking task body with the group's context ambient on this thread.
-pub(super) fn run_blocking<T, E, F>(
-    ctx: Ctx,
-    task: Arc<TaskState>,
-    index: usize,
-    f: F,
-) -> Finished<T, E>
+pub(super) fn run_blocking<T, E, F>(ctx: Ctx, task: TaskRef, index: usize, f: F) -> Finished<T, E>
 where
     F: FnOnce() -> Result<T, E>,
     E: std::fmt::Display,

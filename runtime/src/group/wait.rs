@@ -50,7 +50,7 @@ where
     pub async fn wait_report(mut self) -> Report<T, E> {
         if let Some(current) = crate::ambient::task() {
             assert!(
-                !self.tasks.iter().any(|e| Arc::ptr_eq(&e.state, &current)),
+                !Arc::ptr_eq(&current.shields, &self.shields),
                 "Group::wait called from one of the group's own tasks: it would wait for itself \
                  forever"
             );
@@ -132,7 +132,7 @@ where
             let overdue = Instant::now().saturating_duration_since(at);
             if overdue > self.grace {
                 tally.stragglers.push(Straggler {
-                    name: entry.state.name(),
+                    name: entry.name.render(),
                     kind: TaskKind::Blocking,
                     overdue,
                     aborted: false,
@@ -189,7 +189,7 @@ where
     /// Task `index` panicked outside its body: cancel the group as its body's panic would have.
     fn task_panicked(&self, tally: &mut Tally<T, E>, index: usize, payload: Box<dyn Any + Send>) {
         self.ctx.cancel_with(Cause::Panicked {
-            task: self.tasks[index].state.name(),
+            task: self.tasks[index].name.render(),
             message: panic_message(&*payload).into(),
         });
         tally.panic.get_or_insert(payload);
@@ -206,14 +206,14 @@ where
         let now = Instant::now();
         let overdue = cancelled_at.map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
         let mut shielded = false;
-        for entry in self.tasks.iter_mut().filter(|e| !e.done) {
+        for (index, entry) in self.tasks.iter_mut().enumerate().filter(|(_, e)| !e.done) {
             match &entry.abort {
-                Some(_) if entry.state.is_shielded() => shielded = true,
+                Some(_) if self.shields.is_shielded(index) => shielded = true,
                 Some(abort) => {
                     abort.abort();
                     entry.done = true;
                     let straggler = Straggler {
-                        name: entry.state.name(),
+                        name: entry.name.render(),
                         kind: TaskKind::Async,
                         overdue,
                         aborted: true,
@@ -222,7 +222,7 @@ where
                     tally.stragglers.push(straggler);
                 }
                 None => tracing::warn!(
-                    task = %entry.state.name(),
+                    task = %entry.name.render(),
                     ?overdue,
                     "blocking task ignores cancellation; `wait` keeps waiting for it"
                 ),
