@@ -328,3 +328,23 @@ async fn deep_nesting_of_contexts_and_shields() {
     });
     group.wait().await.unwrap();
 }
+
+/// Contexts nested far deeper than any program would: cancelling the root, printing the
+/// cause and dropping the chain must not recurse once per level (100,000 levels would overflow
+/// the test thread's stack).
+#[test]
+fn a_chain_of_100_000_nested_contexts_cancels_prints_and_drops_without_recursion() {
+    let root = cancellable_runtime::Ctx::new();
+    let mut leaf = root.clone();
+    for _ in 0..100_000 {
+        leaf = leaf.child();
+    }
+    root.cancel_with_reason("deep");
+    assert!(leaf.is_cancelled());
+    assert_eq!(
+        leaf.check().unwrap_err().to_string(),
+        "cancelled: parent context: cancelled: deep"
+    );
+    drop(root);
+    drop(leaf); // the last reference to the whole chain
+}

@@ -129,13 +129,38 @@ impl State {
     }
 
     fn cancel_at(&self, cancelled: Cancelled, at: Instant) -> bool {
+        let Some(children) = self.cancel_one(cancelled, at) else {
+            return false;
+        };
+        // The descendants, with a work list rather than recursion: a chain of contexts nested
+        // thousands deep must not overflow the stack.
+        let mut pending = vec![children];
+        while let Some((inherited, children)) = pending.pop() {
+            for (_, child) in children {
+                if let Some(child) = child.upgrade() {
+                    if let Some(grandchildren) = child.cancel_one(inherited.clone(), at) {
+                        pending.push(grandchildren);
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Cancels this context alone; if this call won, returns what its children inherit and the
+    /// children to cancel with it.
+    fn cancel_one(
+        &self,
+        cancelled: Cancelled,
+        at: Instant,
+    ) -> Option<(Cancelled, Slab<Weak<State>>)> {
         // A deadline at or before this cancellation came first, even if nobody noticed it yet:
         // it is the cause, and it wins a tie (a task failing, or a parent cancelled, on the
         // deadline's instant). A cancellation that already stems from a deadline stays as is.
         if let Some(limit) = self.limit {
             if limit.deadline.instant() <= at && !cancelled.is_deadline_exceeded() {
                 self.expire_if_due(at);
-                return false;
+                return None;
             }
         }
         let mut won = false;
@@ -148,7 +173,7 @@ impl State {
             // is there, which is all the flag promises), so that once any `cancel` returns, the
             // context reads as cancelled. Found by tests/loom.rs.
             self.flag.store(true, Ordering::SeqCst);
-            return false;
+            return None;
         }
         self.flag.store(true, Ordering::SeqCst);
         let (waiters, children, timer) = {
@@ -166,13 +191,7 @@ impl State {
         for (_, waker) in waiters {
             waker.wake();
         }
-        let inherited = Cancelled::new(Cause::ParentCancelled(recorded.clone()));
-        for (_, child) in children {
-            if let Some(child) = child.upgrade() {
-                child.cancel_at(inherited.clone(), at);
-            }
-        }
-        true
+        Some((inherited_by_children(recorded), children))
     }
 
     /// Cancels with `DeadlineExceeded` if the deadline is at or before `now`; true if cancelled
@@ -301,11 +320,27 @@ impl Drop for State {
         if let Some(timer) = lists.timer.take() {
             timer.abort();
         }
-        if let Some((parent, key)) = &self.parent {
-            let mut lists = parent.lock();
-            if !lists.closed {
-                lists.children.try_remove(*key);
+        // Unregister from the parent; and if this context was the last to hold it, drop the
+        // parent here too, and so on up: a loop, not the recursion of nested drops, so that a
+        // chain of contexts thousands deep does not overflow the stack.
+        let mut link = self.parent.take();
+        while let Some((parent, key)) = link {
+            {
+                let mut lists = parent.lock();
+                if !lists.closed {
+                    lists.children.try_remove(key);
+                }
             }
+            link = Arc::into_inner(parent).and_then(|mut parent| parent.parent.take());
         }
+    }
+}
+
+/// What a context's children record when it is cancelled: `ParentCancelled` with the root cause,
+/// so that causes do not nest as deep as the contexts (and print in one line whatever the depth).
+fn inherited_by_children(cancelled: &Cancelled) -> Cancelled {
+    match cancelled.cause() {
+        Cause::ParentCancelled(root) => Cancelled::new(Cause::ParentCancelled(root.clone())),
+        _ => Cancelled::new(Cause::ParentCancelled(cancelled.clone())),
     }
 }
