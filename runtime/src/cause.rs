@@ -45,7 +45,8 @@ pub enum Cause {
         /// The panic message, when it was a string.
         message: Arc<str>,
     },
-    /// The parent context was cancelled; this is its cancellation.
+    /// An ancestor context was cancelled; this is the cancellation that started it (the root
+    /// cause, however many contexts lie between: causes do not nest).
     ParentCancelled(Cancelled),
 }
 
