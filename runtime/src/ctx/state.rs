@@ -132,6 +132,9 @@ impl State {
         let Some(children) = self.cancel_one(cancelled, at) else {
             return false;
         };
+        if children.1.is_empty() {
+            return true; // the usual case: no work list to allocate
+        }
         // The descendants, with a work list rather than recursion: a chain of contexts nested
         // thousands deep must not overflow the stack.
         let mut pending = vec![children];
