@@ -93,10 +93,6 @@ impl TaskRef {
         }
     }
 
-    pub(crate) fn name(&self) -> Arc<str> {
-        self.name.render()
-    }
-
     pub(crate) fn is_shielded(&self) -> bool {
         self.shields.is_shielded(self.index)
     }

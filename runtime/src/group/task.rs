@@ -6,6 +6,7 @@ use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::ambient::{self, Ambient, TaskRef};
@@ -50,16 +51,13 @@ pub(super) fn finish<T, E: std::fmt::Display>(
             // tasks all return `Err(Cancelled)` at once, was most of the cost of stopping them.
             let won = !after_cancel
                 && ctx.cancel_with(Cause::TaskFailed {
-                    task: task.name(),
+                    task: task.name.render(),
                     error: error.to_string().into(),
                 });
             Outcome::Err { error, won }
         }
         Err(payload) => {
-            ctx.cancel_with(Cause::Panicked {
-                task: task.name(),
-                message: panic_message(&*payload).into(),
-            });
+            ctx.cancel_with(panicked(task.name.render(), &*payload));
             Outcome::Panicked(payload)
         }
     };
@@ -157,8 +155,17 @@ where
     finish(&ctx, &task, index, result)
 }
 
+/// The cause a task's panic records, wherever it was caught (its body, or the `Display` or
+/// `Drop` of what it returned).
+pub(super) fn panicked(task: Arc<str>, payload: &(dyn Any + Send)) -> Cause {
+    Cause::Panicked {
+        task,
+        message: panic_message(payload).into(),
+    }
+}
+
 /// The message of a panic payload, as `std` prints it.
-pub(super) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
         s
     } else if let Some(s) = payload.downcast_ref::<String>() {

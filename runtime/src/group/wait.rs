@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::task::JoinError;
 use tokio::time::Instant;
 
-use super::task::{panic_message, Finished, Outcome};
+use super::task::{self, Finished, Outcome};
 use super::{Group, Report, Straggler, TaskKind};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause};
@@ -70,10 +70,7 @@ where
             // The tasks that have already ended, without building the `select!` below for each:
             // it would take them first too (`biased`). Half the per-task cost of `wait` otherwise.
             while let Some(joined) = self.set.try_join_next_with_id() {
-                match joined {
-                    Ok((_, finished)) => self.record(&mut tally, finished, cancelled_at),
-                    Err(error) => self.record_join_error(&mut tally, error, cancelled_at),
-                }
+                self.collect(&mut tally, joined, cancelled_at);
             }
             let abort_timer = async {
                 match next_abort {
@@ -85,8 +82,7 @@ where
                 biased;
                 joined = self.set.join_next_with_id() => match joined {
                     None => break,
-                    Some(Ok((_, finished))) => self.record(&mut tally, finished, cancelled_at),
-                    Some(Err(error)) => self.record_join_error(&mut tally, error, cancelled_at),
+                    Some(joined) => self.collect(&mut tally, joined, cancelled_at),
                 },
                 _ = &mut cancelled, if cancelled_at.is_none() => {
                     let at = ctx.cancelled_at().unwrap_or_else(Instant::now);
@@ -114,6 +110,19 @@ where
             outputs: tally.outputs,
             error,
             stragglers: tally.stragglers,
+        }
+    }
+
+    /// Records one ended task, whether it handed back a [`Finished`] or a `JoinError`.
+    fn collect(
+        &mut self,
+        tally: &mut Tally<T, E>,
+        joined: Result<(tokio::task::Id, Finished<T, E>), JoinError>,
+        cancelled_at: Option<Instant>,
+    ) {
+        match joined {
+            Ok((_, finished)) => self.record(tally, finished, cancelled_at),
+            Err(error) => self.record_join_error(tally, error),
         }
     }
 
@@ -164,7 +173,7 @@ where
 
     /// A task ended without handing back a [`Finished`]: we aborted it (already reported), or
     /// something outside the task body panicked.
-    fn record_join_error(&mut self, tally: &mut Tally<T, E>, error: JoinError, _: Option<Instant>) {
+    fn record_join_error(&mut self, tally: &mut Tally<T, E>, error: JoinError) {
         tally.cut_short = true;
         let id = error.id();
         let index = self
@@ -188,10 +197,8 @@ where
 
     /// Task `index` panicked outside its body: cancel the group as its body's panic would have.
     fn task_panicked(&self, tally: &mut Tally<T, E>, index: usize, payload: Box<dyn Any + Send>) {
-        self.ctx.cancel_with(Cause::Panicked {
-            task: self.tasks[index].name.render(),
-            message: panic_message(&*payload).into(),
-        });
+        self.ctx
+            .cancel_with(task::panicked(self.tasks[index].name.render(), &*payload));
         tally.panic.get_or_insert(payload);
     }
 
