@@ -246,12 +246,7 @@ impl Annotator<'_> {
             Type::ImplTrait(_) => Err("returns impl Trait"),
             Type::Never(_) => Err("returns !"),
             Type::Path(p) if p.qself.is_none() => {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = segment_names(&p.path);
                 let args = generic_types(p.path.segments.last().map(|s| &s.arguments));
                 match segs.last().map(String::as_str) {
                     Some("Option") if args.len() == 1 => Ok("returns Option<_>"),
@@ -355,12 +350,7 @@ impl<'ast> Visit<'ast> for OwnBody {
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.loops += 1,
             Expr::Call(call) => {
                 if let Expr::Path(p) = &*call.func {
-                    let segs: Vec<String> = p
-                        .path
-                        .segments
-                        .iter()
-                        .map(|s| s.ident.to_string())
-                        .collect();
+                    let segs = segment_names(&p.path);
                     if ends_with(&segs, &["thread", "sleep"]) {
                         self.thread_sleeps += 1;
                     }
@@ -443,13 +433,7 @@ fn generic_types(args: Option<&PathArguments>) -> Vec<&Type> {
 
 fn path_segs(ty: &Type) -> Option<Vec<String>> {
     match strip_parens(ty) {
-        Type::Path(p) if p.qself.is_none() => Some(
-            p.path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect(),
-        ),
+        Type::Path(p) if p.qself.is_none() => Some(segment_names(&p.path)),
         _ => None,
     }
 }
@@ -497,4 +481,9 @@ fn is_ctx_like(ty: &Type) -> bool {
         Type::Reference(r) => is_ctx_like(&r.elem),
         other => path_segs(other).is_some_and(|s| s.last().is_some_and(|l| l == "Ctx")),
     }
+}
+
+/// A path's segment names (`std::thread::sleep` → `["std", "thread", "sleep"]`).
+fn segment_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
