@@ -13,7 +13,7 @@ use std::future::Future;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use cancellable::{cancellable, Cancelled, Group};
+use autocancel::{cancellable, Cancelled, Group};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;

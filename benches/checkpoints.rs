@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use cancellable::{cancellable, Cancelled, Ctx};
+use autocancel::{cancellable, Cancelled, Ctx};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use tokio_util::sync::CancellationToken;
 

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cancellable::{cancellable, Cancelled, Group};
+use autocancel::{cancellable, Cancelled, Group};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;

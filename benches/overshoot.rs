@@ -12,7 +12,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use cancellable::{cancellable, Cancelled, Group};
+use autocancel::{cancellable, Cancelled, Group};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 

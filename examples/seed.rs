@@ -7,7 +7,7 @@
 //! cargo run --example seed
 //! ```
 
-use cancellable::{cancellable, Cancelled, Group};
+use autocancel::{cancellable, Cancelled, Group};
 use std::time::Duration;
 use tokio::time::Instant;
 

@@ -6,7 +6,7 @@
 //! cargo run --example seed_blocking
 //! ```
 
-use cancellable::{cancellable, Cancelled, Group};
+use autocancel::{cancellable, Cancelled, Group};
 use std::thread;
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! Cancellation and deadlines that tasks cannot forget.
 //!
 //! Go's `errgroup.WithContext` + `context.WithTimeout` stop a program at its deadline only if
-//! every goroutine remembers to look at `ctx.Done()`, at every iteration. `cancellable` puts those
+//! every goroutine remembers to look at `ctx.Done()`, at every iteration. `autocancel` puts those
 //! checks in for you, at compile time:
 //!
 //! - [`#[cancellable]`](macro@cancellable) rewrites a task function so that it stops at its
@@ -21,7 +21,7 @@
 //! runs 10 s; here it stops at 7 s, and says why:
 //!
 //! ```
-//! use cancellable::{cancellable, Cancelled, Group};
+//! use autocancel::{cancellable, Cancelled, Group};
 //! use std::time::Duration;
 //!
 //! #[cancellable]
@@ -53,7 +53,7 @@
 //! unchanged when called plainly.
 //!
 //! ```
-//! use cancellable::{cancellable, Cancelled, Ctx};
+//! use autocancel::{cancellable, Cancelled, Ctx};
 //!
 //! #[cancellable]
 //! fn count(ctx: &Ctx, items: &[u64]) -> Result<u64, Cancelled> {
@@ -101,12 +101,12 @@
 /// Rewrites a function so that it stops at its context's cancellation.
 ///
 /// See the [crate documentation](crate) for what it inserts and where the context comes from.
-pub use cancellable_macros::cancellable;
+pub use autocancel_macros::cancellable;
 
-pub use cancellable_runtime::{
+pub use autocancel_runtime::{
     shield, shield_blocking, sleep, sleep_blocking, Cancelled, Cause, Ctx, Deadline, EnterGuard,
     Group, Report, ShieldGuard, Straggler, TaskKind, WaitForCancellation, DEFAULT_GRACE,
 };
 
 #[doc(hidden)]
-pub use cancellable_runtime::__private;
+pub use autocancel_runtime::__private;

@@ -1,7 +1,7 @@
 //! What `#[cancellable]` functions do at run time: the seed's scenario, CPU-bound loops, shielded
 //! sections, raced awaits, blocking sleeps, and every way of returning the cancellation.
 
-use cancellable::{cancellable, Cancelled, Cause, Ctx, Group};
+use autocancel::{cancellable, Cancelled, Cause, Ctx, Group};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

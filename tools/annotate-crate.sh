@@ -10,7 +10,7 @@
 # printed; KEEP=0 removes it): the crate comes from crates.io through a scratch project's
 # `cargo fetch`, the pristine copy is tested, then a copy is annotated by tools/annotate
 # (syn + prettyplease; report in $WORK/report.tsv) and given a path dependency on this
-# workspace's `cancellable`, and tested again. Exit status 0 iff both runs pass with the same
+# workspace's `autocancel`, and tested again. Exit status 0 iff both runs pass with the same
 # number of tests. CARGO_TARGET_DIR defaults to /work/target-annotate; no --release.
 set -euo pipefail
 
@@ -60,11 +60,11 @@ before_status=0
 before=$(run_tests "$work/pristine" "$work/pristine.log") || before_status=$?
 echo "$before"
 
-# 3. Annotate, depend on the local `cancellable`, test again.
+# 3. Annotate, depend on the local `autocancel`, test again.
 echo "== annotating"
 cargo build -q --manifest-path "$root/tools/annotate/Cargo.toml"
 "$CARGO_TARGET_DIR/debug/annotate" --report "$work/report.tsv" "$work/annotated/src"
-(cd "$work/annotated" && cargo add -q cancellable --path "$root")
+(cd "$work/annotated" && cargo add -q autocancel --path "$root")
 echo "== $crate $version, annotated: cargo test ${test_args[*]}"
 after_status=0
 after=$(run_tests "$work/annotated" "$work/annotated.log") || after_status=$?

@@ -9,7 +9,7 @@ use syn::{Ident, LitStr, Path, Token};
 /// Parsed `#[cancellable(...)]` arguments. Every field is optional.
 #[derive(Default)]
 pub(crate) struct Args {
-    /// `crate = path`: where the runtime lives, for users who reach `cancellable` through a
+    /// `crate = path`: where the runtime lives, for users who reach `autocancel` through a
     /// re-export (same convention as `serde(crate = ..)` and `tokio::main(crate = ..)`).
     pub krate: Option<Path>,
     /// `ctx = name`: the parameter that holds the context, when it is not recognisable by its
@@ -85,12 +85,12 @@ impl Args {
         (args, errors)
     }
 
-    /// The path generated code uses to reach the runtime: `::cancellable` unless overridden.
+    /// The path generated code uses to reach the runtime: `::autocancel` unless overridden.
     pub(crate) fn krate(&self) -> TokenStream {
         match &self.krate {
             Some(path) => quote!(#path),
             None => {
-                let name = Ident::new("cancellable", Span::call_site());
+                let name = Ident::new("autocancel", Span::call_site());
                 quote!(::#name)
             }
         }
@@ -137,7 +137,7 @@ mod tests {
     fn empty() {
         let args = parse(quote!()).unwrap();
         assert!(args.krate.is_none() && args.ctx.is_none());
-        assert_eq!(args.krate().to_string(), ":: cancellable");
+        assert_eq!(args.krate().to_string(), ":: autocancel");
     }
 
     #[test]

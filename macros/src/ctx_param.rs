@@ -115,7 +115,7 @@ mod tests {
             sig(parse_quote!(fn f(n: u32, ctx: Ctx))),
             sig(parse_quote!(fn f(n: u32, ctx: &Ctx))),
             sig(parse_quote!(fn f<'a>(n: u32, mut ctx: &'a mut Ctx))),
-            sig(parse_quote!(fn f(&self, ctx: ::cancellable::Ctx))),
+            sig(parse_quote!(fn f(&self, ctx: ::autocancel::Ctx))),
         ] {
             assert_eq!(find(&s, None).unwrap(), param("ctx"));
         }

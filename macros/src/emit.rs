@@ -18,7 +18,7 @@ pub(crate) fn span_at(user: Span) -> Span {
 
 /// What every snippet needs: the runtime's path, the scope local, and how to return.
 pub(crate) struct Emit {
-    /// `::cancellable` or the `crate = path` override.
+    /// `::autocancel` or the `crate = path` override.
     krate: TokenStream,
     /// The per-call `Scope` local, hygienic so the user cannot see or shadow it.
     scope: Ident,
@@ -159,7 +159,7 @@ mod tests {
     use syn::parse_quote;
 
     fn emit() -> Emit {
-        Emit::new(quote!(::cancellable), None)
+        Emit::new(quote!(::autocancel), None)
     }
 
     fn s(t: impl ToTokens) -> String {
@@ -170,12 +170,12 @@ mod tests {
     fn scope_init() {
         assert_eq!(
             s(emit().scope_init(&CtxSource::Ambient)),
-            "let mut __cancellable = :: cancellable :: __private :: Scope :: ambient () ;"
+            "let mut __cancellable = :: autocancel :: __private :: Scope :: ambient () ;"
         );
         let param = CtxSource::Param(parse_quote!(ctx));
         assert_eq!(
             s(emit().scope_init(&param)),
-            "let mut __cancellable = :: cancellable :: __private :: Scope :: new (& ctx) ;"
+            "let mut __cancellable = :: autocancel :: __private :: Scope :: new (& ctx) ;"
         );
     }
 
@@ -184,7 +184,7 @@ mod tests {
         assert_eq!(
             s(emit().checkpoint(Span::call_site())),
             "if let :: core :: result :: Result :: Err (c) = __cancellable . checkpoint () \
-             { return :: cancellable :: __private :: exit (c) ; }"
+             { return :: autocancel :: __private :: exit (c) ; }"
         );
     }
 
@@ -194,7 +194,7 @@ mod tests {
         let out = s(emit().race(&fut, quote!(.await), Span::call_site()));
         assert!(
             out.starts_with(
-                "match :: cancellable :: __private :: race (rx . recv () , & mut __cancellable) . await"
+                "match :: autocancel :: __private :: race (rx . recv () , & mut __cancellable) . await"
             ),
             "{out}"
         );
@@ -221,11 +221,11 @@ mod tests {
         assert_eq!(
             s(emit().sleep_blocking(&dur, None, Span::call_site())),
             "if let :: core :: result :: Result :: Err (c) = __cancellable . sleep_blocking \
-             (Duration :: from_millis (10)) { return :: cancellable :: __private :: exit (c) ; }"
+             (Duration :: from_millis (10)) { return :: autocancel :: __private :: exit (c) ; }"
         );
         assert_eq!(
             s(emit().shield_guard(Span::call_site())),
-            "let __shield = :: cancellable :: __private :: shield () ;"
+            "let __shield = :: autocancel :: __private :: shield () ;"
         );
         assert_eq!(
             s(emit().shield_end(Span::call_site())),

@@ -1,6 +1,6 @@
-//! The `#[cancellable]` attribute of the [`cancellable`](https://docs.rs/cancellable) crate.
+//! The `#[cancellable]` attribute of the [`autocancel`](https://docs.rs/autocancel) crate.
 //!
-//! Use it through `cancellable::cancellable`; this crate only holds the macro. The rewrite lives
+//! Use it through `autocancel::cancellable`; this crate only holds the macro. The rewrite lives
 //! in plain modules on `proc_macro2` tokens so that it can be unit-tested:
 //!
 //! - `args`: the attribute's arguments (`crate = path`, `ctx = name`);
@@ -86,7 +86,7 @@ use proc_macro::TokenStream;
 /// # Options
 ///
 /// - `crate = path` (or `crate = "path"`): where generated code finds the runtime, for users
-///   who reach `cancellable` through a re-export. Default `::cancellable`.
+///   who reach `autocancel` through a re-export. Default `::autocancel`.
 /// - `ctx = name`: the context parameter, see above.
 ///
 /// # With `#[tokio::main]` and `#[tokio::test]`
@@ -106,7 +106,7 @@ use proc_macro::TokenStream;
 /// # Example
 ///
 /// ```
-/// use cancellable::{cancellable, Cancelled, Group};
+/// use autocancel::{cancellable, Cancelled, Group};
 /// use std::time::Duration;
 ///
 /// #[cancellable]
@@ -133,14 +133,14 @@ use proc_macro::TokenStream;
 /// The loop above expands to (as `cargo expand` shows it):
 ///
 /// ```text
-/// let mut __cancellable = ::cancellable::__private::Scope::ambient();
+/// let mut __cancellable = ::autocancel::__private::Scope::ambient();
 /// for _ in 0..n {
 ///     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-///         return ::cancellable::__private::exit(c);
+///         return ::autocancel::__private::exit(c);
 ///     }
-///     match ::cancellable::__private::race(tokio::time::sleep(Duration::from_secs(1)), &mut __cancellable).await {
+///     match ::autocancel::__private::race(tokio::time::sleep(Duration::from_secs(1)), &mut __cancellable).await {
 ///         ::core::result::Result::Ok(v) => v,
-///         ::core::result::Result::Err(c) => return ::cancellable::__private::exit(c),
+///         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
 ///     };
 ///     done += 1;
 /// }

@@ -1,6 +1,6 @@
 //! Expansion snapshots: `tests/expand/NAME.rs` expanded and formatted with `prettyplease` must
 //! equal the checked-in `tests/expand/NAME.expanded.rs`, so that any change in the generated
-//! code shows up in review. `UPDATE_SNAPSHOTS=1 cargo test -p cancellable-macros` rewrites them.
+//! code shows up in review. `UPDATE_SNAPSHOTS=1 cargo test -p autocancel-macros` rewrites them.
 //!
 //! Every item (or impl item) of an input file carrying `#[cancellable]` / `#[cancellable(..)]`
 //! is replaced by the macro's expansion; everything else is kept as written.

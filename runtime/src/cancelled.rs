@@ -13,7 +13,7 @@ use crate::Cause;
 /// [`TimedOut`](std::io::ErrorKind::TimedOut) for a deadline).
 ///
 /// ```
-/// use cancellable_runtime::{Cancelled, Ctx};
+/// use autocancel_runtime::{Cancelled, Ctx};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {

@@ -1,6 +1,6 @@
-//! The runtime of [`cancellable`](https://docs.rs/cancellable): contexts, deadlines, causes and
+//! The runtime of [`autocancel`](https://docs.rs/autocancel): contexts, deadlines, causes and
 //! an errgroup-style [`Group`], plus the small `__private` API that `#[cancellable]` generates
-//! calls to. Depend on the `cancellable` crate, which re-exports all of this with the macro.
+//! calls to. Depend on the `autocancel` crate, which re-exports all of this with the macro.
 
 #![warn(missing_docs)]
 
@@ -32,7 +32,7 @@ use std::future::Future;
 /// body, `#[shield] { .. }` does the same for a block.
 ///
 /// ```
-/// use cancellable_runtime::{shield, Ctx, Group};
+/// use autocancel_runtime::{shield, Ctx, Group};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {

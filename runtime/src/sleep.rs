@@ -12,7 +12,7 @@ use crate::{Cancelled, Ctx};
 /// `tokio::time::sleep(..).await` does the same.
 ///
 /// ```
-/// use cancellable_runtime::{sleep, Group};
+/// use autocancel_runtime::{sleep, Group};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
@@ -39,7 +39,7 @@ pub async fn sleep(duration: Duration) -> Result<(), Cancelled> {
 /// `fn`, `std::thread::sleep` is rewritten into this.
 ///
 /// ```
-/// use cancellable_runtime::{sleep_blocking, Ctx};
+/// use autocancel_runtime::{sleep_blocking, Ctx};
 /// use std::time::{Duration, Instant};
 ///
 /// let ctx = Ctx::new().with_timeout(Duration::from_millis(20));

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cancellable_runtime::{
+use autocancel_runtime::{
     shield, sleep, sleep_blocking, Cancelled, Ctx, Deadline, Group, DEFAULT_GRACE,
 };
 use tokio::sync::Semaphore;
@@ -320,7 +320,7 @@ async fn deep_nesting_of_contexts_and_shields() {
     group.spawn(async {
         let mut guards = Vec::new();
         for _ in 0..10_000 {
-            guards.push(cancellable_runtime::__private::shield());
+            guards.push(autocancel_runtime::__private::shield());
         }
         assert!(!Ctx::current().is_cancelled());
         drop(guards);
@@ -334,7 +334,7 @@ async fn deep_nesting_of_contexts_and_shields() {
 /// the test thread's stack).
 #[test]
 fn a_chain_of_100_000_nested_contexts_cancels_prints_and_drops_without_recursion() {
-    let root = cancellable_runtime::Ctx::new();
+    let root = autocancel_runtime::Ctx::new();
     let mut leaf = root.clone();
     for _ in 0..100_000 {
         leaf = leaf.child();

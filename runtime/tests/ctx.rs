@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use cancellable_runtime::{Cancelled, Cause, Ctx, Deadline};
+use autocancel_runtime::{Cancelled, Cause, Ctx, Deadline};
 use tokio::time::Instant;
 
 const SEC: Duration = Duration::from_secs(1);

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cancellable_runtime::{sleep, sleep_blocking, Cancelled, Cause, Ctx, Group, TaskKind};
+use autocancel_runtime::{sleep, sleep_blocking, Cancelled, Cause, Ctx, Group, TaskKind};
 use tokio::time::Instant;
 
 const SEC: Duration = Duration::from_secs(1);
@@ -418,7 +418,7 @@ async fn shielded_task_is_not_aborted_as_a_straggler() {
     let mut group: Group = Group::with_timeout(SEC).grace(Duration::from_millis(10));
     let f = finished.clone();
     group.spawn(async move {
-        cancellable_runtime::shield(async {
+        autocancel_runtime::shield(async {
             assert!(!Ctx::current().is_cancelled());
             tokio::time::sleep(5 * SEC).await;
         })

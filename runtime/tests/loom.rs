@@ -3,7 +3,7 @@
 //! recording, and waiter registration and unregistration.
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test -p cancellable-runtime --test loom --release
+//! RUSTFLAGS="--cfg loom" cargo test -p autocancel-runtime --test loom --release
 //! ```
 //!
 //! `LOOM_MAX_PREEMPTIONS` (default here: 4) bounds the search. The context's flag, lock,
@@ -19,8 +19,8 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use cancellable_runtime::__private::loom_clock;
-use cancellable_runtime::{Cause, Ctx, Deadline};
+use autocancel_runtime::__private::loom_clock;
+use autocancel_runtime::{Cause, Ctx, Deadline};
 use loom::thread;
 
 fn model(f: impl Fn() + Sync + Send + 'static) {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
 use std::time::Duration;
 
-use cancellable_runtime::{sleep, sleep_blocking, Cancelled, Cause, Ctx, Group};
+use autocancel_runtime::{sleep, sleep_blocking, Cancelled, Cause, Ctx, Group};
 use tokio::time::Instant;
 
 const MS: Duration = Duration::from_millis(1);

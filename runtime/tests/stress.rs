@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, Once};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use cancellable_runtime::{sleep, Cancelled, Cause, Ctx, Deadline, Group, Report};
+use autocancel_runtime::{sleep, Cancelled, Cause, Ctx, Deadline, Group, Report};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use tokio::time::Instant;

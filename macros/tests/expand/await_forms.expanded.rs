@@ -1,25 +1,25 @@
 async fn consume(mut rx: Receiver<u32>, client: Client) -> anyhow::Result<u32> {
-    let mut __cancellable = ::cancellable::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
     let mut total = 0;
-    while let Some(x) = match ::cancellable::__private::race(
+    while let Some(x) = match ::autocancel::__private::race(
             rx.recv(),
             &mut __cancellable,
         )
         .await
     {
         ::core::result::Result::Ok(v) => v,
-        ::core::result::Result::Err(c) => return ::cancellable::__private::exit(c),
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     } {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-            return ::cancellable::__private::exit(c);
+            return ::autocancel::__private::exit(c);
         }
         total += x;
     }
-    let body = match ::cancellable::__private::race(
-            match ::cancellable::__private::race(
+    let body = match ::autocancel::__private::race(
+            match ::autocancel::__private::race(
                     client
                         .get(
-                            match ::cancellable::__private::race(
+                            match ::autocancel::__private::race(
                                     url(total),
                                     &mut __cancellable,
                                 )
@@ -27,7 +27,7 @@ async fn consume(mut rx: Receiver<u32>, client: Client) -> anyhow::Result<u32> {
                             {
                                 ::core::result::Result::Ok(v) => v,
                                 ::core::result::Result::Err(c) => {
-                                    return ::cancellable::__private::exit(c);
+                                    return ::autocancel::__private::exit(c);
                                 }
                             },
                         ),
@@ -36,9 +36,7 @@ async fn consume(mut rx: Receiver<u32>, client: Client) -> anyhow::Result<u32> {
                 .await
             {
                 ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(c) => {
-                    return ::cancellable::__private::exit(c);
-                }
+                ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
             }?
                 .text(),
             &mut __cancellable,
@@ -46,11 +44,11 @@ async fn consume(mut rx: Receiver<u32>, client: Client) -> anyhow::Result<u32> {
         .await
     {
         ::core::result::Result::Ok(v) => v,
-        ::core::result::Result::Err(c) => return ::cancellable::__private::exit(c),
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     }?;
-    match ::cancellable::__private::race(client.ping(), &mut __cancellable).await {
+    match ::autocancel::__private::race(client.ping(), &mut __cancellable).await {
         ::core::result::Result::Ok(v) => v,
-        ::core::result::Result::Err(c) => return ::cancellable::__private::exit(c),
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     }
         .unwrap();
     Ok(total + body.len() as u32)

@@ -1,15 +1,15 @@
 fn blocking_task(id: u32, steps: u32) -> Result<u32, Cancelled> {
-    let mut __cancellable = ::cancellable::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
     for step in 1..=steps {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-            return ::cancellable::__private::exit(c);
+            return ::autocancel::__private::exit(c);
         }
         {
             let _ = thread::sleep;
             if let ::core::result::Result::Err(c) = __cancellable
                 .sleep_blocking(Duration::from_millis(100))
             {
-                return ::cancellable::__private::exit(c);
+                return ::autocancel::__private::exit(c);
             }
         };
         println!("task {id}: step {step}/{steps}");
@@ -17,7 +17,7 @@ fn blocking_task(id: u32, steps: u32) -> Result<u32, Cancelled> {
     if let ::core::result::Result::Err(c) = __cancellable
         .sleep_blocking(Duration::from_millis(1))
     {
-        return ::cancellable::__private::exit(c);
+        return ::autocancel::__private::exit(c);
     }
     Ok(steps)
 }

@@ -1,27 +1,24 @@
-async fn with_ctx(ctx: &cancellable::Ctx, n: u32) -> Result<(), Cancelled> {
-    let mut __cancellable = ::cancellable::__private::Scope::new(&ctx);
+async fn with_ctx(ctx: &autocancel::Ctx, n: u32) -> Result<(), Cancelled> {
+    let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
     for _ in 0..n {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-            return ::cancellable::__private::exit(c);
+            return ::autocancel::__private::exit(c);
         }
-        match ::cancellable::__private::race(
-                tokio::task::yield_now(),
-                &mut __cancellable,
-            )
+        match ::autocancel::__private::race(tokio::task::yield_now(), &mut __cancellable)
             .await
         {
             ::core::result::Result::Ok(v) => v,
-            ::core::result::Result::Err(c) => return ::cancellable::__private::exit(c),
+            ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
         };
     }
     Ok(())
 }
 fn with_named(parent: Handle, n: u32) -> Option<u32> {
-    let mut __cancellable = ::cancellable::__private::Scope::new(&parent);
+    let mut __cancellable = ::autocancel::__private::Scope::new(&parent);
     let mut i = 0;
     while i < n {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-            return ::cancellable::__private::exit(c);
+            return ::autocancel::__private::exit(c);
         }
         i += 1;
     }

@@ -1,6 +1,6 @@
 // A context parameter by reference is used instead of the ambient context.
 #[cancellable]
-async fn with_ctx(ctx: &cancellable::Ctx, n: u32) -> Result<(), Cancelled> {
+async fn with_ctx(ctx: &autocancel::Ctx, n: u32) -> Result<(), Cancelled> {
     for _ in 0..n {
         tokio::task::yield_now().await;
     }

@@ -1,37 +1,37 @@
 async fn task(id: u32, steps: u32) -> Result<(), Cancelled> {
-    let mut __cancellable = ::cancellable::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
     for step in 1..=steps {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-            return ::cancellable::__private::exit(c);
+            return ::autocancel::__private::exit(c);
         }
-        match ::cancellable::__private::race(
+        match ::autocancel::__private::race(
                 tokio::time::sleep(Duration::from_secs(1)),
                 &mut __cancellable,
             )
             .await
         {
             ::core::result::Result::Ok(v) => v,
-            ::core::result::Result::Err(c) => return ::cancellable::__private::exit(c),
+            ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
         };
         println!("task {id}: step {step}/{steps}");
     }
     Ok(())
 }
 fn crunch(data: &[u64]) -> Option<u64> {
-    let mut __cancellable = ::cancellable::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
     let mut sum = 0;
     'outer: for chunk in data.chunks(8) {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-            return ::cancellable::__private::exit(c);
+            return ::autocancel::__private::exit(c);
         }
         let mut i = 0;
         while i < chunk.len() {
             if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-                return ::cancellable::__private::exit(c);
+                return ::autocancel::__private::exit(c);
             }
             loop {
                 if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-                    return ::cancellable::__private::exit(c);
+                    return ::autocancel::__private::exit(c);
                 }
                 sum += chunk[i];
                 break;

@@ -1,23 +1,21 @@
 impl Worker {
     pub async fn run(&self) -> io::Result<()> {
-        let mut __cancellable = ::cancellable::__private::Scope::ambient();
+        let mut __cancellable = ::autocancel::__private::Scope::ambient();
         loop {
             if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-                return ::cancellable::__private::exit(c);
+                return ::autocancel::__private::exit(c);
             }
-            match ::cancellable::__private::race(self.step(), &mut __cancellable).await {
+            match ::autocancel::__private::race(self.step(), &mut __cancellable).await {
                 ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(c) => {
-                    return ::cancellable::__private::exit(c);
-                }
+                ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
             }?;
         }
     }
     fn drain(&mut self) {
-        let mut __cancellable = ::cancellable::__private::Scope::ambient();
+        let mut __cancellable = ::autocancel::__private::Scope::ambient();
         while let Some(job) = self.queue.pop() {
             if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-                return ::cancellable::__private::exit(c);
+                return ::autocancel::__private::exit(c);
             }
             job.run();
         }
@@ -28,18 +26,15 @@ impl Task for Worker {
     where
         T: Item + Send,
     {
-        let mut __cancellable = ::cancellable::__private::Scope::ambient();
+        let mut __cancellable = ::autocancel::__private::Scope::ambient();
         for item in &items {
             if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
-                return ::cancellable::__private::exit(c);
+                return ::autocancel::__private::exit(c);
             }
-            match ::cancellable::__private::race(item.process(), &mut __cancellable)
-                .await
+            match ::autocancel::__private::race(item.process(), &mut __cancellable).await
             {
                 ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(c) => {
-                    return ::cancellable::__private::exit(c);
-                }
+                ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
             };
         }
         Ok(items.len())

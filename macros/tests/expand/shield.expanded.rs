@@ -1,41 +1,39 @@
 async fn commit(db: &Db, rows: Vec<Row>) -> Result<(), Error> {
-    let mut __cancellable = ::cancellable::__private::Scope::ambient();
-    let __shield = ::cancellable::__private::shield();
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let __shield = ::autocancel::__private::shield();
     let tx = db.begin().await?;
     ::core::mem::drop(__shield);
     {
-        let __shield = ::cancellable::__private::shield();
+        let __shield = ::autocancel::__private::shield();
         for row in &rows {
             tx.insert(row).await?;
         }
         tx.commit().await?;
     }
     let n = {
-        let __shield = ::cancellable::__private::shield();
+        let __shield = ::autocancel::__private::shield();
         db.count().await
     };
     match n {
         0 => {
-            match ::cancellable::__private::race(db.log("empty"), &mut __cancellable)
+            match ::autocancel::__private::race(db.log("empty"), &mut __cancellable)
                 .await
             {
                 ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(c) => {
-                    return ::cancellable::__private::exit(c);
-                }
+                ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
             }
         }
         _ => {
-            let __shield = ::cancellable::__private::shield();
+            let __shield = ::autocancel::__private::shield();
             db.flush().await
         }
     }
-    let __shield = ::cancellable::__private::shield();
+    let __shield = ::autocancel::__private::shield();
     println!("done");
     ::core::mem::drop(__shield);
-    match ::cancellable::__private::race(db.notify(), &mut __cancellable).await {
+    match ::autocancel::__private::race(db.notify(), &mut __cancellable).await {
         ::core::result::Result::Ok(v) => v,
-        ::core::result::Result::Err(c) => return ::cancellable::__private::exit(c),
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     };
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::Cancelled;
 #[diagnostic::on_unimplemented(
     message = "`#[cancellable]` cannot return a cancellation as `{Self}`",
     label = "the cancellation must be returned through this function's return type",
-    note = "return `Result<T, E>` where `E: From<cancellable::Cancelled>` (e.g. `Result<T, Cancelled>`, `io::Result<T>`, `anyhow::Result<T>`), `Option<T>`, or `()`"
+    note = "return `Result<T, E>` where `E: From<autocancel::Cancelled>` (e.g. `Result<T, Cancelled>`, `io::Result<T>`, `anyhow::Result<T>`), `Option<T>`, or `()`"
 )]
 pub trait Exit {
     /// The value the function returns when cancelled.

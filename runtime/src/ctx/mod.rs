@@ -44,7 +44,7 @@ pub(crate) fn reset_pacer() {
 /// timer can fire.
 ///
 /// ```
-/// use cancellable_runtime::{Cause, Ctx};
+/// use autocancel_runtime::{Cause, Ctx};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {

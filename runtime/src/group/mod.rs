@@ -54,14 +54,14 @@ pub const DEFAULT_GRACE: Duration = Duration::from_millis(100);
 /// returns it.
 ///
 /// ```
-/// use cancellable_runtime::{Cancelled, Group};
+/// use autocancel_runtime::{Cancelled, Group};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// let mut group: Group<u32> = Group::with_timeout(Duration::from_secs(7)).limit(8);
 /// for n in 0..3 {
 ///     group.spawn(async move {
-///         cancellable_runtime::sleep(Duration::from_secs(n.into())).await?;
+///         autocancel_runtime::sleep(Duration::from_secs(n.into())).await?;
 ///         Ok::<_, Cancelled>(n * 10)
 ///     });
 /// }

@@ -1,6 +1,6 @@
 //! What several test files share.
 
-use cancellable_runtime::Cancelled;
+use autocancel_runtime::Cancelled;
 
 /// An application error that can carry a cancellation, as users' error types do.
 #[derive(Debug)]

@@ -1,4 +1,4 @@
-use cancellable::cancellable;
+use autocancel::cancellable;
 
 #[cancellable]
 const fn steps() -> Option<u32> {

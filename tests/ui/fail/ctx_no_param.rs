@@ -1,4 +1,4 @@
-use cancellable::{cancellable, Ctx};
+use autocancel::{cancellable, Ctx};
 
 #[cancellable(ctx = parent)]
 async fn task(_ctx: Ctx) {

@@ -1,4 +1,4 @@
-use cancellable::{cancellable, Ctx};
+use autocancel::{cancellable, Ctx};
 
 #[cancellable]
 async fn task(_parent: &Ctx, _child: Ctx) {}

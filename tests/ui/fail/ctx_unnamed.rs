@@ -1,4 +1,4 @@
-use cancellable::{cancellable, Ctx};
+use autocancel::{cancellable, Ctx};
 
 #[cancellable]
 async fn task(_: Ctx) {}

@@ -1,4 +1,4 @@
-use cancellable::{cancellable, Ctx};
+use autocancel::{cancellable, Ctx};
 
 #[cancellable(ctx = a, ctx = b)]
 async fn task(a: Ctx, b: Ctx) {

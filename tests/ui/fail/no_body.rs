@@ -1,4 +1,4 @@
-use cancellable::cancellable;
+use autocancel::cancellable;
 
 trait Task {
     #[cancellable]

@@ -1,4 +1,4 @@
-use cancellable::{cancellable, Cancelled};
+use autocancel::{cancellable, Cancelled};
 use std::thread;
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
-use cancellable::cancellable;
+use autocancel::cancellable;
 
 #[cancellable(timeout = 7, retry)]
-async fn task() -> Result<(), cancellable::Cancelled> {
+async fn task() -> Result<(), autocancel::Cancelled> {
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! `crate = path`: generated code reaches the runtime through a re-export.
 mod rt {
-    pub use cancellable::*;
+    pub use autocancel::*;
 }
 
 mod app {

@@ -1,5 +1,5 @@
 //! The context from a parameter: by value, by reference, named explicitly, or `self`.
-use cancellable::{cancellable, Cancelled, Ctx};
+use autocancel::{cancellable, Cancelled, Ctx};
 
 #[cancellable]
 async fn by_value(ctx: Ctx, n: u32) -> Result<u32, Cancelled> {
@@ -13,7 +13,7 @@ async fn by_value(ctx: Ctx, n: u32) -> Result<u32, Cancelled> {
 }
 
 #[cancellable]
-fn by_ref(n: u32, ctx: &cancellable::Ctx) -> Result<u32, Cancelled> {
+fn by_ref(n: u32, ctx: &autocancel::Ctx) -> Result<u32, Cancelled> {
     let mut i = 0;
     for _ in 0..n {
         i += 1;

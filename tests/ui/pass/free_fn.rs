@@ -1,5 +1,5 @@
 //! Free functions, async and blocking, with every loop form and await position.
-use cancellable::{cancellable, Cancelled};
+use autocancel::{cancellable, Cancelled};
 use std::time::Duration;
 
 #[cancellable]

@@ -1,6 +1,6 @@
 //! Inherent methods (`self`, `&self`, `&mut self`), trait impls, `async fn` in a trait impl,
 //! and generic functions with where-clauses.
-use cancellable::{cancellable, Cancelled};
+use autocancel::{cancellable, Cancelled};
 use std::fmt::Debug;
 
 struct Counter {

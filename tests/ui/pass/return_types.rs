@@ -1,5 +1,5 @@
 //! Every return type the runtime's `Exit` trait supports, through aliases too.
-use cancellable::{cancellable, Cancelled};
+use autocancel::{cancellable, Cancelled};
 use std::error::Error;
 use std::io;
 

@@ -1,5 +1,5 @@
 //! `#[shield]` on `let` statements, blocks, expressions, match arms and macro statements.
-use cancellable::{cancellable, Cancelled};
+use autocancel::{cancellable, Cancelled};
 
 async fn step(n: u32) -> Result<u32, Cancelled> {
     Ok(n)

@@ -1,5 +1,5 @@
 //! `#[cancellable]` above `#[tokio::main]`: the async fn is rewritten, then tokio wraps it.
-use cancellable::{cancellable, Cancelled};
+use autocancel::{cancellable, Cancelled};
 
 #[cancellable]
 #[tokio::main(flavor = "current_thread")]

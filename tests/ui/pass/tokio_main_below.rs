@@ -1,6 +1,6 @@
 //! `#[cancellable]` below `#[tokio::main]`: it sees the fn tokio generated and rewrites the
 //! original body inside it.
-use cancellable::{cancellable, Cancelled};
+use autocancel::{cancellable, Cancelled};
 
 #[tokio::main]
 #[cancellable]

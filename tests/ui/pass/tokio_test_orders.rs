@@ -1,5 +1,5 @@
 //! `#[tokio::test]` in both orders (compiled as a binary here, so the tests only type-check).
-use cancellable::cancellable;
+use autocancel::cancellable;
 
 #[cancellable]
 #[tokio::test]
@@ -11,7 +11,7 @@ async fn cancellable_above() {
 
 #[tokio::test(start_paused = true)]
 #[cancellable]
-async fn cancellable_below() -> Result<(), cancellable::Cancelled> {
+async fn cancellable_below() -> Result<(), autocancel::Cancelled> {
     loop {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         break;

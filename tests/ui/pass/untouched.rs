@@ -1,5 +1,5 @@
 //! Closures, async blocks, nested items, macros and const contexts are left as written.
-use cancellable::{cancellable, Cancelled};
+use autocancel::{cancellable, Cancelled};
 
 #[cancellable]
 async fn untouched(tx: tokio::sync::mpsc::Sender<u32>) -> Result<u32, Cancelled> {

@@ -29,7 +29,7 @@ use syn::{
 };
 
 fn main() -> ExitCode {
-    let mut attr = "::cancellable::cancellable".to_owned();
+    let mut attr = "::autocancel::cancellable".to_owned();
     let mut report: Option<PathBuf> = None;
     let mut dir: Option<PathBuf> = None;
     let mut args = env::args().skip(1);
