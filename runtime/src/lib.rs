@@ -4,57 +4,32 @@
 
 #![warn(missing_docs)]
 
-mod ambient;
+// Layers, each using only the ones above it: the context (`ctx/`, with its synchronisation in
+// `sync.rs`), the ambient context of a task or thread (`ambient/`) and shielded sections
+// (`shield.rs`), then groups (`group/`). `sleep.rs` and `__private/` build on the context and
+// the ambient context.
 mod cancelled;
 mod cause;
-mod ctx;
 mod deadline;
-mod group;
-mod sleep;
 mod sync;
+
+mod ctx;
+
+mod ambient;
+mod shield;
+
+mod group;
+
+mod sleep;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use ambient::{EnterGuard, ShieldGuard};
+pub use ambient::EnterGuard;
 pub use cancelled::Cancelled;
 pub use cause::Cause;
 pub use ctx::{Ctx, WaitForCancellation};
 pub use deadline::Deadline;
 pub use group::{Group, Report, Straggler, TaskKind, DEFAULT_GRACE};
+pub use shield::{shield, shield_blocking, ShieldGuard};
 pub use sleep::{sleep, sleep_blocking};
-
-use std::future::Future;
-
-/// Runs `fut` shielded: the group does not abort the task while it runs, and the
-/// `#[cancellable]` functions it calls see a never-cancelled ambient context. For critical
-/// sections that must not stop half-way (a write and its commit). Inside a `#[cancellable]`
-/// body, `#[shield] { .. }` does the same for a block.
-///
-/// ```
-/// use autocancel_runtime::{shield, Ctx, Group};
-/// use std::time::Duration;
-///
-/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
-/// let mut group = Group::with_timeout(Duration::from_secs(1));
-/// group.spawn(async {
-///     shield(async {
-///         assert!(!Ctx::current().is_cancelled());
-///         tokio::time::sleep(Duration::from_secs(2)).await; // runs to the end
-///     })
-///     .await;
-///     Ctx::current().check() // cancelled now
-/// });
-/// assert!(group.wait().await.is_err());
-/// # }
-/// ```
-pub async fn shield<F: Future>(fut: F) -> F::Output {
-    let _guard = ShieldGuard::enter();
-    fut.await
-}
-
-/// Runs `f` shielded (see [`shield`]), for blocking code.
-pub fn shield_blocking<R>(f: impl FnOnce() -> R) -> R {
-    let _guard = ShieldGuard::enter();
-    f()
-}

@@ -5,6 +5,7 @@ use std::task::{Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
+use crate::ctx::Waiter;
 use crate::{Cancelled, Ctx};
 
 /// Sleeps for `duration`, or until the ambient context ([`Ctx::current`]) is cancelled, which
@@ -56,16 +57,15 @@ pub fn sleep_blocking(duration: Duration) -> Result<(), Cancelled> {
 /// [`sleep_blocking`] on a given context.
 pub(crate) fn sleep_blocking_in(ctx: &Ctx, duration: Duration) -> Result<(), Cancelled> {
     ctx.check()?;
-    let state = &ctx.state;
-    let mut registration = None;
+    let mut waiter = Waiter::new(ctx);
     let unpark = Waker::from(Arc::new(Unpark(thread::current())));
-    if !state.watch(&mut registration, &unpark) {
-        return Err(state.cancelled_error());
+    if !waiter.register(&unpark) {
+        return Err(ctx.cancelled_error());
     }
     let end = std::time::Instant::now().checked_add(duration);
     let result = loop {
-        if state.flag() {
-            break Err(state.cancelled_error());
+        if ctx.flagged() {
+            break Err(ctx.cancelled_error());
         }
         let now = std::time::Instant::now();
         let mut nap = match end {
@@ -76,14 +76,14 @@ pub(crate) fn sleep_blocking_in(ctx: &Ctx, duration: Duration) -> Result<(), Can
         if let Some(deadline) = ctx.deadline() {
             let left = deadline.remaining();
             if left.is_zero() {
-                state.expire_if_due(deadline.instant());
+                ctx.expire_if_due(deadline.instant());
                 continue;
             }
             nap = nap.min(left);
         }
         thread::park_timeout(nap);
     };
-    state.unwatch(&mut registration);
+    drop(waiter); // unregisters
     result
 }
 

@@ -41,16 +41,16 @@ impl<F: Future> Future for Race<'_, F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let state = &this.scope.ctx.state;
-        if state.flag() {
-            return Poll::Ready(Err(state.cancelled_error()));
+        let ctx = this.scope.ctx();
+        if ctx.flagged() {
+            return Poll::Ready(Err(ctx.cancelled_error()));
         }
         // After a wake-up, check the deadline before the inner future: when both fall due at
         // the same instant (the seed's step 7 and its 7 s deadline), cancellation wins, whichever
         // of the two timers the runtime happened to fire first. A ready future on its first poll
         // never pays for this clock read.
-        if *this.woken && state.limit.is_some() && state.expire_if_due(Instant::now()) {
-            return Poll::Ready(Err(state.cancelled_error()));
+        if *this.woken && ctx.has_deadline() && ctx.expire_if_due(Instant::now()) {
+            return Poll::Ready(Err(ctx.cancelled_error()));
         }
         match this.fut.poll(cx) {
             Poll::Ready(output) => Poll::Ready(Ok(output)),
@@ -59,7 +59,7 @@ impl<F: Future> Future for Race<'_, F> {
                 if this.scope.register(cx.waker()) {
                     Poll::Pending
                 } else {
-                    Poll::Ready(Err(this.scope.ctx.state.cancelled_error()))
+                    Poll::Ready(Err(this.scope.ctx().cancelled_error()))
                 }
             }
         }
@@ -83,9 +83,9 @@ mod tests {
             race(tokio::task::yield_now(), &mut scope).await.unwrap();
             race(async { 7 }, &mut scope).await.unwrap();
         }
-        assert_eq!(ctx.state.waiter_count(), 1);
+        assert_eq!(ctx.waiter_count(), 1);
         drop(scope);
-        assert_eq!(ctx.state.waiter_count(), 0);
+        assert_eq!(ctx.waiter_count(), 0);
     }
 
     #[tokio::test(start_paused = true)]
@@ -95,7 +95,7 @@ mod tests {
         for i in 0..100 {
             assert_eq!(race(async { i }, &mut scope).await.unwrap(), i);
         }
-        assert_eq!(ctx.state.waiter_count(), 0);
+        assert_eq!(ctx.waiter_count(), 0);
     }
 
     #[tokio::test(start_paused = true)]

@@ -3,18 +3,16 @@
 use std::task::Waker;
 use std::time::Duration;
 
-use crate::ctx::state::Registration;
-use crate::ctx::Pacer;
+use crate::ctx::{Pacer, Waiter};
 use crate::{Cancelled, Ctx};
 
 /// One per call of a `#[cancellable]` function: the context it checks, its clock pacer, and its
 /// one registration with the context's waiters (made the first time an `.await` would block,
 /// reused by every later `.await` of the same call).
 pub struct Scope {
-    pub(super) ctx: Ctx,
+    /// The context, and the call's registration with it.
+    waiter: Waiter<Ctx>,
     pacer: Pacer,
-    /// The registration, and the waker last stored in it.
-    waiter: Option<Registration>,
 }
 
 impl Scope {
@@ -31,23 +29,28 @@ impl Scope {
     }
 
     fn owning(ctx: Ctx) -> Scope {
-        let pacer = if ctx.state.limit.is_some() {
+        let pacer = if ctx.has_deadline() {
             Pacer::new()
         } else {
             Pacer::idle()
         };
         Scope {
-            ctx,
+            waiter: Waiter::new(ctx),
             pacer,
-            waiter: None,
         }
+    }
+
+    /// The context this call checks.
+    #[inline(always)]
+    pub(super) fn ctx(&self) -> &Ctx {
+        self.waiter.ctx()
     }
 
     /// A loop checkpoint: `Err` once the context is cancelled or its deadline has passed.
     /// Fast path: one atomic load and a countdown in a register.
     #[inline(always)]
     pub fn checkpoint(&mut self) -> Result<(), Cancelled> {
-        if self.ctx.state.flag() | self.pacer.tick() {
+        if self.ctx().flagged() | self.pacer.tick() {
             self.checkpoint_slow()
         } else {
             Ok(())
@@ -57,39 +60,32 @@ impl Scope {
     #[cold]
     #[inline(never)]
     fn checkpoint_slow(&mut self) -> Result<(), Cancelled> {
-        let state = &self.ctx.state;
-        if !state.flag() {
+        if !self.waiter.ctx().flagged() {
             let now = self.pacer.now();
-            if !state.expire_if_due(now) {
+            if !self.waiter.ctx().expire_if_due(now) {
                 return Ok(());
             }
         }
-        Err(state.cancelled_error())
+        Err(self.ctx().cancelled_error())
     }
 
     /// `std::thread::sleep` in a `#[cancellable]` blocking function: sleeps, or returns the
     /// cancellation as soon as it happens.
     pub fn sleep_blocking(&mut self, duration: Duration) -> Result<(), Cancelled> {
-        crate::sleep::sleep_blocking_in(&self.ctx, duration)
+        crate::sleep::sleep_blocking_in(self.ctx(), duration)
     }
 
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
     #[inline]
     pub(super) fn register(&mut self, waker: &Waker) -> bool {
-        self.ctx.state.watch(&mut self.waiter, waker)
-    }
-}
-
-impl Drop for Scope {
-    fn drop(&mut self) {
-        self.ctx.state.unwatch(&mut self.waiter);
+        self.waiter.register(waker)
     }
 }
 
 impl std::fmt::Debug for Scope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scope")
-            .field("ctx", &self.ctx)
+            .field("ctx", self.ctx())
             .finish_non_exhaustive()
     }
 }

@@ -1,11 +1,11 @@
 //! [`Ctx`]: a cancellation context with an optional deadline, a recorded cause, and children.
 
 mod pacer;
-pub(crate) mod state;
+mod state;
 mod wait;
+mod waiter;
 
 use std::cell::Cell;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,9 +14,9 @@ use tokio::time::Instant;
 pub(crate) use pacer::Pacer;
 use state::{Limit, State};
 pub use wait::WaitForCancellation;
+pub(crate) use waiter::Waiter;
 
-use crate::ambient::{self, Ambient, EnterGuard, TaskRef};
-use crate::{Cancelled, Cause, Deadline, Group};
+use crate::{Cancelled, Cause, Deadline};
 
 thread_local! {
     /// The pacer behind [`Ctx::is_cancelled`], which has nowhere else to keep one. The code
@@ -60,7 +60,8 @@ pub(crate) fn reset_pacer() {
 /// ```
 #[derive(Clone)]
 pub struct Ctx {
-    pub(crate) state: Arc<State>,
+    /// Private to `ctx/`: the layers above (ambient, group, `__private`) use the methods below.
+    state: Arc<State>,
 }
 
 impl Ctx {
@@ -69,14 +70,6 @@ impl Ctx {
         Ctx {
             state: State::root(),
         }
-    }
-
-    /// The ambient context of the running task or thread: the group's context inside a task
-    /// started by [`Group::spawn`] or [`Group::spawn_blocking`], the one set by [`Ctx::scope`] or
-    /// [`Ctx::enter`]; outside of those, a context that is never cancelled. Inside a shielded
-    /// section ([`shield`](crate::shield), `#[shield]`) it is never cancelled either.
-    pub fn current() -> Ctx {
-        ambient::current()
     }
 
     /// A child context: cancelled when this one is (cause [`Cause::ParentCancelled`]), with the
@@ -110,16 +103,6 @@ impl Ctx {
         Ctx {
             state: State::child(&self.state, limit, own_deadline),
         }
-    }
-
-    /// A [`Group`] whose context is a child of this one: its tasks are cancelled when this context
-    /// is, and its failure cancels only itself.
-    pub fn group<T, E>(&self) -> Group<T, E>
-    where
-        T: Send + 'static,
-        E: From<Cancelled> + std::fmt::Display + Send + 'static,
-    {
-        Group::from_ctx(self.child())
     }
 
     /// Cancels this context and its children, with cause [`Cause::Cancelled`]. Does nothing if it
@@ -212,29 +195,52 @@ impl Ctx {
         self.state.record().map(|(_, at)| *at)
     }
 
-    /// Runs `fut` with this context as its ambient context ([`Ctx::current`] inside it, and so
-    /// every `#[cancellable]` function without a context parameter). Use it for tasks spawned with
-    /// plain `tokio::spawn`; [`Group::spawn`] does it for you.
-    pub fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
-        let ambient = Ambient {
-            ctx: self.clone(),
-            task: Some(TaskRef::alone("Ctx::scope")),
-        };
-        ambient::scope(ambient, fut)
-    }
-
-    /// Makes this context the thread's ambient context until the guard is dropped. Use it in
-    /// threads you start yourself; [`Group::spawn_blocking`] does it for you.
-    pub fn enter(&self) -> EnterGuard {
-        ambient::enter(Ambient {
-            ctx: self.clone(),
-            task: Some(TaskRef::alone("Ctx::enter")),
-        })
-    }
-
     /// Whether two handles are the same context.
     pub fn same_as(&self, other: &Ctx) -> bool {
         Arc::ptr_eq(&self.state, &other.state)
+    }
+}
+
+/// What the layers above the context (the ambient context, groups, the code `#[cancellable]`
+/// generates) need beyond the public API: the flag without the clock, the recorded error, and
+/// deadline checks at a given instant.
+impl Ctx {
+    /// Whether the cancellation flag is set: one atomic load, no clock (a passed deadline that
+    /// nothing has noticed yet reads `false`). The checkpoint's fast path.
+    #[inline(always)]
+    pub(crate) fn flagged(&self) -> bool {
+        self.state.flag()
+    }
+
+    /// The recorded cancellation. Call only once [`Ctx::flagged`] (or a check) said cancelled.
+    #[cold]
+    pub(crate) fn cancelled_error(&self) -> Cancelled {
+        self.state.cancelled_error()
+    }
+
+    /// Whether this context has a deadline (its own or inherited).
+    #[inline(always)]
+    pub(crate) fn has_deadline(&self) -> bool {
+        self.state.limit.is_some()
+    }
+
+    /// Cancels with `DeadlineExceeded` if the deadline is at or before `now`; true if cancelled
+    /// (by this call or earlier).
+    #[inline]
+    pub(crate) fn expire_if_due(&self, now: Instant) -> bool {
+        self.state.expire_if_due(now)
+    }
+
+    /// Whether cancelled, reading the clock if there is a deadline (not paced): for the places
+    /// that must decide at the exact instant, such as a task's end.
+    pub(crate) fn cancelled_now(&self) -> bool {
+        self.state.cancelled_now()
+    }
+
+    /// How many wakers are registered with this context.
+    #[cfg(test)]
+    pub(crate) fn waiter_count(&self) -> usize {
+        self.state.waiter_count()
     }
 }
 

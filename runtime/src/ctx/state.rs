@@ -24,17 +24,17 @@ use crate::{Cancelled, Cause, Deadline};
 /// A context's effective deadline: the earlier of its own and its parent's, and the budget it
 /// was created with (for "deadline exceeded (after 7s)").
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Limit {
-    pub(crate) deadline: Deadline,
-    pub(crate) budget: Duration,
+pub(super) struct Limit {
+    pub(super) deadline: Deadline,
+    pub(super) budget: Duration,
 }
 
-pub(crate) struct State {
+pub(super) struct State {
     /// Set, once, right after `record`. The only thing a checkpoint reads.
     flag: AtomicBool,
     /// The first cancellation and when it happened (for "how long overdue").
     record: OnceLock<(Cancelled, Instant)>,
-    pub(crate) limit: Option<Limit>,
+    pub(super) limit: Option<Limit>,
     /// Keeps the parent alive while a child exists, and lets the child unregister on drop.
     parent: Option<(Arc<State>, usize)>,
     lists: Mutex<Lists>,
@@ -53,13 +53,13 @@ struct Lists {
 
 /// A waker registered with a context: where it is stored, and a copy to tell whether a later
 /// poll's waker is the same one.
-pub(crate) struct Registration {
+pub(super) struct Registration {
     key: usize,
     waker: Waker,
 }
 
 impl State {
-    pub(crate) fn root() -> Arc<State> {
+    pub(super) fn root() -> Arc<State> {
         Arc::new(State::with(None, None))
     }
 
@@ -75,7 +75,7 @@ impl State {
 
     /// A child of `parent` with `limit` (already merged with the parent's); `own_deadline` if the
     /// limit is the child's own rather than inherited.
-    pub(crate) fn child(
+    pub(super) fn child(
         parent: &Arc<State>,
         limit: Option<Limit>,
         own_deadline: bool,
@@ -105,13 +105,13 @@ impl State {
 
     /// The checkpoint's fast path: one atomic load.
     #[inline(always)]
-    pub(crate) fn flag(&self) -> bool {
+    pub(super) fn flag(&self) -> bool {
         self.flag.load(Ordering::Acquire)
     }
 
     /// The recorded cancellation. Call only once `flag()` is true (or `record` is set).
     #[cold]
-    pub(crate) fn cancelled_error(&self) -> Cancelled {
+    pub(super) fn cancelled_error(&self) -> Cancelled {
         match self.record.get() {
             Some((cancelled, _)) => cancelled.clone(),
             // Unreachable: the flag is set after the record. Still, no panic in a library.
@@ -119,12 +119,12 @@ impl State {
         }
     }
 
-    pub(crate) fn record(&self) -> Option<&(Cancelled, Instant)> {
+    pub(super) fn record(&self) -> Option<&(Cancelled, Instant)> {
         self.record.get()
     }
 
     /// Cancels with `cancelled` unless already cancelled; true if this call won.
-    pub(crate) fn cancel(&self, cancelled: Cancelled) -> bool {
+    pub(super) fn cancel(&self, cancelled: Cancelled) -> bool {
         self.cancel_at(cancelled, sync::now())
     }
 
@@ -200,7 +200,7 @@ impl State {
     /// Cancels with `DeadlineExceeded` if the deadline is at or before `now`; true if cancelled
     /// (by this call or earlier).
     #[cold]
-    pub(crate) fn expire_if_due(&self, now: Instant) -> bool {
+    pub(super) fn expire_if_due(&self, now: Instant) -> bool {
         if let Some(limit) = self.limit {
             if now >= limit.deadline.instant() {
                 let cause = Cause::DeadlineExceeded {
@@ -216,7 +216,7 @@ impl State {
 
     /// Whether cancelled, reading the clock if there is a deadline (not paced): for the places
     /// that must decide at the exact instant, such as a task's end.
-    pub(crate) fn cancelled_now(&self) -> bool {
+    pub(super) fn cancelled_now(&self) -> bool {
         self.flag() || (self.limit.is_some() && self.expire_if_due(sync::now()))
     }
 
@@ -228,7 +228,7 @@ impl State {
     /// stored one, cost a `will_wake` comparison and nothing else. No allocation: the slab holds
     /// the `Waker` itself.
     #[inline]
-    pub(crate) fn watch(self: &Arc<State>, slot: &mut Option<Registration>, waker: &Waker) -> bool {
+    pub(super) fn watch(self: &Arc<State>, slot: &mut Option<Registration>, waker: &Waker) -> bool {
         match slot {
             // Only the cancellation takes a stored waker out, and then the flag says so.
             Some(registration) if registration.waker.will_wake(waker) => {}
@@ -272,7 +272,7 @@ impl State {
     }
 
     /// Removes the caller's registration, if any.
-    pub(crate) fn unwatch(&self, slot: &mut Option<Registration>) {
+    pub(super) fn unwatch(&self, slot: &mut Option<Registration>) {
         let Some(registration) = slot.take() else {
             return;
         };
@@ -288,7 +288,7 @@ impl State {
     }
 
     #[cfg(test)]
-    pub(crate) fn waiter_count(&self) -> usize {
+    pub(super) fn waiter_count(&self) -> usize {
         self.lock().waiters.len()
     }
 

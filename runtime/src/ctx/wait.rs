@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::state::Registration;
+use super::Waiter;
 use crate::sync;
 use crate::{Cancelled, Ctx};
 
@@ -12,13 +12,14 @@ use crate::{Cancelled, Ctx};
 /// Returned by [`Ctx::cancelled`]. Dropping it unregisters it.
 #[must_use = "futures do nothing unless polled"]
 pub struct WaitForCancellation<'a> {
-    ctx: &'a Ctx,
-    waiter: Option<Registration>,
+    waiter: Waiter<&'a Ctx>,
 }
 
 impl<'a> WaitForCancellation<'a> {
     pub(super) fn new(ctx: &'a Ctx) -> Self {
-        WaitForCancellation { ctx, waiter: None }
+        WaitForCancellation {
+            waiter: Waiter::new(ctx),
+        }
     }
 }
 
@@ -26,28 +27,21 @@ impl Future for WaitForCancellation<'_> {
     type Output = Cancelled;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Cancelled> {
-        let state = &self.ctx.state;
-        if state.flag() || state.expire_if_due(sync::now()) {
-            return Poll::Ready(state.cancelled_error());
+        let ctx = self.waiter.ctx();
+        if ctx.flagged() || ctx.expire_if_due(sync::now()) {
+            return Poll::Ready(ctx.cancelled_error());
         }
-        let this = &mut *self;
-        if !this.ctx.state.watch(&mut this.waiter, cx.waker()) {
-            return Poll::Ready(this.ctx.state.cancelled_error());
+        if !self.waiter.register(cx.waker()) {
+            return Poll::Ready(self.waiter.ctx().cancelled_error());
         }
         Poll::Pending
-    }
-}
-
-impl Drop for WaitForCancellation<'_> {
-    fn drop(&mut self) {
-        self.ctx.state.unwatch(&mut self.waiter);
     }
 }
 
 impl std::fmt::Debug for WaitForCancellation<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WaitForCancellation")
-            .field("ctx", self.ctx)
+            .field("ctx", self.waiter.ctx())
             .finish()
     }
 }

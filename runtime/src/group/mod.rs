@@ -2,6 +2,7 @@
 
 mod report;
 mod task;
+mod task_name;
 mod wait;
 
 use std::future::Future;
@@ -16,7 +17,10 @@ use tokio::task::{AbortHandle, JoinSet};
 pub use report::{Report, Straggler, TaskKind};
 use task::Finished;
 
-use crate::ambient::{Shields, TaskName, TaskRef};
+use task_name::TaskName;
+
+use crate::ambient::{GroupId, Member};
+use crate::shield::ShieldDepths;
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
 /// How long cancelled async tasks get to stop by themselves before they are aborted.
@@ -73,8 +77,10 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
     set: JoinSet<Finished<T, E>>,
     tasks: Vec<Entry>,
     limit: Option<Arc<Semaphore>>,
+    /// Told to the tasks, so that `wait` recognises a call from one of them.
+    id: GroupId,
     /// Which tasks are inside a shielded section (not to be aborted).
-    shields: Arc<Shields>,
+    shields: Arc<ShieldDepths>,
     grace: Duration,
     /// Set when `wait` has collected every task; then dropping does nothing more.
     finished: bool,
@@ -116,6 +122,7 @@ where
             set: JoinSet::new(),
             tasks: Vec::new(),
             limit: None,
+            id: GroupId::new(),
             shields: Arc::default(),
             grace: DEFAULT_GRACE,
             finished: false,
@@ -212,18 +219,19 @@ where
         let index = self.tasks.len();
         let name = TaskName::SpawnedAt(Location::caller());
         let ctx = self.ctx.clone();
-        let task = self.task_ref(index, name.clone());
+        let member = self.member(index);
+        let task_name = name.clone();
         match self.limit.clone() {
             None => {
                 self.set
-                    .spawn_blocking(move || task::run_blocking(ctx, task, index, f));
+                    .spawn_blocking(move || task::run_blocking(ctx, member, &task_name, index, f));
             }
             Some(limit) => {
                 self.set.spawn(async move {
                     let Some(_permit) = acquire(&ctx, limit).await else {
                         return task::not_started(index);
                     };
-                    let run = move || task::run_blocking(ctx, task, index, f);
+                    let run = move || task::run_blocking(ctx, member, &task_name, index, f);
                     match tokio::task::spawn_blocking(run).await {
                         Ok(finished) => finished,
                         // Only a runtime shutting down cancels a blocking task before it runs.
@@ -240,11 +248,12 @@ where
         });
     }
 
-    fn task_ref(&self, index: usize, name: TaskName) -> TaskRef {
-        TaskRef {
-            shields: self.shields.clone(),
+    /// What task `index` carries in its ambient context.
+    fn member(&self, index: usize) -> Member {
+        Member {
+            group: self.id,
             index,
-            name,
+            shields: self.shields.clone(),
         }
     }
 
@@ -253,8 +262,8 @@ where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
         let index = self.tasks.len();
-        let task = self.task_ref(index, name.clone());
-        let run = task::RunAsync::new(self.ctx.clone(), task, index, fut);
+        let member = self.member(index);
+        let run = task::RunAsync::new(self.ctx.clone(), member, name.clone(), fut);
         let abort = match (self.limit.clone(), permit) {
             // No limit: the task is just the body, as small as it can be (see `RunAsync`).
             (None, _) => self.set.spawn(run),
@@ -287,6 +296,19 @@ async fn acquire(ctx: &Ctx, limit: Arc<Semaphore>) -> Option<OwnedSemaphorePermi
         biased;
         _ = ctx.cancelled() => None,
         permit = limit.acquire_owned() => permit.ok(),
+    }
+}
+
+/// A group under a given context.
+impl Ctx {
+    /// A [`Group`] whose context is a child of this one: its tasks are cancelled when this context
+    /// is, and its failure cancels only itself.
+    pub fn group<T, E>(&self) -> Group<T, E>
+    where
+        T: Send + 'static,
+        E: From<Cancelled> + std::fmt::Display + Send + 'static,
+    {
+        Group::from_ctx(self.child())
     }
 }
 

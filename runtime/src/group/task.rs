@@ -9,7 +9,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::ambient::{self, Ambient, TaskRef};
+use super::task_name::TaskName;
+use crate::ambient::{self, Ambient, Member, WithAmbient};
 use crate::{Cause, Ctx};
 
 /// How a task ended.
@@ -36,13 +37,13 @@ pub(super) struct Finished<T, E> {
 /// Turns the task's result into a [`Finished`], cancelling the group on error or panic.
 pub(super) fn finish<T, E: std::fmt::Display>(
     ctx: &Ctx,
-    task: &TaskRef,
+    name: &TaskName,
     index: usize,
     result: Result<Result<T, E>, Box<dyn Any + Send>>,
 ) -> Finished<T, E> {
     // Read the clock: a task ending on its deadline's instant ended cancelled, whether or not a
     // paced check or the timer has seen the deadline yet.
-    let after_cancel = ctx.state.cancelled_now();
+    let after_cancel = ctx.cancelled_now();
     let outcome = match result {
         Ok(Ok(output)) => Outcome::Ok(output),
         Ok(Err(error)) => {
@@ -51,13 +52,13 @@ pub(super) fn finish<T, E: std::fmt::Display>(
             // tasks all return `Err(Cancelled)` at once, was most of the cost of stopping them.
             let won = !after_cancel
                 && ctx.cancel_with(Cause::TaskFailed {
-                    task: task.name.render(),
+                    task: name.render(),
                     error: error.to_string().into(),
                 });
             Outcome::Err { error, won }
         }
         Err(payload) => {
-            ctx.cancel_with(panicked(task.name.render(), &*payload));
+            ctx.cancel_with(panicked(name.render(), &*payload));
             Outcome::Panicked(payload)
         }
     };
@@ -86,21 +87,19 @@ pin_project_lite::pin_project! {
     /// the context and task state held once, in the task-local's slot, a group task is the
     /// user's future plus a few words, and clones the context once, not twice.
     pub(super) struct RunAsync<F> {
-        index: usize,
+        name: TaskName,
         #[pin]
-        inner: ambient::Scoped<CatchUnwind<F>>,
+        inner: WithAmbient<CatchUnwind<F>>,
     }
 }
 
 impl<F: Future> RunAsync<F> {
-    pub(super) fn new(ctx: Ctx, task: TaskRef, index: usize, fut: F) -> RunAsync<F> {
-        let ambient = Ambient {
-            ctx,
-            task: Some(task),
-        };
+    /// Task `member.index` of its group.
+    pub(super) fn new(ctx: Ctx, member: Member, name: TaskName, fut: F) -> RunAsync<F> {
+        let ambient = Ambient { ctx, member };
         RunAsync {
-            index,
-            inner: ambient::scope(
+            name,
+            inner: WithAmbient::new(
                 ambient,
                 CatchUnwind {
                     fut,
@@ -121,24 +120,26 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Finished<T, E>> {
         let mut this = self.project();
         let result = std::task::ready!(this.inner.as_mut().poll(cx));
-        let index = *this.index;
         // The slot is ours until taken, and taken only here, once the task body is done.
-        let Some(Ambient {
-            ctx,
-            task: Some(task),
-        }) = this.inner.take_ambient()
-        else {
+        let Some(Ambient { ctx, member }) = this.inner.take_ambient() else {
             unreachable!("a group task's ambient is taken once, when it finishes")
         };
+        let index = member.index;
         Poll::Ready(match result {
             None => not_started(index),
-            Some(result) => finish(&ctx, &task, index, result),
+            Some(result) => finish(&ctx, this.name, index, result),
         })
     }
 }
 
 /// Runs a blocking task body with the group's context ambient on this thread.
-pub(super) fn run_blocking<T, E, F>(ctx: Ctx, task: TaskRef, index: usize, f: F) -> Finished<T, E>
+pub(super) fn run_blocking<T, E, F>(
+    ctx: Ctx,
+    member: Member,
+    name: &TaskName,
+    index: usize,
+    f: F,
+) -> Finished<T, E>
 where
     F: FnOnce() -> Result<T, E>,
     E: std::fmt::Display,
@@ -148,11 +149,11 @@ where
     }
     let guard = ambient::enter(Ambient {
         ctx: ctx.clone(),
-        task: Some(task.clone()),
+        member,
     });
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     drop(guard);
-    finish(&ctx, &task, index, result)
+    finish(&ctx, name, index, result)
 }
 
 /// The cause a task's panic records, wherever it was caught (its body, or the `Display` or

@@ -2,12 +2,12 @@
 //! result.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
-use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::task::JoinError;
+use tokio::task::{Id, JoinError};
 use tokio::time::Instant;
 
 use super::task::{self, Finished, Outcome};
@@ -23,6 +23,10 @@ struct Tally<T, E> {
     /// Some task did not end with `Ok` before the group was cancelled.
     cut_short: bool,
     stragglers: Vec<Straggler>,
+    /// Task id to index, for the tasks that end with a `JoinError` (aborted, or panicked outside
+    /// their body): built at the first one, so that spawning never pays for it and thousands of
+    /// aborted tasks are not matched by a search each.
+    by_id: Option<HashMap<Id, usize>>,
 }
 
 impl<T, E> Group<T, E>
@@ -48,9 +52,9 @@ where
     ///
     /// Called from one of the group's own tasks (it would wait for itself forever).
     pub async fn wait_report(mut self) -> Report<T, E> {
-        if let Some(current) = crate::ambient::task() {
+        if let Some(current) = crate::ambient::member() {
             assert!(
-                !Arc::ptr_eq(&current.shields, &self.shields),
+                current.group != self.id,
                 "Group::wait called from one of the group's own tasks: it would wait for itself \
                  forever"
             );
@@ -61,6 +65,7 @@ where
             panic: None,
             cut_short: false,
             stragglers: Vec::new(),
+            by_id: None,
         };
         let ctx = self.ctx.clone();
         let mut cancelled = pin!(ctx.cancelled());
@@ -101,11 +106,9 @@ where
         if let Some(payload) = tally.panic {
             std::panic::resume_unwind(payload);
         }
-        let error = tally.first_error.or_else(|| {
-            tally
-                .cut_short
-                .then(|| E::from(ctx.state.cancelled_error()))
-        });
+        let error = tally
+            .first_error
+            .or_else(|| tally.cut_short.then(|| E::from(ctx.cancelled_error())));
         Report {
             outputs: tally.outputs,
             error,
@@ -175,11 +178,15 @@ where
     /// something outside the task body panicked.
     fn record_join_error(&mut self, tally: &mut Tally<T, E>, error: JoinError) {
         tally.cut_short = true;
-        let id = error.id();
-        let index = self
-            .tasks
-            .iter()
-            .position(|e| e.abort.as_ref().is_some_and(|a| a.id() == id));
+        let tasks = &self.tasks;
+        let by_id = tally.by_id.get_or_insert_with(|| {
+            // Only tasks not recorded yet can still end: they are the ones with a handle.
+            let running = tasks.iter().enumerate();
+            running
+                .filter_map(|(index, e)| Some((e.abort.as_ref()?.id(), index)))
+                .collect()
+        });
+        let index = by_id.get(&error.id()).copied();
         if let Some(index) = index {
             self.tasks[index].done = true;
         }

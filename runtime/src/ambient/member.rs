@@ -1,0 +1,47 @@
+//! [`Member`]: which task of which group the ambient context belongs to.
+
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::shield::ShieldDepths;
+
+/// A group's identity: a number drawn once per group (never reused in practice: 2^64).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct GroupId(NonZeroU64);
+
+impl GroupId {
+    pub(crate) fn new() -> GroupId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        GroupId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN))
+    }
+}
+
+/// What the ambient context carries besides the context: the running task's group, its index
+/// in that group, and the group's shield depths (shared by the group and its tasks: one
+/// allocation per group, not per task).
+#[derive(Debug, Clone)]
+pub(crate) struct Member {
+    pub(crate) group: GroupId,
+    pub(crate) index: usize,
+    pub(crate) shields: Arc<ShieldDepths>,
+}
+
+impl Member {
+    /// A task of no group ([`Ctx::scope`](crate::Ctx::scope), [`Ctx::enter`](crate::Ctx::enter)):
+    /// a group of one, for its own shield depth.
+    pub(crate) fn alone() -> Member {
+        Member {
+            group: GroupId::new(),
+            index: 0,
+            shields: Arc::default(),
+        }
+    }
+
+    /// Whether this task is inside a shielded section now.
+    #[inline]
+    pub(crate) fn is_shielded(&self) -> bool {
+        self.shields.is_shielded(self.index)
+    }
+}

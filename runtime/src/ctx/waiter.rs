@@ -1,0 +1,49 @@
+//! [`Waiter`]: one registration with a context's waiter list, removed when the waiter is dropped.
+
+use std::task::Waker;
+
+use super::state::Registration;
+use crate::Ctx;
+
+/// A waker registered with a context, at most once: the first [`Waiter::register`] takes the
+/// context's lock and stores the waker; later ones by the same task cost a `will_wake`
+/// comparison. Dropping the waiter removes the registration.
+///
+/// What every blocking wait on a context is built from: [`Ctx::cancelled`], the races of a
+/// `#[cancellable]` call (one waiter per call, shared by its `.await`s) and the cancellable
+/// blocking sleep. `C` is how the waiter holds its context: by value (`Ctx`) or borrowed
+/// (`&Ctx`).
+pub(crate) struct Waiter<C: AsRef<Ctx>> {
+    ctx: C,
+    registration: Option<Registration>,
+}
+
+impl<C: AsRef<Ctx>> Waiter<C> {
+    /// A waiter on `ctx`, not registered yet.
+    #[inline]
+    pub(crate) fn new(ctx: C) -> Self {
+        Waiter {
+            ctx,
+            registration: None,
+        }
+    }
+
+    /// The context waited on.
+    #[inline(always)]
+    pub(crate) fn ctx(&self) -> &Ctx {
+        self.ctx.as_ref()
+    }
+
+    /// Makes sure `waker` is woken when the context is cancelled; `false` if it already is (do
+    /// not wait then). Also arms the context's deadline timer on the context's first waiter.
+    #[inline]
+    pub(crate) fn register(&mut self, waker: &Waker) -> bool {
+        self.ctx.as_ref().state.watch(&mut self.registration, waker)
+    }
+}
+
+impl<C: AsRef<Ctx>> Drop for Waiter<C> {
+    fn drop(&mut self) {
+        self.ctx.as_ref().state.unwatch(&mut self.registration);
+    }
+}

@@ -1,0 +1,112 @@
+//! Shielded sections: code that a cancellation does not cut short. Inside one, the group does
+//! not abort the task, and the ambient context reads as never cancelled.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::ambient::{self, Member};
+
+/// Runs `fut` shielded: the group does not abort the task while it runs, and the
+/// `#[cancellable]` functions it calls see a never-cancelled ambient context. For critical
+/// sections that must not stop half-way (a write and its commit). Inside a `#[cancellable]`
+/// body, `#[shield] { .. }` does the same for a block.
+///
+/// ```
+/// use autocancel_runtime::{shield, Ctx, Group};
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let mut group = Group::with_timeout(Duration::from_secs(1));
+/// group.spawn(async {
+///     shield(async {
+///         assert!(!Ctx::current().is_cancelled());
+///         tokio::time::sleep(Duration::from_secs(2)).await; // runs to the end
+///     })
+///     .await;
+///     Ctx::current().check() // cancelled now
+/// });
+/// assert!(group.wait().await.is_err());
+/// # }
+/// ```
+pub async fn shield<F: Future>(fut: F) -> F::Output {
+    let _guard = ShieldGuard::enter();
+    fut.await
+}
+
+/// Runs `f` shielded (see [`shield`]), for blocking code.
+pub fn shield_blocking<R>(f: impl FnOnce() -> R) -> R {
+    let _guard = ShieldGuard::enter();
+    f()
+}
+
+/// Marks the running group task as inside a shielded section until dropped.
+#[must_use = "the section is shielded only while the guard lives"]
+pub struct ShieldGuard {
+    member: Option<Member>,
+}
+
+impl ShieldGuard {
+    pub(crate) fn enter() -> ShieldGuard {
+        let member = ambient::member();
+        if let Some(member) = &member {
+            member.shields.enter(member.index);
+        }
+        ShieldGuard { member }
+    }
+}
+
+impl Drop for ShieldGuard {
+    fn drop(&mut self) {
+        if let Some(member) = &self.member {
+            member.shields.exit(member.index);
+        }
+    }
+}
+
+impl std::fmt::Debug for ShieldGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShieldGuard").finish_non_exhaustive()
+    }
+}
+
+/// The shield depths of a group's tasks, shared by the group and its tasks: one allocation per
+/// group rather than per task (spawning is otherwise allocation-for-allocation what
+/// `JoinSet::spawn` is).
+#[derive(Debug, Default)]
+pub(crate) struct ShieldDepths {
+    /// The sum of all depths: zero, the common case, answers "not shielded" without the lock.
+    active: AtomicUsize,
+    /// Task index to depth, for the tasks inside a shielded section now.
+    depths: Mutex<HashMap<usize, usize>>,
+}
+
+impl ShieldDepths {
+    fn depths(&self) -> MutexGuard<'_, HashMap<usize, usize>> {
+        self.depths
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether the task `index` is inside a shielded section.
+    pub(crate) fn is_shielded(&self, index: usize) -> bool {
+        self.active.load(Ordering::Acquire) > 0 && self.depths().contains_key(&index)
+    }
+
+    fn enter(&self, index: usize) {
+        *self.depths().entry(index).or_default() += 1;
+        self.active.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn exit(&self, index: usize) {
+        let mut depths = self.depths();
+        if let Some(depth) = depths.get_mut(&index) {
+            *depth -= 1;
+            if *depth == 0 {
+                depths.remove(&index);
+            }
+            self.active.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
