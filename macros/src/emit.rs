@@ -50,6 +50,15 @@ impl Emit {
         }
     }
 
+    /// The same, for an `async` block whose output is `()` (see `async_block.rs`).
+    pub(crate) fn returning_unit(&self) -> Emit {
+        Emit {
+            krate: self.krate.clone(),
+            scope: self.scope.clone(),
+            exit_ty: Some(quote!(())),
+        }
+    }
+
     /// `let mut __cancellable = Scope::ambient();` or `Scope::new(&ctx);`, at function entry.
     pub(crate) fn scope_init(&self, source: &CtxSource) -> Stmt {
         let scope = &self.scope;

@@ -98,6 +98,7 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
 /// Rewrites `body` in place; declares the scope first if anything uses it.
 fn rewrite_body(emit: &Emit, flavor: Flavor, body: &mut Block, ctx: &CtxSource) -> syn::Result<()> {
     let mut rewriter = Rewriter::new(emit, flavor);
+    rewriter.async_blocks = *ctx == CtxSource::Ambient;
     rewriter.visit_block_mut(body);
     let mut errors = Errors::default();
     for error in rewriter.errors {

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod async_block;
 mod ctx_param;
 mod emit;
 mod expand;
@@ -54,9 +55,14 @@ use proc_macro::TokenStream;
 ///
 /// # What it leaves alone, and why
 ///
-/// Only the function's own control flow is rewritten. Closures, `async` blocks, nested `fn`s and
-/// other items are not entered, because a `return` generated there would return from *them*,
-/// not from the task; annotate the nested function itself if it should be cancellable. Macro
+/// Only the function's own control flow is rewritten, plus the `async` blocks it can answer for.
+/// Closures, nested `fn`s and other items are not entered, because a `return` generated there
+/// would return from *them*, not from the task; annotate the nested function itself if it should
+/// be cancellable. An `async` block is rewritten when its output is `()` by its shape (no tail
+/// value, no `?`, no `return value`) and the function uses the ambient context: the block then
+/// checks the ambient context of whichever task polls it (the function's own, or the caller's in
+/// a task the function spawned) and ends with `()` when cancelled; `async` blocks with a value,
+/// and all of them in a function with a context parameter, are left alone. Macro
 /// invocations (`println!`, `tokio::select!`, ...) are opaque tokens and are not entered either,
 /// so an `.await` written inside a macro's arguments is not raced (a loop around the macro still
 /// gets its checkpoint); const contexts (array lengths, `const` blocks) are skipped too. A bare

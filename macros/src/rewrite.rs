@@ -5,6 +5,8 @@
 //! and honours `#[shield]` sections. It does not enter anything that is not the function's own
 //! control flow: closures, `async` blocks, nested items, const contexts and macro invocations.
 
+use crate::async_block::is_unit_shaped;
+use crate::ctx_param::CtxSource;
 use crate::emit::Emit;
 use crate::shield::{attrs_mut, take_marker};
 use crate::sleep::thread_sleep;
@@ -38,6 +40,9 @@ pub(crate) struct Rewriter<'a> {
     pub(crate) uses_scope: bool,
     /// Misuse found in the body; each error is spanned on the user's tokens.
     pub(crate) errors: Vec<syn::Error>,
+    /// Whether `()`-shaped `async` blocks are rewritten too (see `async_block.rs`): only when
+    /// the function's context is the ambient one, which such a block reads for itself.
+    pub(crate) async_blocks: bool,
 }
 
 impl<'a> Rewriter<'a> {
@@ -48,6 +53,23 @@ impl<'a> Rewriter<'a> {
             shielded: 0,
             uses_scope: false,
             errors: Vec::new(),
+            async_blocks: false,
+        }
+    }
+
+    /// Rewrites a `()`-shaped `async` block as a body of its own: its own scope on the ambient
+    /// context, and `return exit::<()>(c)` when cancelled.
+    fn rewrite_async_block(&mut self, block: &mut ExprAsync) {
+        let emit = self.emit.returning_unit();
+        let mut inner = Rewriter::new(&emit, Flavor::Async);
+        inner.async_blocks = true;
+        inner.visit_block_mut(&mut block.block);
+        self.errors.append(&mut inner.errors);
+        if inner.uses_scope {
+            block
+                .block
+                .stmts
+                .insert(0, emit.scope_init(&CtxSource::Ambient));
         }
     }
 
@@ -161,7 +183,13 @@ impl VisitMut for Rewriter<'_> {
     // closure, the async block or the nested fn, not from this function. Left untouched.
     fn visit_item_mut(&mut self, _: &mut Item) {}
     fn visit_expr_closure_mut(&mut self, _: &mut ExprClosure) {}
-    fn visit_expr_async_mut(&mut self, _: &mut ExprAsync) {}
+
+    // Its `return` returns from the block: rewritten only when its output is `()` by its shape.
+    fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
+        if self.async_blocks && self.active() && is_unit_shaped(block) {
+            self.rewrite_async_block(block);
+        }
+    }
 
     // A macro's tokens are opaque: what they expand to is not known here.
     fn visit_macro_mut(&mut self, _: &mut Macro) {}

@@ -6,7 +6,7 @@ async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
     };
     let fut = async move {
         loop {
-            tx.send(1).await.unwrap();
+            tx.send(1).await?;
         }
     };
     fn helper() {

@@ -1,4 +1,4 @@
-// Closures, async blocks, nested items, macros and const contexts are not rewritten.
+// Closures, async blocks with a value, nested items, macros and const contexts are not rewritten.
 #[cancellable]
 async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
     let f = |xs: &[u32]| {
@@ -8,7 +8,7 @@ async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
     };
     let fut = async move {
         loop {
-            tx.send(1).await.unwrap();
+            tx.send(1).await?;
         }
     };
     fn helper() {

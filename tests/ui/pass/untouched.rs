@@ -1,4 +1,5 @@
-//! Closures, async blocks, nested items, macros and const contexts are left as written.
+//! Closures, async blocks with a value, nested items, macros and const contexts are left as
+//! written (`()`-shaped async blocks are rewritten: see async_blocks.rs).
 use autocancel::{cancellable, Cancelled};
 
 #[cancellable]
@@ -11,11 +12,12 @@ async fn untouched(tx: tokio::sync::mpsc::Sender<u32>) -> Result<u32, Cancelled>
         }
         s
     };
-    // An async block returning `()`, with a loop and an await.
+    // An async block returning a `Result`, with a loop and an await.
     let fut = async move {
         for i in 0..2 {
-            tx.send(i).await.unwrap();
+            tx.send(i).await?;
         }
+        Ok::<(), tokio::sync::mpsc::error::SendError<u32>>(())
     };
     fn helper() -> u32 {
         let mut i = 0;
@@ -27,7 +29,7 @@ async fn untouched(tx: tokio::sync::mpsc::Sender<u32>) -> Result<u32, Cancelled>
         }
     }
     tokio::select! {
-        _ = fut => {}
+        r = fut => r.unwrap(),
     }
     const N: usize = {
         let mut n = 0;

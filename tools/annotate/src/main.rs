@@ -1,4 +1,4 @@
-//! `annotate [--attr PATH] [--report FILE] DIR`: puts `#[cancellable]` on the functions of the
+//! `annotate [--attr PATH] [--report FILE] [--coverage FILE] [--dry-run] DIR...`: puts `#[cancellable]` on the functions of the
 //! Rust sources under `DIR` (in place), for `tools/annotate-crate.sh`, which then runs the
 //! crate's own tests to show that an annotated function outside any `Group` behaves as before.
 //!
@@ -13,6 +13,12 @@
 //!
 //! Output: one line per candidate (`annotated|skipped<TAB>reason<TAB>file:line<TAB>fn`) to the
 //! report file (default stdout), and totals by reason to stderr.
+//!
+//! `--coverage FILE`: also expands every annotated function with the macro's own code (compiled
+//! into this tool, see `build.rs`) and measures which of its loops, awaits and waiting macros got
+//! a checkpoint (see `census.rs`): one line per site that got none to FILE
+//! (`uncovered<TAB>kind<TAB>reason<TAB>file:line:col<TAB>fn`), and a summary to stderr.
+//! `--dry-run` leaves the sources as they are.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -28,30 +34,44 @@ use syn::{
     ReturnType, Signature, TraitItemFn, Type, TypeParamBound,
 };
 
+mod census;
+mod measure;
+
+use measure::{Coverage, CoverageTotals};
+
+// The macro's own modules (`expand`, `rewrite`, ...), listed by build.rs.
+include!(concat!(env!("OUT_DIR"), "/macro_modules.rs"));
+
 fn main() -> ExitCode {
     let mut attr = "::autocancel::cancellable".to_owned();
     let mut report: Option<PathBuf> = None;
-    let mut dir: Option<PathBuf> = None;
+    let mut coverage: Option<PathBuf> = None;
+    let mut dry_run = false;
+    let mut dirs: Vec<PathBuf> = Vec::new();
     let mut args = env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--attr" => attr = args.next().expect("--attr needs a path"),
             "--report" => report = Some(args.next().expect("--report needs a file").into()),
+            "--coverage" => coverage = Some(args.next().expect("--coverage needs a file").into()),
+            "--dry-run" => dry_run = true,
             "-h" | "--help" => {
-                eprintln!("usage: annotate [--attr PATH] [--report FILE] DIR");
+                eprintln!("usage: annotate [--attr PATH] [--report FILE] [--coverage FILE] [--dry-run] DIR...");
                 return ExitCode::SUCCESS;
             }
-            _ if dir.is_none() => dir = Some(arg.into()),
-            _ => {
+            _ if arg.starts_with('-') => {
                 eprintln!("unexpected argument {arg:?}");
                 return ExitCode::from(2);
             }
+            _ => dirs.push(arg.into()),
         }
     }
-    let Some(dir) = dir else {
-        eprintln!("usage: annotate [--attr PATH] [--report FILE] DIR");
+    if dirs.is_empty() {
+        eprintln!(
+            "usage: annotate [--attr PATH] [--report FILE] [--coverage FILE] [--dry-run] DIR..."
+        );
         return ExitCode::from(2);
-    };
+    }
     let attr: syn::Path = match syn::parse_str(&attr) {
         Ok(path) => path,
         Err(e) => {
@@ -60,14 +80,23 @@ fn main() -> ExitCode {
         }
     };
 
+    // (root, file): paths are reported relative to the root's parent, so that several roots
+    // (`tokio-util-0.7.20/src`, `mini-redis-0.4.1/src`) stay apart.
     let mut files = Vec::new();
-    collect_rs(&dir, &mut files);
-    files.sort();
+    for dir in &dirs {
+        let mut found = Vec::new();
+        collect_rs(dir, &mut found);
+        found.sort();
+        let base = dir.parent().unwrap_or(dir).to_path_buf();
+        files.extend(found.into_iter().map(|f| (base.clone(), f)));
+    }
 
     let mut lines = String::new();
+    let mut cov_lines = String::new();
+    let mut cov_totals = CoverageTotals::default();
     let mut totals: BTreeMap<(bool, &'static str), usize> = BTreeMap::new();
     let mut failed = false;
-    for file in &files {
+    for (base, file) in &files {
         let source = fs::read_to_string(file).expect("read source");
         let mut ast = match syn::parse_file(&source) {
             Ok(ast) => ast,
@@ -86,10 +115,11 @@ fn main() -> ExitCode {
             io_result_aliases: io_result_aliases(&ast),
             in_async_trait: false,
             decisions: Vec::new(),
+            coverage: coverage.as_ref().map(|_| Coverage::default()),
         };
         annotator.visit_file_mut(&mut ast);
         let rel = file
-            .strip_prefix(&dir)
+            .strip_prefix(base)
             .unwrap_or(file)
             .display()
             .to_string();
@@ -104,9 +134,16 @@ fn main() -> ExitCode {
                 d.reason, d.line, d.name
             );
         }
-        if any {
+        if let Some(cov) = annotator.coverage.take() {
+            cov.write_to(&rel, &mut cov_lines, &mut cov_totals);
+        }
+        if any && !dry_run {
             fs::write(file, prettyplease::unparse(&ast)).expect("write source");
         }
+    }
+    if let Some(path) = &coverage {
+        fs::write(path, &cov_lines).expect("write coverage");
+        cov_totals.print();
     }
 
     match &report {
@@ -167,6 +204,8 @@ struct Annotator<'a> {
     /// `fn -> Pin<Box<dyn Future>>` before our attribute runs.
     in_async_trait: bool,
     decisions: Vec<Decision>,
+    /// With `--coverage`: what the expansion of each annotated function checkpointed.
+    coverage: Option<Coverage>,
 }
 
 impl Annotator<'_> {
@@ -194,6 +233,9 @@ impl Annotator<'_> {
                 .map_or(0, |i| i + 1);
             let at = leading.max(after_cfg);
             let path = self.attr;
+            if let Some(cov) = &mut self.coverage {
+                cov.measure(attrs, sig, body);
+            }
             attrs.insert(at, syn::parse_quote!(#[#path]));
         }
         self.decisions.push(Decision {

@@ -1,0 +1,146 @@
+//! `async` blocks inside an annotated function: the work a function starts
+//! (`tokio::spawn(async move { loop { .. } })`, `let ctrl_c = async { .. };`) is rewritten too,
+//! when the macro can say what a cancelled block returns.
+//!
+//! A generated `return` inside an `async` block returns from the block, not from the function, so
+//! the block's output type decides what "returns the cancellation" means, and the macro cannot see
+//! types. It rewrites only blocks whose output is `()` by their shape: no tail expression (or a
+//! `for`/`while` loop, or a `loop` with no `break value`), no `?` and no `return value` in the
+//! block's own control flow. Such a block gets its own scope on the *ambient* context (read at its
+//! first poll: in the same task, the function's; in a task spawned inside an annotated function,
+//! the caller's, which the spawn carries there), its loops checkpointed and its awaits raced, and
+//! returns `()` when cancelled. Other blocks are left alone, and so are all blocks of a function
+//! whose context is a parameter (the block would have to capture it, which `async move` blocks
+//! sent to another task cannot do for a `&Ctx`).
+
+use syn::visit::{self, Visit};
+use syn::{Block, Expr, ExprAsync, Stmt};
+
+/// Whether `block`'s output is `()` by its shape (see the module docs).
+pub(crate) fn is_unit_shaped(block: &ExprAsync) -> bool {
+    let tail_ok = match block.block.stmts.last() {
+        None => true,
+        Some(Stmt::Expr(expr, None)) => match expr {
+            Expr::ForLoop(_) | Expr::While(_) => true,
+            Expr::Loop(l) => !breaks_with_value(&l.body),
+            _ => false,
+        },
+        Some(Stmt::Expr(_, Some(_))) | Some(Stmt::Local(_)) | Some(Stmt::Item(_)) => true,
+        Some(Stmt::Macro(m)) => m.semi_token.is_some(),
+    };
+    tail_ok && !ValueExits::find(&block.block)
+}
+
+/// Whether a `loop` body has a `break value` (for this loop or any: a conservative answer).
+fn breaks_with_value(body: &Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            self.0 |= b.expr.is_some();
+            visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    finder.visit_block(body);
+    finder.0
+}
+
+/// `?` or `return value` in a block's own control flow: its output is then not `()`.
+struct ValueExits(bool);
+
+impl ValueExits {
+    fn find(block: &Block) -> bool {
+        let mut finder = ValueExits(false);
+        finder.visit_block(block);
+        finder.0
+    }
+}
+
+impl<'ast> Visit<'ast> for ValueExits {
+    fn visit_expr_try(&mut self, e: &'ast syn::ExprTry) {
+        self.0 = true;
+        visit::visit_expr_try(self, e);
+    }
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        self.0 |= r.expr.is_some();
+        visit::visit_expr_return(self, r);
+    }
+    // Their `?` and `return` are theirs.
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    // A macro's tokens may hide a `?` (`ready!`, `try_join!`…): be conservative.
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.0 |= m.tokens.clone().into_iter().any(|tt| {
+            matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == '?')
+                || matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "return")
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn unit(e: ExprAsync) -> bool {
+        is_unit_shaped(&e)
+    }
+
+    #[test]
+    fn unit_shaped_blocks() {
+        assert!(unit(parse_quote!(async {})));
+        assert!(unit(parse_quote!(async move {
+            while let Ok(m) = rx.recv().await {
+                if tx.send(m).await.is_err() {
+                    break;
+                }
+            }
+        })));
+        assert!(unit(parse_quote!(async {
+            sleep(d).await;
+            println!("x");
+        })));
+        assert!(unit(parse_quote!(async {
+            loop {
+                tick().await;
+            }
+        })));
+        assert!(unit(parse_quote!(async {
+            let f = || -> Result<(), E> {
+                g()?;
+                Ok(())
+            };
+            return;
+        })));
+    }
+
+    #[test]
+    fn blocks_with_a_value_are_not() {
+        assert!(!unit(parse_quote!(async { 1 })));
+        assert!(!unit(parse_quote!(async { f().await })));
+        assert!(!unit(parse_quote!(async {
+            f().await?;
+        })));
+        assert!(!unit(parse_quote!(async {
+            if c {
+                return 3;
+            }
+        })));
+        assert!(!unit(parse_quote!(async {
+            loop {
+                break 5;
+            }
+        })));
+        assert!(!unit(parse_quote!(async {
+            ready!(x);
+            println!("y")
+        })));
+        assert!(!unit(parse_quote!(async {
+            m!(a?);
+        })));
+    }
+}

@@ -1,0 +1,46 @@
+async fn starts_work(mut rx: Receiver<u32>, tx: Sender<u32>) -> Result<(), Cancelled> {
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    tokio::spawn(async move {
+        let mut __cancellable = ::autocancel::__private::Scope::ambient();
+        while let Some(v) = match ::autocancel::__private::race(
+                rx.recv(),
+                &mut __cancellable,
+            )
+            .await
+        {
+            ::core::result::Result::Ok(v) => v,
+            ::core::result::Result::Err(c) => {
+                return ::autocancel::__private::exit::<()>(c);
+            }
+        } {
+            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                return ::autocancel::__private::exit::<()>(c);
+            }
+            println!("{v}");
+        }
+    });
+    let ticker = async {
+        let mut __cancellable = ::autocancel::__private::Scope::ambient();
+        loop {
+            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                return ::autocancel::__private::exit::<()>(c);
+            }
+            match ::autocancel::__private::race(tick(), &mut __cancellable).await {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(c) => {
+                    return ::autocancel::__private::exit::<()>(c);
+                }
+            };
+        }
+    };
+    let value = async { tx.send(1).await.is_ok() };
+    match ::autocancel::__private::race(ticker, &mut __cancellable).await {
+        ::core::result::Result::Ok(v) => v,
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
+    };
+    match ::autocancel::__private::race(value, &mut __cancellable).await {
+        ::core::result::Result::Ok(v) => v,
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
+    };
+    Ok(())
+}

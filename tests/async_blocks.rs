@@ -1,0 +1,56 @@
+//! `()`-shaped `async` blocks inside an annotated function are rewritten too (`macros/src/async_block.rs`).
+
+use autocancel::{cancellable, Cancelled, Group};
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The block's loop never yields, so the `.await` of the block (raced by the function) can never
+/// interrupt it: only a checkpoint inside the block can. Gives up by itself after 2 s, so that a
+/// macro that does not rewrite the block fails this test instead of hanging it.
+#[cancellable]
+async fn spins_in_a_block(iterations: Arc<AtomicU64>) -> Result<&'static str, Cancelled> {
+    let work = async {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(2) {
+            iterations.fetch_add(1, SeqCst);
+        }
+    };
+    work.await;
+    Ok("the block ran for 2 s: it was not checkpointed")
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn unit_async_block_stops_at_the_deadline() {
+    // A real clock: a paused one would never advance past a loop that never yields.
+    let start = Instant::now();
+    let iterations = Arc::new(AtomicU64::new(0));
+    let mut group = Group::with_timeout(Duration::from_millis(50));
+    group.spawn(spins_in_a_block(iterations.clone()));
+    let err = group.wait().await.unwrap_err();
+    assert!(err.is_deadline_exceeded(), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(iterations.load(SeqCst) > 0);
+}
+
+/// A block with a value is left alone: `return exit(c)` there would have to produce a `u32`.
+#[cancellable]
+async fn value_block() -> Result<u32, Cancelled> {
+    let v = async {
+        let mut n = 0u32;
+        for i in 0..4 {
+            n += i;
+        }
+        n
+    };
+    Ok(v.await)
+}
+
+#[tokio::test]
+async fn value_async_block_is_left_alone_and_still_works() {
+    assert_eq!(value_block().await.unwrap(), 6);
+}
