@@ -45,6 +45,7 @@ pub(crate) mod loom_only {
     // SAFETY: `value` is written once, under `init`, before `done` is set (Release), and only
     // read after `done` is seen set (Acquire): like `std::sync::OnceLock`.
     unsafe impl<T: Send + Sync> Sync for OnceLock<T> {}
+    // SAFETY: it owns its `T`, which is `Send`; the loom primitives are `Send`.
     unsafe impl<T: Send> Send for OnceLock<T> {}
 
     impl<T> OnceLock<T> {

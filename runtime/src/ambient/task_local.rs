@@ -10,11 +10,32 @@ use std::task::{Context, Poll};
 use super::Ambient;
 
 thread_local! {
-    /// The ambient of the task being polled on this thread, set by [`WithAmbient`] for the length
-    /// of each poll. A pointer set and restored, rather than tokio's `task_local!` (which swaps
-    /// the value in and out of a `RefCell` twice per poll): this is paid on every poll of every
-    /// group task.
+    /// The ambient of the task being polled on this thread, set by [`set`] for the length of a
+    /// closure (each poll of a [`WithAmbient`]). A pointer set and restored, like tokio's own
+    /// `runtime/context/scoped.rs`, rather than tokio's `task_local!` (which swaps the value in
+    /// and out of a `RefCell` twice per poll): this is paid on every poll of every group task.
+    ///
+    /// Invariant: it is null, or points to the `Ambient` borrowed by a call of [`set`] that has
+    /// not returned yet, on this thread.
     static CURRENT: Cell<*const Ambient> = const { Cell::new(ptr::null()) };
+}
+
+/// Runs `f` with `ambient` as the task's ambient (none if `None`), then restores the previous
+/// one, also when `f` unwinds.
+#[inline]
+fn set<R>(ambient: Option<&Ambient>, f: impl FnOnce() -> R) -> R {
+    /// Restores the previous pointer when `set` returns or unwinds.
+    struct Reset(*const Ambient);
+
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CURRENT.set(self.0);
+        }
+    }
+
+    let pointer = ambient.map_or(ptr::null(), ptr::from_ref);
+    let _reset = Reset(CURRENT.replace(pointer));
+    f()
 }
 
 /// Calls `f` with the ambient of the task being polled on this thread, if any.
@@ -24,11 +45,12 @@ pub(super) fn with<R>(f: impl FnOnce(Option<&Ambient>) -> R) -> R {
     if current.is_null() {
         return f(None);
     }
-    // SAFETY: `CURRENT` is non-null only while a `WithAmbient` polls or drops its future, on this
-    // thread, and then points to that `WithAmbient`'s `ambient` field, which is neither moved
-    // (the `WithAmbient` is pinned) nor mutated (it is only read) until `SetCurrent` restores the
-    // previous value, also when unwinding. `f` cannot keep the reference: it is generic over
-    // its lifetime.
+    // SAFETY: by `CURRENT`'s invariant, `current` points to the `Ambient` borrowed by a call of
+    // `set` still running on this thread (it is below us on the stack: we run inside its `f`).
+    // That borrow is shared and lives for the whole call, so the `Ambient` is alive and not
+    // mutated; calls of `set` nest like the stack frames they are, and each restores the
+    // pointer it replaced before its borrow ends (`Reset`, also when unwinding). The reference
+    // given to `f` cannot outlive this call: `f` is generic over its lifetime.
     f(Some(unsafe { &*current }))
 }
 
@@ -47,8 +69,7 @@ pin_project_lite::pin_project! {
             let mut fut = this.fut;
             if fut.is_some() {
                 // Dropped with its ambient set, as it would be polled.
-                let _set = SetCurrent::new(this.ambient.as_ref());
-                fut.set(None);
+                set(this.ambient.as_ref(), || fut.set(None));
             }
         }
     }
@@ -75,34 +96,15 @@ impl<F: Future> Future for WithAmbient<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let mut fut = this.fut;
-        let _set = SetCurrent::new(this.ambient.as_ref());
-        let Some(inner) = fut.as_mut().as_pin_mut() else {
-            panic!("`WithAmbient` polled after completion");
-        };
-        let output = inner.poll(cx);
-        if output.is_ready() {
-            fut.set(None); // dropped with its ambient set
-        }
-        output
-    }
-}
-
-/// Sets [`CURRENT`] until dropped, then restores the previous value (also when unwinding).
-struct SetCurrent {
-    previous: *const Ambient,
-}
-
-impl SetCurrent {
-    fn new(ambient: Option<&Ambient>) -> SetCurrent {
-        let current = ambient.map_or(ptr::null(), ptr::from_ref);
-        SetCurrent {
-            previous: CURRENT.replace(current),
-        }
-    }
-}
-
-impl Drop for SetCurrent {
-    fn drop(&mut self) {
-        CURRENT.set(self.previous);
+        set(this.ambient.as_ref(), || {
+            let Some(inner) = fut.as_mut().as_pin_mut() else {
+                panic!("`WithAmbient` polled after completion");
+            };
+            let output = inner.poll(cx);
+            if output.is_ready() {
+                fut.set(None); // dropped with its ambient set
+            }
+            output
+        })
     }
 }
