@@ -30,7 +30,7 @@ pub(crate) struct Ambient {
 /// The never-cancelled context used outside any group.
 pub(crate) fn root() -> Ctx {
     static ROOT: OnceLock<Ctx> = OnceLock::new();
-    ROOT.get_or_init(Ctx::new).clone()
+    ROOT.get_or_init(Ctx::never).clone()
 }
 
 /// Calls `f` with the ambient of the running task, else of the thread, else `None`.

@@ -106,7 +106,8 @@ impl Ctx {
     }
 
     /// Cancels this context and its children, with cause [`Cause::Cancelled`]. Does nothing if it
-    /// is already cancelled: the first cause stays.
+    /// is already cancelled: the first cause stays. Does nothing either to the context
+    /// [`Ctx::current`] returns outside any group, which is never cancelled.
     pub fn cancel(&self) {
         self.cancel_with(Cause::Cancelled { reason: None });
     }
@@ -205,6 +206,14 @@ impl Ctx {
 /// generates) need beyond the public API: the flag without the clock, the recorded error, and
 /// deadline checks at a given instant.
 impl Ctx {
+    /// A context that is never cancelled ([`Ctx::cancel`] does nothing to it), which waiting on
+    /// costs no lock: the ambient context outside any group.
+    pub(crate) fn never() -> Ctx {
+        Ctx {
+            state: State::never(),
+        }
+    }
+
     /// Whether the cancellation flag is set: one atomic load, no clock (a passed deadline that
     /// nothing has noticed yet reads `false`). The checkpoint's fast path.
     #[inline(always)]

@@ -35,6 +35,8 @@ pub(super) struct State {
     /// The first cancellation and when it happened (for "how long overdue").
     record: OnceLock<(Cancelled, Instant)>,
     pub(super) limit: Option<Limit>,
+    /// False only for [`State::never`]: then nothing cancels it, and nothing registers with it.
+    cancellable: bool,
     /// Keeps the parent alive while a child exists, and lets the child unregister on drop.
     parent: Option<(Arc<State>, usize)>,
     lists: Mutex<Lists>,
@@ -63,11 +65,21 @@ impl State {
         Arc::new(State::with(None, None))
     }
 
+    /// A context that is never cancelled: the ambient context outside any group, shared by every
+    /// task of a process. Waiting on it and creating children of it take no lock (a lock shared
+    /// by every task of a server otherwise), and `cancel` does nothing.
+    pub(super) fn never() -> Arc<State> {
+        let mut state = State::with(None, None);
+        state.cancellable = false;
+        Arc::new(state)
+    }
+
     fn with(limit: Option<Limit>, parent: Option<(Arc<State>, usize)>) -> State {
         State {
             flag: AtomicBool::new(false),
             record: OnceLock::new(),
             limit,
+            cancellable: true,
             parent,
             lists: Mutex::new(Lists::default()),
         }
@@ -80,19 +92,24 @@ impl State {
         limit: Option<Limit>,
         own_deadline: bool,
     ) -> Arc<State> {
-        let mut lists = parent.lock();
-        if lists.closed {
-            drop(lists);
-            let child = Arc::new(State::with(limit, None));
-            child.cancel(Cancelled::new(Cause::ParentCancelled(
-                parent.cancelled_error(),
-            )));
-            return child;
-        }
-        let entry = lists.children.vacant_entry();
-        let child = Arc::new(State::with(limit, Some((parent.clone(), entry.key()))));
-        entry.insert(Arc::downgrade(&child));
-        drop(lists);
+        let child = if parent.cancellable {
+            let mut lists = parent.lock();
+            if lists.closed {
+                drop(lists);
+                let child = Arc::new(State::with(limit, None));
+                child.cancel(Cancelled::new(Cause::ParentCancelled(
+                    parent.cancelled_error(),
+                )));
+                return child;
+            }
+            let entry = lists.children.vacant_entry();
+            let child = Arc::new(State::with(limit, Some((parent.clone(), entry.key()))));
+            entry.insert(Arc::downgrade(&child));
+            child
+        } else {
+            // Nothing to inherit, nothing to be cancelled with: no link, and no lock.
+            Arc::new(State::with(limit, None))
+        };
         if !child.expire_if_due(sync::now()) && own_deadline {
             // Armed now rather than at the first waiter, so that the deadline also cancels
             // contexts that are only ever checked, at the exact instant, on any runtime thread
@@ -129,6 +146,9 @@ impl State {
     }
 
     fn cancel_at(&self, cancelled: Cancelled, at: Instant) -> bool {
+        if !self.cancellable {
+            return false;
+        }
         let Some(children) = self.cancel_one(cancelled, at) else {
             return false;
         };
@@ -246,6 +266,9 @@ impl State {
     #[cold]
     #[inline(never)]
     fn watch_slow(self: &Arc<State>, slot: &mut Option<Registration>, waker: &Waker) -> bool {
+        if !self.cancellable {
+            return true; // never woken, so nothing to store
+        }
         let mut lists = self.lock();
         if lists.closed {
             return false;

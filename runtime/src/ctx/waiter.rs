@@ -47,3 +47,41 @@ impl<C: AsRef<Ctx>> Drop for Waiter<C> {
         self.ctx.as_ref().state.unwatch(&mut self.registration);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::task::Waker;
+
+    use super::Waiter;
+    use crate::Ctx;
+
+    #[test]
+    fn one_registration_removed_on_drop() {
+        let ctx = Ctx::new();
+        let mut waiter = Waiter::new(&ctx);
+        assert!(waiter.register(Waker::noop()));
+        assert!(waiter.register(Waker::noop()));
+        assert_eq!(ctx.waiter_count(), 1);
+        drop(waiter);
+        assert_eq!(ctx.waiter_count(), 0);
+    }
+
+    #[test]
+    fn waiting_on_the_never_cancelled_context_stores_nothing() {
+        let never = Ctx::never();
+        let mut waiter = Waiter::new(&never);
+        assert!(waiter.register(Waker::noop()));
+        assert_eq!(never.waiter_count(), 0, "no lock taken, no waker stored");
+    }
+
+    #[test]
+    fn the_ambient_context_outside_groups_is_the_never_cancelled_one() {
+        let root = Ctx::current();
+        root.cancel();
+        assert!(!root.is_cancelled());
+        assert!(!Ctx::current().is_cancelled());
+        let mut waiter = Waiter::new(&root);
+        assert!(waiter.register(Waker::noop()));
+        assert_eq!(root.waiter_count(), 0);
+    }
+}
