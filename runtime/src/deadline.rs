@@ -29,7 +29,7 @@ const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
 /// assert!(soon.is_expired());
 /// # }
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Deadline {
     instant: Instant,
 }
@@ -61,6 +61,19 @@ impl Deadline {
     /// Whether the deadline has passed (a deadline is expired at its own instant).
     pub fn is_expired(&self) -> bool {
         Instant::now() >= self.instant
+    }
+}
+
+/// Relative to now (`Deadline(in 6.5s)`, `Deadline(2ms ago)`): an `Instant` has no readable
+/// form of its own (it prints the clock's internals).
+impl std::fmt::Debug for Deadline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let now = Instant::now();
+        if self.instant >= now {
+            write!(f, "Deadline(in {:?})", self.instant - now)
+        } else {
+            write!(f, "Deadline({:?} ago)", now - self.instant)
+        }
     }
 }
 
