@@ -105,7 +105,7 @@ pub use autocancel_macros::cancellable;
 
 pub use autocancel_runtime::{
     shield, shield_blocking, sleep, sleep_blocking, Cancelled, Cause, Ctx, Deadline, EnterGuard,
-    Group, Report, ShieldGuard, Straggler, TaskKind, WaitForCancellation, DEFAULT_GRACE,
+    Group, Report, Run, ShieldGuard, Straggler, TaskKind, WaitForCancellation, DEFAULT_GRACE,
 };
 
 #[doc(hidden)]

@@ -19,8 +19,11 @@ pub enum Cause {
         /// The deadline that passed.
         deadline: Deadline,
         /// How long the context had, from its creation to the deadline (the `7s` of
-        /// "deadline exceeded (after 7s)").
+        /// "deadline exceeded (after 7s)"); for an idle deadline, the idle timeout.
         budget: Duration,
+        /// Whether it was an idle deadline ([`Ctx::with_idle_timeout`](crate::Ctx::with_idle_timeout)):
+        /// nothing reset it for `budget`.
+        idle: bool,
     },
     /// Someone called [`Ctx::cancel`](crate::Ctx::cancel) or
     /// [`Ctx::cancel_with_reason`](crate::Ctx::cancel_with_reason), or dropped the group.
@@ -91,6 +94,9 @@ impl Cause {
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Cause::DeadlineExceeded {
+                budget, idle: true, ..
+            } => write!(f, "deadline exceeded (idle for {budget:?})"),
             Cause::DeadlineExceeded { budget, .. } => {
                 write!(f, "deadline exceeded (after {budget:?})")
             }

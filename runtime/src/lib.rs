@@ -28,7 +28,7 @@ pub mod __private;
 pub use ambient::EnterGuard;
 pub use cancelled::Cancelled;
 pub use cause::Cause;
-pub use ctx::{Ctx, WaitForCancellation};
+pub use ctx::{Ctx, Run, WaitForCancellation};
 pub use deadline::Deadline;
 pub use group::{Group, Report, Straggler, TaskKind, DEFAULT_GRACE};
 pub use shield::{shield, shield_blocking, ShieldGuard};

@@ -1,6 +1,8 @@
 //! [`Ctx`]: a cancellation context with an optional deadline, a recorded cause, and children.
 
+mod idle;
 mod pacer;
+mod run;
 mod state;
 mod wait;
 mod waiter;
@@ -12,6 +14,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 pub(crate) use pacer::Pacer;
+pub use run::Run;
 use state::{Limit, State};
 pub use wait::WaitForCancellation;
 pub(crate) use waiter::Waiter;
@@ -75,7 +78,7 @@ impl Ctx {
     /// A child context: cancelled when this one is (cause [`Cause::ParentCancelled`]), with the
     /// same deadline; cancelling the child leaves this one alone.
     pub fn child(&self) -> Ctx {
-        self.child_with(self.state.limit, false)
+        self.child_with(self.state.limit)
     }
 
     /// A child context whose deadline is `timeout` from now, or this context's deadline if that
@@ -94,14 +97,14 @@ impl Ctx {
     fn limited(&self, deadline: Deadline, budget: Duration) -> Ctx {
         let own = Limit { deadline, budget };
         match self.state.limit {
-            Some(parent) if parent.deadline <= deadline => self.child_with(Some(parent), false),
-            _ => self.child_with(Some(own), true),
+            Some(parent) if parent.deadline <= deadline => self.child_with(Some(parent)),
+            _ => self.child_with(Some(own)),
         }
     }
 
-    fn child_with(&self, limit: Option<Limit>, own_deadline: bool) -> Ctx {
+    fn child_with(&self, limit: Option<Limit>) -> Ctx {
         Ctx {
-            state: State::child(&self.state, limit, own_deadline),
+            state: State::child(&self.state, limit, None),
         }
     }
 
@@ -135,7 +138,7 @@ impl Ctx {
         if self.state.flag() {
             return true;
         }
-        self.state.limit.is_some() && self.deadline_check()
+        self.state.timed && self.deadline_check()
     }
 
     #[inline]
@@ -178,9 +181,10 @@ impl Ctx {
         WaitForCancellation::new(self)
     }
 
-    /// This context's deadline: its own or an ancestor's, whichever is earlier.
+    /// This context's deadline: its own or an ancestor's, whichever is earlier (for an idle
+    /// deadline, where it is now).
     pub fn deadline(&self) -> Option<Deadline> {
-        self.state.limit.map(|limit| limit.deadline)
+        self.state.next_due().map(|due| Deadline::at(due.at))
     }
 
     /// Why this context was cancelled, or `None` if it is not (a passed deadline counts, even if
@@ -227,10 +231,11 @@ impl Ctx {
         self.state.cancelled_error()
     }
 
-    /// Whether this context has a deadline (its own or inherited).
+    /// Whether a deadline applies to this context (its own, inherited, or an ancestor's idle
+    /// deadline): whether checks read the clock every so often.
     #[inline(always)]
     pub(crate) fn has_deadline(&self) -> bool {
-        self.state.limit.is_some()
+        self.state.timed
     }
 
     /// Cancels with `DeadlineExceeded` if the deadline is at or before `now`; true if cancelled

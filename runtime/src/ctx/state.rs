@@ -18,6 +18,7 @@ use std::time::Duration;
 use slab::Slab;
 use tokio::time::Instant;
 
+use super::idle::{Due, Idle};
 use crate::sync::{self, AtomicBool, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
 
@@ -37,6 +38,14 @@ pub(super) struct State {
     pub(super) limit: Option<Limit>,
     /// False only for [`State::never`]: then nothing cancels it, and nothing registers with it.
     cancellable: bool,
+    /// A deadline that can be pushed back ([`Ctx::with_idle_timeout`](crate::Ctx::with_idle_timeout)).
+    pub(super) idle: Option<Idle>,
+    /// Whether this context or an ancestor has an idle deadline: its children do not copy it
+    /// (it moves), so the slow paths walk up to it.
+    pub(super) idle_chain: bool,
+    /// Whether any deadline applies (`limit`, or an idle one here or above): whether checks
+    /// read the clock every so often.
+    pub(super) timed: bool,
     /// Keeps the parent alive while a child exists, and lets the child unregister on drop.
     parent: Option<(Arc<State>, usize)>,
     lists: Mutex<Lists>,
@@ -49,7 +58,8 @@ struct Lists {
     waiters: Slab<Waker>,
     children: Slab<Weak<State>>,
     /// The task that cancels the context at its deadline, spawned when the first waiter
-    /// registers (a context nobody waits on needs no timer: checkpoints read the clock).
+    /// registers (a context nobody waits on needs no timer: checkpoints read the clock), so
+    /// that creating a context with a deadline costs no more than an allocation.
     timer: Option<tokio::task::AbortHandle>,
 }
 
@@ -62,62 +72,76 @@ pub(super) struct Registration {
 
 impl State {
     pub(super) fn root() -> Arc<State> {
-        Arc::new(State::with(None, None))
+        Arc::new(State::with(None, None, false, None))
     }
 
     /// A context that is never cancelled: the ambient context outside any group, shared by every
     /// task of a process. Waiting on it and creating children of it take no lock (a lock shared
     /// by every task of a server otherwise), and `cancel` does nothing.
     pub(super) fn never() -> Arc<State> {
-        let mut state = State::with(None, None);
+        let mut state = State::with(None, None, false, None);
         state.cancellable = false;
         Arc::new(state)
     }
 
-    fn with(limit: Option<Limit>, parent: Option<(Arc<State>, usize)>) -> State {
+    fn with(
+        limit: Option<Limit>,
+        idle: Option<Idle>,
+        idle_above: bool,
+        parent: Option<(Arc<State>, usize)>,
+    ) -> State {
+        let idle_chain = idle_above || idle.is_some();
         State {
             flag: AtomicBool::new(false),
             record: OnceLock::new(),
             limit,
             cancellable: true,
+            timed: limit.is_some() || idle_chain,
+            idle,
+            idle_chain,
             parent,
             lists: Mutex::new(Lists::default()),
         }
     }
 
-    /// A child of `parent` with `limit` (already merged with the parent's); `own_deadline` if the
-    /// limit is the child's own rather than inherited.
+    /// A child of `parent` with `limit` (already merged with the parent's) and, for
+    /// [`Ctx::with_idle_timeout`](crate::Ctx::with_idle_timeout), an idle deadline of its own.
     pub(super) fn child(
         parent: &Arc<State>,
         limit: Option<Limit>,
-        own_deadline: bool,
+        idle: Option<Idle>,
     ) -> Arc<State> {
+        let idle_above = parent.idle_chain;
         let child = if parent.cancellable {
             let mut lists = parent.lock();
             if lists.closed {
                 drop(lists);
-                let child = Arc::new(State::with(limit, None));
+                let child = Arc::new(State::with(limit, idle, idle_above, None));
                 child.cancel(Cancelled::new(Cause::ParentCancelled(
                     parent.cancelled_error(),
                 )));
                 return child;
             }
             let entry = lists.children.vacant_entry();
-            let child = Arc::new(State::with(limit, Some((parent.clone(), entry.key()))));
+            let link = Some((parent.clone(), entry.key()));
+            let child = Arc::new(State::with(limit, idle, idle_above, link));
             entry.insert(Arc::downgrade(&child));
             child
         } else {
             // Nothing to inherit, nothing to be cancelled with: no link, and no lock.
-            Arc::new(State::with(limit, None))
+            Arc::new(State::with(limit, idle, idle_above, None))
         };
-        if !child.expire_if_due(sync::now()) && own_deadline {
-            // Armed now rather than at the first waiter, so that the deadline also cancels
-            // contexts that are only ever checked, at the exact instant, on any runtime thread
-            // that is free. An inherited deadline is left to the parent's timer.
-            let timer = child.spawn_timer();
-            child.lock().timer = timer;
+        // No timer yet: checks notice a passed deadline by reading the clock, and the first
+        // waiter arms the timer (`watch`). A deadline already passed cancels the child now.
+        if child.timed {
+            child.expire_if_due(sync::now());
         }
         child
+    }
+
+    /// The parent, while linked to it.
+    pub(super) fn parent(&self) -> Option<&State> {
+        self.parent.as_ref().map(|(parent, _)| &**parent)
     }
 
     /// The checkpoint's fast path: one atomic load.
@@ -180,10 +204,12 @@ impl State {
         // A deadline at or before this cancellation came first, even if nobody noticed it yet:
         // it is the cause, and it wins a tie (a task failing, or a parent cancelled, on the
         // deadline's instant). A cancellation that already stems from a deadline stays as is.
-        if let Some(limit) = self.limit {
-            if limit.deadline.instant() <= at && !cancelled.is_deadline_exceeded() {
-                self.expire_if_due(at);
-                return None;
+        if self.timed && !cancelled.is_deadline_exceeded() {
+            if let Some(due) = self.next_due() {
+                if due.at <= at {
+                    due.fire();
+                    return None;
+                }
             }
         }
         let mut won = false;
@@ -221,23 +247,56 @@ impl State {
     /// (by this call or earlier).
     #[cold]
     pub(super) fn expire_if_due(&self, now: Instant) -> bool {
-        if let Some(limit) = self.limit {
-            if now >= limit.deadline.instant() {
-                let cause = Cause::DeadlineExceeded {
-                    deadline: limit.deadline,
-                    budget: limit.budget,
-                };
-                // Recorded at the deadline itself, so "overdue" is measured from it.
-                self.cancel_at(Cancelled::new(cause), limit.deadline.instant());
+        if !self.flag() {
+            if let Some(due) = self.next_due() {
+                if now >= due.at {
+                    due.fire();
+                }
             }
         }
         self.flag()
     }
 
+    /// The deadline that falls due first: the limit, this context's idle deadline, or an
+    /// ancestor's (which cancels this one through the parent link).
+    pub(super) fn next_due(&self) -> Option<Due<'_>> {
+        let mut due = self.limit.map(|limit| Due {
+            at: limit.deadline.instant(),
+            state: self,
+            cause: Cause::DeadlineExceeded {
+                deadline: limit.deadline,
+                budget: limit.budget,
+                idle: false,
+            },
+        });
+        if self.idle_chain {
+            let mut here = Some(self);
+            while let Some(state) = here {
+                if let Some(idle) = &state.idle {
+                    let candidate = idle.due(state);
+                    if due.as_ref().is_none_or(|d| candidate.at < d.at) {
+                        due = Some(candidate);
+                    }
+                }
+                here = state.parent();
+                if !here.is_some_and(|p| p.idle_chain) {
+                    break;
+                }
+            }
+        }
+        due
+    }
+
+    /// Fires `due`: cancels its context with `DeadlineExceeded`, recorded at the deadline itself
+    /// so that "overdue" is measured from it.
+    pub(super) fn expire(&self, cause: Cause, at: Instant) {
+        self.cancel_at(Cancelled::new(cause), at);
+    }
+
     /// Whether cancelled, reading the clock if there is a deadline (not paced): for the places
     /// that must decide at the exact instant, such as a task's end.
     pub(super) fn cancelled_now(&self) -> bool {
-        self.flag() || (self.limit.is_some() && self.expire_if_due(sync::now()))
+        self.flag() || (self.timed && self.expire_if_due(sync::now()))
     }
 
     /// Makes sure `waker` is woken when this context is cancelled, arming the deadline timer on
@@ -318,14 +377,29 @@ impl State {
     /// A task that cancels this context at its deadline, on the current runtime if there is one.
     /// Only a weak reference is held, and the task is aborted when the context is cancelled or
     /// dropped, so it never keeps anything alive.
+    ///
+    /// An idle deadline may have been pushed back while it slept: it then sleeps again, until
+    /// the deadline as it is now (a reset is one atomic store; the timer catches up lazily).
     fn spawn_timer(self: &Arc<State>) -> Option<tokio::task::AbortHandle> {
-        let limit = self.limit?;
+        if !self.timed {
+            return None;
+        }
         let runtime = tokio::runtime::Handle::try_current().ok()?;
         let state = Arc::downgrade(self);
         let task = runtime.spawn(async move {
-            tokio::time::sleep_until(limit.deadline.instant()).await;
-            if let Some(state) = state.upgrade() {
-                state.expire_if_due(Instant::now());
+            loop {
+                let at = match state.upgrade() {
+                    Some(state) => match state.next_due() {
+                        Some(due) => due.at,
+                        None => return,
+                    },
+                    None => return,
+                };
+                tokio::time::sleep_until(at).await;
+                match state.upgrade() {
+                    Some(state) if !state.expire_if_due(Instant::now()) => {}
+                    _ => return,
+                }
             }
         });
         Some(task.abort_handle())

@@ -42,6 +42,14 @@ impl<C: AsRef<Ctx>> Waiter<C> {
     }
 }
 
+impl<'a> Waiter<&'a Ctx> {
+    /// The context waited on, for as long as the borrow it was made from.
+    #[inline(always)]
+    pub(crate) fn ctx_ref(&self) -> &'a Ctx {
+        self.ctx
+    }
+}
+
 impl<C: AsRef<Ctx>> Drop for Waiter<C> {
     fn drop(&mut self) {
         self.ctx.as_ref().state.unwatch(&mut self.registration);
