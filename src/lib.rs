@@ -104,8 +104,9 @@
 pub use autocancel_macros::cancellable;
 
 pub use autocancel_runtime::{
-    shield, shield_blocking, sleep, sleep_blocking, Cancelled, Cause, Ctx, Deadline, EnterGuard,
-    Group, Report, Run, ShieldGuard, Straggler, TaskKind, WaitForCancellation, DEFAULT_GRACE,
+    is_shutdown, shield, shield_blocking, sleep, sleep_blocking, Cancelled, Cause, Counts, Ctx,
+    Deadline, EnterGuard, FailureKind, Group, Report, Run, ShieldGuard, ShutdownReport, Straggler,
+    TaskFailure, TaskKind, TaskSet, WaitForCancellation, DEFAULT_GRACE,
 };
 
 #[doc(hidden)]

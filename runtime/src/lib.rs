@@ -6,8 +6,8 @@
 
 // Layers, each using only the ones above it: the context (`ctx/`, with its synchronisation in
 // `sync.rs`), the ambient context of a task or thread (`ambient/`) and shielded sections
-// (`shield.rs`), then groups (`group/`). `sleep.rs` and `__private/` build on the context and
-// the ambient context.
+// (`shield.rs`), then groups (`group/`) and task sets (`tasks/`). `sleep.rs` and `__private/`
+// build on the context and the ambient context.
 mod cancelled;
 mod cause;
 mod deadline;
@@ -19,6 +19,7 @@ mod ambient;
 mod shield;
 
 mod group;
+mod tasks;
 
 mod sleep;
 
@@ -26,10 +27,11 @@ mod sleep;
 pub mod __private;
 
 pub use ambient::EnterGuard;
-pub use cancelled::Cancelled;
+pub use cancelled::{is_shutdown, Cancelled};
 pub use cause::Cause;
 pub use ctx::{Ctx, Run, WaitForCancellation};
 pub use deadline::Deadline;
 pub use group::{Group, Report, Straggler, TaskKind, DEFAULT_GRACE};
 pub use shield::{shield, shield_blocking, ShieldGuard};
 pub use sleep::{sleep, sleep_blocking};
+pub use tasks::{Counts, FailureKind, ShutdownReport, TaskFailure, TaskSet};

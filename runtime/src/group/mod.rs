@@ -17,7 +17,7 @@ use tokio::task::{AbortHandle, JoinSet};
 pub use report::{Report, Straggler, TaskKind};
 use task::Finished;
 
-use task_name::TaskName;
+pub(crate) use task_name::TaskName;
 
 use crate::ambient::{GroupId, Member};
 use crate::shield::ShieldDepths;

@@ -6,13 +6,13 @@ use std::sync::Arc;
 /// A task's name, rendered only when a report needs it: formatting a spawn location for every
 /// task would cost more than spawning it.
 #[derive(Debug, Clone)]
-pub(super) enum TaskName {
+pub(crate) enum TaskName {
     Given(Arc<str>),
     SpawnedAt(&'static Location<'static>),
 }
 
 impl TaskName {
-    pub(super) fn render(&self) -> Arc<str> {
+    pub(crate) fn render(&self) -> Arc<str> {
         match self {
             TaskName::Given(name) => name.clone(),
             TaskName::SpawnedAt(at) => {

@@ -1,0 +1,346 @@
+//! [`TaskSet`]: a long-lived set of tasks for a server's connections.
+
+mod report;
+mod task;
+
+use std::future::Future;
+use std::panic::Location;
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use slab::Slab;
+use tokio::sync::Notify;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use report::Counters;
+pub use report::{Counts, FailureKind, ShutdownReport, TaskFailure};
+use task::{SetTask, Slot};
+
+use crate::ambient::{GroupId, Member};
+use crate::deadline::far_add;
+use crate::group::TaskName;
+use crate::shield::ShieldDepths;
+use crate::{Cause, Ctx, Straggler, TaskKind, DEFAULT_GRACE};
+
+/// A long-lived set of tasks sharing a context: a server's connections, a worker's jobs.
+///
+/// Where a [`Group`](crate::Group) is a batch (its tasks succeed together or stop together, and it
+/// keeps every output until `wait`), a `TaskSet` is open-ended:
+///
+/// - **A task's failure is its own business.** It does not cancel the others; it is counted
+///   ([`TaskSet::counts`]) and reported to [`TaskSet::on_failure`] (by default, a `tracing`
+///   warning). A panic is caught and reported the same way. A task that stops because the set
+///   shuts down (it returns the cancellation, see [`Cancelled::is_shutdown`](crate::Cancelled::is_shutdown))
+///   is counted as stopped, not failed.
+/// - **A finished task costs nothing.** Its slot is released when its future is dropped, and
+///   outputs are not kept: memory follows the tasks running now, not every task ever spawned.
+/// - **The same structure as a group.** Every task runs with the set's context ambient (so
+///   `#[cancellable]` functions stop when it is cancelled); [`TaskSet::shutdown`] cancels it, waits
+///   for the tasks, aborts and names those still running after the grace period, and returns
+///   only when every task's future has been dropped; dropping the set cancels it and aborts its
+///   tasks. A task inside a shielded section is waited for, not aborted.
+///
+/// Use a [`Group`](crate::Group) when the tasks are one piece of work (a failure or the deadline
+/// means the whole is lost, you want their outputs), a `TaskSet` when they are independent
+/// (requests, connections, subscriptions) and the set outlives any one of them. tokio-util's
+/// `TaskTracker` + `CancellationToken` is the same shape without the ambient context, the
+/// failure reports and the straggler abort.
+///
+/// As with tokio-util's `TaskTracker`, a task counts as ended when its future is dropped, which
+/// happens just before tokio itself considers the task finished.
+///
+/// ```
+/// use autocancel_runtime::{Ctx, TaskSet};
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let tasks = TaskSet::new();
+/// for n in 0..3u64 {
+///     tasks.spawn(async move {
+///         autocancel_runtime::sleep(Duration::from_secs(n * 60)).await?; // 0, 60 s, 120 s
+///         Ok::<_, std::io::Error>(())
+///     });
+/// }
+/// tokio::time::sleep(Duration::from_secs(1)).await;
+/// assert_eq!(tasks.len(), 2); // the first one is gone already
+///
+/// let report = tasks.shutdown().await; // cancels the other two: they stop at once
+/// assert!(report.is_clean());
+/// assert_eq!((report.counts.succeeded, report.counts.stopped, report.counts.failed), (1, 2, 0));
+/// # }
+/// ```
+pub struct TaskSet {
+    shared: Arc<Shared>,
+    grace: Duration,
+    /// Set once `shutdown` has run to the end; then dropping does nothing more.
+    finished: bool,
+}
+
+/// What the set and its tasks share.
+pub(super) struct Shared {
+    ctx: Ctx,
+    live: Mutex<Slab<Live>>,
+    /// Notified when the last live task releases its slot.
+    emptied: Notify,
+    on_failure: OnceLock<Box<dyn Fn(TaskFailure) + Send + Sync>>,
+    counts: Counters,
+    /// The set's identity and shield depths, for its tasks' ambient [`Member`].
+    group: GroupId,
+    shields: Arc<ShieldDepths>,
+}
+
+/// A running task: its name for the straggler report, and how to abort it.
+struct Live {
+    name: TaskName,
+    abort: Option<AbortHandle>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Slab<Live>> {
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Called by a task's [`Slot`] when its future is dropped.
+    fn release(&self, key: usize) {
+        let mut live = self.lock();
+        live.try_remove(key);
+        if live.is_empty() {
+            drop(live);
+            self.emptied.notify_waiters();
+        }
+    }
+
+    fn report(&self, failure: TaskFailure) {
+        match self.on_failure.get() {
+            Some(on_failure) => on_failure(failure),
+            None => tracing::warn!(%failure, "task failed"),
+        }
+    }
+}
+
+impl TaskSet {
+    /// A task set whose context is a child of the ambient context ([`Ctx::current`]).
+    pub fn new() -> TaskSet {
+        TaskSet::child_of(&Ctx::current())
+    }
+
+    /// A task set whose context is a child of `ctx`: cancelling `ctx` (a server's shutdown)
+    /// cancels every task of the set.
+    pub fn child_of(ctx: &Ctx) -> TaskSet {
+        TaskSet {
+            shared: Arc::new(Shared {
+                ctx: ctx.child(),
+                live: Mutex::new(Slab::new()),
+                emptied: Notify::new(),
+                on_failure: OnceLock::new(),
+                counts: Counters::default(),
+                group: GroupId::new(),
+                shields: Arc::default(),
+            }),
+            grace: DEFAULT_GRACE,
+            finished: false,
+        }
+    }
+
+    /// Calls `f` with every task failure (an error that is not a shutdown's cancellation, or a
+    /// panic), on the task's thread as it ends, instead of logging a `tracing` warning. Keep it
+    /// short: count, log, forward to a channel.
+    ///
+    /// # Panics
+    ///
+    /// If called twice.
+    pub fn on_failure(self, f: impl Fn(TaskFailure) + Send + Sync + 'static) -> TaskSet {
+        if self.shared.on_failure.set(Box::new(f)).is_err() {
+            panic!("TaskSet::on_failure called twice");
+        }
+        self
+    }
+
+    /// How long [`shutdown`](TaskSet::shutdown) gives tasks to stop by themselves before it
+    /// aborts them ([`DEFAULT_GRACE`] unless set).
+    pub fn grace(mut self, grace: Duration) -> TaskSet {
+        self.grace = grace;
+        self
+    }
+
+    /// The set's context: cancelled by [`shutdown`](TaskSet::shutdown), by dropping the set, by
+    /// its parent, or by [`Ctx::cancel`]. Per-task contexts derive from it
+    /// (`tasks.ctx().with_idle_timeout(..)`).
+    pub fn ctx(&self) -> &Ctx {
+        &self.shared.ctx
+    }
+
+    /// Spawns a task on the current tokio runtime, with the set's context ambient. It is named
+    /// by its spawn location in failure and straggler reports. Its output is dropped; an error
+    /// is reported (see [`TaskSet`]).
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, like `tokio::spawn`.
+    #[track_caller]
+    pub fn spawn<F, T, E>(&self, fut: F)
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.spawn_task(TaskName::SpawnedAt(Location::caller()), fut);
+    }
+
+    /// [`TaskSet::spawn`] with a name for failure and straggler reports (a peer address, a
+    /// request id).
+    pub fn spawn_named<F, T, E>(&self, name: impl Into<Arc<str>>, fut: F)
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.spawn_task(TaskName::Given(name.into()), fut);
+    }
+
+    fn spawn_task<F, T, E>(&self, name: TaskName, fut: F)
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let shared = &self.shared;
+        Counters::add(&shared.counts.spawned);
+        // Under the lock, so that the task, should it end at once on another thread, releases
+        // its slot only after the slot holds its abort handle.
+        let mut live = shared.lock();
+        let entry = live.vacant_entry();
+        let key = entry.key();
+        let slot = Slot {
+            shared: shared.clone(),
+            key,
+            member: Member {
+                group: shared.group,
+                index: key,
+                shields: shared.shields.clone(),
+            },
+            name: name.clone(),
+            counted: false,
+        };
+        let handle = tokio::spawn(SetTask::new(shared.ctx.clone(), slot, fut));
+        entry.insert(Live {
+            name,
+            abort: Some(handle.abort_handle()),
+        });
+    }
+
+    /// How many tasks are running now.
+    pub fn len(&self) -> usize {
+        self.shared.lock().len()
+    }
+
+    /// Whether no task is running now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How the set's tasks have ended so far.
+    pub fn counts(&self) -> Counts {
+        self.shared.counts.snapshot()
+    }
+
+    /// Cancels the set's context (cause: cancelled, "shutdown"), waits for its tasks to stop,
+    /// aborts those still running after the grace period (except inside a shielded section,
+    /// which is waited for), and returns once every task's future has been dropped: counts, and
+    /// the stragglers by name (also logged as `tracing` warnings).
+    pub async fn shutdown(mut self) -> ShutdownReport {
+        let shared = self.shared.clone();
+        shared.ctx.cancel_with(Cause::Cancelled {
+            reason: Some("shutdown".into()),
+        });
+        let started = Instant::now();
+        let mut next_abort = far_add(started, self.grace);
+        let mut stragglers = Vec::new();
+        loop {
+            let mut emptied = pin!(shared.emptied.notified());
+            emptied.as_mut().enable();
+            if shared.lock().is_empty() {
+                break;
+            }
+            tokio::select! {
+                biased;
+                () = emptied => {}
+                () = tokio::time::sleep_until(next_abort) => {
+                    let shielded = self.abort_stragglers(started, &mut stragglers);
+                    next_abort = far_add(
+                        Instant::now(),
+                        if shielded { self.grace.max(Duration::from_millis(1)) } else { Duration::MAX },
+                    );
+                }
+            }
+        }
+        self.finished = true;
+        ShutdownReport {
+            counts: shared.counts.snapshot(),
+            stragglers,
+        }
+    }
+
+    /// Aborts every running task outside a shielded section and reports it; true if some task
+    /// is shielded (look again later).
+    fn abort_stragglers(&self, started: Instant, stragglers: &mut Vec<Straggler>) -> bool {
+        let overdue = started.elapsed();
+        let mut shielded = false;
+        let mut live = self.shared.lock();
+        for (key, task) in live.iter_mut() {
+            if self.shared.shields.is_shielded(key) {
+                shielded = true;
+                continue;
+            }
+            let Some(abort) = task.abort.take() else {
+                continue; // aborted before, still being dropped
+            };
+            abort.abort();
+            let straggler = Straggler {
+                name: task.name.render(),
+                kind: TaskKind::Async,
+                overdue,
+                aborted: true,
+            };
+            tracing::warn!(%straggler, "aborting a task that ignored cancellation");
+            stragglers.push(straggler);
+        }
+        shielded
+    }
+}
+
+impl Default for TaskSet {
+    fn default() -> TaskSet {
+        TaskSet::new()
+    }
+}
+
+impl Drop for TaskSet {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.shared.ctx.cancel_with(Cause::Cancelled {
+            reason: Some("task set dropped".into()),
+        });
+        let live = self.shared.lock();
+        for (key, task) in live.iter() {
+            if let Some(abort) = &task.abort {
+                if !self.shared.shields.is_shielded(key) {
+                    abort.abort();
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for TaskSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskSet")
+            .field("ctx", &self.shared.ctx)
+            .field("running", &self.len())
+            .field("grace", &self.grace)
+            .finish()
+    }
+}

@@ -1,0 +1,114 @@
+//! One task of a [`TaskSet`](crate::TaskSet): the user's future with the set's context ambient,
+//! its panic caught, its outcome counted and reported, and its slot in the set released when its
+//! future is dropped (finished or aborted), so that a finished task costs the set nothing.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use super::report::{Counters, FailureKind, TaskFailure};
+use super::Shared;
+use crate::ambient::{Ambient, Member, WithAmbient};
+use crate::group::TaskName;
+use crate::Cancelled;
+
+pin_project_lite::pin_project! {
+    /// The future spawned for a task. Fields drop in order: the user's future first (closing
+    /// its socket), then the slot, so that once the set is empty every task's resources are gone.
+    pub(super) struct SetTask<F> {
+        #[pin]
+        inner: WithAmbient<F>,
+        slot: Slot,
+    }
+}
+
+/// A task's place in the set's live list, given back on drop.
+pub(super) struct Slot {
+    pub(super) shared: Arc<Shared>,
+    pub(super) key: usize,
+    pub(super) member: Member,
+    pub(super) name: TaskName,
+    /// Set once the outcome is counted: a task dropped before that was aborted.
+    pub(super) counted: bool,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if !self.counted {
+            Counters::add(&self.shared.counts.stopped);
+        }
+        self.shared.release(self.key);
+    }
+}
+
+impl<F: Future> SetTask<F> {
+    pub(super) fn new(ctx: crate::Ctx, slot: Slot, fut: F) -> SetTask<F> {
+        let ambient = Ambient {
+            ctx,
+            member: slot.member.clone(),
+        };
+        SetTask {
+            inner: WithAmbient::new(ambient, fut),
+            slot,
+        }
+    }
+}
+
+impl<F, T, E> Future for SetTask<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let inner = this.inner;
+        crate::ctx::reset_pacer();
+        let outcome = match panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(Ok(_))) => Ok(()),
+            Ok(Poll::Ready(Err(error))) => Err(FailureKind::Error(error.into())),
+            Err(payload) => Err(FailureKind::Panicked(panic_message(&*payload).into())),
+        };
+        let slot = this.slot;
+        slot.counted = true;
+        let shared = &slot.shared;
+        match outcome {
+            Ok(()) => Counters::add(&shared.counts.succeeded),
+            Err(FailureKind::Error(error)) if is_shutdown(&*error) => {
+                Counters::add(&shared.counts.stopped)
+            }
+            Err(error) => {
+                let counter = match error {
+                    FailureKind::Panicked(_) => &shared.counts.panicked,
+                    _ => &shared.counts.failed,
+                };
+                Counters::add(counter);
+                shared.report(TaskFailure {
+                    task: slot.name.render(),
+                    error,
+                });
+            }
+        }
+        Poll::Ready(())
+    }
+}
+
+fn is_shutdown(error: &(dyn std::error::Error + 'static)) -> bool {
+    Cancelled::find(error).is_some_and(Cancelled::is_shutdown)
+}
+
+/// The message of a panic payload, as `std` prints it.
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "Box<dyn Any>"
+    }
+}

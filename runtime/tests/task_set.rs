@@ -1,0 +1,219 @@
+//! `TaskSet`: failures stay with their task, finished tasks are forgotten, shutdown waits,
+//! aborts and names stragglers, and nothing outlives it.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use autocancel_runtime::{shield, Cancelled, Ctx, TaskSet};
+use tokio::time::Instant;
+
+const SEC: Duration = Duration::from_secs(1);
+
+fn alive_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+struct SetOnDrop(Arc<AtomicBool>);
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_is_reported_and_cancels_nobody() {
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let tasks = TaskSet::new().on_failure({
+        let failures = failures.clone();
+        move |failure| failures.lock().unwrap().push(failure.to_string())
+    });
+    tasks.spawn_named("reset by peer", async {
+        Err::<(), _>(std::io::Error::from(std::io::ErrorKind::ConnectionReset))
+    });
+    tasks.spawn_named("panics", async {
+        if true {
+            panic!("boom");
+        }
+        Ok::<(), Cancelled>(())
+    });
+    let survivor_done = Arc::new(AtomicBool::new(false));
+    tasks.spawn({
+        let done = survivor_done.clone();
+        async move {
+            autocancel_runtime::sleep(5 * SEC).await?;
+            done.store(true, Ordering::SeqCst);
+            Ok::<_, Cancelled>(())
+        }
+    });
+    tokio::time::sleep(6 * SEC).await;
+    assert!(
+        survivor_done.load(Ordering::SeqCst),
+        "a sibling's failure cancelled it"
+    );
+    assert!(!tasks.ctx().is_cancelled());
+    let mut failures = failures.lock().unwrap().clone();
+    failures.sort();
+    assert_eq!(
+        failures,
+        [
+            "task `panics` panicked: boom",
+            "task `reset by peer` failed: connection reset"
+        ]
+    );
+    let counts = tasks.counts();
+    assert_eq!(
+        (
+            counts.spawned,
+            counts.succeeded,
+            counts.failed,
+            counts.panicked,
+            counts.stopped
+        ),
+        (3, 1, 1, 1, 0)
+    );
+    assert!(tasks.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn finished_tasks_are_forgotten() {
+    let tasks = TaskSet::new();
+    for _ in 0..10_000 {
+        tasks.spawn(async { Ok::<_, Cancelled>(()) });
+    }
+    assert_eq!(tasks.len(), 10_000);
+    tokio::task::yield_now().await;
+    while !tasks.is_empty() {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(tasks.counts().succeeded, 10_000);
+    assert_eq!(tasks.counts().running(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn tasks_run_with_the_sets_context_ambient() {
+    let server = Ctx::new();
+    let tasks = TaskSet::child_of(&server);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let set_ctx = tasks.ctx().clone();
+    tasks.spawn(async move {
+        tx.send(Ctx::current().same_as(&set_ctx)).unwrap();
+        Ok::<_, Cancelled>(())
+    });
+    assert!(rx.await.unwrap());
+    server.cancel_with_reason("shutdown");
+    assert!(
+        tasks.ctx().is_cancelled(),
+        "the set is a child of the server's context"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_waits_stops_aborts_and_names_stragglers() {
+    let tasks = TaskSet::new().grace(2 * SEC);
+    // Stops at the cancellation: counted as stopped, not failed.
+    for _ in 0..3 {
+        tasks.spawn(async {
+            autocancel_runtime::sleep(3600 * SEC).await?;
+            Ok::<_, Cancelled>(())
+        });
+    }
+    // Ignores it: aborted after the grace period, its future dropped.
+    let dropped = Arc::new(AtomicBool::new(false));
+    let guard = SetOnDrop(dropped.clone());
+    tasks.spawn_named("deaf", async move {
+        let _guard = guard;
+        tokio::time::sleep(3600 * SEC).await;
+        Ok::<_, Cancelled>(())
+    });
+    // An idle timeout is the connection's failure, not a shutdown.
+    let conn = tasks.ctx().with_idle_timeout(SEC);
+    tasks.spawn_named("idle", async move {
+        conn.run(std::future::pending::<()>()).await?;
+        Ok::<_, Cancelled>(())
+    });
+    tokio::time::sleep(2 * SEC).await;
+
+    let start = Instant::now();
+    let report = tasks.shutdown().await;
+    assert_eq!(start.elapsed(), 2 * SEC);
+    assert!(dropped.load(Ordering::SeqCst));
+    assert_eq!(report.stragglers.len(), 1);
+    assert_eq!(&*report.stragglers[0].name, "deaf");
+    assert!(report.stragglers[0].aborted);
+    assert!(!report.is_clean());
+    let c = report.counts;
+    assert_eq!((c.spawned, c.succeeded, c.failed, c.stopped), (5, 0, 1, 4));
+    assert!(report
+        .to_string()
+        .contains("task `deaf` ignored cancellation: aborted 2s after it"));
+    tokio::task::yield_now().await;
+    assert_eq!(alive_tasks(), 0, "a task outlived shutdown");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_clean_shutdown_is_clean() {
+    let tasks = TaskSet::new();
+    tasks.spawn(async {
+        autocancel_runtime::sleep(3600 * SEC).await?;
+        Ok::<_, std::io::Error>(())
+    });
+    tokio::task::yield_now().await;
+    let report = tasks.shutdown().await;
+    assert!(report.is_clean());
+    assert_eq!((report.counts.stopped, report.counts.failed), (1, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shielded_task_is_waited_for_not_aborted() {
+    let tasks = TaskSet::new().grace(SEC);
+    let finished = Arc::new(AtomicBool::new(false));
+    tasks.spawn({
+        let finished = finished.clone();
+        async move {
+            shield(tokio::time::sleep(5 * SEC)).await;
+            finished.store(true, Ordering::SeqCst);
+            Ok::<_, Cancelled>(())
+        }
+    });
+    tokio::task::yield_now().await;
+    let start = Instant::now();
+    let report = tasks.shutdown().await;
+    assert!(finished.load(Ordering::SeqCst));
+    assert_eq!(start.elapsed(), 5 * SEC);
+    assert!(report.is_clean());
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_set_cancels_and_aborts_its_tasks() {
+    let tasks = TaskSet::new();
+    let ctx = tasks.ctx().clone();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let guard = SetOnDrop(dropped.clone());
+    tasks.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await;
+        Ok::<_, Cancelled>(())
+    });
+    tokio::task::yield_now().await;
+    drop(tasks);
+    tokio::task::yield_now().await;
+    assert!(ctx.is_cancelled());
+    assert!(dropped.load(Ordering::SeqCst));
+    assert_eq!(alive_tasks(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_go_to_tracing_by_default_and_panics_do_not_escape() {
+    let tasks = TaskSet::new();
+    tasks.spawn(async {
+        if true {
+            panic!("in a connection");
+        }
+        Ok::<(), Cancelled>(())
+    });
+    let report = tasks.shutdown().await;
+    assert_eq!(report.counts.panicked, 1);
+}
