@@ -1,6 +1,6 @@
 //! Model check of the context state machine (`src/ctx/state.rs`) with loom: every interleaving
-//! (up to a preemption bound) of cancel, deadline expiry, child creation and drop, cause
-//! recording, and waiter registration and unregistration.
+//! (up to a preemption bound) of cancel, deadline expiry (fixed and idle), child creation and
+//! drop, cause recording, and waiter registration and unregistration.
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" cargo test -p autocancel-runtime --test loom --release
@@ -230,6 +230,34 @@ fn parent_cancel_vs_child_deadline_on_one_instant() {
             Cause::DeadlineExceeded { .. }
         ));
         assert_eq!(reason(&parent).unwrap(), "cancelled: parent");
+    });
+}
+
+/// An idle deadline reached and not yet noticed, while one thread resets it (too late), another
+/// cancels explicitly, and a child's waiter polls: the idle deadline is the cause, recorded at
+/// its instant, and the child is woken with it.
+#[test]
+fn idle_expiry_vs_late_reset_vs_cancel_vs_child_waiter() {
+    model(|| {
+        let conn = Ctx::new().with_idle_timeout(Duration::from_secs(1));
+        let child = conn.child();
+        loom_clock::set(Duration::from_secs(1));
+        let resetter = {
+            let conn = conn.clone();
+            thread::spawn(move || conn.reset_idle_timeout())
+        };
+        let canceller = {
+            let conn = conn.clone();
+            thread::spawn(move || conn.cancel_with_reason("explicit"))
+        };
+        let seen = loom::future::block_on(child.cancelled());
+        assert!(seen.is_deadline_exceeded(), "{seen}");
+        resetter.join().unwrap();
+        canceller.join().unwrap();
+        assert_eq!(
+            conn.cancelled_at(),
+            Some(loom_clock::base() + Duration::from_secs(1))
+        );
     });
 }
 

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use super::state::State;
 use super::Ctx;
 use crate::deadline::far_add;
-use crate::{Cause, Deadline};
+use crate::{sync, Cause, Deadline};
 
 /// A context's own idle deadline: `origin + due` nanoseconds, where `due` moves forward with
 /// every reset. An offset from the context's own creation rather than an `Instant`, so that it
@@ -29,7 +29,7 @@ pub(crate) struct Idle {
 
 impl Idle {
     pub(super) fn new(timeout: Duration) -> Idle {
-        let origin = Instant::now();
+        let origin = sync::now();
         Idle {
             timeout,
             origin,
@@ -129,7 +129,7 @@ impl Ctx {
     #[inline]
     pub fn reset_idle_timeout(&self) {
         if let Some(idle) = &self.state.idle {
-            idle.reset(Instant::now());
+            idle.reset(sync::now());
         } else if self.state.idle_chain {
             self.reset_ancestor_idle_timeout();
         }
@@ -140,7 +140,7 @@ impl Ctx {
         let mut here = self.state.parent();
         while let Some(state) = here {
             if let Some(idle) = &state.idle {
-                idle.reset(Instant::now());
+                idle.reset(sync::now());
                 return;
             }
             here = state.parent();
