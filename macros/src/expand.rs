@@ -1,15 +1,16 @@
 //! Top level of `#[cancellable]`: parse, check, rewrite, assemble.
 
 use crate::args::Args;
+use crate::body::{self, Body};
 use crate::ctx_param::{self, CtxSource};
 use crate::emit::Emit;
-use crate::rewrite::{Flavor, Rewriter};
+use crate::reach;
+use crate::rewrite::Rewriter;
 use crate::shield::StripMarkers;
-use crate::tokio;
-use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{quote, ToTokens};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::visit_mut::VisitMut;
-use syn::{Block, Item, ItemFn, ReturnType};
+use syn::{Item, ItemFn};
 
 /// Expands `#[cancellable(args)] item`.
 ///
@@ -70,49 +71,47 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let ctx = errors.ok(ctx_param::find(&func.sig, args.ctx.as_ref()));
 
     let krate = args.krate();
-    let (flavor, exit_ty, body) = match func.sig.asyncness {
-        Some(_) => (Flavor::Async, None, &mut *func.block),
-        None => {
-            // The return type is spelled out for `exit::<T>` inside tokio's `async` block,
-            // where rustc does not see the function signature (unless it is an `impl Trait`,
-            // which cannot be spelled there: inference is left to do its best).
-            let ret = match &func.sig.output {
-                ReturnType::Default => Some(quote!(())),
-                ReturnType::Type(_, ty) => {
-                    let ty = ty.to_token_stream();
-                    (!mentions_impl(ty.clone())).then_some(ty)
-                }
-            };
-            match tokio::original_body(&mut func) {
-                Some(body) => (Flavor::Async, ret, body),
-                None => (Flavor::Blocking, None, &mut *func.block),
-            }
+    let body = body::find(&mut func);
+    let ctx = match ctx.unwrap_or(CtxSource::Ambient) {
+        // async-trait moved the body into an `async` block where `self` is `__self`.
+        CtxSource::Param(name) if body.self_renamed && name == "self" => {
+            CtxSource::Param(Ident::new("__self", name.span()))
         }
+        ctx => ctx,
     };
-    let emit = Emit::new(krate, exit_ty);
-    rewrite_body(&emit, flavor, body, &ctx.unwrap_or(CtxSource::Ambient))?;
+    let emit = Emit::new(krate, body.exit_ty.clone());
+    rewrite_body(&emit, body, &ctx)
+        .map_err(|e| errors.push(e))
+        .ok();
     errors.finish()?;
     Ok(func.into_token_stream())
 }
 
-/// Rewrites `body` in place; declares the scope first if anything uses it.
-fn rewrite_body(emit: &Emit, flavor: Flavor, body: &mut Block, ctx: &CtxSource) -> syn::Result<()> {
-    let mut rewriter = Rewriter::new(emit, flavor);
+/// Rewrites the body in place; declares the scope first if anything uses it. A body whose
+/// only loops and waits the rewrite cannot reach is an error (see `reach`).
+fn rewrite_body(emit: &Emit, body: Body<'_>, ctx: &CtxSource) -> syn::Result<()> {
+    let unreached = reach::unreached(body.block, &body.before);
+    let mut rewriter = Rewriter::new(emit, body.flavor);
     rewriter.async_blocks = *ctx == CtxSource::Ambient;
-    rewriter.visit_block_mut(body);
+    rewriter.visit_block_mut(body.block);
     let mut errors = Errors::default();
     for error in rewriter.errors {
         errors.push(error);
     }
+    if !rewriter.uses_scope {
+        for place in unreached {
+            errors.push(place.error());
+        }
+    }
     errors.finish()?;
     if rewriter.uses_scope {
-        body.stmts.insert(0, emit.scope_init(ctx));
+        body.block.stmts.insert(body.scope_at, emit.scope_init(ctx));
     }
     Ok(())
 }
 
 /// Whether a type mentions `impl Trait` anywhere.
-fn mentions_impl(tokens: TokenStream) -> bool {
+pub(crate) fn mentions_impl(tokens: TokenStream) -> bool {
     tokens.into_iter().any(|tt| match tt {
         TokenTree::Ident(ident) => ident == "impl",
         TokenTree::Group(group) => mentions_impl(group.stream()),
@@ -126,12 +125,22 @@ fn parse_fn(item: TokenStream) -> syn::Result<ItemFn> {
     match parsed {
         Item::Fn(func) => Ok(func),
         _ => {
-            let (span, is_fn) = keyword(item);
-            let message = if is_fn {
-                "#[cancellable] needs a function with a body"
-            } else {
-                "#[cancellable] applies to a `fn` or an `async fn` (free function, method or trait \
-                 impl method)"
+            let (span, keyword) = keyword(item);
+            let message = match keyword.as_deref() {
+                Some("fn") => "#[cancellable] needs a function with a body",
+                Some("impl") => {
+                    "#[cancellable] applies to functions, not to an `impl` block: put it on each \
+                     method of the block that should stop at cancellation (in an \
+                     `#[async_trait]` impl too: on the methods, inside the block)"
+                }
+                Some("trait") => {
+                    "#[cancellable] applies to functions, not to a `trait`: put it on the default \
+                     methods that should stop at cancellation, and on the methods of the impls"
+                }
+                _ => {
+                    "#[cancellable] applies to a `fn` or an `async fn` (free function, method or \
+                     trait impl method)"
+                }
             };
             Err(syn::Error::new(span, message))
         }
@@ -139,10 +148,10 @@ fn parse_fn(item: TokenStream) -> syn::Result<ItemFn> {
 }
 
 /// The span of an item's first token after its attributes and visibility (`struct`, `impl`,
-/// `fn`...), for errors that should not underline the whole item; and whether it is a `fn`.
-fn keyword(item: TokenStream) -> (Span, bool) {
+/// `fn`...), for errors that should not underline the whole item; and which keyword it is
+/// (`fn` if there is one before anything else).
+fn keyword(item: TokenStream) -> (Span, Option<String>) {
     let mut tokens = item.into_iter().peekable();
-    let mut is_fn = false;
     let mut first = None;
     while let Some(tt) = tokens.next() {
         match &tt {
@@ -157,32 +166,27 @@ fn keyword(item: TokenStream) -> (Span, bool) {
                 }
             }
             TokenTree::Ident(i) => {
-                first.get_or_insert(tt.span());
-                if i == "fn" {
-                    is_fn = true;
-                    break;
-                }
-                // `unsafe fn`, `extern "C" fn`, ... : keep looking for `fn` a little.
+                let span = *first.get_or_insert(i.span());
+                let name = i.to_string();
+                // `unsafe fn`, `extern "C" fn`, `unsafe impl`... : keep looking a little.
                 if !matches!(
-                    i.to_string().as_str(),
+                    name.as_str(),
                     "const" | "async" | "unsafe" | "extern" | "safe" | "default"
                 ) {
-                    break;
+                    return (span, Some(name));
                 }
             }
             TokenTree::Literal(_) => {}
-            _ => {
-                first.get_or_insert(tt.span());
-                break;
-            }
+            _ => return (*first.get_or_insert(tt.span()), None),
         }
     }
-    (first.unwrap_or_else(Span::call_site), is_fn)
+    (first.unwrap_or_else(Span::call_site), None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quote::quote;
 
     fn errors_of(args: TokenStream, item: TokenStream) -> Vec<String> {
         match expand(args, item) {

@@ -15,9 +15,14 @@
 
 mod args;
 mod async_block;
+mod async_trait;
+mod body;
 mod ctx_param;
 mod emit;
 mod expand;
+mod future_body;
+mod instrument;
+mod reach;
 mod rewrite;
 mod shield;
 mod sleep;

@@ -1,4 +1,5 @@
 async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
     let f = |xs: &[u32]| {
         for x in xs {
             println!("{x}");
@@ -24,5 +25,11 @@ async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
     }];
     f(&[1, 2]);
     helper();
+    match ::autocancel::__private::race(tokio::task::yield_now(), &mut __cancellable)
+        .await
+    {
+        ::core::result::Result::Ok(v) => v,
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
+    };
     Ok(())
 }

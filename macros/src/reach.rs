@@ -1,0 +1,245 @@
+//! Never silent: the loops and waits of an annotated function that its rewrite does not reach.
+//!
+//! The rewrite checkpoints the function's own loops and races its own `.await`s; it does not
+//! enter closures, `async` blocks that are not the body, or macro invocations (see `rewrite`).
+//! When those are the *only* places a function loops or waits, `#[cancellable]` would add no
+//! checkpoint at all while the function looks annotated: that case is a compile error, spanned
+//! on each such loop or wait, naming where it is and what to do. When the function has
+//! checkpoints of its own, a loop in a closure beside them is the documented "left alone" case.
+//!
+//! Not counted: nested items (functions of their own, to annotate themselves), const contexts,
+//! and `#[shield]` sections (no checkpoint there is what the user asked for).
+
+use crate::shield::{attrs_mut, take_marker};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::visit_mut::{self, VisitMut};
+use syn::{
+    Arm, Block, Expr, ExprAsync, ExprClosure, ExprConst, Item, Local, Macro, Stmt, StmtMacro, Type,
+};
+
+/// Where an unreached loop or wait is.
+#[derive(Debug, PartialEq)]
+enum Place {
+    Closure,
+    AsyncBlock,
+    /// In the tokens of this macro (its path as written).
+    Macro(String),
+    /// In a function that builds its future by hand, before the returned `async` block.
+    BeforeFuture,
+}
+
+/// One loop or wait the rewrite does not reach.
+#[derive(Debug)]
+pub(crate) struct Unreached {
+    span: Span,
+    /// `loop`, `while`, `for`, `.await`, or a waiting macro such as `select!`.
+    what: String,
+    place: Place,
+}
+
+/// The first loop or wait in each closure, `async` block and macro of the function's own
+/// control flow in `body`, and in each statement of `before`.
+pub(crate) fn unreached(body: &Block, before: &[Stmt]) -> Vec<Unreached> {
+    let mut scan = OwnFlow(Vec::new());
+    scan.visit_block_mut(&mut body.clone());
+    for stmt in before {
+        scan.record(stmt.to_token_stream(), Place::BeforeFuture);
+    }
+    scan.0
+}
+
+impl Unreached {
+    /// The compile error for a function whose only loops and waits are unreached.
+    pub(crate) fn error(&self) -> syn::Error {
+        let what = &self.what;
+        let lead = "#[cancellable] would put no cancellation check anywhere in this function";
+        let message = match &self.place {
+            Place::Closure => format!(
+                "{lead}: this {what} is in a closure, which it does not enter (a `return` there \
+                 would leave the closure, not the function). Move the {what} into the function's \
+                 own body, or into a #[cancellable] fn that the closure calls; if nothing here \
+                 should stop at cancellation, remove #[cancellable]"
+            ),
+            Place::AsyncBlock => format!(
+                "{lead}: this {what} is in an `async` block that is not the function's body, \
+                 which it does not enter. Make the block the function's body (an `async fn`, or \
+                 a `fn` that returns it: `-> impl Future<Output = T> {{ async move {{ .. }} }}`), \
+                 or move its work into a #[cancellable] async fn that it awaits; if an attribute \
+                 macro below #[cancellable] made this block, put #[cancellable] above that macro"
+            ),
+            Place::Macro(name) => format!(
+                "{lead}: this {what} is inside `{name}!`, whose tokens it cannot see into. Move \
+                 the {what} out of the macro (e.g. `let v = fut.await;` before `{name}!(.., v)`); \
+                 if nothing here should stop at cancellation, remove #[cancellable]"
+            ),
+            Place::BeforeFuture => format!(
+                "{lead}: this {what} runs while the future is being built, before the returned \
+                 `async` block, which is what #[cancellable] rewrites. Move the {what} into the \
+                 `async` block"
+            ),
+        };
+        syn::Error::new(self.span, message)
+    }
+}
+
+/// Walks what the rewrite walks, recording what it leaves out.
+struct OwnFlow(Vec<Unreached>);
+
+impl OwnFlow {
+    fn record(&mut self, tokens: TokenStream, place: Place) {
+        if let Some((span, what)) = first_loop_or_wait(tokens) {
+            self.0.push(Unreached { span, what, place });
+        }
+    }
+}
+
+/// Whether `attrs` holds a `#[shield]` marker (removed: this walk is over a copy).
+fn shielded(attrs: &mut Vec<syn::Attribute>) -> bool {
+    !matches!(take_marker(attrs), Ok(None))
+}
+
+impl VisitMut for OwnFlow {
+    fn visit_item_mut(&mut self, _: &mut Item) {}
+    fn visit_expr_const_mut(&mut self, _: &mut ExprConst) {}
+    fn visit_type_mut(&mut self, _: &mut Type) {}
+
+    fn visit_expr_closure_mut(&mut self, closure: &mut ExprClosure) {
+        self.record(closure.body.to_token_stream(), Place::Closure);
+    }
+
+    fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
+        self.record(block.block.to_token_stream(), Place::AsyncBlock);
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut Macro) {
+        let name = mac.path.to_token_stream().to_string().replace(' ', "");
+        let last = mac.path.segments.last().map(|s| s.ident.to_string());
+        if let Some(wait) = last.filter(|l| WAITING_MACROS.contains(&l.as_str())) {
+            // Its waits are in the expansion, not in its tokens.
+            let span = mac
+                .path
+                .segments
+                .last()
+                .map_or(Span::call_site(), |s| s.ident.span());
+            self.0.push(Unreached {
+                span,
+                what: format!("`{wait}!`"),
+                place: Place::Macro(name),
+            });
+        } else {
+            self.record(mac.tokens.clone(), Place::Macro(name));
+        }
+    }
+
+    fn visit_local_mut(&mut self, local: &mut Local) {
+        if !shielded(&mut local.attrs) {
+            visit_mut::visit_local_mut(self, local);
+        }
+    }
+
+    fn visit_stmt_macro_mut(&mut self, mac: &mut StmtMacro) {
+        if !shielded(&mut mac.attrs) {
+            visit_mut::visit_stmt_macro_mut(self, mac);
+        }
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut Arm) {
+        if !shielded(&mut arm.attrs) {
+            visit_mut::visit_arm_mut(self, arm);
+        }
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if attrs_mut(expr).is_some_and(shielded) {
+            return;
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// Macros that wait although their tokens hold no `.await`.
+const WAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join"];
+
+/// The first `loop`, `while`, `for` (not `for<'a>`) or `.await` in `tokens`, with its name.
+fn first_loop_or_wait(tokens: TokenStream) -> Option<(Span, String)> {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    tokens.iter().enumerate().find_map(|(i, tt)| match tt {
+        TokenTree::Ident(ident) => {
+            let name = ident.to_string();
+            let next_is_lt =
+                matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '<');
+            let after_dot =
+                i > 0 && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '.');
+            match name.as_str() {
+                "loop" | "while" => Some((ident.span(), format!("`{name}`"))),
+                "for" if !next_is_lt => Some((ident.span(), "`for` loop".into())),
+                "await" if after_dot => Some((ident.span(), "`.await`".into())),
+                _ => None,
+            }
+        }
+        TokenTree::Group(group) => first_loop_or_wait(group.stream()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn places(body: Block) -> Vec<(String, Place)> {
+        unreached(&body, &[])
+            .into_iter()
+            .map(|u| (u.what, u.place))
+            .collect()
+    }
+
+    #[test]
+    fn own_loops_and_awaits_are_reached() {
+        assert!(places(parse_quote!({
+            loop {
+                x.await;
+            }
+            for a in b {}
+        }))
+        .is_empty());
+    }
+
+    #[test]
+    fn closures_async_blocks_and_macros_are_not() {
+        let found = places(parse_quote!({
+            xs.iter().for_each(|x| while go() {});
+            tokio::spawn(async move { rx.recv().await });
+            println!("{}", f.await);
+            tokio::select! { _ = a => {} }
+            let f: &dyn for<'a> Fn(&'a u8) = &|_| {};
+        }));
+        assert_eq!(
+            found,
+            [
+                ("`while`".into(), Place::Closure),
+                ("`.await`".into(), Place::AsyncBlock),
+                ("`.await`".into(), Place::Macro("println".into())),
+                ("`select!`".into(), Place::Macro("tokio::select".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn shielded_sections_and_items_are_not_counted() {
+        assert!(places(parse_quote!({
+            #[shield]
+            let a = async { x.await };
+            #[shield]
+            {
+                xs.iter().for_each(|x| loop {})
+            }
+            fn nested() {
+                loop {}
+            }
+            let n = [0; { loop {} }];
+        }))
+        .is_empty());
+    }
+}
