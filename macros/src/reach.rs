@@ -25,6 +25,8 @@ enum Place {
     AsyncBlock,
     /// In the tokens of this macro (its path as written).
     Macro(String),
+    /// This macro waits in its expansion (`select!`, `join!`).
+    WaitingMacro,
     /// In a function that builds its future by hand, before the returned `async` block.
     BeforeFuture,
 }
@@ -73,6 +75,12 @@ impl Unreached {
                  the {what} out of the macro (e.g. `let v = fut.await;` before `{name}!(.., v)`); \
                  if nothing here should stop at cancellation, remove #[cancellable]"
             ),
+            Place::WaitingMacro => format!(
+                "{lead}: this {what} waits in its own expansion, which #[cancellable] does not \
+                 rewrite. Await its futures with `.await` in the function, or add a branch that \
+                 ends at `ctx.cancelled()`; if nothing here should stop at cancellation, remove \
+                 #[cancellable]"
+            ),
             Place::BeforeFuture => format!(
                 "{lead}: this {what} runs while the future is being built, before the returned \
                  `async` block, which is what #[cancellable] rewrites. Move the {what} into the \
@@ -115,7 +123,7 @@ impl VisitMut for OwnFlow {
     fn visit_macro_mut(&mut self, mac: &mut Macro) {
         let name = mac.path.to_token_stream().to_string().replace(' ', "");
         let last = mac.path.segments.last().map(|s| s.ident.to_string());
-        if let Some(wait) = last.filter(|l| WAITING_MACROS.contains(&l.as_str())) {
+        if last.is_some_and(|l| WAITING_MACROS.contains(&l.as_str())) {
             // Its waits are in the expansion, not in its tokens.
             let span = mac
                 .path
@@ -124,8 +132,8 @@ impl VisitMut for OwnFlow {
                 .map_or(Span::call_site(), |s| s.ident.span());
             self.0.push(Unreached {
                 span,
-                what: format!("`{wait}!`"),
-                place: Place::Macro(name),
+                what: format!("`{name}!`"),
+                place: Place::WaitingMacro,
             });
         } else {
             self.record(mac.tokens.clone(), Place::Macro(name));
@@ -221,7 +229,7 @@ mod tests {
                 ("`while`".into(), Place::Closure),
                 ("`.await`".into(), Place::AsyncBlock),
                 ("`.await`".into(), Place::Macro("println".into())),
-                ("`select!`".into(), Place::Macro("tokio::select".into())),
+                ("`tokio::select!`".into(), Place::WaitingMacro),
             ]
         );
     }

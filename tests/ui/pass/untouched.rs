@@ -1,5 +1,7 @@
 //! Closures, async blocks with a value, nested items, macros and const contexts are left as
-//! written (`()`-shaped async blocks are rewritten: see async_blocks.rs).
+//! written (`()`-shaped async blocks are rewritten: see async_blocks.rs), beside the function's
+//! own `.await` (without one, the function would get no checkpoint at all, which is a compile
+//! error: see `tests/ui/fail/unreached_*.rs`).
 use autocancel::{cancellable, Cancelled};
 
 #[cancellable]
@@ -51,6 +53,7 @@ async fn untouched(tx: tokio::sync::mpsc::Sender<u32>) -> Result<u32, Cancelled>
     std::thread::spawn(|| std::thread::sleep(std::time::Duration::ZERO))
         .join()
         .unwrap();
+    tokio::task::yield_now().await;
     Ok(sum(&[1, 2]) + helper() + arr.len() as u32 + arr2.len() as u32)
 }
 

@@ -1,0 +1,10 @@
+use autocancel::cancellable;
+
+#[cancellable]
+pub trait Task {
+    fn run(&self) -> Option<()> {
+        loop {}
+    }
+}
+
+fn main() {}
