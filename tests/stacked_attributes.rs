@@ -269,6 +269,8 @@ async fn tonic_async_trait() {
 
 // ---- Functions that return their future by hand ----
 
+// Written by hand on purpose: the shape under test.
+#[allow(clippy::manual_async_fn)]
 #[cancellable]
 fn impl_future(ctx: Ctx) -> impl Future<Output = Result<u32, Cancelled>> + Send {
     async move {
@@ -322,6 +324,7 @@ async fn instrumented_wait_forever() -> Result<(), Cancelled> {
     }
 }
 
+#[allow(clippy::manual_async_fn)]
 #[cancellable]
 fn hand_built_wait_forever() -> impl Future<Output = Result<(), Cancelled>> + Send {
     async {

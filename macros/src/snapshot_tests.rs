@@ -2,7 +2,11 @@
 //! equal the checked-in `tests/expand/NAME.expanded.rs`, so that any change in the generated
 //! code shows up in review. `UPDATE_SNAPSHOTS=1 cargo test -p autocancel-macros` rewrites them.
 //!
-//! Every item (or impl item) of an input file carrying `#[cancellable]` / `#[cancellable(..)]`
+//! Inputs with foreign macros' output (`#[cancellable]` below `#[tracing::instrument]` or inside
+//! an `#[async_trait]` block) are generated from `tests/expand/foreign/` by the real macros: see
+//! `tests/expand/foreign/generate.sh`.
+//!
+//! Every item (or impl or trait item) of an input file carrying `#[cancellable]` / `#[cancellable(..)]`
 //! is replaced by the macro's expansion; everything else is kept as written.
 
 use crate::expand;
@@ -10,7 +14,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use std::fs;
 use std::path::{Path, PathBuf};
-use syn::{Attribute, File, ImplItem, Item, Meta};
+use syn::{Attribute, File, ImplItem, Item, Meta, TraitItem};
 
 /// Removes the `#[cancellable]` attribute from `attrs`, returning its arguments.
 fn take_cancellable(attrs: &mut Vec<Attribute>) -> Option<TokenStream> {
@@ -38,6 +42,16 @@ fn expand_item(item: &mut Item) {
                     if let Some(args) = take_cancellable(&mut func.attrs) {
                         let out = expand::cancellable(args, func.to_token_stream());
                         *impl_item = syn::parse2(out).expect("expansion parses as an impl item");
+                    }
+                }
+            }
+        }
+        Item::Trait(tr) => {
+            for trait_item in &mut tr.items {
+                if let TraitItem::Fn(func) = trait_item {
+                    if let Some(args) = take_cancellable(&mut func.attrs) {
+                        let out = expand::cancellable(args, func.to_token_stream());
+                        *trait_item = syn::parse2(out).expect("expansion parses as a trait item");
                     }
                 }
             }

@@ -1,0 +1,34 @@
+fn impl_future(ctx: Ctx) -> impl Future<Output = Result<u32, Cancelled>> + Send {
+    async move {
+        let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+        loop {
+            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                return ::autocancel::__private::exit::<Result<u32, Cancelled>>(c);
+            }
+            match ::autocancel::__private::race(step(&ctx), &mut __cancellable).await {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(c) => {
+                    return ::autocancel::__private::exit::<Result<u32, Cancelled>>(c);
+                }
+            };
+        }
+    }
+}
+fn boxed(n: u32) -> Pin<Box<dyn Future<Output = Option<u32>> + Send>> {
+    let limit = n * 2;
+    Box::pin(async move {
+        let mut __cancellable = ::autocancel::__private::Scope::ambient();
+        for _ in 0..limit {
+            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                return ::autocancel::__private::exit::<Option<u32>>(c);
+            }
+            match ::autocancel::__private::race(step(), &mut __cancellable).await {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(c) => {
+                    return ::autocancel::__private::exit::<Option<u32>>(c);
+                }
+            };
+        }
+        Some(limit)
+    })
+}
