@@ -72,7 +72,7 @@ fn find_output(ty: &Type) -> Option<&Type> {
                 return None;
             };
             if last.ident == "BoxFuture" || last.ident == "LocalBoxFuture" {
-                return last_type_arg(args);
+                return only_type_arg(args);
             }
             // `Pin<Box<..>>`: look through the type arguments.
             args.args.iter().find_map(|arg| match arg {
@@ -84,11 +84,15 @@ fn find_output(ty: &Type) -> Option<&Type> {
     }
 }
 
-fn last_type_arg(args: &AngleBracketedGenericArguments) -> Option<&Type> {
-    args.args.iter().rev().find_map(|arg| match arg {
+/// The one type argument of `BoxFuture<'a, T>`; not a guess among several (tonic's
+/// `BoxFuture<T, E>` is a future of `Result<T, E>`).
+fn only_type_arg(args: &AngleBracketedGenericArguments) -> Option<&Type> {
+    let mut types = args.args.iter().filter_map(|arg| match arg {
         GenericArgument::Type(ty) => Some(ty),
         _ => None,
-    })
+    });
+    let ty = types.next()?;
+    types.next().is_none().then_some(ty)
 }
 
 /// `Output = T` of a `Future<Output = T>` bound.

@@ -7,8 +7,9 @@
 //! on each such loop or wait, naming where it is and what to do. When the function has
 //! checkpoints of its own, a loop in a closure beside them is the documented "left alone" case.
 //!
-//! Not counted: nested items (functions of their own, to annotate themselves), const contexts,
-//! and `#[shield]` sections (no checkpoint there is what the user asked for).
+//! Counted too: the body of a `fn` declared inside the function (a function of its own, which
+//! the rewrite leaves to its own annotation). Not counted: const contexts, and `#[shield]`
+//! sections (no checkpoint there is what the user asked for).
 
 use crate::shield::{attrs_mut, take_marker};
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -29,6 +30,8 @@ enum Place {
     WaitingMacro,
     /// In a function that builds its future by hand, before the returned `async` block.
     BeforeFuture,
+    /// In a `fn` declared inside the body.
+    NestedFn,
 }
 
 /// One loop or wait the rewrite does not reach.
@@ -81,6 +84,10 @@ impl Unreached {
                  ends at `ctx.cancelled()`; if nothing here should stop at cancellation, remove \
                  #[cancellable]"
             ),
+            Place::NestedFn => format!(
+                "{lead}: this {what} is in a `fn` declared inside it, a function of its own. Put \
+                 #[cancellable] on that `fn` too, or move the {what} into this function's body"
+            ),
             Place::BeforeFuture => format!(
                 "{lead}: this {what} runs while the future is being built, before the returned \
                  `async` block, which is what #[cancellable] rewrites. Move the {what} into the \
@@ -108,7 +115,12 @@ fn shielded(attrs: &mut Vec<syn::Attribute>) -> bool {
 }
 
 impl VisitMut for OwnFlow {
-    fn visit_item_mut(&mut self, _: &mut Item) {}
+    fn visit_item_mut(&mut self, item: &mut Item) {
+        // Only a nested `fn`'s body: other items' tokens hold `for` in `impl Trait for T`.
+        if let Item::Fn(func) = item {
+            self.record(func.block.to_token_stream(), Place::NestedFn);
+        }
+    }
     fn visit_expr_const_mut(&mut self, _: &mut ExprConst) {}
     fn visit_type_mut(&mut self, _: &mut Type) {}
 
@@ -235,16 +247,24 @@ mod tests {
     }
 
     #[test]
-    fn shielded_sections_and_items_are_not_counted() {
+    fn nested_fns_are_counted_other_items_not() {
+        let found = places(parse_quote!({
+            fn helper() {
+                loop {}
+            }
+            impl Display for X {}
+        }));
+        assert_eq!(found, [("`loop`".into(), Place::NestedFn)]);
+    }
+
+    #[test]
+    fn shielded_sections_and_consts_are_not_counted() {
         assert!(places(parse_quote!({
             #[shield]
             let a = async { x.await };
             #[shield]
             {
                 xs.iter().for_each(|x| loop {})
-            }
-            fn nested() {
-                loop {}
             }
             let n = [0; { loop {} }];
         }))
