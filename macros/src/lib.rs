@@ -5,8 +5,12 @@
 //!
 //! - `args`: the attribute's arguments (`crate = path`, `ctx = name`);
 //! - `ctx_param`: which parameter holds the context, if any;
-//! - `tokio`: bodies `#[tokio::main]`/`#[tokio::test]` already expanded;
+//! - `body`: which block to rewrite, through other macros' wrappers: `tokio` (bodies
+//!   `#[tokio::main]`/`#[tokio::test]` already expanded), `future_body` (a returned `async`
+//!   block), `async_trait` (`#[async_trait]` methods), `instrument` (`#[tracing::instrument]`);
 //! - `rewrite`: the `VisitMut` that inserts checkpoints, races awaits and handles `#[shield]`;
+//! - `reach`: never silent: the loops and waits the rewrite cannot reach, an error when they are
+//!   all the function has;
 //! - `shield`, `sleep`: recognising the `#[shield]` marker and `std::thread::sleep` calls;
 //! - `emit`: the generated snippets;
 //! - `expand`: the top level, and error reporting.
@@ -72,8 +76,21 @@ use proc_macro::TokenStream;
 /// so an `.await` written inside a macro's arguments is not raced (a loop around the macro still
 /// gets its checkpoint); const contexts (array lengths, `const` blocks) are skipped too. A bare
 /// `sleep(d)` call is not recognised as `std::thread::sleep`: before name resolution it could be
-/// anything. A function that returns `impl Future` from an `async` block is a blocking `fn` to
-/// the macro: write it as an `async fn` to have it rewritten.
+/// anything.
+///
+/// **Never silent.** When those places hold *all* of a function's loops and waits, so that the
+/// attribute would add no checkpoint at all, that is a compile error on each of them, saying
+/// where it is (closure, `async` block, macro, nested `fn`) and what to do. A closure beside
+/// checkpoints of the function's own is the "left alone" case above, not an error; `#[shield]`
+/// sections never count.
+///
+/// # A function that returns its future
+///
+/// A `fn` whose body ends in `async move { .. }` (returning `impl Future<Output = T>`) or in
+/// `Box::pin(async move { .. })` (returning `Pin<Box<dyn Future<Output = T> + ..>>` or
+/// `BoxFuture<'a, T>`) has that block rewritten as an `async fn` body: it *is* the body. The
+/// statements before it run when the future is built and are not rewritten (a loop there, with
+/// no checkpoint anywhere else, is an error).
 ///
 /// # Critical sections: `#[shield]`
 ///
@@ -100,19 +117,70 @@ use proc_macro::TokenStream;
 ///   who reach `autocancel` through a re-export. Default `::autocancel`.
 /// - `ctx = name`: the context parameter, see above.
 ///
-/// # With `#[tokio::main]` and `#[tokio::test]`
+/// # With other attribute macros
 ///
-/// Both orders work. Above the tokio attribute, `#[cancellable]` rewrites the `async fn` before
-/// tokio wraps it; below it, it recognises the function tokio-macros 2.x generated and rewrites
-/// the `async` block holding the original body.
+/// Attribute macros expand from the top down; written below another one, `#[cancellable]`
+/// receives what that macro generated. The shapes of these are recognised, by structure, and the
+/// user's body inside them rewritten as the function it was, so both orders behave the same:
+///
+/// - `#[tokio::main]`, `#[tokio::test]` (tokio-macros 2.x): the `async` block holding the body.
+/// - `#[tracing::instrument]` (tracing-attributes 0.1.x, every form: `skip`, `skip_all`, `err`,
+///   `ret`, `level`, `fields`, ...), on an `async fn`, a blocking `fn` or an async-trait method:
+///   the body inside tracing's future or closure. A cancelled function returns through tracing's
+///   `err`/`ret` events like any other return.
+/// - `#[async_trait]` and `#[tonic::async_trait]` (async-trait 0.1.x, also `?Send`): on the impl
+///   or trait block, it always expands first; `#[cancellable]` goes on the methods (impl methods
+///   and trait default methods), where it rewrites the body inside async-trait's
+///   `Box::pin(async move { .. })`. `ctx = self` reads the context through async-trait's
+///   `__self`.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use autocancel::{cancellable, Cancelled, Ctx};
+///
+/// #[async_trait]
+/// trait Handler: Send + Sync {
+///     async fn handle(&self, ctx: &Ctx, jobs: Vec<u32>) -> Result<u32, Cancelled>;
+/// }
+///
+/// struct Sum;
+///
+/// #[async_trait]
+/// impl Handler for Sum {
+///     #[tracing::instrument(skip_all, err)]
+///     #[cancellable]
+///     async fn handle(&self, ctx: &Ctx, jobs: Vec<u32>) -> Result<u32, Cancelled> {
+///         let mut total = 0;
+///         for job in jobs {
+///             // a checkpoint per iteration: `ctx` is cancelled at the second
+///             if job == 2 {
+///                 ctx.cancel();
+///             }
+///             total += job;
+///         }
+///         Ok(total)
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let err = Sum.handle(&Ctx::new(), vec![1, 2, 3]).await.unwrap_err();
+/// assert!(err.to_string().contains("cancelled"), "{err}");
+/// # }
+/// ```
+///
+/// A wrapper it does not recognise leaves the user's loops and awaits in a closure or `async`
+/// block of the generated function: unless the function has checkpoints of its own, that is
+/// the compile error above, which says to put `#[cancellable]` above that macro.
 ///
 /// # Errors
 ///
 /// Misuse is a compile error spanned on the offending tokens: an item that is not a function
-/// with a body, a `const fn`, unknown or malformed arguments, `ctx = name` naming no parameter,
-/// an unnamed or ambiguous context parameter, `#[shield(..)]` with arguments, and
-/// `std::thread::sleep` in an `async fn`. The function is still emitted, unchanged, beside the
-/// error.
+/// with a body (on an `impl` or `trait` block it says to annotate the methods), a `const fn`,
+/// unknown or malformed arguments, `ctx = name` naming no parameter, an unnamed or ambiguous
+/// context parameter, `#[shield(..)]` with arguments, `std::thread::sleep` in an `async fn`,
+/// and a function whose loops and waits are all out of the rewrite's reach (see "Never
+/// silent"). The function is still emitted, unchanged, beside the error.
 ///
 /// # Example
 ///
