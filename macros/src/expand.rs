@@ -90,9 +90,10 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
 /// Rewrites the body in place; declares the scope first if anything uses it. A body whose
 /// only loops and waits the rewrite cannot reach is an error (see `reach`).
 fn rewrite_body(emit: &Emit, body: Body<'_>, ctx: &CtxSource) -> syn::Result<()> {
-    let unreached = reach::unreached(body.block, &body.before);
+    let async_blocks = *ctx == CtxSource::Ambient;
+    let unreached = reach::unreached(body.block, &body.before, async_blocks);
     let mut rewriter = Rewriter::new(emit, body.flavor);
-    rewriter.async_blocks = *ctx == CtxSource::Ambient;
+    rewriter.async_blocks = async_blocks;
     rewriter.visit_block_mut(body.block);
     let mut errors = Errors::default();
     for error in rewriter.errors {

@@ -11,6 +11,7 @@
 //! the rewrite leaves to its own annotation). Not counted: const contexts, and `#[shield]`
 //! sections (no checkpoint there is what the user asked for).
 
+use crate::async_block::is_unit_shaped;
 use crate::shield::{attrs_mut, take_marker};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -43,15 +44,24 @@ pub(crate) struct Unreached {
     place: Place,
 }
 
-/// The first loop or wait in each closure, `async` block and macro of the function's own
-/// control flow in `body`, and in each statement of `before`.
-pub(crate) fn unreached(body: &Block, before: &[Stmt]) -> Vec<Unreached> {
-    let mut scan = OwnFlow(Vec::new());
+/// When the rewrite reaches no loop or wait of `body` (its own, or in an `async` block it
+/// rewrites, see `async_block`; `async_blocks` as the rewrite's flag): the first loop or wait in
+/// each closure, `async` block, macro and nested `fn` of `body`, and in each statement of
+/// `before`. Empty when the rewrite reaches something.
+pub(crate) fn unreached(body: &Block, before: &[Stmt], async_blocks: bool) -> Vec<Unreached> {
+    let mut scan = OwnFlow {
+        found: Vec::new(),
+        async_blocks,
+        reached: false,
+    };
     scan.visit_block_mut(&mut body.clone());
+    if scan.reached {
+        return Vec::new();
+    }
     for stmt in before {
         scan.record(stmt.to_token_stream(), Place::BeforeFuture);
     }
-    scan.0
+    scan.found
 }
 
 impl Unreached {
@@ -99,12 +109,18 @@ impl Unreached {
 }
 
 /// Walks what the rewrite walks, recording what it leaves out.
-struct OwnFlow(Vec<Unreached>);
+struct OwnFlow {
+    found: Vec<Unreached>,
+    /// Whether `()`-shaped `async` blocks are rewritten (and so walked).
+    async_blocks: bool,
+    /// Whether a loop or an `.await` the rewrite reaches was seen.
+    reached: bool,
+}
 
 impl OwnFlow {
     fn record(&mut self, tokens: TokenStream, place: Place) {
         if let Some((span, what)) = first_loop_or_wait(tokens) {
-            self.0.push(Unreached { span, what, place });
+            self.found.push(Unreached { span, what, place });
         }
     }
 }
@@ -129,7 +145,11 @@ impl VisitMut for OwnFlow {
     }
 
     fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
-        self.record(block.block.to_token_stream(), Place::AsyncBlock);
+        if self.async_blocks && is_unit_shaped(block) {
+            visit_mut::visit_expr_async_mut(self, block);
+        } else {
+            self.record(block.block.to_token_stream(), Place::AsyncBlock);
+        }
     }
 
     fn visit_macro_mut(&mut self, mac: &mut Macro) {
@@ -142,7 +162,7 @@ impl VisitMut for OwnFlow {
                 .segments
                 .last()
                 .map_or(Span::call_site(), |s| s.ident.span());
-            self.0.push(Unreached {
+            self.found.push(Unreached {
                 span,
                 what: format!("`{name}!`"),
                 place: Place::WaitingMacro,
@@ -173,6 +193,9 @@ impl VisitMut for OwnFlow {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         if attrs_mut(expr).is_some_and(shielded) {
             return;
+        }
+        if let Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) | Expr::Await(_) = expr {
+            self.reached = true;
         }
         visit_mut::visit_expr_mut(self, expr);
     }
@@ -209,21 +232,45 @@ mod tests {
     use syn::parse_quote;
 
     fn places(body: Block) -> Vec<(String, Place)> {
-        unreached(&body, &[])
+        unreached(&body, &[], false)
             .into_iter()
             .map(|u| (u.what, u.place))
             .collect()
     }
 
     #[test]
-    fn own_loops_and_awaits_are_reached() {
+    fn nothing_is_reported_when_something_is_reached() {
         assert!(places(parse_quote!({
-            loop {
-                x.await;
-            }
             for a in b {}
+            xs.iter().for_each(|x| loop {});
         }))
         .is_empty());
+        assert!(places(parse_quote!({
+            f(x.await);
+            println!("{}", y.await);
+        }))
+        .is_empty());
+    }
+
+    #[test]
+    fn unit_async_blocks_are_reached_when_rewritten() {
+        let body: Block = parse_quote!({
+            tokio::spawn(async move {
+                loop {
+                    tick().await;
+                }
+            });
+        });
+        assert!(unreached(&body, &[], true).is_empty());
+        assert_eq!(unreached(&body, &[], false)[0].place, Place::AsyncBlock);
+        let valued: Block = parse_quote!({
+            tokio::spawn(async move {
+                loop {
+                    tick().await?;
+                }
+            });
+        });
+        assert_eq!(unreached(&valued, &[], true)[0].place, Place::AsyncBlock);
     }
 
     #[test]
