@@ -17,12 +17,24 @@ use proc_macro2::TokenStream;
 
 #[path = "../../macros/src/args.rs"]
 mod args;
+#[path = "../../macros/src/async_block.rs"]
+mod async_block;
+#[path = "../../macros/src/async_trait.rs"]
+mod async_trait;
+#[path = "../../macros/src/body.rs"]
+mod body;
 #[path = "../../macros/src/ctx_param.rs"]
 mod ctx_param;
 #[path = "../../macros/src/emit.rs"]
 mod emit;
 #[path = "../../macros/src/expand.rs"]
 mod expand;
+#[path = "../../macros/src/future_body.rs"]
+mod future_body;
+#[path = "../../macros/src/instrument.rs"]
+mod instrument;
+#[path = "../../macros/src/reach.rs"]
+mod reach;
 #[path = "../../macros/src/rewrite.rs"]
 mod rewrite;
 #[path = "../../macros/src/shield.rs"]
