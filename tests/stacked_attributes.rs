@@ -309,16 +309,59 @@ trait Waiter: Send + Sync {
             std::future::pending::<()>().await;
         }
     }
+
+    async fn instrumented_above(&self) -> Result<(), Cancelled>;
+
+    async fn instrumented_below(&self) -> Result<(), Cancelled>;
 }
 
 struct W;
 
 #[async_trait]
-impl Waiter for W {}
+impl Waiter for W {
+    #[tracing::instrument(skip_all, err, ret)]
+    #[cancellable]
+    async fn instrumented_above(&self) -> Result<(), Cancelled> {
+        loop {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    #[cancellable]
+    #[tracing::instrument(skip_all)]
+    async fn instrumented_below(&self) -> Result<(), Cancelled> {
+        loop {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+#[tonic::async_trait]
+trait GrpcWaiter: Send + Sync + 'static {
+    async fn stream(&self) -> Result<(), Cancelled>;
+}
+
+#[tonic::async_trait]
+impl GrpcWaiter for W {
+    #[cancellable]
+    async fn stream(&self) -> Result<(), Cancelled> {
+        loop {
+            std::future::pending::<()>().await;
+        }
+    }
+}
 
 #[tracing::instrument(err)]
 #[cancellable]
 async fn instrumented_wait_forever() -> Result<(), Cancelled> {
+    loop {
+        std::future::pending::<()>().await;
+    }
+}
+
+#[cancellable]
+#[tracing::instrument]
+async fn instrumented_below_wait_forever() -> Result<(), Cancelled> {
     loop {
         std::future::pending::<()>().await;
     }
@@ -353,6 +396,10 @@ async fn stops_at_deadline(task: impl Future<Output = Result<(), Cancelled>> + S
 #[tokio::test(start_paused = true)]
 async fn deadlines_stop_stacked_functions() {
     stops_at_deadline(async { W.wait_forever().await }).await;
+    stops_at_deadline(async { W.instrumented_above().await }).await;
+    stops_at_deadline(async { W.instrumented_below().await }).await;
+    stops_at_deadline(async { W.stream().await }).await;
     stops_at_deadline(instrumented_wait_forever()).await;
+    stops_at_deadline(instrumented_below_wait_forever()).await;
     stops_at_deadline(hand_built_wait_forever()).await;
 }
