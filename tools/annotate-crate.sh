@@ -41,6 +41,12 @@ src=$(dirname "$manifest")
 cp -r "$src" "$work/pristine"
 cp -r "$src" "$work/annotated"
 chmod -R u+w "$work/pristine" "$work/annotated"
+# Both copies depend on this workspace's `autocancel`, so that both resolve the same versions of
+# everything (a published crate's own Cargo.lock may pin, say, tokio 1.8, which `autocancel`'s
+# requirements move to today's): the only difference left is the annotation.
+for copy in pristine annotated; do
+    (cd "$work/$copy" && cargo add -q autocancel --path "$root")
+done
 
 # Sums libtest's "test result:" lines (unit, integration and doc tests).
 run_tests() { # dir log
@@ -54,17 +60,16 @@ run_tests() { # dir log
     return $status
 }
 
-# 2. The crate's tests as published.
+# 2. The crate's tests as published (with the same dependency versions as the annotated copy).
 echo "== $crate $version, pristine: cargo test ${test_args[*]}"
 before_status=0
 before=$(run_tests "$work/pristine" "$work/pristine.log") || before_status=$?
 echo "$before"
 
-# 3. Annotate, depend on the local `autocancel`, test again.
+# 3. Annotate, test again.
 echo "== annotating"
 cargo build -q --manifest-path "$root/tools/annotate/Cargo.toml"
 "$CARGO_TARGET_DIR/debug/annotate" --report "$work/report.tsv" "$work/annotated/src"
-(cd "$work/annotated" && cargo add -q autocancel --path "$root")
 echo "== $crate $version, annotated: cargo test ${test_args[*]}"
 after_status=0
 after=$(run_tests "$work/annotated" "$work/annotated.log") || after_status=$?

@@ -46,6 +46,7 @@ pub(crate) enum Place {
     /// The function's own control flow.
     Own,
     Closure,
+    /// An `async` block the macro does not rewrite: one with a value (not `()` by its shape).
     AsyncBlock,
     /// Inside the tokens of a macro invocation (its name).
     Macro(String),
@@ -60,7 +61,9 @@ impl Place {
         match self {
             Place::Own => "own body, yet not checkpointed".into(),
             Place::Closure => "inside a closure".into(),
-            Place::AsyncBlock => "inside an `async` block that is not the body".into(),
+            Place::AsyncBlock => {
+                "inside an `async` block with a value (not `()` by its shape)".into()
+            }
             Place::Macro(name) => format!("inside `{name}!`'s tokens"),
             Place::Shield => "inside a #[shield] section (on purpose)".into(),
             Place::Const => "in a const context".into(),
@@ -185,7 +188,9 @@ impl<'ast> Visit<'ast> for Census {
             Expr::Closure(_) => {
                 return self.within(Place::Closure, |this| visit::visit_expr(this, e))
             }
-            Expr::Async(_) => {
+            // A `()`-shaped block is rewritten like the body (when the function's context is the
+            // ambient one): its sites are as much the function's own as the body's.
+            Expr::Async(block) if !crate::async_block::is_unit_shaped(block) => {
                 return self.within(Place::AsyncBlock, |this| visit::visit_expr(this, e))
             }
             Expr::Const(_) => return self.within(Place::Const, |this| visit::visit_expr(this, e)),

@@ -113,7 +113,6 @@ fn main() -> ExitCode {
         let mut annotator = Annotator {
             attr: &attr,
             io_result_aliases: io_result_aliases(&ast),
-            in_async_trait: false,
             decisions: Vec::new(),
             coverage: coverage.as_ref().map(|_| Coverage::default()),
         };
@@ -200,9 +199,6 @@ struct Annotator<'a> {
     /// Names this file imports `io::Result` as (`use std::io::Result;`), so that a bare
     /// `Result<T>` is recognised as `io::Result<T>` (scopes are not told apart).
     io_result_aliases: Vec<String>,
-    /// Inside an `impl` or `trait` under `#[async_trait]`: its `async fn`s are rewritten into
-    /// `fn -> Pin<Box<dyn Future>>` before our attribute runs.
-    in_async_trait: bool,
     decisions: Vec<Decision>,
     /// With `--coverage`: what the expansion of each annotated function checkpointed.
     coverage: Option<Coverage>,
@@ -267,9 +263,6 @@ impl Annotator<'_> {
         if sig.abi.is_some() {
             return Err("extern ABI");
         }
-        if is_async && self.in_async_trait {
-            return Err("async fn under #[async_trait] (becomes fn -> Pin<Box<dyn Future>> first)");
-        }
         if is_async && own.thread_sleeps > 0 {
             return Err("async fn calling thread::sleep (the macro rejects it)");
         }
@@ -307,6 +300,10 @@ impl Annotator<'_> {
                             Ok("returns Result<_, io::Error> (io::Error: From<Cancelled>)")
                         } else if is_boxed_dyn_error(args[1]) {
                             Ok("returns Result<_, Box<dyn Error>> (From<E: Error>)")
+                        } else if path_segs(args[1])
+                            .is_some_and(|s| s.last().is_some_and(|l| l == "Status"))
+                        {
+                            Ok("returns Result<_, tonic::Status> (From<Cancelled> with the `tonic` feature)")
                         } else {
                             Err("returns Result<_, E>, E not known to take From<Cancelled>")
                         }
@@ -325,42 +322,19 @@ impl VisitMut for Annotator<'_> {
     fn visit_item_fn_mut(&mut self, f: &mut ItemFn) {
         self.consider(&mut f.attrs, &f.sig, &f.block);
         // Nested items (fns declared in the body) are considered on their own.
-        let outer = std::mem::replace(&mut self.in_async_trait, false);
         syn::visit_mut::visit_block_mut(self, &mut f.block);
-        self.in_async_trait = outer;
     }
 
     fn visit_impl_item_fn_mut(&mut self, f: &mut ImplItemFn) {
         self.consider(&mut f.attrs, &f.sig, &f.block);
-        let outer = std::mem::replace(&mut self.in_async_trait, false);
         syn::visit_mut::visit_block_mut(self, &mut f.block);
-        self.in_async_trait = outer;
     }
 
     fn visit_trait_item_fn_mut(&mut self, f: &mut TraitItemFn) {
         if let Some(body) = &mut f.default {
             self.consider(&mut f.attrs, &f.sig, body);
-            let outer = std::mem::replace(&mut self.in_async_trait, false);
             syn::visit_mut::visit_block_mut(self, body);
-            self.in_async_trait = outer;
         }
-    }
-
-    fn visit_item_mut(&mut self, item: &mut Item) {
-        let attrs: &[Attribute] = match item {
-            Item::Impl(i) => &i.attrs,
-            Item::Trait(t) => &t.attrs,
-            _ => &[],
-        };
-        let async_trait = attrs.iter().any(|a| {
-            a.path()
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "async_trait")
-        });
-        let outer = std::mem::replace(&mut self.in_async_trait, async_trait);
-        syn::visit_mut::visit_item_mut(self, item);
-        self.in_async_trait = outer;
     }
 }
 
