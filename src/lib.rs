@@ -104,8 +104,8 @@
 pub use autocancel_macros::cancellable;
 
 pub use autocancel_runtime::{
-    is_shutdown, shield, shield_blocking, sleep, sleep_blocking, Cancelled, Cause, Counts, Ctx,
-    Deadline, EnterGuard, FailureKind, Group, Report, Run, ShieldGuard, ShutdownReport, Straggler,
+    detached, detached_blocking, is_shutdown, shield, shield_blocking, sleep, sleep_blocking, Cancelled, Cause, Counts, Ctx,
+    Deadline, Detached, EnterGuard, FailureKind, Group, Report, Run, ShieldGuard, ShutdownReport, Straggler,
     TaskFailure, TaskKind, TaskSet, WaitForCancellation, DEFAULT_GRACE,
 };
 

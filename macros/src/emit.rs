@@ -155,6 +155,50 @@ impl Emit {
         let guard = shield_ident(span);
         parse_quote_spanned!(span=> ::core::mem::drop(#guard);)
     }
+
+    /// `let (__select, __waiter) = select(&mut __cancellable, branches);`: the shared state of
+    /// one `select!` (see `select.rs`), and the ident its parts are reached by.
+    pub(crate) fn select_init(&self, branches: usize, span: Span) -> (Stmt, Ident) {
+        let span = span_at(span);
+        let krate = self.krate(span);
+        let scope = &self.scope;
+        let select = Ident::new("__select", span);
+        let waiter = Ident::new("__waiter", span);
+        let branches = proc_macro2::Literal::usize_unsuffixed(branches);
+        let init = parse_quote_spanned! {span=>
+            let (#select, #waiter) = #krate::__private::select(&mut #scope, #branches);
+        };
+        (init, select)
+    }
+
+    /// The cancellation branch of a `select!`:
+    /// `Err(c) = __select.cancelled(__waiter) => return exit(c),`.
+    pub(crate) fn select_branch(&self, select: &Ident, span: Span) -> TokenStream {
+        let span = span_at(span);
+        let c = Ident::new("c", span);
+        let waiter = Ident::new("__waiter", span);
+        let exit = self.exit(span, &c);
+        quote_spanned! {span=>
+            ::core::result::Result::Err(#c) = #select.cancelled(#waiter) => #exit,
+        }
+    }
+
+    /// `spawn(fut)`'s argument, given the caller's context:
+    /// `inherit(fut, &__cancellable)` (or `inherit_blocking` for a closure).
+    pub(crate) fn inherit(&self, arg: &Expr, blocking: bool, span: Span) -> Expr {
+        let span = span_at(span);
+        let krate = self.krate(span);
+        let scope = &self.scope;
+        let inherit = Ident::new(
+            if blocking {
+                "inherit_blocking"
+            } else {
+                "inherit"
+            },
+            span,
+        );
+        parse_quote_spanned!(span=> #krate::__private::#inherit(#arg, &#scope))
+    }
 }
 
 fn shield_ident(span: Span) -> Ident {

@@ -26,10 +26,13 @@ mod emit;
 mod expand;
 mod future_body;
 mod instrument;
+mod join;
 mod reach;
 mod rewrite;
+mod select;
 mod shield;
 mod sleep;
+mod spawn;
 mod tokio;
 
 #[cfg(test)]

@@ -7,11 +7,14 @@
 
 use crate::async_block::is_unit_shaped;
 use crate::ctx_param::CtxSource;
-use crate::emit::Emit;
+use crate::emit::{span_at, Emit};
+use crate::join::is_join;
+use crate::select::{is_select, Select};
 use crate::shield::{attrs_mut, take_marker};
 use crate::sleep::thread_sleep;
+use crate::spawn::{spawn_call, Spawn};
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 use std::mem;
 use syn::spanned::Spanned;
 use syn::token::Brace;
@@ -126,6 +129,15 @@ impl<'a> Rewriter<'a> {
                 out.push(stmt);
                 out.push(self.emit.shield_end(span));
             }
+            (None, Stmt::Macro(mac)) => match self.rewrite_macro(&mac.mac) {
+                Some(mut expr) => {
+                    if let Some(attrs) = attrs_mut(&mut expr) {
+                        *attrs = mac.attrs;
+                    }
+                    out.push(Stmt::Expr(expr, mac.semi_token));
+                }
+                None => out.push(Stmt::Macro(mac)),
+            },
             (None, mut stmt) => {
                 self.visit_stmt_mut(&mut stmt);
                 out.push(stmt);
@@ -156,6 +168,46 @@ impl<'a> Rewriter<'a> {
                 stmts: vec![guard, Stmt::Expr(inner, None)],
             },
         });
+    }
+
+    /// `tokio::select!` gets a cancellation branch and its handlers are rewritten (see
+    /// `select.rs`); `join!`/`try_join!` is raced as one await (see `join.rs`). `None` leaves the
+    /// macro as written.
+    fn rewrite_macro(&mut self, mac: &Macro) -> Option<Expr> {
+        if !self.active() || self.flavor != Flavor::Async {
+            return None;
+        }
+        if is_select(mac) {
+            let mut select = Select::parse(mac)?;
+            for branch in &mut select.branches {
+                self.visit_expr_mut(&mut branch.handler);
+            }
+            if let Some(otherwise) = &mut select.otherwise {
+                self.visit_expr_mut(&mut otherwise.expr);
+            }
+            self.uses_scope = true;
+            return Some(select.emit(mac, self.emit));
+        }
+        if is_join(mac) {
+            let span = mac.bang_token.span;
+            let joined: Expr = syn::parse_quote_spanned!(span_at(span)=> async { #mac });
+            self.uses_scope = true;
+            return Some(
+                self.emit
+                    .race(&joined, quote_spanned!(span_at(span)=> .await), span),
+            );
+        }
+        None
+    }
+
+    /// `tokio::spawn(fut)` → `tokio::spawn(inherit(fut, &scope))` (see `spawn.rs`).
+    fn inherit_spawn(&mut self, call: &mut syn::ExprCall, kind: Spawn) {
+        visit_mut::visit_expr_call_mut(self, call);
+        let span = call.func.span();
+        let arg = &mut call.args[0];
+        let fut = mem::replace(arg, Expr::Verbatim(TokenStream::new()));
+        *arg = self.emit.inherit(&fut, kind == Spawn::Blocking, span);
+        self.uses_scope = true;
     }
 
     /// `fut.await` → `match race(fut, &mut scope).await { .. }`.
@@ -232,6 +284,18 @@ impl VisitMut for Rewriter<'_> {
         match expr {
             Expr::Await(_) if self.flavor == Flavor::Async && self.active() => {
                 self.race_await(expr);
+            }
+            Expr::Macro(m) => {
+                if let Some(mut rewritten) = self.rewrite_macro(&m.mac) {
+                    if let Some(attrs) = attrs_mut(&mut rewritten) {
+                        *attrs = mem::take(&mut m.attrs);
+                    }
+                    *expr = rewritten;
+                }
+            }
+            Expr::Call(call) if self.active() && spawn_call(call).is_some() => {
+                let kind = spawn_call(call).expect("checked by the guard");
+                self.inherit_spawn(call, kind);
             }
             Expr::Call(call) => {
                 let Some(sleep) = thread_sleep(call) else {

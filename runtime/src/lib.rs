@@ -21,6 +21,7 @@ mod shield;
 mod group;
 mod tasks;
 
+mod detach;
 mod sleep;
 
 #[doc(hidden)]
@@ -31,6 +32,7 @@ pub use cancelled::{is_shutdown, Cancelled};
 pub use cause::Cause;
 pub use ctx::{Ctx, Run, WaitForCancellation};
 pub use deadline::Deadline;
+pub use detach::{detached, detached_blocking, Detached};
 pub use group::{Group, Report, Straggler, TaskKind, DEFAULT_GRACE};
 pub use shield::{shield, shield_blocking, ShieldGuard};
 pub use sleep::{sleep, sleep_blocking};

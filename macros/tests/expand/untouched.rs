@@ -16,7 +16,7 @@ async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
     fn helper() {
         loop {}
     }
-    tokio::select! {
+    futures::select! {
         _ = fut => {}
         _ = async { for _ in 0..3 {} } => {}
     }

@@ -3,12 +3,16 @@
 //! (`::autocancel::__private::…`).
 
 mod exit;
+mod inherit;
 mod race;
 mod scope;
+mod select;
 
 pub use exit::{exit, Exit};
+pub use inherit::{inherit, inherit_blocking, Inherited};
 pub use race::{race, Race};
 pub use scope::Scope;
+pub use select::{select, Branch, Select, SelectCancelled, SelectWaiter};
 
 /// Marks the running group task as shielded until the guard is dropped: the group's straggler
 /// abort waits for it, and functions called meanwhile see a never-cancelled ambient context.

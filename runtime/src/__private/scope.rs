@@ -3,7 +3,7 @@
 use std::task::Waker;
 use std::time::Duration;
 
-use crate::ctx::{Pacer, Waiter};
+use crate::ctx::{Pacer, Registering, Waiter};
 use crate::{Cancelled, Ctx};
 
 /// One per call of a `#[cancellable]` function: the context it checks, its clock pacer, and its
@@ -73,6 +73,13 @@ impl Scope {
     /// cancellation as soon as it happens.
     pub fn sleep_blocking(&mut self, duration: Duration) -> Result<(), Cancelled> {
         crate::sleep::sleep_blocking_in(self.ctx(), duration)
+    }
+
+    /// The context and the registration, apart: a `select!` shares the one among its branches
+    /// and lends the other to its cancellation branch.
+    #[inline]
+    pub(super) fn split(&mut self) -> (&Ctx, Registering<'_>) {
+        self.waiter.split()
     }
 
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.

@@ -17,7 +17,7 @@ pub(crate) use pacer::Pacer;
 pub use run::Run;
 use state::{Limit, State};
 pub use wait::WaitForCancellation;
-pub(crate) use waiter::Waiter;
+pub(crate) use waiter::{Registering, Waiter};
 
 use crate::{Cancelled, Cause, Deadline};
 

@@ -40,6 +40,34 @@ impl<C: AsRef<Ctx>> Waiter<C> {
     pub(crate) fn register(&mut self, waker: &Waker) -> bool {
         self.ctx.as_ref().state.watch(&mut self.registration, waker)
     }
+
+    /// The context, and the right to register: a `select!` shares the context among its
+    /// branches while its cancellation branch registers.
+    #[inline]
+    pub(crate) fn split(&mut self) -> (&Ctx, Registering<'_>) {
+        let ctx = self.ctx.as_ref();
+        (
+            ctx,
+            Registering {
+                ctx,
+                registration: &mut self.registration,
+            },
+        )
+    }
+}
+
+/// A [`Waiter`]'s registration, lent by [`Waiter::split`].
+pub(crate) struct Registering<'a> {
+    ctx: &'a Ctx,
+    registration: &'a mut Option<Registration>,
+}
+
+impl Registering<'_> {
+    /// See [`Waiter::register`].
+    #[inline]
+    pub(crate) fn register(&mut self, waker: &Waker) -> bool {
+        self.ctx.state.watch(self.registration, waker)
+    }
 }
 
 impl<'a> Waiter<&'a Ctx> {

@@ -1,0 +1,70 @@
+//! `join!` and `try_join!` as one raced await: `tokio::join!(a, b)` becomes
+//! `race(async { tokio::join!(a, b) }, &mut __cancellable).await`, so that a join of futures that
+//! never complete still ends at the cancellation (and drops them).
+//!
+//! Wrapping does not depend on which crate's macro it is: any `join!` is an expression that must
+//! be awaited in an async context, and so is its `async` block. Recognised spellings: `join!` and
+//! `try_join!`, bare or under `tokio::`, `::tokio::`, `futures::` or `::futures::`.
+//!
+//! Left alone: a `join!` whose arguments contain `?`, `return`, `break` or `continue`. Inside the
+//! `async` block they would mean something else (return from the block, or not compile).
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::Macro;
+
+/// Whether `mac` is a `join!`/`try_join!` that can be wrapped in an `async` block.
+pub(crate) fn is_join(mac: &Macro) -> bool {
+    let path = &mac.path;
+    if path.segments.iter().any(|s| !s.arguments.is_none()) {
+        return false;
+    }
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let spelled = match names
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["tokio" | "futures", "join" | "try_join"] => true,
+        ["join" | "try_join"] => path.leading_colon.is_none(),
+        _ => false,
+    };
+    spelled && !leaves_the_block(mac.tokens.clone())
+}
+
+/// Whether the tokens contain `?`, `return`, `break` or `continue` (anywhere, even inside a
+/// closure where it would be harmless: a false positive only leaves the `join!` as written).
+fn leaves_the_block(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Punct(p) => p.as_char() == '?',
+        TokenTree::Ident(i) => i == "return" || i == "break" || i == "continue",
+        TokenTree::Group(g) => leaves_the_block(g.stream()),
+        TokenTree::Literal(_) => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn spellings() {
+        assert!(is_join(&parse_quote!(tokio::join!(a, b))));
+        assert!(is_join(&parse_quote!(::tokio::try_join!(a, b))));
+        assert!(is_join(&parse_quote!(futures::join!(a, b))));
+        assert!(is_join(&parse_quote!(join!(a, b))));
+        assert!(is_join(&parse_quote!(try_join!(biased; a, b))));
+        assert!(!is_join(&parse_quote!(::join!(a, b))));
+        assert!(!is_join(&parse_quote!(my::join!(a, b))));
+        assert!(!is_join(&parse_quote!(tokio::select!(a, b))));
+    }
+
+    #[test]
+    fn control_flow_in_the_arguments_is_left_alone() {
+        assert!(!is_join(&parse_quote!(tokio::join!(f()?, b))));
+        assert!(!is_join(&parse_quote!(tokio::join!(a, async { return 1 }))));
+        assert!(!is_join(&parse_quote!(join!(f(if x { break } else { y })))));
+        assert!(is_join(&parse_quote!(join!(f(x.await), "return?"))));
+    }
+}

@@ -1,0 +1,55 @@
+async fn server(listener: TcpListener, mut rx: Receiver<Msg>) -> io::Result<()> {
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    loop {
+        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+            return ::autocancel::__private::exit(c);
+        }
+        {
+            let __select = ::autocancel::__private::select(&mut __cancellable, 2);
+            tokio::select! {
+                biased; ::core::result::Result::Err(c) = __select.cancelled() => return
+                ::autocancel::__private::exit(c), Some(msg) = __select.branch(rx.recv()),
+                if __select.enabled(open) => { match
+                ::autocancel::__private::race(handle(msg), & mut __cancellable). await {
+                ::core::result::Result::Ok(v) => v, ::core::result::Result::Err(c) =>
+                return ::autocancel::__private::exit(c), } ?; }, res = __select
+                .branch(listener.accept()) => { let (socket, _) = res ?;
+                tokio::spawn(::autocancel::__private::inherit(serve(socket), &
+                __cancellable)); }, else => break
+            }
+        }
+    }
+    Ok(())
+}
+async fn unbiased(a: Receiver<u32>, b: Receiver<u32>) -> Option<u32> {
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let v = {
+        let __select = ::autocancel::__private::select(&mut __cancellable, 2);
+        select! {
+            ::core::result::Result::Err(c) = __select.cancelled() => return
+            ::autocancel::__private::exit(c), Some(v) = __select.branch(a.recv()) => v,
+            Some(v) = __select.branch(b.recv()) => v + match
+            ::autocancel::__private::race(done(), & mut __cancellable). await {
+            ::core::result::Result::Ok(v) => v, ::core::result::Result::Err(c) => return
+            ::autocancel::__private::exit(c), },
+        }
+    };
+    Some(v)
+}
+async fn left_alone() {
+    futures::select! {
+        v = a => v,
+    }
+    select! {
+        v = a => v, default => 0,
+    }
+    tokio::select! {
+        v => v
+    }
+    {
+        let __shield = ::autocancel::__private::shield();
+        tokio::select! {
+            _ = sleep(d) => {}
+        }
+    }
+}

@@ -1,0 +1,38 @@
+async fn fan_out(jobs: Vec<Job>) -> Result<(), Cancelled> {
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    for job in jobs {
+        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+            return ::autocancel::__private::exit(c);
+        }
+        tokio::spawn(::autocancel::__private::inherit(run(job), &__cancellable));
+    }
+    let local = tokio::task::spawn_local(
+        ::autocancel::__private::inherit(async move { tick().await }, &__cancellable),
+    );
+    let blocking = task::spawn_blocking(
+        ::autocancel::__private::inherit_blocking(move || crunch(), &__cancellable),
+    );
+    tokio::spawn(autocancel::detached(flush()));
+    std::thread::spawn(|| ());
+    set.spawn(run(Job::default()));
+    {
+        let __shield = ::autocancel::__private::shield();
+        tokio::spawn(cleanup())
+    };
+    match ::autocancel::__private::race(local, &mut __cancellable).await {
+        ::core::result::Result::Ok(v) => v,
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
+    }
+        .unwrap();
+    match ::autocancel::__private::race(blocking, &mut __cancellable).await {
+        ::core::result::Result::Ok(v) => v,
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
+    }
+        .unwrap();
+    Ok(())
+}
+fn start(handle: &Handle, ctx: &Ctx) {
+    let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+    let _enter = handle.enter();
+    tokio::spawn(::autocancel::__private::inherit(run(Job::default()), &__cancellable));
+}
