@@ -5,11 +5,14 @@ async fn server(listener: TcpListener, mut rx: Receiver<Msg>) -> io::Result<()> 
             return ::autocancel::__private::exit(c);
         }
         {
-            let __select = ::autocancel::__private::select(&mut __cancellable, 2);
+            let (__select, __waiter) = ::autocancel::__private::select(
+                &mut __cancellable,
+                2,
+            );
             tokio::select! {
-                biased; ::core::result::Result::Err(c) = __select.cancelled() => return
-                ::autocancel::__private::exit(c), Some(msg) = __select.branch(rx.recv()),
-                if __select.enabled(open) => { match
+                biased; ::core::result::Result::Err(c) = __select.cancelled(__waiter) =>
+                return ::autocancel::__private::exit(c), Some(msg) = __select.branch(rx
+                .recv()), if __select.enabled(open) => { match
                 ::autocancel::__private::race(handle(msg), & mut __cancellable). await {
                 ::core::result::Result::Ok(v) => v, ::core::result::Result::Err(c) =>
                 return ::autocancel::__private::exit(c), } ?; }, res = __select
@@ -24,9 +27,12 @@ async fn server(listener: TcpListener, mut rx: Receiver<Msg>) -> io::Result<()> 
 async fn unbiased(a: Receiver<u32>, b: Receiver<u32>) -> Option<u32> {
     let mut __cancellable = ::autocancel::__private::Scope::ambient();
     let v = {
-        let __select = ::autocancel::__private::select(&mut __cancellable, 2);
+        let (__select, __waiter) = ::autocancel::__private::select(
+            &mut __cancellable,
+            2,
+        );
         select! {
-            ::core::result::Result::Err(c) = __select.cancelled() => return
+            ::core::result::Result::Err(c) = __select.cancelled(__waiter) => return
             ::autocancel::__private::exit(c), Some(v) = __select.branch(a.recv()) => v,
             Some(v) = __select.branch(b.recv()) => v + match
             ::autocancel::__private::race(done(), & mut __cancellable). await {
