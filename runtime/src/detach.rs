@@ -23,20 +23,18 @@ fn root() -> Ambient {
 /// background flush, a cache refresh): the macro leaves `tokio::spawn(detached(fut))` as written.
 ///
 /// ```
-/// use autocancel::{cancellable, detached, Cancelled, Ctx};
-///
-/// #[cancellable]
-/// async fn handle(ctx: &Ctx) -> Result<(), Cancelled> {
-///     let follows = tokio::spawn(async { Ctx::current().is_cancelled() });
-///     let own = tokio::spawn(detached(async { Ctx::current().is_cancelled() }));
-///     ctx.cancel();
-///     assert!(follows.await.unwrap(), "stops with `ctx`");
-///     assert!(!own.await.unwrap(), "never cancelled");
-///     Ok(())
-/// }
+/// use autocancel_runtime::{detached, Ctx};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// handle(&Ctx::new()).await.unwrap();
+/// let ctx = Ctx::new();
+/// ctx.cancel();
+/// ctx.scope(async {
+///     assert!(Ctx::current().is_cancelled());
+///     // What `#[cancellable]` leaves alone in `tokio::spawn(detached(flush()))`:
+///     let flush = detached(async { Ctx::current().is_cancelled() });
+///     assert!(!flush.await, "never cancelled");
+/// })
+/// .await;
 /// # }
 /// ```
 #[inline]
