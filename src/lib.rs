@@ -104,9 +104,10 @@
 pub use autocancel_macros::cancellable;
 
 pub use autocancel_runtime::{
-    detached, detached_blocking, is_shutdown, shield, shield_blocking, sleep, sleep_blocking, Cancelled, Cause, Counts, Ctx,
-    Deadline, Detached, EnterGuard, FailureKind, Group, Report, Run, ShieldGuard, ShutdownReport, Straggler,
-    TaskFailure, TaskKind, TaskSet, WaitForCancellation, DEFAULT_GRACE,
+    detached, detached_blocking, is_shutdown, shield, shield_blocking, sleep, sleep_blocking,
+    Cancelled, Cause, Counts, Ctx, Deadline, Detached, EnterGuard, FailureKind, Group, Report, Run,
+    ShieldGuard, ShutdownReport, Straggler, TaskFailure, TaskKind, TaskSet, WaitForCancellation,
+    DEFAULT_GRACE,
 };
 
 #[doc(hidden)]

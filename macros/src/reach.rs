@@ -12,6 +12,8 @@
 //! sections (no checkpoint there is what the user asked for).
 
 use crate::async_block::is_unit_shaped;
+use crate::join::is_join;
+use crate::select::{is_select, malformed_tokio_select, Select};
 use crate::shield::{attrs_mut, take_marker};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -153,6 +155,13 @@ impl VisitMut for OwnFlow {
     }
 
     fn visit_macro_mut(&mut self, mac: &mut Macro) {
+        // The `select!`s and `join!`s the rewrite understands are checkpoints themselves (see
+        // `select.rs`, `join.rs`); a malformed `tokio::select!` is tokio's to report.
+        let select = is_select(mac) && Select::parse(mac).is_some();
+        if is_join(mac) || select || malformed_tokio_select(mac) {
+            self.reached = true;
+            return;
+        }
         let name = mac.path.to_token_stream().to_string().replace(' ', "");
         let last = mac.path.segments.last().map(|s| s.ident.to_string());
         if last.is_some_and(|l| WAITING_MACROS.contains(&l.as_str())) {
@@ -279,7 +288,7 @@ mod tests {
             xs.iter().for_each(|x| while go() {});
             tokio::spawn(async move { rx.recv().await });
             println!("{}", f.await);
-            tokio::select! { _ = a => {} }
+            futures::select! { _ = a => {} }
             let f: &dyn for<'a> Fn(&'a u8) = &|_| {};
         }));
         assert_eq!(
@@ -288,7 +297,7 @@ mod tests {
                 ("`while`".into(), Place::Closure),
                 ("`.await`".into(), Place::AsyncBlock),
                 ("`.await`".into(), Place::Macro("println".into())),
-                ("`tokio::select!`".into(), Place::WaitingMacro),
+                ("`futures::select!`".into(), Place::WaitingMacro),
             ]
         );
     }

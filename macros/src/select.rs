@@ -46,6 +46,12 @@ pub(crate) fn is_select(mac: &Macro) -> bool {
     }
 }
 
+/// Whether `mac` is spelled `tokio::select!` but is not tokio's grammar: tokio reports it (so
+/// it needs no "not reached" error of ours on top).
+pub(crate) fn malformed_tokio_select(mac: &Macro) -> bool {
+    is_select(mac) && mac.path.segments.len() == 2 && mac.parse_body::<Select>().is_err()
+}
+
 /// A parsed `select!` body.
 pub(crate) struct Select {
     biased: Option<(Ident, Token![;])>,
@@ -236,6 +242,17 @@ mod tests {
         assert!(!is_select(&parse_quote!(futures::select! {})));
         assert!(!is_select(&parse_quote!(futures::select_biased! {})));
         assert!(!is_select(&parse_quote!(my::select! {})));
+    }
+
+    #[test]
+    fn malformed_is_tokios_to_report_only_when_spelled_as_tokios() {
+        assert!(malformed_tokio_select(&parse_quote!(
+            tokio::select! { v => v }
+        )));
+        assert!(!malformed_tokio_select(&parse_quote!(select! { v => v })));
+        assert!(!malformed_tokio_select(&parse_quote!(
+            tokio::select! { v = f => v }
+        )));
     }
 
     #[test]

@@ -30,6 +30,11 @@ async fn both(a: Client, b: Client) -> Result<(u32, u32), Error> {
     Ok((x + z, y + w))
 }
 async fn left_alone(a: Client) -> Result<(), Error> {
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    match ::autocancel::__private::race(a.connect(), &mut __cancellable).await {
+        ::core::result::Result::Ok(v) => v,
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
+    }?;
     tokio::join!(a.get_with(x ?), a.ping());
     let __shield = ::autocancel::__private::shield();
     let _ = tokio::join!(a.ping());

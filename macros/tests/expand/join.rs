@@ -10,6 +10,7 @@ async fn both(a: Client, b: Client) -> Result<(u32, u32), Error> {
 // Left as written: arguments that would leave an `async` block, and shielded joins.
 #[cancellable]
 async fn left_alone(a: Client) -> Result<(), Error> {
+    a.connect().await?;
     tokio::join!(a.get_with(x?), a.ping());
     #[shield]
     let _ = tokio::join!(a.ping());

@@ -43,6 +43,11 @@ async fn unbiased(a: Receiver<u32>, b: Receiver<u32>) -> Option<u32> {
     Some(v)
 }
 async fn left_alone() {
+    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    match ::autocancel::__private::race(tick(), &mut __cancellable).await {
+        ::core::result::Result::Ok(v) => v,
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
+    };
     futures::select! {
         v = a => v,
     }

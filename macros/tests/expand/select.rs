@@ -29,9 +29,11 @@ async fn unbiased(a: Receiver<u32>, b: Receiver<u32>) -> Option<u32> {
 }
 
 // Left as written: `futures::select!`, a bare `select!` with futures' `default` branch, a
-// malformed one (for tokio to report), and one inside `#[shield]`.
+// malformed one (for tokio to report), and one inside `#[shield]`. (The `.await` is there so
+// that the function has a checkpoint: otherwise it is the "never silent" compile error.)
 #[cancellable]
 async fn left_alone() {
+    tick().await;
     futures::select! {
         v = a => v,
     }
