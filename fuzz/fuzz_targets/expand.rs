@@ -33,14 +33,20 @@ mod expand;
 mod future_body;
 #[path = "../../macros/src/instrument.rs"]
 mod instrument;
+#[path = "../../macros/src/join.rs"]
+mod join;
 #[path = "../../macros/src/reach.rs"]
 mod reach;
 #[path = "../../macros/src/rewrite.rs"]
 mod rewrite;
+#[path = "../../macros/src/select.rs"]
+mod select;
 #[path = "../../macros/src/shield.rs"]
 mod shield;
 #[path = "../../macros/src/sleep.rs"]
 mod sleep;
+#[path = "../../macros/src/spawn.rs"]
+mod spawn;
 #[path = "../../macros/src/tokio.rs"]
 mod tokio;
 
