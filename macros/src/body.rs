@@ -5,6 +5,7 @@
 //! |------------------------------------------------------|-------------------------------------|
 //! | `async fn`                                           | its body                            |
 //! | `fn` made by `#[tokio::main]`/`#[tokio::test]`       | the `async` block (`tokio`)         |
+//! | ... then instrumented by `#[tracing::instrument]`     | the same block                      |
 //! | `fn` ending in `async move {..}`/`Box::pin(async ..)` | that block (`future_body`)         |
 //! | ... made so by `#[async_trait]`                      | the body inside it (`async_trait`)  |
 //! | body made by `#[tracing::instrument]`                | the body inside it (`instrument`)   |
@@ -88,6 +89,11 @@ pub(crate) fn find(func: &mut ItemFn) -> Body<'_> {
     }
     if instrument::strip_return_hint(block).is_some() {
         block = instrument::strip_return_hint(block).expect("checked above");
+    }
+    // `#[tokio::main]` above `#[tracing::instrument]`: tracing instrumented tokio's blocking fn.
+    if peeled && tokio::original_body_in(block).is_some() {
+        let body = tokio::original_body_in(block).expect("checked above");
+        return Body::new(body, Flavor::Async, fn_ret);
     }
     Body::new(block, Flavor::Blocking, fn_ret.filter(|_| peeled))
 }

@@ -13,7 +13,8 @@
 //! where with `err` and/or `ret` the future is `async move { match async move <B>.await {..} }`,
 //! `async move { let __match_scrutinee = async move <B>.await; .. }` or
 //! `async move { let x = async move <B>.await; event!(..); x }`. For a blocking `fn` it enters the
-//! span and runs `<B>` in place, or, with `err`/`ret`, as `(move || <B>)()`. In an `fn`'s body
+//! span and runs `<B>` in place (in a block of its own: `{ <span>; <B> }`), or, with
+//! `err`/`ret`, as `(move || <B>)()`. In an `fn`'s body
 //! `<B>` is `{ if false { let __tracing_attr_fake_return: T = loop {}; return ..; } { <body> } }`
 //! (a return-type hint); async-trait's block is instrumented without the hint.
 //!
@@ -38,9 +39,17 @@ pub(crate) fn async_body(body: &mut Block) -> Option<&mut Block> {
 
 /// Inside a blocking body tracing generated, the block holding the instrumented body.
 pub(crate) fn blocking_body(body: &mut Block) -> Option<&mut Block> {
-    if !declares_span(body) {
-        return None;
-    }
+    // Without `err`/`ret` (0.1.31): `{ <span>; #[warn(..)] <B> }` as the body's last statement.
+    let body = if declares_span(body) {
+        body
+    } else {
+        match body.stmts.last_mut() {
+            Some(Stmt::Expr(Expr::Block(inner), None)) if declares_span(&inner.block) => {
+                &mut inner.block
+            }
+            _ => return None,
+        }
+    };
     if body.stmts.iter_mut().find_map(called_closure).is_some() {
         return body.stmts.iter_mut().find_map(called_closure);
     }
@@ -215,6 +224,34 @@ mod tests {
         });
         let closure_body = blocking_body(&mut b).unwrap();
         assert_eq!(s(strip_return_hint(closure_body)), "{ user () }");
+    }
+
+    #[test]
+    fn blocking_shape_without_err_or_ret() {
+        let mut b: Block = parse_quote!({
+            {}
+            #[allow(clippy::suspicious_else_formatting)]
+            {
+                let __tracing_attr_span;
+                let __tracing_attr_guard;
+                if enabled() {
+                    __tracing_attr_span = span();
+                    __tracing_attr_guard = __tracing_attr_span.enter();
+                }
+                #[warn(clippy::suspicious_else_formatting)]
+                {
+                    if false {
+                        let __tracing_attr_fake_return: R = loop {};
+                        return __tracing_attr_fake_return;
+                    }
+                    {
+                        user()
+                    }
+                }
+            }
+        });
+        let inner = blocking_body(&mut b).unwrap();
+        assert_eq!(s(strip_return_hint(inner)), "{ user () }");
     }
 
     #[test]

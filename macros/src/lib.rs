@@ -126,7 +126,8 @@ use proc_macro::TokenStream;
 /// receives what that macro generated. The shapes of these are recognised, by structure, and the
 /// user's body inside them rewritten as the function it was, so both orders behave the same:
 ///
-/// - `#[tokio::main]`, `#[tokio::test]` (tokio-macros 2.x): the `async` block holding the body.
+/// - `#[tokio::main]`, `#[tokio::test]` (tokio-macros 2.x): the `async` block holding the body
+///   (also when `#[tracing::instrument]` sits between the two).
 /// - `#[tracing::instrument]` (tracing-attributes 0.1.x, every form: `skip`, `skip_all`, `err`,
 ///   `ret`, `level`, `fields`, ...), on an `async fn`, a blocking `fn` or an async-trait method:
 ///   the body inside tracing's future or closure. A cancelled function returns through tracing's

@@ -182,7 +182,11 @@ impl VisitMut for OwnFlow {
     }
 
     fn visit_local_mut(&mut self, local: &mut Local) {
-        if !shielded(&mut local.attrs) {
+        // tracing's return-type hint, `let __tracing_attr_fake_return: T = loop {};` in an
+        // `if false`, is no loop of the user's (where `instrument` did not peel it off).
+        let is_hint = matches!(&local.pat, syn::Pat::Type(t)
+            if matches!(&*t.pat, syn::Pat::Ident(i) if i.ident == "__tracing_attr_fake_return"));
+        if !is_hint && !shielded(&mut local.attrs) {
             visit_mut::visit_local_mut(self, local);
         }
     }

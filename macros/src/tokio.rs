@@ -25,11 +25,17 @@ pub(crate) fn original_body(func: &mut ItemFn) -> Option<&mut Block> {
     if func.sig.asyncness.is_some() {
         return None;
     }
-    let last = func.block.stmts.last()?;
+    original_body_in(&mut func.block)
+}
+
+/// The same, in a block: the function's body, or the block `#[tracing::instrument]` made of it
+/// when written between `#[tokio::main]` and `#[cancellable]`.
+pub(crate) fn original_body_in(block: &mut Block) -> Option<&mut Block> {
+    let last = block.stmts.last()?;
     if !calls_block_on_body(last.to_token_stream()) {
         return None;
     }
-    match func.block.stmts.first_mut()? {
+    match block.stmts.first_mut()? {
         Stmt::Local(Local {
             pat: Pat::Ident(pat),
             init:

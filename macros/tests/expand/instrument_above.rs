@@ -8,6 +8,7 @@ async fn plain(ctx: &Ctx) -> Result<(), Cancelled> {
     let __tracing_attr_span =
 
 
+
         {
             use ::tracing::__macro_support::Callsite as _;
             static __CALLSITE: ::tracing::callsite::DefaultCallsite =
@@ -362,6 +363,85 @@ fn blocking(n: u32) -> Result<u32, Cancelled> {
                 } else { ; }
             };
             Err(e)
+        }
+    }
+}
+#[cancellable]
+fn blocking_plain(n: u32) -> Option<u32> {
+    {}
+
+    #[allow(clippy :: suspicious_else_formatting)]
+    {
+        let __tracing_attr_span;
+        let __tracing_attr_guard;
+        if ::tracing::Level::INFO <=
+                        ::tracing::level_filters::STATIC_MAX_LEVEL &&
+                    ::tracing::Level::INFO <=
+                        ::tracing::level_filters::LevelFilter::current() ||
+                { false } {
+            __tracing_attr_span =
+                {
+                    use ::tracing::__macro_support::Callsite as _;
+                    static __CALLSITE: ::tracing::callsite::DefaultCallsite =
+                        {
+                            static META: ::tracing::Metadata<'static> =
+                                {
+                                    ::tracing_core::metadata::Metadata::new("blocking_plain",
+                                        "foreign", ::tracing::Level::INFO,
+                                        ::tracing_core::__macro_support::Option::Some("src/lib.rs"),
+                                        ::tracing_core::__macro_support::Option::Some(31u32),
+                                        ::tracing_core::__macro_support::Option::Some("foreign"),
+                                        ::tracing_core::field::FieldSet::new(&[{
+                                                            const NAME:
+                                                                ::tracing::__macro_support::FieldName<{
+                                                                    ::tracing::__macro_support::FieldName::len("n")
+                                                                }> =
+                                                                ::tracing::__macro_support::FieldName::new("n");
+                                                            NAME.as_str()
+                                                        }], ::tracing_core::callsite::Identifier(&__CALLSITE)),
+                                        ::tracing::metadata::Kind::SPAN)
+                                };
+                            ::tracing::callsite::DefaultCallsite::new(&META)
+                        };
+                    let mut interest = ::tracing::subscriber::Interest::never();
+                    if ::tracing::Level::INFO <=
+                                        ::tracing::level_filters::STATIC_MAX_LEVEL &&
+                                    ::tracing::Level::INFO <=
+                                        ::tracing::level_filters::LevelFilter::current() &&
+                                { interest = __CALLSITE.interest(); !interest.is_never() }
+                            &&
+                            ::tracing::__macro_support::__is_enabled(__CALLSITE.metadata(),
+                                interest) {
+                        let meta = __CALLSITE.metadata();
+                        ::tracing::Span::new(meta,
+                            &{
+                                    #[allow(unused_imports)]
+                                    use ::tracing::field::{debug, display, Value};
+                                    meta.fields().value_set_all(&[(::tracing::__macro_support::Option::Some(&n
+                                                                as &dyn ::tracing::field::Value))])
+                                })
+                    } else {
+                        let span =
+                            ::tracing::__macro_support::__disabled_span(__CALLSITE.metadata());
+                        {};
+                        span
+                    }
+                };
+            __tracing_attr_guard = __tracing_attr_span.enter();
+        }
+
+        #[warn(clippy :: suspicious_else_formatting)]
+        {
+
+            #[allow(unknown_lints, unreachable_code, clippy ::
+            diverging_sub_expression, clippy :: empty_loop, clippy ::
+            let_unit_value, clippy :: let_with_type_underscore, clippy ::
+            needless_return, clippy :: unreachable)]
+            if false {
+                let __tracing_attr_fake_return: Option<u32> = loop {};
+                return __tracing_attr_fake_return;
+            }
+            { let mut i = 0; while i < n { i += 1; } Some(i) }
         }
     }
 }

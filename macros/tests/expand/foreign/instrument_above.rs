@@ -27,6 +27,16 @@ fn blocking(n: u32) -> Result<u32, Cancelled> {
     Ok(i)
 }
 
+#[tracing::instrument]
+#[doc = "@cancellable"]
+fn blocking_plain(n: u32) -> Option<u32> {
+    let mut i = 0;
+    while i < n {
+        i += 1;
+    }
+    Some(i)
+}
+
 const __STUBS: () = ();
 pub struct Ctx;
 pub struct Cancelled;
