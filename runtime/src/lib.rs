@@ -30,7 +30,7 @@ pub mod __private;
 pub use ambient::EnterGuard;
 pub use cancelled::{is_shutdown, Cancelled};
 pub use cause::Cause;
-pub use ctx::{Ctx, Run, WaitForCancellation};
+pub use ctx::{Ctx, OnCancel, Run, WaitForCancellation};
 pub use deadline::Deadline;
 pub use detach::{detached, detached_blocking, Detached};
 pub use group::{Group, Report, Straggler, TaskKind, DEFAULT_GRACE};

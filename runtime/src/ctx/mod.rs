@@ -1,6 +1,7 @@
 //! [`Ctx`]: a cancellation context with an optional deadline, a recorded cause, and children.
 
 mod idle;
+mod on_cancel;
 mod pacer;
 mod run;
 mod state;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+pub use on_cancel::OnCancel;
 pub(crate) use pacer::Pacer;
 pub use run::Run;
 use state::{Limit, State};
