@@ -24,6 +24,10 @@ pub enum Cause {
         /// Whether it was an idle deadline ([`Ctx::with_idle_timeout`](crate::Ctx::with_idle_timeout)):
         /// nothing reset it for `budget`.
         idle: bool,
+        /// Whether the deadline came from the caller, over the network (a `grpc-timeout`
+        /// header, see [`Ctx::with_propagated_timeout`](crate::Ctx::with_propagated_timeout)),
+        /// rather than from this process.
+        propagated: bool,
     },
     /// Someone called [`Ctx::cancel`](crate::Ctx::cancel) or
     /// [`Ctx::cancel_with_reason`](crate::Ctx::cancel_with_reason), or dropped the group.
@@ -82,6 +86,16 @@ impl Cause {
         }
     }
 
+    /// Whether this cause is a deadline that came from the caller (see
+    /// [`Ctx::with_propagated_timeout`](crate::Ctx::with_propagated_timeout)), here or in an
+    /// ancestor context: the caller's budget ran out, not one this process set.
+    pub fn is_propagated_deadline(&self) -> bool {
+        match self.root() {
+            Cause::DeadlineExceeded { propagated, .. } => *propagated,
+            _ => false,
+        }
+    }
+
     /// The cause at the root of a chain of [`Cause::ParentCancelled`].
     pub fn root(&self) -> &Cause {
         match self {
@@ -97,6 +111,11 @@ impl fmt::Display for Cause {
             Cause::DeadlineExceeded {
                 budget, idle: true, ..
             } => write!(f, "deadline exceeded (idle for {budget:?})"),
+            Cause::DeadlineExceeded {
+                budget,
+                propagated: true,
+                ..
+            } => write!(f, "deadline exceeded (after {budget:?}, set by the caller)"),
             Cause::DeadlineExceeded { budget, .. } => {
                 write!(f, "deadline exceeded (after {budget:?})")
             }

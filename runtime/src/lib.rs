@@ -22,6 +22,8 @@ mod group;
 mod tasks;
 
 mod detach;
+mod interop;
+
 mod sleep;
 
 #[doc(hidden)]

@@ -66,6 +66,7 @@ impl Idle {
                 deadline: Deadline::at(at),
                 budget: self.timeout,
                 idle: true,
+                propagated: false,
             },
         }
     }

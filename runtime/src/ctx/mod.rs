@@ -1,5 +1,7 @@
 //! [`Ctx`]: a cancellation context with an optional deadline, a recorded cause, and children.
 
+#[cfg(feature = "tokio-util")]
+mod handles;
 mod idle;
 mod on_cancel;
 mod pacer;
@@ -14,6 +16,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+#[cfg(feature = "tokio-util")]
+pub(crate) use handles::WeakCtx;
 pub use on_cancel::OnCancel;
 pub(crate) use pacer::Pacer;
 pub use run::Run;
@@ -87,17 +91,29 @@ impl Ctx {
     /// is earlier. A timeout too large for the clock (`Duration::MAX`) means no deadline of its
     /// own.
     pub fn with_timeout(&self, timeout: Duration) -> Ctx {
-        self.limited(Deadline::after(timeout), timeout)
+        self.limited(Deadline::after(timeout), timeout, false)
+    }
+
+    /// [`Ctx::with_timeout`] for a deadline that came from the caller over the network (a
+    /// `grpc-timeout` header): its [`Cause::DeadlineExceeded`] says `propagated`, so that a
+    /// server tells "the caller's budget ran out" from "our own timeout fired". An earlier
+    /// deadline of this context wins, and keeps its own origin.
+    pub fn with_propagated_timeout(&self, timeout: Duration) -> Ctx {
+        self.limited(Deadline::after(timeout), timeout, true)
     }
 
     /// A child context whose deadline is `deadline`, or this context's deadline if that is
     /// earlier. A deadline already passed gives a context that is already cancelled.
     pub fn with_deadline(&self, deadline: Deadline) -> Ctx {
-        self.limited(deadline, deadline.remaining())
+        self.limited(deadline, deadline.remaining(), false)
     }
 
-    fn limited(&self, deadline: Deadline, budget: Duration) -> Ctx {
-        let own = Limit { deadline, budget };
+    fn limited(&self, deadline: Deadline, budget: Duration, propagated: bool) -> Ctx {
+        let own = Limit {
+            deadline,
+            budget,
+            propagated,
+        };
         match self.state.limit {
             Some(parent) if parent.deadline <= deadline => self.child_with(Some(parent)),
             _ => self.child_with(Some(own)),

@@ -28,6 +28,8 @@ use crate::{Cancelled, Cause, Deadline};
 pub(super) struct Limit {
     pub(super) deadline: Deadline,
     pub(super) budget: Duration,
+    /// The deadline came from the caller (see `Ctx::with_propagated_timeout`).
+    pub(super) propagated: bool,
 }
 
 pub(super) struct State {
@@ -49,6 +51,9 @@ pub(super) struct State {
     /// Keeps the parent alive while a child exists, and lets the child unregister on drop.
     parent: Option<(Arc<State>, usize)>,
     lists: Mutex<Lists>,
+    /// What the `tokio-util` interop keeps with the context.
+    #[cfg(feature = "tokio-util")]
+    pub(super) interop: crate::interop::Slot,
 }
 
 #[derive(Default)]
@@ -101,6 +106,8 @@ impl State {
             idle_chain,
             parent,
             lists: Mutex::new(Lists::default()),
+            #[cfg(feature = "tokio-util")]
+            interop: Default::default(),
         }
     }
 
@@ -267,6 +274,7 @@ impl State {
                 deadline: limit.deadline,
                 budget: limit.budget,
                 idle: false,
+                propagated: limit.propagated,
             },
         });
         if self.idle_chain {

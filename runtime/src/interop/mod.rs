@@ -1,0 +1,17 @@
+//! Conversions to and from other crates' types, each behind the feature named after the crate:
+//! `tokio-util` (`CancellationToken`), `tonic` (`Status`), `http` (`Response`), `axum`
+//! (`IntoResponse`). Default features stay lean: none of these is on by default.
+
+#[cfg(feature = "http")]
+mod http;
+#[cfg(feature = "tokio-util")]
+pub(crate) mod token;
+#[cfg(feature = "tonic")]
+mod tonic;
+
+/// What a context keeps for the interop features that need to.
+#[cfg(feature = "tokio-util")]
+#[derive(Default)]
+pub(crate) struct Slot {
+    pub(crate) token: token::Bridges,
+}
