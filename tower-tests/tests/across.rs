@@ -1,0 +1,367 @@
+//! Deadlines across real services over 127.0.0.1: tonic (gRPC) and axum/hyper (HTTP/1) hops,
+//! each calling the next through the real client, with `ServerLayer` and `ClientLayer`. One test
+//! binary for both engines (they are compiled once).
+//!
+//! Real sockets need the real clock: the assertions are on order and causes, and the bounds on
+//! time are generous (the measured overshoots are printed; `benches/layers.rs` measures them).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use autocancel::{Cancelled, Ctx};
+use autocancel_tower::NoPropagation;
+use autocancel_tower_tests::{grpc, http, Probe};
+
+const EDGE_BUDGET: Duration = Duration::from_millis(300);
+/// How long the hops may take to stop after the edge's deadline, on a loaded 2-core machine:
+/// generous, the expected figure is one timer tick (1 ms) per hop.
+const STOP_BOUND: Duration = Duration::from_millis(250);
+
+/// Waits (real clock, bounded) until no handler of any hop is running; then checks that the
+/// endless loop stays stopped.
+async fn assert_all_stopped(probes: &[Arc<Probe>], edge_answered: Instant) {
+    let give_up = Instant::now() + Duration::from_secs(5);
+    while probes.iter().any(|p| p.live() > 0) {
+        assert!(
+            Instant::now() < give_up,
+            "a handler still runs 5 s after the edge's answer"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let lag = edge_answered.elapsed();
+    let last = probes.last().unwrap();
+    let iterations = last.iterations();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(last.iterations(), iterations, "the endless loop still runs");
+    eprintln!("all hops stopped within {lag:?} of the edge's answer");
+}
+
+/// Each hop's context, if it was cancelled rather than dropped first, was cancelled by the
+/// caller's deadline, propagated; and not before the edge's deadline.
+fn assert_propagated_causes(probes: &[Arc<Probe>], edge_deadline: Instant) {
+    for (i, probe) in probes.iter().enumerate() {
+        if let Some((at, cancelled)) = probe.cancelled() {
+            assert!(cancelled.is_deadline_exceeded(), "hop {i}: {cancelled}");
+            assert!(
+                cancelled.cause().is_propagated_deadline(),
+                "hop {i}: {cancelled}"
+            );
+            assert!(
+                at >= edge_deadline,
+                "hop {i} cancelled before the edge's deadline"
+            );
+            eprintln!(
+                "hop {i}: cancelled {:?} after the edge's deadline",
+                at - edge_deadline
+            );
+        }
+    }
+}
+
+fn assert_last_hop_stopped_in_time(probes: &[Arc<Probe>], edge_deadline: Instant) {
+    let last = probes.last().unwrap();
+    assert!(last.iterations() > 0, "the last hop's loop ran");
+    let stopped = last.stopped().expect("the last hop's loop stopped");
+    assert!(stopped >= edge_deadline, "stopped before the deadline");
+    let overshoot = stopped - edge_deadline;
+    eprintln!("last hop stopped {overshoot:?} after the edge's deadline");
+    assert!(
+        overshoot < STOP_BOUND,
+        "the last hop stopped {overshoot:?} late"
+    );
+}
+
+mod over_grpc {
+    use super::*;
+    use tonic::Code;
+
+    fn request(hops_left: u32, endless: bool) -> grpc::HopRequest {
+        grpc::HopRequest { hops_left, endless }
+    }
+
+    /// A → B → C, the edge's 300 ms: C's endless loop stops at the deadline, B and A answer
+    /// DEADLINE_EXCEEDED, and nothing runs after the edge's answer.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_deadline_crosses_three_hops() {
+        let servers = Ctx::new();
+        let (a, probes) = grpc::chain(&servers, 3).await;
+        let mut client = grpc::client(a);
+        client.call(request(0, false)).await.expect("warm-up"); // connections up
+
+        let edge = Ctx::new().with_timeout(EDGE_BUDGET);
+        let edge_deadline = edge.deadline().unwrap().instant().into_std();
+        let status = edge
+            .scope(async { client.call(request(2, true)).await })
+            .await
+            .expect_err("the deadline passed");
+        let answered = Instant::now();
+        assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+        let cancelled = cancelled_of(&status);
+        assert!(
+            !cancelled.cause().is_propagated_deadline(),
+            "the edge's own deadline"
+        );
+
+        assert_all_stopped(&probes, answered).await;
+        assert_last_hop_stopped_in_time(&probes, edge_deadline);
+        assert_propagated_causes(&probes, edge_deadline);
+        servers.cancel();
+    }
+
+    /// The same without the edge's client layer, over a client with no timeout of its own: A's
+    /// server layer answers DEADLINE_EXCEEDED itself, and says the deadline came from the caller.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_first_hop_answers_deadline_exceeded() {
+        let servers = Ctx::new();
+        let (a, probes) = grpc::chain(&servers, 3).await;
+        let mut client = grpc::h2_client(a);
+        let mut call = tonic::Request::new(request(2, true));
+        call.set_timeout(EDGE_BUDGET);
+        let status = client.call(call).await.expect_err("the deadline passed");
+        let answered = Instant::now();
+        assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+        assert!(status.message().contains("set by the caller"), "{status:?}");
+        assert_all_stopped(&probes, answered).await;
+        servers.cancel();
+    }
+
+    fn cancelled_of(status: &tonic::Status) -> Cancelled {
+        let source = std::error::Error::source(status).expect("the Cancelled is the source");
+        source
+            .downcast_ref::<Cancelled>()
+            .expect("a Cancelled")
+            .clone()
+    }
+
+    #[tokio::test]
+    async fn the_handler_sees_the_callers_remaining_time() {
+        let servers = Ctx::new();
+        let (a, _probes) = grpc::chain(&servers, 2).await;
+        let mut client = grpc::client(a);
+        let reply = Ctx::new()
+            .with_timeout(Duration::from_secs(30))
+            .scope(async { client.call(request(1, false)).await })
+            .await
+            .unwrap()
+            .into_inner();
+        let remaining = Duration::from_micros(reply.remaining_us.expect("a deadline"));
+        assert!(remaining <= Duration::from_secs(30));
+        assert!(remaining > Duration::from_secs(20), "{remaining:?}");
+        servers.cancel();
+    }
+
+    #[tokio::test]
+    async fn without_a_deadline_none_is_sent() {
+        let servers = Ctx::new();
+        let (a, _probes) = grpc::chain(&servers, 2).await;
+        let reply = grpc::client(a)
+            .call(request(1, false))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(reply.remaining_us, None);
+        servers.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_call_can_opt_out_of_propagation() {
+        let servers = Ctx::new();
+        let (a, _probes) = grpc::chain(&servers, 1).await;
+        let mut client = grpc::client(a);
+        let reply = Ctx::new()
+            .with_timeout(Duration::from_secs(30))
+            .scope(async {
+                let mut call = tonic::Request::new(request(0, false));
+                call.extensions_mut().insert(NoPropagation);
+                client.call(call).await
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(reply.remaining_us, None);
+        servers.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_passed_deadline_fails_fast_without_sending() {
+        let servers = Ctx::new();
+        let (a, probes) = grpc::chain(&servers, 1).await;
+        let mut client = grpc::client(a);
+        let gone = Ctx::new().with_timeout(Duration::ZERO);
+        let status = gone
+            .scope(async { client.call(request(0, false)).await })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::DeadlineExceeded);
+        assert!(cancelled_of(&status).is_deadline_exceeded());
+        assert_eq!(probes[0].entered(), 0, "nothing was sent");
+        servers.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_past_deadline_is_refused_without_running_the_handler() {
+        let servers = Ctx::new();
+        let (a, probes) = grpc::chain(&servers, 1).await;
+        let mut call = tonic::Request::new(request(0, false));
+        call.metadata_mut()
+            .insert("grpc-timeout", "0n".parse().unwrap());
+        let status = grpc::h2_client(a).call(call).await.unwrap_err();
+        assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+        assert_eq!(probes[0].entered(), 0);
+        servers.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_malformed_timeout_is_refused_as_grpc_go_does() {
+        let servers = Ctx::new();
+        let (a, probes) = grpc::chain(&servers, 1).await;
+        for value in ["", "1", "123456789n", "1s", "-1S", "1.5S", "S"] {
+            let mut call = tonic::Request::new(request(0, false));
+            call.metadata_mut()
+                .insert("grpc-timeout", value.parse().unwrap());
+            let status = grpc::h2_client(a).call(call).await.unwrap_err();
+            assert_eq!(status.code(), Code::Internal, "{value:?}: {status:?}");
+            assert!(
+                status.message().starts_with("malformed grpc-timeout"),
+                "{status:?}"
+            );
+        }
+        assert_eq!(probes[0].entered(), 0);
+        servers.cancel();
+    }
+
+    /// Shutting the servers down cancels the requests in flight: the loop stops, the caller
+    /// hears UNAVAILABLE or CANCELLED, not a deadline.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn server_shutdown_cancels_requests_in_flight() {
+        let servers = Ctx::new();
+        let (a, probes) = grpc::chain(&servers, 1).await;
+        let mut client = grpc::plain_client(a);
+        let call = tokio::spawn(async move { client.call(request(0, true)).await });
+        while probes[0].iterations() == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        servers.cancel_with_reason("shutting down");
+        let status = call.await.unwrap().unwrap_err();
+        assert!(
+            matches!(status.code(), Code::Unavailable | Code::Cancelled),
+            "{status:?}"
+        );
+        let (_, cancelled) = probes[0]
+            .cancelled()
+            .expect("the request's context was cancelled");
+        assert!(!cancelled.is_deadline_exceeded());
+        assert_all_stopped(&probes, Instant::now()).await;
+    }
+}
+
+mod over_http {
+    use super::*;
+    use ::http::StatusCode;
+
+    /// A → B → C over HTTP/1, the edge's 300 ms: C's endless loop stops at the deadline, B and A
+    /// answer 504, nothing runs after the edge's answer.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_deadline_crosses_three_hops() {
+        let servers = Ctx::new();
+        let (a, probes) = http::chain(&servers, 3).await;
+        let mut client = http::client();
+        http::send(&mut client, http::request(a, 2, false))
+            .await
+            .expect("warm-up");
+
+        let edge = Ctx::new().with_timeout(EDGE_BUDGET);
+        let edge_deadline = edge.deadline().unwrap().instant().into_std();
+        let error = edge
+            .scope(async { http::send(&mut client, http::request(a, 2, true)).await })
+            .await
+            .expect_err("the deadline passed");
+        let answered = Instant::now();
+        let cancelled = error.downcast::<Cancelled>().expect("a Cancelled");
+        assert!(cancelled.is_deadline_exceeded());
+        assert!(
+            !cancelled.cause().is_propagated_deadline(),
+            "the edge's own deadline"
+        );
+
+        assert_all_stopped(&probes, answered).await;
+        assert_last_hop_stopped_in_time(&probes, edge_deadline);
+        assert_propagated_causes(&probes, edge_deadline);
+        servers.cancel();
+    }
+
+    /// Without the edge's client layer, the first hop answers 504 itself.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_first_hop_answers_504() {
+        let servers = Ctx::new();
+        let (a, probes) = http::chain(&servers, 3).await;
+        let mut request = http::request(a, 2, true);
+        request
+            .headers_mut()
+            .insert("x-request-timeout", "300m".parse().unwrap());
+        let response = http::plain_client().request(request).await.unwrap();
+        let answered = Instant::now();
+        assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+        assert_all_stopped(&probes, answered).await;
+        servers.cancel();
+    }
+
+    #[tokio::test]
+    async fn the_handler_sees_the_callers_remaining_time_or_none() {
+        let servers = Ctx::new();
+        let (a, _probes) = http::chain(&servers, 2).await;
+        let mut client = http::client();
+        let (status, text) = Ctx::new()
+            .with_timeout(Duration::from_secs(30))
+            .scope(http::send(&mut client, http::request(a, 1, false)))
+            .await
+            .unwrap();
+        assert_eq!(status, StatusCode::OK);
+        let remaining = Duration::from_micros(text.parse().expect("µs"));
+        assert!(remaining > Duration::from_secs(20), "{remaining:?}");
+        let (_, text) = http::send(&mut client, http::request(a, 1, false))
+            .await
+            .unwrap();
+        assert_eq!(text, "none");
+        let mut opted_out = http::request(a, 0, false);
+        opted_out.extensions_mut().insert(NoPropagation);
+        let (_, text) = Ctx::new()
+            .with_timeout(Duration::from_secs(30))
+            .scope(http::send(&mut client, opted_out))
+            .await
+            .unwrap();
+        assert_eq!(text, "none");
+        servers.cancel();
+    }
+
+    #[tokio::test]
+    async fn past_and_malformed_timeouts_are_refused_without_running_the_handler() {
+        let servers = Ctx::new();
+        let (a, probes) = http::chain(&servers, 1).await;
+        for (value, expected) in [
+            ("0n", StatusCode::GATEWAY_TIMEOUT),
+            ("1x", StatusCode::BAD_REQUEST),
+            ("123456789n", StatusCode::BAD_REQUEST),
+        ] {
+            let mut request = http::request(a, 0, false);
+            request
+                .headers_mut()
+                .insert("x-request-timeout", value.parse().unwrap());
+            let response = http::plain_client().request(request).await.unwrap();
+            assert_eq!(response.status(), expected, "{value}");
+        }
+        assert_eq!(probes[0].entered(), 0);
+        let mut client = http::client();
+        let error = Ctx::new()
+            .with_timeout(Duration::ZERO)
+            .scope(http::send(&mut client, http::request(a, 0, false)))
+            .await
+            .unwrap_err();
+        assert!(error
+            .downcast::<Cancelled>()
+            .unwrap()
+            .is_deadline_exceeded());
+        assert_eq!(probes[0].entered(), 0, "the client did not send it");
+        servers.cancel();
+    }
+}

@@ -1,0 +1,202 @@
+//! [`ServerLayer`]: each request runs under a child of the server's context, with the caller's
+//! deadline, ambient for the handler.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use autocancel_runtime::{Cancelled, Ctx};
+use http::{Request, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::body::ResponseBody;
+use crate::protocol::{Code, Protocol};
+
+/// A tower layer for servers (tonic's `Server::builder().layer(..)`, axum's `Router::layer`,
+/// any hyper service): every request runs with a [`Ctx`] of its own, ambient for the handler
+/// (so `#[cancellable]` code in it stops at it, and the [`ClientLayer`](crate::ClientLayer)
+/// forwards it to outgoing calls):
+///
+/// - a child of the server's context: cancelling that one (graceful shutdown) cancels every
+///   request;
+/// - with the caller's deadline: `grpc-timeout` for gRPC requests (content type
+///   `application/grpc…`), [`x-request-timeout`](crate::REQUEST_TIMEOUT) in the same syntax
+///   for plain HTTP; the cause of a deadline from there says
+///   [`propagated`](autocancel_runtime::Cause::is_propagated_deadline);
+/// - and the server's own limit, if [`ServerLayer::timeout`] set one.
+///
+/// When the context is cancelled before the handler answers, the handler's future is dropped and
+/// the answer is `DEADLINE_EXCEEDED` (gRPC status 4, a trailers-only response) or HTTP 504 for a
+/// deadline, `UNAVAILABLE` (14) or 503 for a shutdown. A request whose deadline has already
+/// passed, or that arrives during shutdown, is refused so without running the handler; a
+/// malformed timeout is refused with `INTERNAL` (13, as grpc-go does) or 400.
+///
+/// The handler's response body is passed through as it is: a streaming body is not cut at the
+/// deadline by this layer (a `#[cancellable]` stream producer is, by its own checkpoints).
+#[derive(Clone, Debug)]
+pub struct ServerLayer {
+    ctx: Ctx,
+    timeout: Option<Duration>,
+}
+
+impl ServerLayer {
+    /// Requests run under children of `ctx`, the server's context.
+    pub fn new(ctx: Ctx) -> ServerLayer {
+        ServerLayer { ctx, timeout: None }
+    }
+
+    /// A limit of the server's own for every request (a local deadline, whose cause says so),
+    /// on top of the caller's.
+    pub fn timeout(mut self, timeout: Duration) -> ServerLayer {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+impl<S> Layer<S> for ServerLayer {
+    type Service = ServerService<S>;
+
+    fn layer(&self, inner: S) -> ServerService<S> {
+        ServerService {
+            inner,
+            ctx: self.ctx.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// The service [`ServerLayer`] makes.
+#[derive(Clone, Debug)]
+pub struct ServerService<S> {
+    inner: S,
+    ctx: Ctx,
+    timeout: Option<Duration>,
+}
+
+impl<S> ServerService<S> {
+    /// The request's context, or the response that refuses the request.
+    fn request_ctx<B>(&self, protocol: Protocol, request: &Request<B>) -> Result<Ctx, Refusal> {
+        let mut ctx = match protocol.timeout(request.headers()) {
+            None => self.ctx.child(),
+            Some(Ok(timeout)) => self.ctx.with_propagated_timeout(timeout),
+            Some(Err(error)) => {
+                let header = protocol.timeout_header();
+                return Err(Refusal {
+                    code: Code::Internal,
+                    message: format!("malformed {header}: {error}"),
+                });
+            }
+        };
+        if let Some(timeout) = self.timeout {
+            ctx = ctx.with_timeout(timeout);
+        }
+        // `cause` reads the clock: a deadline already passed (`0n`) is noticed here.
+        match ctx.cause() {
+            None => Ok(ctx),
+            Some(cause) => Err(Refusal::from(Cancelled::new(cause))),
+        }
+    }
+}
+
+struct Refusal {
+    code: Code,
+    message: String,
+}
+
+impl From<Cancelled> for Refusal {
+    fn from(cancelled: Cancelled) -> Refusal {
+        Refusal {
+            code: if cancelled.is_deadline_exceeded() {
+                Code::DeadlineExceeded
+            } else {
+                Code::Unavailable
+            },
+            message: cancelled.to_string(),
+        }
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for ServerService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    ResBody: Send + 'static,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<ResBody, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        let protocol = Protocol::of(request.headers());
+        let ctx = match self.request_ctx(protocol, &request) {
+            Ok(ctx) => ctx,
+            Err(refusal) => {
+                return ResponseFuture::Refused {
+                    response: Some(protocol.refuse(refusal.code, &refusal.message)),
+                }
+            }
+        };
+        let handler = ctx.scope(self.inner.call(request));
+        ResponseFuture::Running {
+            future: Box::pin(async move {
+                tokio::select! {
+                    // Cancellation wins a tie, as at every `#[cancellable]` await.
+                    biased;
+                    cancelled = ctx.cancelled() => {
+                        let refusal = Refusal::from(cancelled);
+                        Ok(protocol.refuse(refusal.code, &refusal.message))
+                    }
+                    response = handler => response.map(|r| r.map(ResponseBody::inner)),
+                }
+            }),
+        }
+    }
+}
+
+/// The future of [`ServerService`]: the handler raced against the request's context, or the
+/// refusal, ready at once.
+pub enum ResponseFuture<B, E> {
+    #[doc(hidden)]
+    Running {
+        future: BoxFuture<Result<Response<ResponseBody<B>>, E>>,
+    },
+    #[doc(hidden)]
+    Refused {
+        response: Option<Response<ResponseBody<B>>>,
+    },
+}
+
+// The running future is boxed, and the refusal's response is never pinned (it is moved out).
+impl<B, E> Unpin for ResponseFuture<B, E> {}
+
+impl<B, E> Future for ResponseFuture<B, E> {
+    type Output = Result<Response<ResponseBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            ResponseFuture::Running { future } => future.as_mut().poll(cx),
+            ResponseFuture::Refused { response } => match response.take() {
+                Some(response) => Poll::Ready(Ok(response)),
+                None => panic!("ResponseFuture polled after completion"),
+            },
+        }
+    }
+}
+
+impl<B, E> std::fmt::Debug for ResponseFuture<B, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ResponseFuture::Running { .. } => "ResponseFuture::Running",
+            ResponseFuture::Refused { .. } => "ResponseFuture::Refused",
+        })
+    }
+}
