@@ -11,7 +11,7 @@ async fn cancelled_by_a_deadline_prints_durations() {
     tokio::time::advance(Duration::from_millis(2)).await;
     assert_eq!(
         format!("{err:?}"),
-        "Cancelled(DeadlineExceeded { deadline: Deadline(2ms ago), budget: 7s, idle: false })"
+        "Cancelled(DeadlineExceeded { deadline: Deadline(2ms ago), budget: 7s, idle: false, propagated: false })"
     );
 }
 

@@ -1,5 +1,5 @@
 //! The `hops.Hop` gRPC service over tonic: `Call(HopRequest) -> HopReply`. A hop with
-//! `hops_left > 0` calls the next hop; the last one replies, or runs [`endless`](crate::probe::endless).
+//! `hops_left > 0` calls the next hop; the last one replies, or runs [`endless`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The same hops over plain HTTP/1: axum servers, hyper-util's client. `GET /hop/{hops_left}/{endless}`
 //! calls the next hop while `hops_left > 0`; the last one answers with its context's remaining
-//! time in µs (or `none`), or runs [`endless`](crate::probe::endless).
+//! time in µs (or `none`), or runs [`endless`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
