@@ -51,7 +51,7 @@ done
 # Sums libtest's "test result:" lines (unit, integration and doc tests).
 run_tests() { # dir log
     local status=0
-    (cd "$1" && cargo test "${test_args[@]}" --no-fail-fast) >"$2" 2>&1 || status=$?
+    (cd "$1" && cargo test --no-fail-fast "${test_args[@]}") >"$2" 2>&1 || status=$?
     perl -ne '
         if (/^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/) { $p += $1; $f += $2; $i += $3; $n++ }
         END { printf "%d passed, %d failed, %d ignored (%d test binaries)\n", $p, $f, $i, $n }

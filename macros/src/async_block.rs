@@ -5,8 +5,8 @@
 //! A generated `return` inside an `async` block returns from the block, not from the function, so
 //! the block's output type decides what "returns the cancellation" means, and the macro cannot see
 //! types. It rewrites only blocks whose output is `()` by their shape: no tail expression (or a
-//! `for`/`while` loop, or a `loop` with no `break value`), no `?` and no `return value` in the
-//! block's own control flow. Such a block gets its own scope on the *ambient* context (read at its
+//! `for`/`while` loop, a `loop` with no `break value`, an `if` without `else`, or branches and
+//! blocks of those), no `?` and no `return value` in the block's own control flow. Such a block gets its own scope on the *ambient* context (read at its
 //! first poll: in the same task, the function's; in a task spawned inside an annotated function,
 //! the caller's, which the spawn carries there), its loops checkpointed and its awaits raced, and
 //! returns `()` when cancelled. Other blocks are left alone, and so are all blocks of a function
@@ -18,17 +18,34 @@ use syn::{Block, Expr, ExprAsync, Stmt};
 
 /// Whether `block`'s output is `()` by its shape (see the module docs).
 pub(crate) fn is_unit_shaped(block: &ExprAsync) -> bool {
-    let tail_ok = match block.block.stmts.last() {
+    is_unit_block(&block.block) && !ValueExits::find(&block.block)
+}
+
+/// A block whose value is `()`: no tail expression, or a tail that is `()` by its shape.
+fn is_unit_block(block: &Block) -> bool {
+    match block.stmts.last() {
         None => true,
-        Some(Stmt::Expr(expr, None)) => match expr {
-            Expr::ForLoop(_) | Expr::While(_) => true,
-            Expr::Loop(l) => !breaks_with_value(&l.body),
-            _ => false,
-        },
+        Some(Stmt::Expr(expr, None)) => is_unit_expr(expr),
         Some(Stmt::Expr(_, Some(_))) | Some(Stmt::Local(_)) | Some(Stmt::Item(_)) => true,
         Some(Stmt::Macro(m)) => m.semi_token.is_some(),
-    };
-    tail_ok && !ValueExits::find(&block.block)
+    }
+}
+
+/// Expressions whose type is `()` whatever they contain: `for` and `while` loops, a `loop` with
+/// no `break value`, an `if` without `else` (rustc requires its block to be `()`), an
+/// `if`/`else` or a block whose branches are `()` by their shape.
+fn is_unit_expr(expr: &Expr) -> bool {
+    match expr {
+        Expr::ForLoop(_) | Expr::While(_) => true,
+        Expr::Loop(l) => !breaks_with_value(&l.body),
+        Expr::If(i) => match &i.else_branch {
+            None => true,
+            Some((_, other)) => is_unit_block(&i.then_branch) && is_unit_expr(other),
+        },
+        Expr::Block(b) => b.label.is_none() && is_unit_block(&b.block),
+        Expr::Unsafe(u) => is_unit_block(&u.block),
+        _ => false,
+    }
 }
 
 /// Whether a `loop` body has a `break value` (for this loop or any: a conservative answer).
@@ -121,6 +138,18 @@ mod tests {
     #[test]
     fn blocks_with_a_value_are_not() {
         assert!(!unit(parse_quote!(async { 1 })));
+        assert!(!unit(parse_quote!(async {
+            if c {
+                1
+            } else {
+                2
+            }
+        })));
+        assert!(!unit(parse_quote!(async {
+            'b: {
+                break 'b 1;
+            }
+        })));
         assert!(!unit(parse_quote!(async { f().await })));
         assert!(!unit(parse_quote!(async {
             f().await?;

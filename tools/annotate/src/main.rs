@@ -212,7 +212,17 @@ impl Annotator<'_> {
         if !is_async && own.loops == 0 && own.thread_sleeps == 0 {
             return; // not a candidate: the macro would have nothing to rewrite
         }
-        let reason = self.verdict(attrs, sig, is_async, &own);
+        let mut reason = self.verdict(attrs, sig, is_async, &own);
+        if reason.is_ok() {
+            if let Some(cov) = &mut self.coverage {
+                cov.measure(attrs, sig, body);
+            }
+            // A function the macro refuses (its loops and waits are all out of its reach: the
+            // "never silent" error) would not compile annotated: counted above, not annotated.
+            if measure::refuses(attrs, sig, body) {
+                reason = Err("the macro refuses it (no loop or wait it can reach)");
+            }
+        }
         let annotated = reason.is_ok();
         if annotated {
             // After `#[cfg]`/`#[cfg_attr]`, so that configured-out functions are not expanded;
@@ -229,9 +239,6 @@ impl Annotator<'_> {
                 .map_or(0, |i| i + 1);
             let at = leading.max(after_cfg);
             let path = self.attr;
-            if let Some(cov) = &mut self.coverage {
-                cov.measure(attrs, sig, body);
-            }
             attrs.insert(at, syn::parse_quote!(#[#path]));
         }
         self.decisions.push(Decision {

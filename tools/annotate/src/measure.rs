@@ -30,9 +30,8 @@ impl Coverage {
     /// Expands `#[cancellable] fn` (its other attributes kept, as rustc would pass them when
     /// `#[cancellable]` is written first) and compares.
     pub(crate) fn measure(&mut self, attrs: &[Attribute], sig: &Signature, body: &Block) {
-        let item: TokenStream = quote!(#(#attrs)* #sig #body);
         let sites = census::sites(body);
-        let out = crate::expand::cancellable(TokenStream::new(), item);
+        let out = expand(attrs, sig, body);
         let refused = compile_error_of(&out);
         let generated = census::generated_at(out);
         self.fns.push(Measured {
@@ -81,6 +80,17 @@ impl Coverage {
     }
 }
 
+/// `#[cancellable]` on the function as written (its other attributes kept, as rustc passes them
+/// when `#[cancellable]` comes first).
+fn expand(attrs: &[Attribute], sig: &Signature, body: &Block) -> TokenStream {
+    crate::expand::cancellable(TokenStream::new(), quote!(#(#attrs)* #sig #body))
+}
+
+/// Whether the macro answers the function with a `compile_error!`.
+pub(crate) fn refuses(attrs: &[Attribute], sig: &Signature, body: &Block) -> bool {
+    compile_error_of(&expand(attrs, sig, body)).is_some()
+}
+
 /// The first `compile_error!` message of an expansion, if any.
 fn compile_error_of(out: &TokenStream) -> Option<String> {
     let text = out.to_string();
@@ -106,7 +116,7 @@ impl CoverageTotals {
             .values()
             .fold((0, 0), |(a, c), (n, k)| (a + n, c + k));
         eprintln!(
-            "coverage: {} annotated functions ({} refused by the macro)",
+            "coverage: {} functions annotated ({} of them refused by the macro: counted here, left unannotated)",
             self.fns, self.refused
         );
         eprintln!("| site | in annotated fns | checkpointed | share |");
