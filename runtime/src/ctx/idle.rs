@@ -28,8 +28,7 @@ pub(crate) struct Idle {
 }
 
 impl Idle {
-    pub(super) fn new(timeout: Duration) -> Idle {
-        let origin = sync::now();
+    pub(super) fn new(origin: Instant, timeout: Duration) -> Idle {
         Idle {
             timeout,
             origin,
@@ -58,16 +57,20 @@ impl Idle {
 
     /// This deadline as a [`Due`] of `state` (the context that owns it).
     pub(super) fn due<'a>(&self, state: &'a State) -> Due<'a> {
-        let at = self.deadline();
         Due {
-            at,
+            at: self.deadline(),
             state,
-            cause: Cause::DeadlineExceeded {
-                deadline: Deadline::at(at),
-                budget: self.timeout,
-                idle: true,
-                propagated: false,
-            },
+            idle: true,
+        }
+    }
+
+    /// The cause this deadline records, reached at `at`.
+    fn cause(&self, at: Instant) -> Cause {
+        Cause::DeadlineExceeded {
+            deadline: Deadline::at(at),
+            budget: self.timeout,
+            idle: true,
+            propagated: false,
         }
     }
 }
@@ -78,17 +81,33 @@ fn nanos(d: Duration) -> u64 {
 }
 
 /// A deadline that applies to a context: when, whose (its own, or an ancestor's idle one), and
-/// the cause it records.
+/// which of its deadlines. Plain data: comparing it with the clock must cost next to nothing, as
+/// every context with a deadline is checked once when it is created; the cause is built only
+/// when it fires.
+#[derive(Clone, Copy)]
 pub(crate) struct Due<'a> {
     pub(super) at: Instant,
     pub(super) state: &'a State,
-    pub(super) cause: Cause,
+    /// Its idle deadline, else its limit.
+    pub(super) idle: bool,
 }
 
 impl Due<'_> {
-    /// Cancels the deadline's context (and so its descendants) with its cause, at the deadline.
+    /// Cancels the deadline's context (and so its descendants) with `DeadlineExceeded`, recorded
+    /// at the deadline itself so that "overdue" is measured from it.
     pub(super) fn fire(self) {
-        self.state.expire(self.cause, self.at);
+        let cause = match (&self.state.idle, self.state.limit) {
+            (Some(idle), _) if self.idle => idle.cause(self.at),
+            (_, Some(limit)) => Cause::DeadlineExceeded {
+                deadline: limit.deadline,
+                budget: limit.budget,
+                idle: false,
+                propagated: limit.propagated,
+            },
+            // Unreachable: a `Due` is made from one of the two.
+            _ => return,
+        };
+        self.state.expire(cause, self.at);
     }
 }
 
@@ -119,8 +138,10 @@ impl Ctx {
     /// # }
     /// ```
     pub fn with_idle_timeout(&self, timeout: Duration) -> Ctx {
+        let now = sync::now();
+        let idle = Idle::new(now, timeout);
         Ctx {
-            state: State::child(&self.state, self.state.limit, Some(Idle::new(timeout))),
+            state: State::child(&self.state, self.state.limit, Some(idle), Some(now)),
         }
     }
 

@@ -25,6 +25,7 @@ use state::{Limit, State};
 pub use wait::WaitForCancellation;
 pub(crate) use waiter::{Registering, Waiter};
 
+use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Deadline};
 
 thread_local! {
@@ -91,7 +92,10 @@ impl Ctx {
     /// is earlier. A timeout too large for the clock (`Duration::MAX`) means no deadline of its
     /// own.
     pub fn with_timeout(&self, timeout: Duration) -> Ctx {
-        self.limited(Deadline::after(timeout), timeout, false)
+        // One clock read for the deadline and the check that it has not passed: on a per-request
+        // path, a second read would cost about as much as the rest of this function.
+        let now = crate::sync::now();
+        self.limited(Deadline::at(far_add(now, timeout)), timeout, false, now)
     }
 
     /// [`Ctx::with_timeout`] for a deadline that came from the caller over the network (a
@@ -99,30 +103,36 @@ impl Ctx {
     /// server tells "the caller's budget ran out" from "our own timeout fired". An earlier
     /// deadline of this context wins, and keeps its own origin.
     pub fn with_propagated_timeout(&self, timeout: Duration) -> Ctx {
-        self.limited(Deadline::after(timeout), timeout, true)
+        let now = crate::sync::now();
+        self.limited(Deadline::at(far_add(now, timeout)), timeout, true, now)
     }
 
     /// A child context whose deadline is `deadline`, or this context's deadline if that is
     /// earlier. A deadline already passed gives a context that is already cancelled.
     pub fn with_deadline(&self, deadline: Deadline) -> Ctx {
-        self.limited(deadline, deadline.remaining(), false)
+        let now = crate::sync::now();
+        let budget = deadline.instant().saturating_duration_since(now);
+        self.limited(deadline, budget, false, now)
     }
 
-    fn limited(&self, deadline: Deadline, budget: Duration, propagated: bool) -> Ctx {
+    fn limited(&self, deadline: Deadline, budget: Duration, propagated: bool, now: Instant) -> Ctx {
         let own = Limit {
             deadline,
             budget,
             propagated,
         };
-        match self.state.limit {
-            Some(parent) if parent.deadline <= deadline => self.child_with(Some(parent)),
-            _ => self.child_with(Some(own)),
+        let limit = match self.state.limit {
+            Some(parent) if parent.deadline <= deadline => parent,
+            _ => own,
+        };
+        Ctx {
+            state: State::child(&self.state, Some(limit), None, Some(now)),
         }
     }
 
     fn child_with(&self, limit: Option<Limit>) -> Ctx {
         Ctx {
-            state: State::child(&self.state, limit, None),
+            state: State::child(&self.state, limit, None, None),
         }
     }
 

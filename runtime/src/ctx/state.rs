@@ -112,11 +112,13 @@ impl State {
     }
 
     /// A child of `parent` with `limit` (already merged with the parent's) and, for
-    /// [`Ctx::with_idle_timeout`](crate::Ctx::with_idle_timeout), an idle deadline of its own.
+    /// [`Ctx::with_idle_timeout`](crate::Ctx::with_idle_timeout), an idle deadline of its own;
+    /// `now` if the caller has just read the clock.
     pub(super) fn child(
         parent: &Arc<State>,
         limit: Option<Limit>,
         idle: Option<Idle>,
+        now: Option<Instant>,
     ) -> Arc<State> {
         let idle_above = parent.idle_chain;
         let child = if parent.cancellable {
@@ -139,9 +141,16 @@ impl State {
             Arc::new(State::with(limit, idle, idle_above, None))
         };
         // No timer yet: checks notice a passed deadline by reading the clock, and the first
-        // waiter arms the timer (`watch`). A deadline already passed cancels the child now.
+        // waiter arms the timer (`watch`). A deadline already passed cancels the child now; one
+        // the caller has just computed from the clock (`with_timeout`) needs no second look.
         if child.timed {
-            child.expire_if_due(sync::now());
+            match now {
+                Some(now)
+                    if !child.idle_chain && limit.is_some_and(|l| l.deadline.instant() > now) => {}
+                _ => {
+                    child.expire_if_due(now.unwrap_or_else(sync::now));
+                }
+            }
         }
         child
     }
@@ -270,12 +279,7 @@ impl State {
         let mut due = self.limit.map(|limit| Due {
             at: limit.deadline.instant(),
             state: self,
-            cause: Cause::DeadlineExceeded {
-                deadline: limit.deadline,
-                budget: limit.budget,
-                idle: false,
-                propagated: limit.propagated,
-            },
+            idle: false,
         });
         if self.idle_chain {
             let mut here = Some(self);
@@ -295,8 +299,7 @@ impl State {
         due
     }
 
-    /// Fires `due`: cancels its context with `DeadlineExceeded`, recorded at the deadline itself
-    /// so that "overdue" is measured from it.
+    /// Cancels with a deadline's cause, recorded at `at` (see [`Due::fire`]).
     pub(super) fn expire(&self, cause: Cause, at: Instant) {
         self.cancel_at(Cancelled::new(cause), at);
     }
@@ -361,11 +364,16 @@ impl State {
         true
     }
 
-    /// Removes the caller's registration, if any.
+    /// Removes the caller's registration, if any. Inline for the common case of a waiter that
+    /// never had to wait (a ready future): nothing to do.
+    #[inline]
     pub(super) fn unwatch(&self, slot: &mut Option<Registration>) {
-        let Some(registration) = slot.take() else {
-            return;
-        };
+        if let Some(registration) = slot.take() {
+            self.unwatch_slow(registration);
+        }
+    }
+
+    fn unwatch_slow(&self, registration: Registration) {
         if self.flag() {
             // The cancellation takes (or has taken) every waiter under the lock: nothing to
             // remove, and no need to contend for the lock with the other tasks stopping now.
