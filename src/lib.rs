@@ -70,6 +70,44 @@
 //! assert!(count(&ctx, &[1, 2, 3]).is_err());
 //! ```
 //!
+//! Inside a function without a context parameter, [`Ctx::current`] *is* the context its
+//! checkpoints use (the macro reads it once, at entry): call it to derive a child, run a future
+//! that is not awaited directly ([`Ctx::run`]) or read the cause.
+//!
+//! ```
+//! use autocancel::{cancellable, Cancelled, Ctx, Group};
+//! use std::time::Duration;
+//!
+//! #[cancellable]
+//! async fn fetch_all(n: u32) -> Result<u32, Cancelled> {
+//!     let ctx = Ctx::current(); // the group's context: the one the `.await`s below race against
+//!     let mut fetched = 0;
+//!     for _ in 0..n {
+//!         let request = ctx.with_timeout(Duration::from_secs(2)); // a deadline per request
+//!         if request.run(tokio::time::sleep(Duration::from_secs(1))).await.is_ok() {
+//!             fetched += 1;
+//!         }
+//!     }
+//!     Ok(fetched)
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let mut group = Group::with_timeout(Duration::from_secs(10));
+//! group.spawn(fetch_all(3));
+//! assert_eq!(group.wait().await.unwrap(), vec![3]);
+//! # }
+//! ```
+//!
+//! # Servers
+//!
+//! A [`Group`] is a batch: the first failure stops every task. For a server's connections use a
+//! [`TaskSet`]: a task's error is reported, not propagated, finished tasks are forgotten, and
+//! [`TaskSet::shutdown`] cancels, waits, aborts and names the stragglers. Per-connection idle
+//! timeouts are [`Ctx::with_idle_timeout`] and [`Ctx::reset_idle_timeout`]; [`is_shutdown`]
+//! tells a clean shutdown from a failure in an `io::Error`, `anyhow::Error` or boxed error. See
+//! `examples/echo_server.rs`.
+//!
 //! # What a cancelled function returns
 //!
 //! Decided by the return type through a trait, so aliases work: `Result<T, E>` with
