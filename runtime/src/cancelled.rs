@@ -18,7 +18,7 @@ use crate::Cause;
 /// [`Cancelled::find`].
 ///
 /// ```
-/// use autocancel_runtime::{Cancelled, Ctx};
+/// use autocancel::{Cancelled, Ctx};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {

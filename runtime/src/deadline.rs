@@ -16,7 +16,7 @@ const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
 /// its parent's.
 ///
 /// ```
-/// use autocancel_runtime::Deadline;
+/// use autocancel::Deadline;
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {

@@ -14,7 +14,7 @@ use crate::ambient::{self, Member};
 /// body, `#[shield] { .. }` does the same for a block.
 ///
 /// ```
-/// use autocancel_runtime::{shield, Ctx, Group};
+/// use autocancel::{shield, Ctx, Group};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {

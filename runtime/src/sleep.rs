@@ -13,7 +13,7 @@ use crate::{Cancelled, Ctx};
 /// `tokio::time::sleep(..).await` does the same.
 ///
 /// ```
-/// use autocancel_runtime::{sleep, Group};
+/// use autocancel::{sleep, Group};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
@@ -40,7 +40,7 @@ pub async fn sleep(duration: Duration) -> Result<(), Cancelled> {
 /// `fn`, `std::thread::sleep` is rewritten into this.
 ///
 /// ```
-/// use autocancel_runtime::{sleep_blocking, Ctx};
+/// use autocancel::{sleep_blocking, Ctx};
 /// use std::time::{Duration, Instant};
 ///
 /// let ctx = Ctx::new().with_timeout(Duration::from_millis(20));

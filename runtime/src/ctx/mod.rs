@@ -54,7 +54,7 @@ pub(crate) fn reset_pacer() {
 /// timer can fire.
 ///
 /// ```
-/// use autocancel_runtime::{Cause, Ctx};
+/// use autocancel::{Cause, Ctx};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {

@@ -58,14 +58,14 @@ pub const DEFAULT_GRACE: Duration = Duration::from_millis(100);
 /// returns it.
 ///
 /// ```
-/// use autocancel_runtime::{Cancelled, Group};
+/// use autocancel::{Cancelled, Group};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// let mut group: Group<u32> = Group::with_timeout(Duration::from_secs(7)).limit(8);
 /// for n in 0..3 {
 ///     group.spawn(async move {
-///         autocancel_runtime::sleep(Duration::from_secs(n.into())).await?;
+///         autocancel::sleep(Duration::from_secs(n.into())).await?;
 ///         Ok::<_, Cancelled>(n * 10)
 ///     });
 /// }
