@@ -11,7 +11,7 @@
 # `cargo fetch`, the pristine copy is tested, then a copy is annotated by tools/annotate
 # (syn + prettyplease; report in $WORK/report.tsv) and given a path dependency on this
 # workspace's `autocancel`, and tested again. Exit status 0 iff both runs pass with the same
-# number of tests. CARGO_TARGET_DIR defaults to /work/target-annotate; no --release.
+# number of tests. CARGO_TARGET_DIR defaults to target/annotate in this workspace; no --release.
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
@@ -24,7 +24,7 @@ test_args=("$@")
 [[ ${#test_args[@]} -gt 0 ]] || test_args=(--all-features)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-annotate}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/annotate}
 export CARGO_TERM_COLOR=never
 work=$(mktemp -d "${TMPDIR:-/tmp}/annotate-$crate-$version.XXXXXX")
 [[ ${KEEP:-1} == 0 ]] && trap 'rm -rf "$work"' EXIT
