@@ -143,9 +143,9 @@ pub use autocancel_macros::cancellable;
 
 pub use autocancel_runtime::{
     detached, detached_blocking, is_shutdown, shield, shield_blocking, sleep, sleep_blocking,
-    Cancelled, Cause, Counts, Ctx, Deadline, Detached, EnterGuard, FailureKind, Group, Report, Run,
-    ShieldGuard, ShutdownReport, Straggler, TaskFailure, TaskKind, TaskSet, WaitForCancellation,
-    DEFAULT_GRACE,
+    Cancelled, Cause, Counts, Ctx, Deadline, Detached, EnterGuard, FailureKind, Group,
+    GroupBuilder, Report, Run, ShieldGuard, ShutdownReport, Straggler, TaskFailure, TaskKind,
+    TaskSet, WaitForCancellation, WaitForCancellationOwned, DEFAULT_GRACE,
 };
 
 /// Runs a function when a context is cancelled: see [`Ctx::on_cancel`].

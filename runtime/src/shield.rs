@@ -41,14 +41,35 @@ pub fn shield_blocking<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Marks the running group task as inside a shielded section until dropped.
+/// Marks the running task as inside a shielded section until dropped: what [`shield`] and
+/// `#[shield]` hold for the length of their section, for code that is neither a closure nor a
+/// future (see [`shield`] for what a shield does).
+///
+/// Drop it in the task that entered it: it marks the task that was running when it was made.
+/// Outside any group task it does nothing.
+///
+/// ```
+/// use autocancel::{Ctx, Group, ShieldGuard};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let mut group: Group = Group::new();
+/// group.spawn(async {
+///     let guard = ShieldGuard::enter();
+///     Ctx::current().check()?; // never cancelled while the guard lives
+///     drop(guard);
+///     Ok(())
+/// });
+/// group.wait().await.unwrap();
+/// # }
+/// ```
 #[must_use = "the section is shielded only while the guard lives"]
 pub struct ShieldGuard {
     member: Option<Member>,
 }
 
 impl ShieldGuard {
-    pub(crate) fn enter() -> ShieldGuard {
+    /// Enters a shielded section of the running task, until the guard is dropped.
+    pub fn enter() -> ShieldGuard {
         let member = ambient::member();
         if let Some(member) = &member {
             member.shields.enter(member.index);

@@ -159,7 +159,7 @@ async fn ambient_context_survives_moves_between_threads() {
 async fn limit_bounds_concurrency() {
     let running = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
-    let mut group: Group = Group::new().limit(3);
+    let mut group: Group = Group::builder().limit(3).build();
     for _ in 0..20 {
         let (running, peak) = (running.clone(), peak.clone());
         group.spawn(async move {
@@ -179,7 +179,7 @@ async fn limit_bounds_concurrency() {
 #[tokio::test(start_paused = true)]
 async fn queued_tasks_never_start_once_cancelled() {
     let started = Arc::new(AtomicUsize::new(0));
-    let mut group: Group = Group::with_timeout(SEC).limit(2);
+    let mut group: Group = Group::builder().timeout(SEC).limit(2).build();
     for _ in 0..10 {
         let started = started.clone();
         group.spawn(async move {
@@ -198,7 +198,7 @@ async fn queued_tasks_never_start_once_cancelled() {
 
 #[tokio::test(start_paused = true)]
 async fn try_spawn_refuses_when_the_limit_is_reached() {
-    let mut group: Group = Group::new().limit(1);
+    let mut group: Group = Group::builder().limit(1).build();
     assert!(group.try_spawn(async { sleep(SEC).await }));
     assert!(!group.try_spawn(async { Ok(()) }));
     group.wait().await.unwrap();
@@ -209,23 +209,14 @@ async fn try_spawn_refuses_when_the_limit_is_reached() {
 }
 
 #[test]
-#[should_panic(expected = "Group::limit(0)")]
+#[should_panic(expected = "Group::builder().limit(0)")]
 fn limit_zero_panics_with_a_clear_message() {
-    let _ = Group::<(), Cancelled>::from_default().limit(0);
-}
-
-trait FromDefault {
-    fn from_default() -> Self;
-}
-impl FromDefault for Group<(), Cancelled> {
-    fn from_default() -> Self {
-        Group::new()
-    }
+    let _ = Group::builder().limit(0);
 }
 
 #[tokio::test(start_paused = true)]
 async fn huge_limit_means_no_limit() {
-    let mut group: Group = Group::new().limit(usize::MAX);
+    let mut group: Group = Group::builder().limit(usize::MAX).build();
     for _ in 0..10 {
         group.spawn(async { sleep(SEC).await });
     }
@@ -453,7 +444,7 @@ async fn empty_group_waits_for_nothing() {
 async fn child_group_is_cancelled_with_its_parent() {
     let mut parent: Group = Group::with_timeout(2 * SEC);
     parent.spawn(async {
-        let mut child: Group = Ctx::current().group();
+        let mut child: Group = Group::with_parent(&Ctx::current());
         child.spawn(async { sleep(100 * SEC).await });
         let err = child.wait().await.unwrap_err();
         assert!(matches!(err.cause(), Cause::ParentCancelled(_)));

@@ -213,7 +213,7 @@ async fn cancel_while_spawning_leaves_nothing_running() {
         let mut group: Group<usize> = if round % 2 == 0 {
             Group::new()
         } else {
-            Group::new().limit(1 + round % 5)
+            Group::builder().limit(1 + round % 5).build()
         };
         let ctx = group.ctx().clone();
         // Another thread cancels somewhere in the middle of the spawning below.
@@ -328,7 +328,10 @@ async fn wait_never_called_cancels_aborts_and_releases_blocking_tasks() {
         .num_alive_tasks();
     let bodies = Bodies::default();
     {
-        let mut group: Group = Group::with_timeout(Duration::from_secs(60)).limit(4);
+        let mut group: Group = Group::builder()
+            .timeout(Duration::from_secs(60))
+            .limit(4)
+            .build();
         for i in 0..20 {
             let alive = bodies.clone();
             if i % 5 == 0 {

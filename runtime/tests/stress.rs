@@ -919,16 +919,23 @@ type Waited = Result<Report<u32, TestError>, Box<dyn Any + Send>>;
 fn run_group(plan: GroupPlan, probe: Arc<Probe>) -> Pin<Box<dyn Future<Output = Waited> + Send>> {
     Box::pin(async move {
         // Every way of making a group, in turn.
-        let mut group: Group<u32, TestError> = match (plan.timeout, plan.id % 3) {
-            (None, 0) => Group::new(),
-            (None, _) => Ctx::current().group(),
-            (Some(t), 0) => Group::with_deadline(Deadline::at(Instant::now() + ms(t))),
-            (Some(t), 1) => Group::with_deadline(Deadline::after(ms(t))),
-            (Some(t), _) => Group::with_timeout(ms(t)),
+        let mut group: Group<u32, TestError> = match (plan.timeout, plan.id % 3, plan.limit) {
+            (None, 0, None) => Group::new(),
+            (None, _, None) => Group::with_parent(&Ctx::current()),
+            (Some(t), 0, None) => Group::with_deadline(Deadline::at(Instant::now() + ms(t))),
+            (Some(t), 1, None) => Group::with_deadline(Deadline::after(ms(t))),
+            (Some(t), _, None) => Group::with_timeout(ms(t)),
+            (timeout, id, Some(n)) => {
+                let builder = Group::builder().limit(n);
+                let builder = match timeout {
+                    None if id == 0 => builder,
+                    None => builder.parent(&Ctx::current()),
+                    Some(t) if id == 1 => builder.deadline(Deadline::after(ms(t))),
+                    Some(t) => builder.timeout(ms(t)),
+                };
+                builder.build()
+            }
         };
-        if let Some(n) = plan.limit {
-            group = group.limit(n);
-        }
         group = group.grace(ms(plan.grace));
         let gate = Arc::new(Gate::default());
         let startable = plan

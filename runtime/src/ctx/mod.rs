@@ -22,7 +22,7 @@ pub use on_cancel::OnCancel;
 pub(crate) use pacer::Pacer;
 pub use run::Run;
 use state::{Limit, State};
-pub use wait::WaitForCancellation;
+pub use wait::{WaitForCancellation, WaitForCancellationOwned};
 pub(crate) use waiter::{Registering, Waiter};
 
 use crate::deadline::far_add;
@@ -207,6 +207,23 @@ impl Ctx {
     /// cancellation. Cancel-safe; registering costs one lock, and arms the deadline timer.
     pub fn cancelled(&self) -> WaitForCancellation<'_> {
         WaitForCancellation::new(self)
+    }
+
+    /// [`Ctx::cancelled`], owning the context: a `'static` future, to store or to move into a
+    /// spawned task.
+    ///
+    /// ```
+    /// use autocancel::Ctx;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let ctx = Ctx::new();
+    /// let watcher = tokio::spawn(ctx.clone().cancelled_owned());
+    /// ctx.cancel_with_reason("shutting down");
+    /// assert_eq!(watcher.await.unwrap().to_string(), "cancelled: shutting down");
+    /// # }
+    /// ```
+    pub fn cancelled_owned(self) -> WaitForCancellationOwned {
+        WaitForCancellationOwned::new(self)
     }
 
     /// This context's deadline: its own or an ancestor's, whichever is earlier (for an idle

@@ -1,4 +1,4 @@
-//! The future returned by [`Ctx::cancelled`].
+//! The futures returned by [`Ctx::cancelled`] and [`Ctx::cancelled_owned`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,15 +27,53 @@ impl Future for WaitForCancellation<'_> {
     type Output = Cancelled;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Cancelled> {
-        let ctx = self.waiter.ctx();
-        if ctx.flagged() || ctx.expire_if_due(sync::now()) {
-            return Poll::Ready(ctx.cancelled_error());
-        }
-        if !self.waiter.register(cx.waker()) {
-            return Poll::Ready(self.waiter.ctx().cancelled_error());
-        }
-        Poll::Pending
+        poll_cancelled(&mut self.waiter, cx)
     }
+}
+
+/// [`WaitForCancellation`] owning its context, so that it can be stored and moved into tasks
+/// (`'static`). Returned by [`Ctx::cancelled_owned`]; tokio-util's `cancelled_owned` is the same
+/// idea. Dropping it unregisters it.
+#[must_use = "futures do nothing unless polled"]
+pub struct WaitForCancellationOwned {
+    waiter: Waiter<Ctx>,
+}
+
+impl WaitForCancellationOwned {
+    pub(super) fn new(ctx: Ctx) -> Self {
+        WaitForCancellationOwned {
+            waiter: Waiter::new(ctx),
+        }
+    }
+}
+
+impl Future for WaitForCancellationOwned {
+    type Output = Cancelled;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Cancelled> {
+        poll_cancelled(&mut self.waiter, cx)
+    }
+}
+
+impl std::fmt::Debug for WaitForCancellationOwned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitForCancellationOwned")
+            .field("ctx", self.waiter.ctx())
+            .finish()
+    }
+}
+
+/// Ready with the cancellation once the context is cancelled or its deadline has passed, else
+/// registered to be woken then.
+fn poll_cancelled<C: AsRef<Ctx>>(waiter: &mut Waiter<C>, cx: &mut Context<'_>) -> Poll<Cancelled> {
+    let ctx = waiter.ctx();
+    if ctx.flagged() || ctx.expire_if_due(sync::now()) {
+        return Poll::Ready(ctx.cancelled_error());
+    }
+    if !waiter.register(cx.waker()) {
+        return Poll::Ready(waiter.ctx().cancelled_error());
+    }
+    Poll::Pending
 }
 
 impl std::fmt::Debug for WaitForCancellation<'_> {

@@ -1,5 +1,6 @@
 //! [`Group`]: Go's `errgroup.WithContext`, structured.
 
+mod builder;
 mod report;
 mod task;
 mod task_name;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{AbortHandle, JoinSet};
 
+pub use builder::GroupBuilder;
 pub use report::{Report, Straggler, TaskKind};
 use task::Finished;
 
@@ -62,7 +64,7 @@ pub const DEFAULT_GRACE: Duration = Duration::from_millis(100);
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
-/// let mut group: Group<u32> = Group::with_timeout(Duration::from_secs(7)).limit(8);
+/// let mut group: Group<u32> = Group::with_timeout(Duration::from_secs(7));
 /// for n in 0..3 {
 ///     group.spawn(async move {
 ///         autocancel::sleep(Duration::from_secs(n.into())).await?;
@@ -76,7 +78,8 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
     ctx: Ctx,
     set: JoinSet<Finished<T, E>>,
     tasks: Vec<Entry>,
-    limit: Option<Arc<Semaphore>>,
+    /// The concurrency limit's permits, if the builder set one.
+    slots: Option<Arc<Semaphore>>,
     /// Told to the tasks, so that `wait` recognises a call from one of them.
     id: GroupId,
     /// Which tasks are inside a shielded section (not to be aborted).
@@ -116,40 +119,24 @@ where
         Group::from_ctx(Ctx::current().with_deadline(deadline))
     }
 
+    /// A group whose context is a child of `parent` rather than of the ambient context: its
+    /// tasks are cancelled when `parent` is, and its failure cancels only itself.
+    pub fn with_parent(parent: &Ctx) -> Self {
+        Group::from_ctx(parent.child())
+    }
+
     pub(crate) fn from_ctx(ctx: Ctx) -> Self {
         Group {
             ctx,
             set: JoinSet::new(),
             tasks: Vec::new(),
-            limit: None,
+            slots: None,
             id: GroupId::new(),
             shields: Arc::default(),
             grace: DEFAULT_GRACE,
             finished: false,
             _error: PhantomData,
         }
-    }
-
-    /// Runs at most `n` tasks at once; later ones queue (as real tasks, waiting for a slot) and
-    /// never start if the group is cancelled while they wait. A limit larger than tokio's
-    /// semaphore allows (`usize::MAX >> 3`) means no limit.
-    ///
-    /// # Panics
-    ///
-    /// If `n` is zero (no task could ever run), or if tasks were already spawned (they would not
-    /// be counted), like Go's `SetLimit`.
-    #[track_caller]
-    pub fn limit(mut self, n: usize) -> Self {
-        assert!(
-            n > 0,
-            "Group::limit(0): a group needs room for at least one task"
-        );
-        assert!(
-            self.tasks.is_empty(),
-            "Group::limit must be set before the first spawn"
-        );
-        self.limit = (n <= Semaphore::MAX_PERMITS).then(|| Arc::new(Semaphore::new(n)));
-        self
     }
 
     /// How long cancelled async tasks get to return by themselves before they are aborted
@@ -194,7 +181,7 @@ where
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
-        let permit = match &self.limit {
+        let permit = match &self.slots {
             None => None,
             Some(limit) => match limit.clone().try_acquire_owned() {
                 Ok(permit) => Some(permit),
@@ -221,7 +208,7 @@ where
         let ctx = self.ctx.clone();
         let member = self.member(index);
         let task_name = name.clone();
-        match self.limit.clone() {
+        match self.slots.clone() {
             None => {
                 self.set
                     .spawn_blocking(move || task::run_blocking(ctx, member, &task_name, index, f));
@@ -264,7 +251,7 @@ where
         let index = self.tasks.len();
         let member = self.member(index);
         let run = task::RunAsync::new(self.ctx.clone(), member, name.clone(), fut);
-        let abort = match (self.limit.clone(), permit) {
+        let abort = match (self.slots.clone(), permit) {
             // No limit: the task is just the body, as small as it can be (see `RunAsync`).
             (None, _) => self.set.spawn(run),
             (Some(_), Some(permit)) => self.set.spawn(async move {
@@ -299,16 +286,11 @@ async fn acquire(ctx: &Ctx, limit: Arc<Semaphore>) -> Option<OwnedSemaphorePermi
     }
 }
 
-/// A group under a given context.
-impl Ctx {
-    /// A [`Group`] whose context is a child of this one: its tasks are cancelled when this context
-    /// is, and its failure cancels only itself.
-    pub fn group<T, E>(&self) -> Group<T, E>
-    where
-        T: Send + 'static,
-        E: From<Cancelled> + std::fmt::Display + Send + 'static,
-    {
-        Group::from_ctx(self.child())
+impl Group {
+    /// A [`GroupBuilder`]: for a group with a concurrency limit, or a parent other than the
+    /// ambient context.
+    pub fn builder() -> GroupBuilder {
+        GroupBuilder::default()
     }
 }
 
@@ -349,7 +331,7 @@ impl<T: 'static, E: 'static> std::fmt::Debug for Group<T, E> {
             .field("ctx", &self.ctx)
             .field("tasks", &self.tasks.len())
             .field("running", &self.set.len())
-            .field("limit", &self.limit.as_ref().map(|_| ()))
+            .field("limit", &self.slots.as_ref().map(|_| ()))
             .field("grace", &self.grace)
             .finish()
     }
