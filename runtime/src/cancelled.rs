@@ -90,7 +90,7 @@ impl Cancelled {
 /// `Box<dyn Error>` as `&*error`.
 ///
 /// ```
-/// use autocancel_runtime::{is_shutdown, Ctx};
+/// use autocancel::{is_shutdown, Ctx};
 ///
 /// let ctx = Ctx::new();
 /// ctx.cancel_with_reason("shutting down");

@@ -123,7 +123,7 @@ impl Ctx {
     /// wakes. Children of this context see the idle deadline as it moves.
     ///
     /// ```
-    /// use autocancel_runtime::Ctx;
+    /// use autocancel::Ctx;
     /// use std::time::Duration;
     ///
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {

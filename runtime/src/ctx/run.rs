@@ -24,7 +24,7 @@ impl Ctx {
     /// context's deadline timer the first time anyone waits on it.
     ///
     /// ```
-    /// use autocancel_runtime::Ctx;
+    /// use autocancel::Ctx;
     /// use std::time::Duration;
     ///
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {

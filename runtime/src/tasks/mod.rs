@@ -52,14 +52,14 @@ use crate::{Cause, Ctx, Straggler, TaskKind, DEFAULT_GRACE};
 /// happens just before tokio itself considers the task finished.
 ///
 /// ```
-/// use autocancel_runtime::{Ctx, TaskSet};
+/// use autocancel::{Ctx, TaskSet};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// let tasks = TaskSet::new();
 /// for n in 0..3u64 {
 ///     tasks.spawn(async move {
-///         autocancel_runtime::sleep(Duration::from_secs(n * 60)).await?; // 0, 60 s, 120 s
+///         autocancel::sleep(Duration::from_secs(n * 60)).await?; // 0, 60 s, 120 s
 ///         Ok::<_, std::io::Error>(())
 ///     });
 /// }
