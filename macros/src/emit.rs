@@ -25,6 +25,10 @@ pub(crate) struct Emit {
     /// `Some(T)` to spell `exit::<T>`: needed only where rustc cannot infer the return type
     /// (inside the `async` block `#[tokio::main]`/`#[tokio::test]` already generated).
     exit_ty: Option<TokenStream>,
+    /// Where every `exit` call is placed (the function's return type), so that an unsupported
+    /// return type is one error at the signature: rustc reports an unmet bound once per span,
+    /// not once per checkpoint and `.await`.
+    exit_at: Option<Span>,
 }
 
 impl Emit {
@@ -47,6 +51,15 @@ impl Emit {
             krate,
             scope: Ident::new("__cancellable", Span::mixed_site()),
             exit_ty,
+            exit_at: None,
+        }
+    }
+
+    /// Places every `exit` call at `span`, the function's return type (see `exit_at`).
+    pub(crate) fn exit_at(self, span: Option<Span>) -> Emit {
+        Emit {
+            exit_at: span,
+            ..self
         }
     }
 
@@ -56,6 +69,7 @@ impl Emit {
             krate: self.krate.clone(),
             scope: self.scope.clone(),
             exit_ty: Some(quote!(())),
+            exit_at: None,
         }
     }
 
@@ -78,6 +92,7 @@ impl Emit {
 
     /// `return exit(c)`: the cancellation converted into the function's return type.
     fn exit(&self, span: Span, cancelled: &Ident) -> TokenStream {
+        let span = self.exit_at.map_or(span, span_at);
         let krate = self.krate(span);
         match &self.exit_ty {
             None => quote_spanned!(span=> return #krate::__private::exit(#cancelled)),

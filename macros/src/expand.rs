@@ -71,6 +71,7 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let ctx = errors.ok(ctx_param::find(&func.sig, args.ctx.as_ref()));
 
     let krate = args.krate();
+    let declared_return = first_span(&func.sig.output);
     let body = body::find(&mut func);
     let ctx = match ctx.unwrap_or(CtxSource::Ambient) {
         // async-trait moved the body into an `async` block where `self` is `__self`.
@@ -79,7 +80,14 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
         }
         ctx => ctx,
     };
-    let emit = Emit::new(krate, body.exit_ty.clone());
+    // An unsupported return type is reported at the type the cancellation is returned as: the
+    // future's output for a hand-built future, else the declared return type.
+    let exit_at = body
+        .exit_ty
+        .clone()
+        .and_then(|ty| first_span(&ty))
+        .or(declared_return);
+    let emit = Emit::new(krate, body.exit_ty.clone()).exit_at(exit_at);
     rewrite_body(&emit, body, &ctx)
         .map_err(|e| errors.push(e))
         .ok();
@@ -109,6 +117,16 @@ fn rewrite_body(emit: &Emit, body: Body<'_>, ctx: &CtxSource) -> syn::Result<()>
         body.block.stmts.insert(body.scope_at, emit.scope_init(ctx));
     }
     Ok(())
+}
+
+/// The span of the first token of `tokens` (on stable, a proc macro cannot join spans).
+fn first_span(tokens: &impl ToTokens) -> Option<Span> {
+    let mut tokens = tokens.to_token_stream().into_iter();
+    match tokens.next()? {
+        // `-> T`: the type, not the arrow.
+        TokenTree::Punct(p) if p.as_char() == '-' => tokens.nth(1).map(|tt| tt.span()),
+        tt => Some(tt.span()),
+    }
 }
 
 /// Whether a type mentions `impl Trait` anywhere.

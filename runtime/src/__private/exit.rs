@@ -14,6 +14,10 @@ pub trait Exit {
     fn exit(cancelled: Cancelled) -> Self;
 }
 
+// Not recommended: when `E: From<Cancelled>` does not hold, rustc then reports `Exit` as
+// unimplemented for the whole `Result` (with this trait's message, which says what to do)
+// rather than only "`String: From<Cancelled>` is not satisfied".
+#[diagnostic::do_not_recommend]
 impl<T, E: From<Cancelled>> Exit for Result<T, E> {
     #[inline]
     fn exit(cancelled: Cancelled) -> Self {
@@ -21,6 +25,9 @@ impl<T, E: From<Cancelled>> Exit for Result<T, E> {
     }
 }
 
+// Not listed as "other types that implement `Exit`" in the error either (that list would point
+// into this file): the trait's note says what the supported types are.
+#[diagnostic::do_not_recommend]
 impl<T> Exit for Option<T> {
     #[inline]
     fn exit(_: Cancelled) -> Self {
@@ -28,6 +35,7 @@ impl<T> Exit for Option<T> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Exit for () {
     #[inline]
     fn exit(_: Cancelled) -> Self {}
