@@ -23,7 +23,7 @@ fn root() -> Ambient {
 /// background flush, a cache refresh): the macro leaves `tokio::spawn(detached(fut))` as written.
 ///
 /// ```
-/// use autocancel_runtime::{detached, Ctx};
+/// use autocancel::{detached, Ctx};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let ctx = Ctx::new();

@@ -340,7 +340,10 @@ async fn wait_does_not_return_while_a_task_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(miri, ignore = "real clock: under Miri the task starts after its 20-50 ms deadline")]
+#[cfg_attr(
+    miri,
+    ignore = "real clock: under Miri the task starts after its 20-50 ms deadline"
+)]
 async fn blocking_straggler_is_waited_for_and_reported() {
     let mut group: Group =
         Group::with_timeout(Duration::from_millis(20)).grace(Duration::from_millis(10));
@@ -363,7 +366,10 @@ async fn blocking_straggler_is_waited_for_and_reported() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(miri, ignore = "real clock: under Miri the task starts after its 20-50 ms deadline")]
+#[cfg_attr(
+    miri,
+    ignore = "real clock: under Miri the task starts after its 20-50 ms deadline"
+)]
 async fn blocking_sleep_stops_at_the_deadline() {
     let mut group: Group = Group::with_timeout(Duration::from_millis(50));
     group.spawn_blocking(|| {
