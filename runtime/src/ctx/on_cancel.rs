@@ -109,7 +109,7 @@ impl Ctx {
     /// the context's timer (on the current tokio runtime, if any).
     ///
     /// ```
-    /// use autocancel_runtime::Ctx;
+    /// use autocancel::Ctx;
     /// use std::sync::atomic::{AtomicBool, Ordering};
     /// use std::sync::Arc;
     ///

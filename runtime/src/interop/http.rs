@@ -17,7 +17,7 @@ impl Cancelled {
 /// See [`Cancelled::http_status`]; the body is the cause, as text.
 ///
 /// ```
-/// use autocancel_runtime::{Cancelled, Cause};
+/// use autocancel::{Cancelled, Cause};
 ///
 /// let response: http::Response<String> = Cancelled::new(Cause::cancelled(None)).into();
 /// assert_eq!(response.status(), 503);

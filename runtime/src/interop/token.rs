@@ -59,7 +59,7 @@ impl Ctx {
     /// and goes with it. Cancelling the context leaves the token alone.
     ///
     /// ```
-    /// use autocancel_runtime::Ctx;
+    /// use autocancel::Ctx;
     /// use tokio_util::sync::CancellationToken;
     ///
     /// let shutdown = CancellationToken::new();
@@ -96,7 +96,7 @@ impl Ctx {
     /// Cancelling the token leaves the context alone.
     ///
     /// ```
-    /// use autocancel_runtime::Ctx;
+    /// use autocancel::Ctx;
     ///
     /// let ctx = Ctx::new();
     /// let token = ctx.token();

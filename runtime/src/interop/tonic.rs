@@ -9,7 +9,7 @@ use crate::Cancelled;
 /// otherwise; the message is the cause, and the [`Cancelled`] itself is the status's source.
 ///
 /// ```
-/// use autocancel_runtime::{Cancelled, Cause};
+/// use autocancel::{Cancelled, Cause};
 ///
 /// let status = tonic::Status::from(Cancelled::new(Cause::cancelled(Some("shutting down"))));
 /// assert_eq!(status.code(), tonic::Code::Cancelled);
