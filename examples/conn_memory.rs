@@ -73,7 +73,7 @@ async fn main() -> io::Result<()> {
     let addr = listener.local_addr()?;
     let server = Ctx::new();
     let mut tasks = if use_group {
-        Tasks::Group(server.group())
+        Tasks::Group(Group::with_parent(&server))
     } else {
         Tasks::Set(TaskSet::child_of(&server))
     };
