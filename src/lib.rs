@@ -144,8 +144,8 @@ pub use autocancel_macros::cancellable;
 pub use autocancel_runtime::{
     detached, detached_blocking, is_shutdown, shield, shield_blocking, sleep, sleep_blocking,
     Cancelled, Cause, Counts, Ctx, Deadline, Detached, EnterGuard, FailureKind, Group,
-    GroupBuilder, Report, Run, ShieldGuard, ShutdownReport, Straggler, TaskFailure, TaskKind,
-    TaskSet, WaitForCancellation, WaitForCancellationOwned, DEFAULT_GRACE,
+    GroupBuilder, Report, Run, ScopedGroup, ShieldGuard, ShutdownReport, Straggler, TaskFailure,
+    TaskKind, TaskSet, WaitForCancellation, WaitForCancellationOwned, DEFAULT_GRACE,
 };
 
 /// Runs a function when a context is cancelled: see [`Ctx::on_cancel`].

@@ -2,6 +2,7 @@
 
 mod builder;
 mod report;
+mod scoped;
 mod task;
 mod task_name;
 mod wait;
@@ -17,6 +18,7 @@ use tokio::task::{AbortHandle, JoinSet};
 
 pub use builder::GroupBuilder;
 pub use report::{Report, Straggler, TaskKind};
+pub use scoped::ScopedGroup;
 use task::Finished;
 
 pub(crate) use task_name::TaskName;

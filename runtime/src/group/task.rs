@@ -99,13 +99,7 @@ impl<F: Future> RunAsync<F> {
         let ambient = Ambient { ctx, member };
         RunAsync {
             name,
-            inner: WithAmbient::new(
-                ambient,
-                CatchUnwind {
-                    fut,
-                    started: false,
-                },
-            ),
+            inner: WithAmbient::new(ambient, CatchUnwind::new(fut)),
         }
     }
 }
@@ -184,6 +178,15 @@ pin_project_lite::pin_project! {
         #[pin]
         fut: F,
         started: bool,
+    }
+}
+
+impl<F> CatchUnwind<F> {
+    pub(super) fn new(fut: F) -> CatchUnwind<F> {
+        CatchUnwind {
+            fut,
+            started: false,
+        }
     }
 }
 

@@ -1,0 +1,422 @@
+//! [`ScopedGroup`]: a [`Group`](crate::Group) whose tasks are polled inside its own `wait`, so
+//! that they may borrow from the caller's stack.
+//!
+//! Sound by construction, like `futures::stream::FuturesUnordered`, which it is built on: the
+//! tasks are values owned by the group, run only while its `wait` future is polled, and dropped
+//! with it. A task can never outlive what it borrows, because nothing runs it but the group,
+//! and the group cannot outlive the borrow (`'a`). (No `tokio::spawn` underneath: a spawned task
+//! that borrows would be unsound as soon as the scope's future is forgotten, which is why moro
+//! and async-scoped are shaped as they are.)
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::future::{poll_fn, Future};
+use std::panic::{self, AssertUnwindSafe, Location};
+use std::pin::{pin, Pin};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::time::{Instant, Sleep};
+
+use super::task::{self, CatchUnwind, Finished, Outcome};
+use super::{Report, Straggler, TaskKind, TaskName, DEFAULT_GRACE};
+use crate::ambient::{Ambient, GroupId, Member, WithAmbient};
+use crate::deadline::far_add;
+use crate::shield::ShieldDepths;
+use crate::{Cancelled, Cause, Ctx, Deadline};
+
+/// A group whose tasks may borrow: they are polled inside the group's own [`wait`] future, on
+/// the caller's task, instead of being spawned — no `'static` bound, no `tokio::spawn`.
+///
+/// The semantics are [`Group`](crate::Group)'s wherever they apply: the group's context is
+/// ambient while each task is polled (so `#[cancellable]` tasks stop at their checkpoints); the
+/// first error cancels the others and is what `wait` returns; a deadline or a cancellation of
+/// the parent makes `wait` return `E::from(Cancelled)`; a panic is re-raised once the other
+/// tasks have stopped; outputs come back in spawn order; [`limit`](ScopedGroup::limit) bounds
+/// how many run at once. A task that ignores cancellation for the grace period
+/// ([`DEFAULT_GRACE`], see [`grace`](ScopedGroup::grace)) is dropped and reported as a
+/// [`Straggler`], unless it is inside a shielded section.
+///
+/// The differences follow from running inside `wait`: tasks start when `wait` is first polled
+/// (not at `spawn`), they run concurrently with each other but on the caller's task (one thread
+/// at a time, like `join!`), and dropping the `wait` future (or the group) drops them at once.
+///
+/// ```
+/// use autocancel_runtime::{Cancelled, ScopedGroup};
+/// use std::time::Duration;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let words = vec![String::from("scoped"), String::from("groups")];
+/// let mut group: ScopedGroup<'_, usize> = ScopedGroup::with_timeout(Duration::from_secs(1));
+/// for word in &words {
+///     // Borrows `words`: no `'static`, no clone.
+///     group.spawn(async move {
+///         autocancel_runtime::sleep(Duration::from_millis(10)).await?;
+///         Ok::<_, Cancelled>(word.len())
+///     });
+/// }
+/// assert_eq!(group.wait().await.unwrap(), vec![6, 6]);
+/// # }
+/// ```
+///
+/// [`wait`]: ScopedGroup::wait
+pub struct ScopedGroup<'a, T = (), E = Cancelled> {
+    ctx: Ctx,
+    /// Told to the tasks, for their shield depths.
+    id: GroupId,
+    shields: Arc<ShieldDepths>,
+    running: FuturesUnordered<Slot<'a, T, E>>,
+    /// Spawned over the limit: started, in spawn order, as running ones end.
+    queued: VecDeque<Slot<'a, T, E>>,
+    spawned: usize,
+    limit: Option<usize>,
+    grace: Duration,
+}
+
+/// A task's body, as the group runs it: with the ambient set, its panic caught.
+type Body<'a, T, E> =
+    Pin<Box<dyn Future<Output = Option<Result<Result<T, E>, Box<dyn Any + Send>>>> + Send + 'a>>;
+
+/// One task: its body (gone once aborted), and what the group needs to report it.
+struct Slot<'a, T, E> {
+    index: usize,
+    name: TaskName,
+    body: Option<Body<'a, T, E>>,
+}
+
+/// What a [`Slot`] ends with.
+enum Ended<T, E> {
+    Ran {
+        index: usize,
+        name: TaskName,
+        result: Option<Result<Result<T, E>, Box<dyn Any + Send>>>,
+    },
+    /// Dropped by the group after the grace period (already counted).
+    Aborted,
+}
+
+impl<T, E> Future for Slot<'_, T, E> {
+    type Output = Ended<T, E>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended<T, E>> {
+        let Some(body) = self.body.as_mut() else {
+            return Poll::Ready(Ended::Aborted);
+        };
+        let result = std::task::ready!(body.as_mut().poll(cx));
+        self.body = None;
+        Poll::Ready(Ended::Ran {
+            index: self.index,
+            name: self.name.clone(),
+            result,
+        })
+    }
+}
+
+impl<'a, T, E> ScopedGroup<'a, T, E>
+where
+    T: Send + 'a,
+    E: From<Cancelled> + std::fmt::Display + Send + 'a,
+{
+    /// A scoped group whose context is a child of the ambient context ([`Ctx::current`]).
+    pub fn new() -> Self {
+        ScopedGroup::from_ctx(Ctx::current().child())
+    }
+
+    /// A scoped group that is cancelled `timeout` from now (or at its parent's deadline, if
+    /// earlier). The clock starts now, not when `wait` starts.
+    pub fn with_timeout(timeout: Duration) -> Self {
+        ScopedGroup::from_ctx(Ctx::current().with_timeout(timeout))
+    }
+
+    /// A scoped group that is cancelled at `deadline` (or at its parent's deadline, if earlier).
+    pub fn with_deadline(deadline: Deadline) -> Self {
+        ScopedGroup::from_ctx(Ctx::current().with_deadline(deadline))
+    }
+
+    /// A scoped group whose context is a child of `parent` rather than of the ambient context.
+    pub fn with_parent(parent: &Ctx) -> Self {
+        ScopedGroup::from_ctx(parent.child())
+    }
+
+    fn from_ctx(ctx: Ctx) -> Self {
+        ScopedGroup {
+            ctx,
+            id: GroupId::new(),
+            shields: Arc::default(),
+            running: FuturesUnordered::new(),
+            queued: VecDeque::new(),
+            spawned: 0,
+            limit: None,
+            grace: DEFAULT_GRACE,
+        }
+    }
+
+    /// Runs at most `n` tasks at once; later ones start, in spawn order, as earlier ones end,
+    /// and never start if the group is cancelled first.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is zero, or if tasks were already spawned, like [`Group::limit`](crate::Group::limit).
+    #[track_caller]
+    pub fn limit(mut self, n: usize) -> Self {
+        assert!(
+            n > 0,
+            "ScopedGroup::limit(0): a group needs room for at least one task"
+        );
+        assert!(
+            self.spawned == 0,
+            "ScopedGroup::limit must be set before the first spawn"
+        );
+        self.limit = Some(n);
+        self
+    }
+
+    /// How long cancelled tasks get to return by themselves before they are dropped (default
+    /// [`DEFAULT_GRACE`]).
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// The group's context: cancelled by the first error, a panic, the deadline, its parent, or
+    /// [`Ctx::cancel`].
+    pub fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+
+    /// Adds a task. It starts when [`wait`](ScopedGroup::wait) is polled; it is named by its
+    /// spawn location in causes and straggler reports.
+    #[track_caller]
+    pub fn spawn<F>(&mut self, fut: F)
+    where
+        F: Future<Output = Result<T, E>> + Send + 'a,
+    {
+        self.push(TaskName::SpawnedAt(Location::caller()), fut);
+    }
+
+    /// [`ScopedGroup::spawn`] with a name for causes and straggler reports.
+    pub fn spawn_named<F>(&mut self, name: impl Into<Arc<str>>, fut: F)
+    where
+        F: Future<Output = Result<T, E>> + Send + 'a,
+    {
+        self.push(TaskName::Given(name.into()), fut);
+    }
+
+    fn push<F>(&mut self, name: TaskName, fut: F)
+    where
+        F: Future<Output = Result<T, E>> + Send + 'a,
+    {
+        let index = self.spawned;
+        self.spawned += 1;
+        let ambient = Ambient {
+            ctx: self.ctx.clone(),
+            member: Member {
+                group: self.id,
+                index,
+                shields: self.shields.clone(),
+            },
+        };
+        let body = Box::pin(WithAmbient::new(ambient, CatchUnwind::new(fut)));
+        let slot = Slot {
+            index,
+            name,
+            body: Some(body),
+        };
+        match self.limit {
+            Some(limit) if self.running.len() >= limit => self.queued.push_back(slot),
+            _ => self.running.push(slot),
+        }
+    }
+
+    /// Runs every task to its end, then returns their outputs in spawn order, or the error that
+    /// cancelled the group (see [`Group::wait`](crate::Group::wait)). Re-raises the first panic
+    /// of a task once the others have stopped.
+    pub async fn wait(self) -> Result<Vec<T>, E> {
+        self.wait_report().await.into_result()
+    }
+
+    /// [`ScopedGroup::wait`], also returning the outputs of the tasks that succeeded when the
+    /// group failed, and the stragglers.
+    pub async fn wait_report(mut self) -> Report<T, E> {
+        let mut run = Run {
+            outputs: (0..self.spawned).map(|_| None).collect(),
+            first_error: None,
+            panic: None,
+            cut_short: false,
+            stragglers: Vec::new(),
+            cancelled_at: None,
+            abort_timer: None,
+            aborted: 0,
+        };
+        let ctx = self.ctx.clone();
+        let mut cancelled = pin!(ctx.cancelled());
+        poll_fn(|cx| self.poll_wait(cx, &mut run, cancelled.as_mut())).await;
+        ctx.cancel_with(Cause::Cancelled {
+            reason: Some("group finished".into()),
+        });
+        if let Some(payload) = run.panic {
+            panic::resume_unwind(payload);
+        }
+        let error = run
+            .first_error
+            .or_else(|| run.cut_short.then(|| E::from(ctx.cancelled_error())));
+        Report {
+            outputs: run.outputs,
+            error,
+            stragglers: run.stragglers,
+        }
+    }
+
+    fn poll_wait(
+        &mut self,
+        cx: &mut Context<'_>,
+        run: &mut Run<T, E>,
+        cancelled: Pin<&mut crate::WaitForCancellation<'_>>,
+    ) -> Poll<()> {
+        if run.cancelled_at.is_none() && cancelled.poll(cx).is_ready() {
+            let at = self.ctx.cancelled_at().unwrap_or_else(Instant::now);
+            run.cancelled_at = Some(at);
+            run.abort_timer = Some(Box::pin(tokio::time::sleep_until(far_add(at, self.grace))));
+            // Queued tasks never start.
+            run.cut_short |= !self.queued.is_empty();
+            self.queued.clear();
+        }
+        while let Some(mut timer) = run.abort_timer.take() {
+            if timer.as_mut().poll(cx).is_pending() {
+                run.abort_timer = Some(timer);
+                break;
+            }
+            // Shielded tasks left: look again later (polled above, to register the wakeup).
+            if let Some(again) = self.abort_stragglers(run) {
+                timer.as_mut().reset(again);
+                run.abort_timer = Some(timer);
+            }
+        }
+        loop {
+            match self.running.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ended::Ran {
+                    index,
+                    name,
+                    result,
+                })) => {
+                    let finished = match result {
+                        None => task::not_started(index),
+                        Some(result) => task::finish(&self.ctx, &name, index, result),
+                    };
+                    self.record(run, finished, &name);
+                    if let Some(slot) = self.queued.pop_front() {
+                        self.running.push(slot);
+                    }
+                }
+                Poll::Ready(Some(Ended::Aborted)) => run.aborted -= 1,
+                Poll::Ready(None) => return Poll::Ready(()),
+                // Only aborted slots left: they are never woken again.
+                Poll::Pending if self.running.len() == run.aborted => return Poll::Ready(()),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    fn record(&self, run: &mut Run<T, E>, finished: Finished<T, E>, name: &TaskName) {
+        match finished.outcome {
+            Outcome::Ok(output) => {
+                run.outputs[finished.index] = Some(output);
+                run.cut_short |= finished.after_cancel;
+            }
+            Outcome::Err { error, won } => {
+                if won {
+                    run.first_error = Some(error);
+                } else if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error))) {
+                    // The `Drop` of a losing error panicked: a panic of that task.
+                    self.ctx
+                        .cancel_with(task::panicked(name.render(), &*payload));
+                    run.panic.get_or_insert(payload);
+                }
+                run.cut_short = true;
+            }
+            Outcome::Panicked(payload) => {
+                run.panic.get_or_insert(payload);
+                run.cut_short = true;
+            }
+            Outcome::NotStarted => run.cut_short = true,
+        }
+    }
+
+    /// The grace period is over: drop every task still running outside a shield and report it.
+    /// Returns when to look again if some are shielded.
+    fn abort_stragglers(&mut self, run: &mut Run<T, E>) -> Option<Instant> {
+        let now = Instant::now();
+        let overdue = run
+            .cancelled_at
+            .map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
+        let mut shielded = false;
+        for slot in self.running.iter_mut() {
+            if slot.body.is_none() {
+                continue;
+            }
+            if self.shields.is_shielded(slot.index) {
+                shielded = true;
+                continue;
+            }
+            slot.body = None; // dropped with its ambient set (see `WithAmbient`)
+            run.aborted += 1;
+            run.cut_short = true;
+            let straggler = Straggler {
+                name: slot.name.render(),
+                kind: TaskKind::Async,
+                overdue,
+                aborted: true,
+            };
+            tracing::warn!(%straggler, "dropping a scoped task that ignored cancellation");
+            run.stragglers.push(straggler);
+        }
+        shielded.then(|| far_add(now, self.grace.max(Duration::from_millis(1))))
+    }
+}
+
+/// What `wait` accumulates while tasks end.
+struct Run<T, E> {
+    outputs: Vec<Option<T>>,
+    first_error: Option<E>,
+    panic: Option<Box<dyn Any + Send>>,
+    cut_short: bool,
+    stragglers: Vec<Straggler>,
+    cancelled_at: Option<Instant>,
+    abort_timer: Option<Pin<Box<Sleep>>>,
+    /// Slots whose body was dropped after the grace period, still in `running`.
+    aborted: usize,
+}
+
+impl<'a, T, E> Default for ScopedGroup<'a, T, E>
+where
+    T: Send + 'a,
+    E: From<Cancelled> + std::fmt::Display + Send + 'a,
+{
+    fn default() -> Self {
+        ScopedGroup::new()
+    }
+}
+
+impl<T, E> Drop for ScopedGroup<'_, T, E> {
+    fn drop(&mut self) {
+        // Its tasks are dropped with it; whatever was derived from its context stops too.
+        self.ctx.cancel_with(Cause::Cancelled {
+            reason: Some("scoped group dropped".into()),
+        });
+    }
+}
+
+impl<T, E> std::fmt::Debug for ScopedGroup<'_, T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScopedGroup")
+            .field("ctx", &self.ctx)
+            .field("tasks", &self.spawned)
+            .field("running", &self.running.len())
+            .field("queued", &self.queued.len())
+            .field("limit", &self.limit)
+            .field("grace", &self.grace)
+            .finish()
+    }
+}

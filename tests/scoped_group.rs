@@ -1,0 +1,309 @@
+//! `ScopedGroup`: `Group`'s semantics for tasks that borrow from the caller's stack, polled
+//! inside the group's own `wait`. Paused clock throughout.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use autocancel::{cancellable, shield, sleep, Cancelled, Cause, Ctx, ScopedGroup, TaskKind};
+use tokio::time::Instant;
+
+const SEC: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+enum AppError {
+    Failed(&'static str),
+    Cancelled(Cancelled),
+}
+
+impl From<Cancelled> for AppError {
+    fn from(c: Cancelled) -> Self {
+        AppError::Cancelled(c)
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Failed(what) => write!(f, "failed: {what}"),
+            AppError::Cancelled(c) => write!(f, "{c}"),
+        }
+    }
+}
+
+/// Sets its flag when dropped: tells whether a task's future was dropped.
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn tasks_borrow_and_outputs_come_in_spawn_order() {
+    let words = vec![String::from("ccc"), String::from("a"), String::from("bb")];
+    let mut total = 0; // mutated after the group, so the tasks' borrows ended with it
+    let mut group: ScopedGroup<'_, usize> = ScopedGroup::new();
+    for word in &words {
+        group.spawn(async move {
+            // The longest word ends last: completion order differs from spawn order.
+            sleep(SEC * word.len() as u32).await?;
+            Ok(word.len())
+        });
+    }
+    let start = Instant::now();
+    let lens = group.wait().await.unwrap();
+    assert_eq!(lens, vec![3, 1, 2]);
+    assert_eq!(start.elapsed(), 3 * SEC, "the tasks ran concurrently");
+    total += lens.iter().sum::<usize>();
+    assert_eq!(total, 6);
+}
+
+#[tokio::test(start_paused = true)]
+async fn tasks_may_mutate_disjoint_borrows() {
+    let mut counts = [0u32; 3];
+    let mut group: ScopedGroup<'_> = ScopedGroup::new();
+    for (i, count) in counts.iter_mut().enumerate() {
+        group.spawn(async move {
+            for _ in 0..=i {
+                sleep(SEC).await?;
+                *count += 1;
+            }
+            Ok(())
+        });
+    }
+    group.wait().await.unwrap();
+    assert_eq!(counts, [1, 2, 3]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn first_error_cancels_siblings_and_is_returned() {
+    let sibling_saw = Mutex::new(None);
+    let mut group: ScopedGroup<'_, (), AppError> = ScopedGroup::new();
+    group.spawn(async {
+        sleep(SEC).await?;
+        Err(AppError::Failed("first"))
+    });
+    group.spawn(async {
+        sleep(2 * SEC).await?;
+        Err(AppError::Failed("second"))
+    });
+    group.spawn(async {
+        let cancelled = Ctx::current().cancelled().await;
+        *sibling_saw.lock().unwrap() = Some(cancelled.to_string());
+        Err(cancelled.into())
+    });
+    let start = Instant::now();
+    let err = group.wait().await.unwrap_err();
+    assert_eq!(start.elapsed(), SEC);
+    assert!(matches!(err, AppError::Failed("first")), "{err:?}");
+    assert_eq!(
+        sibling_saw.lock().unwrap().as_deref(),
+        Some("cancelled: task failed: failed: first")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn deadline_cancels_the_group() {
+    let mut group: ScopedGroup<'_, u32> = ScopedGroup::with_timeout(2 * SEC);
+    group.spawn(async { Ok(1) });
+    group.spawn(async {
+        sleep(10 * SEC).await?;
+        Ok(2)
+    });
+    let ctx = group.ctx().clone();
+    let start = Instant::now();
+    let report = group.wait_report().await;
+    assert_eq!(start.elapsed(), 2 * SEC);
+    assert_eq!(
+        report.outputs,
+        vec![Some(1), None],
+        "the finished task keeps its output"
+    );
+    let err = report.into_result().unwrap_err();
+    assert!(
+        matches!(err.cause(), Cause::DeadlineExceeded { .. }),
+        "{err}"
+    );
+    assert!(ctx.is_cancelled());
+}
+
+#[tokio::test(start_paused = true)]
+async fn parent_cancellation_reaches_the_tasks() {
+    let parent = Ctx::new();
+    let mut group: ScopedGroup<'_> = ScopedGroup::with_parent(&parent);
+    group.spawn(async { sleep(10 * SEC).await });
+    let canceller = parent.clone();
+    let cancel = async move {
+        tokio::time::sleep(SEC).await;
+        canceller.cancel();
+    };
+    let start = Instant::now();
+    let (result, ()) = tokio::join!(group.wait(), cancel);
+    assert_eq!(start.elapsed(), SEC);
+    assert!(matches!(
+        result.unwrap_err().cause(),
+        Cause::ParentCancelled { .. }
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn limit_bounds_concurrency_and_queued_tasks_never_start_after_cancel() {
+    let running = AtomicUsize::new(0);
+    let most = AtomicUsize::new(0);
+    let started = AtomicUsize::new(0);
+    let mut group: ScopedGroup<'_, usize> = ScopedGroup::with_timeout(3 * SEC).limit(2);
+    for n in 0..10 {
+        let (running, most, started) = (&running, &most, &started);
+        group.spawn(async move {
+            started.fetch_add(1, Ordering::SeqCst);
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            let slept = sleep(SEC).await;
+            running.fetch_sub(1, Ordering::SeqCst);
+            slept.map(|()| n)
+        });
+    }
+    let report = group.wait_report().await;
+    assert_eq!(most.load(Ordering::SeqCst), 2);
+    // Two per second, deadline at 3 s: the pair started at 2 s is cancelled at 3 s, the rest
+    // never start.
+    assert_eq!(started.load(Ordering::SeqCst), 6);
+    let done: Vec<_> = report.outputs.iter().flatten().copied().collect();
+    assert_eq!(done, vec![0, 1, 2, 3]);
+    assert!(report.error.is_some());
+}
+
+#[cancellable]
+async fn ticks_forever(ticks: &AtomicUsize) -> Result<(), Cancelled> {
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ticks.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancellable_tasks_stop_at_their_checkpoints() {
+    let ticks = AtomicUsize::new(0);
+    let mut group: ScopedGroup<'_, (), AppError> = ScopedGroup::new().grace(Duration::ZERO);
+    group.spawn(async { Ok(ticks_forever(&ticks).await?) });
+    group.spawn(async {
+        sleep(SEC).await?;
+        Err(AppError::Failed("boom"))
+    });
+    let start = Instant::now();
+    let report = group.wait_report().await;
+    assert_eq!(start.elapsed(), SEC);
+    assert!(
+        report.stragglers.is_empty(),
+        "stopped by itself: {:?}",
+        report.stragglers
+    );
+    assert!(matches!(report.error, Some(AppError::Failed("boom"))));
+    assert!((9..=10).contains(&ticks.load(Ordering::SeqCst)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_ignoring_cancellation_is_dropped_after_the_grace_period() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let mut group: ScopedGroup<'_, (), AppError> =
+        ScopedGroup::new().grace(Duration::from_millis(250));
+    let flag = DropFlag(dropped.clone());
+    group.spawn_named("stubborn", async move {
+        let _flag = flag;
+        tokio::time::sleep(100 * SEC).await; // not raced: ignores the cancellation
+        Ok(())
+    });
+    group.spawn(async {
+        sleep(SEC).await?;
+        Err(AppError::Failed("first"))
+    });
+    let start = Instant::now();
+    let report = group.wait_report().await;
+    assert_eq!(start.elapsed(), SEC + Duration::from_millis(250));
+    assert!(dropped.load(Ordering::SeqCst));
+    assert_eq!(report.stragglers.len(), 1);
+    let straggler = &report.stragglers[0];
+    assert_eq!(&*straggler.name, "stubborn");
+    assert_eq!(straggler.kind, TaskKind::Async);
+    assert!(straggler.aborted);
+    assert_eq!(straggler.overdue, Duration::from_millis(250));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shielded_task_is_waited_for() {
+    let finished = AtomicBool::new(false);
+    let mut group: ScopedGroup<'_, (), AppError> =
+        ScopedGroup::new().grace(Duration::from_millis(100));
+    group.spawn(async {
+        shield(tokio::time::sleep(2 * SEC)).await;
+        finished.store(true, Ordering::SeqCst);
+        Ok(Ctx::current().check()?)
+    });
+    group.spawn(async {
+        sleep(SEC / 10).await?;
+        Err(AppError::Failed("early"))
+    });
+    let start = Instant::now();
+    let report = group.wait_report().await;
+    assert!(finished.load(Ordering::SeqCst));
+    assert!(start.elapsed() >= 2 * SEC);
+    assert!(report.stragglers.is_empty(), "{:?}", report.stragglers);
+    assert!(report.error.is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_is_reraised_after_the_others_stopped() {
+    let sibling_stopped = Arc::new(AtomicBool::new(false));
+    let seen = sibling_stopped.clone();
+    let join = tokio::spawn(async move {
+        let mut group: ScopedGroup<'_> = ScopedGroup::new();
+        group.spawn(async {
+            sleep(SEC).await?;
+            panic!("task blew up");
+        });
+        let flag = DropFlag(seen);
+        group.spawn(async move {
+            let _flag = flag;
+            sleep(100 * SEC).await
+        });
+        group.wait().await
+    });
+    let start = Instant::now();
+    let err = join.await.unwrap_err();
+    assert_eq!(start.elapsed(), SEC);
+    assert!(err.is_panic());
+    assert!(sibling_stopped.load(Ordering::SeqCst));
+    let payload = err.into_panic();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"task blew up"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_wait_drops_the_tasks() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let mut group: ScopedGroup<'_> = ScopedGroup::new();
+    let ctx = group.ctx().clone();
+    let flag = DropFlag(dropped.clone());
+    group.spawn(async move {
+        let _flag = flag;
+        tokio::time::sleep(100 * SEC).await;
+        Ok(())
+    });
+    let timed_out = tokio::time::timeout(SEC, group.wait()).await;
+    assert!(timed_out.is_err());
+    assert!(dropped.load(Ordering::SeqCst));
+    assert!(ctx.is_cancelled());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_group_is_ok() {
+    let group: ScopedGroup<'_, u8> = ScopedGroup::new();
+    assert_eq!(group.wait().await.unwrap(), Vec::<u8>::new());
+}
+
+#[test]
+#[should_panic(expected = "ScopedGroup::limit(0)")]
+fn limit_zero_panics() {
+    let _: ScopedGroup<'_> = ScopedGroup::new().limit(0);
+}
