@@ -44,7 +44,7 @@ use crate::{Cancelled, Cause, Ctx, Deadline};
 /// at a time, like `join!`), and dropping the `wait` future (or the group) drops them at once.
 ///
 /// ```
-/// use autocancel_runtime::{Cancelled, ScopedGroup};
+/// use autocancel::{Cancelled, ScopedGroup};
 /// use std::time::Duration;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
@@ -53,7 +53,7 @@ use crate::{Cancelled, Cause, Ctx, Deadline};
 /// for word in &words {
 ///     // Borrows `words`: no `'static`, no clone.
 ///     group.spawn(async move {
-///         autocancel_runtime::sleep(Duration::from_millis(10)).await?;
+///         autocancel::sleep(Duration::from_millis(10)).await?;
 ///         Ok::<_, Cancelled>(word.len())
 ///     });
 /// }
