@@ -158,7 +158,7 @@ where
     ///
     /// # Panics
     ///
-    /// If `n` is zero, or if tasks were already spawned, like [`Group::limit`](crate::Group::limit).
+    /// If `n` is zero, or if tasks were already spawned, like [`GroupBuilder::limit`](crate::GroupBuilder::limit).
     #[track_caller]
     pub fn limit(mut self, n: usize) -> Self {
         assert!(
