@@ -31,6 +31,6 @@ impl Ctx {
     /// Whether this is the never-cancelled context shared by the whole process (the ambient
     /// context outside any group): what is attached to it is shared by everyone.
     pub(crate) fn is_shared_never(&self) -> bool {
-        self.same_as(&crate::ambient::root())
+        !self.state.can_be_cancelled()
     }
 }

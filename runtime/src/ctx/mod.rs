@@ -90,7 +90,8 @@ impl Ctx {
 
     /// A child context whose deadline is `timeout` from now, or this context's deadline if that
     /// is earlier. A timeout too large for the clock (`Duration::MAX`) means no deadline of its
-    /// own.
+    /// own. A root context with a deadline is `Ctx::new().with_timeout(timeout)` (a group with
+    /// one, [`Group::with_timeout`](crate::Group::with_timeout)).
     pub fn with_timeout(&self, timeout: Duration) -> Ctx {
         // One clock read for the deadline and the check that it has not passed: on a per-request
         // path, a second read would cost about as much as the rest of this function.

@@ -160,6 +160,12 @@ impl State {
         self.parent.as_ref().map(|(parent, _)| &**parent)
     }
 
+    /// False only for [`State::never`] (the ambient context outside any group).
+    #[cfg(feature = "tokio-util")]
+    pub(super) fn can_be_cancelled(&self) -> bool {
+        self.cancellable
+    }
+
     /// The checkpoint's fast path: one atomic load.
     #[inline(always)]
     pub(super) fn flag(&self) -> bool {
