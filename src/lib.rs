@@ -7,8 +7,11 @@
 //! - [`#[cancellable]`](macro@cancellable) rewrites a task function so that it stops at its
 //!   context's cancellation: a checkpoint at the start of every loop iteration, and every `.await`
 //!   raced against the cancellation (cancellation wins ties; the awaited future is dropped, as
-//!   `tokio::select!` would drop it). In a blocking `fn`, `std::thread::sleep` becomes a sleep
-//!   that ends at the cancellation.
+//!   `tokio::select!` would drop it). A `tokio::select!` ends at the cancellation even when none
+//!   of its branches would, `join!` is raced as one await, and tasks started with `tokio::spawn`
+//!   (or `spawn_local`, `spawn_blocking`) run with the caller's context, unless started
+//!   [`detached`]. In a blocking `fn`, `std::thread::sleep` becomes a sleep that ends at the
+//!   cancellation.
 //! - [`Group`] runs tasks that succeed together or stop together: the first error, a panic or the
 //!   deadline cancels the rest; [`Group::wait`] returns the first error, or the outputs in spawn
 //!   order; nothing of the group outlives `wait`.
@@ -124,7 +127,8 @@
 //! # What is not rewritten
 //!
 //! Only the function's own control flow: closures, `async` blocks, nested functions and items,
-//! and macro invocations are left as written (a `return` inside them would mean something else).
+//! and macro invocations other than `select!` and `join!` are left as written (a `return`
+//! inside them would mean something else). The attribute's docs list exactly what is recognised.
 //! Call another `#[cancellable]` function from there, or check [`Ctx::current`] by hand.
 //!
 //! # Costs

@@ -59,6 +59,11 @@ use proc_macro::TokenStream;
 ///   `std::thread::sleep(d)` or `thread::sleep(d)` become cancellable sleeps that wake up at the
 ///   cancellation instead of at the end of `d`. In an `async fn` such a call is a compile error:
 ///   it would block the executor; use `tokio::time::sleep(d).await`, which the macro then races.
+/// - **`select!` and `join!`** (in an `async fn`). A `tokio::select!` gets a cancellation branch,
+///   so it ends at the cancellation even when none of its branches ever completes; `join!` and
+///   `try_join!` are raced as one `.await`. See below for exactly which spellings.
+/// - **Spawned tasks.** `tokio::spawn(fut)` and its relatives carry the function's context into
+///   the new task, where it is ambient: work the function starts stops with it.
 ///
 /// "Returns the cancellation" is decided by the return type through a trait of the runtime:
 /// `Result<T, E>` where `E: From<Cancelled>` (so `io::Result`, `anyhow::Result`,
@@ -74,8 +79,8 @@ use proc_macro::TokenStream;
 /// value, no `?`, no `return value`) and the function uses the ambient context: the block then
 /// checks the ambient context of whichever task polls it (the function's own, or the caller's in
 /// a task the function spawned) and ends with `()` when cancelled; `async` blocks with a value,
-/// and all of them in a function with a context parameter, are left alone. Macro
-/// invocations (`println!`, `tokio::select!`, ...) are opaque tokens and are not entered either,
+/// and all of them in a function with a context parameter, are left alone. Other macro
+/// invocations (`println!`, `vec!`, `futures::select!`, ...) are opaque tokens and are not entered either,
 /// so an `.await` written inside a macro's arguments is not raced (a loop around the macro still
 /// gets its checkpoint); const contexts (array lengths, `const` blocks) are skipped too. A bare
 /// `sleep(d)` call is not recognised as `std::thread::sleep`: before name resolution it could be
@@ -86,6 +91,81 @@ use proc_macro::TokenStream;
 /// where it is (closure, `async` block, macro, nested `fn`) and what to do. A closure beside
 /// checkpoints of the function's own is the "left alone" case above, not an error; `#[shield]`
 /// sections never count.
+///
+/// # `select!`, `join!` and spawned tasks
+///
+/// The macro runs before name resolution, so it goes by spelling:
+///
+/// - **`select!`**: `tokio::select!`, `::tokio::select!`, and a bare `select!` (taken to be
+///   tokio's, from `use tokio::select;`). A cancellation branch is added, first, and every branch
+///   future is gated: once the context is cancelled a branch is not polled any more, so
+///   cancellation wins every tie, with or without `biased;`, while the user's branches keep their
+///   own order (random, or `biased;`). Patterns, `if` preconditions and `else` mean what they
+///   meant: `else` still runs once every branch is disabled. The handlers are the function's own
+///   control flow and are rewritten like the rest of the body (their loops and awaits too).
+///   Left as written: `futures::select!` and `select_biased!`, a bare `select!` with futures'
+///   `default`/`complete` branches, more than 63 branches, and anything that is not tokio's
+///   grammar (tokio then reports it, with its own error).
+/// - **`join!`, `try_join!`**: bare, or under `tokio::`, `::tokio::`, `futures::`,
+///   `::futures::`. The whole macro is raced as one await:
+///   `race(async { tokio::join!(..) }, ..).await`; when cancelled, the joined futures are
+///   dropped. Left as written when its arguments hold `?`, `return`, `break` or `continue`
+///   (inside the `async` block they would mean something else).
+/// - **Spawns**: `tokio::spawn(fut)`, `tokio::task::spawn(fut)`, `tokio::task::spawn_local(fut)`
+///   and `tokio::task::spawn_blocking(f)`, with a leading `::` or as `task::…` (after
+///   `use tokio::task;`), become `spawn(inherit(fut, ..))`: the new task runs with the function's
+///   context ambient (`Ctx::current()` there, and every `#[cancellable]` function it calls), so
+///   a group's deadline stops the tasks its tasks started. To start work that must outlive the
+///   caller, write `tokio::spawn(autocancel::detached(fut))` (or
+///   `spawn_blocking(detached_blocking(f))`): it is left as written, and runs with a
+///   never-cancelled context. A spawn inside `#[shield]` is left as written too: the task sees a
+///   never-cancelled context, as the shielded section does. Not recognised: a bare `spawn(..)`
+///   (it could be `std::thread::spawn`), bare `spawn_local`/`spawn_blocking`, turbofish calls,
+///   and methods (`JoinSet::spawn`, `Handle::spawn`, `tokio::task::Builder`, which could be any
+///   type's before type checking): wrap their futures in `ctx.scope(fut)` yourself.
+///
+/// ```
+/// use autocancel::{cancellable, Cancelled, Group};
+/// use std::time::Duration;
+/// use tokio::sync::mpsc;
+///
+/// #[cancellable]
+/// async fn serve(mut rx: mpsc::Receiver<u32>) -> Result<(), Cancelled> {
+///     loop {
+///         tokio::select! {
+///             Some(job) = rx.recv() => println!("job {job}"),
+///             _ = tokio::time::sleep(Duration::from_secs(3600)) => println!("idle"),
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let (_tx, rx) = mpsc::channel(1);
+/// let mut group = Group::with_timeout(Duration::from_secs(1));
+/// group.spawn(serve(rx)); // the select! above would wait an hour: it ends at 1 s
+/// assert!(group.wait().await.unwrap_err().is_deadline_exceeded());
+/// # }
+/// ```
+///
+/// ```
+/// use autocancel::{cancellable, Cancelled, Ctx};
+/// use tokio::task::JoinHandle;
+///
+/// #[cancellable]
+/// async fn start(ctx: &Ctx) -> Result<JoinHandle<Cancelled>, Cancelled> {
+///     // Plain `tokio::spawn`: the task runs with `ctx` as its ambient context.
+///     Ok(tokio::spawn(async { Ctx::current().cancelled().await }))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let ctx = Ctx::new();
+/// let task = start(&ctx).await.unwrap();
+/// ctx.cancel();
+/// task.await.unwrap(); // ends: it waited on `ctx`
+/// # }
+/// ```
 ///
 /// # A function that returns its future
 ///
