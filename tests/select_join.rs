@@ -230,3 +230,32 @@ async fn join_ready() -> Result<(u32, u32), Cancelled> {
 async fn join_of_ready_futures_returns_their_outputs() {
     assert_eq!(join_ready().await.unwrap(), (1, 2));
 }
+
+/// A branch timer due at the deadline's instant: the deadline wins the tie, with or without
+/// `biased;`, whichever of the two timers the runtime fires first.
+#[cancellable]
+async fn timer_at_the_deadline(ctx: &Ctx, biased: bool) -> Result<&'static str, Cancelled> {
+    if biased {
+        tokio::select! {
+            biased;
+            _ = tokio::time::sleep(SEC) => Ok("timer"),
+            () = pending() => Ok("pending"),
+        }
+    } else {
+        tokio::select! {
+            _ = tokio::time::sleep(SEC) => Ok("timer"),
+            () = pending() => Ok("pending"),
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn deadline_wins_a_tie_with_a_branch_due_at_the_same_instant() {
+    for biased in [false, true] {
+        for _ in 0..10 {
+            let ctx = Ctx::new().with_timeout(SEC);
+            let out = timer_at_the_deadline(&ctx, biased).await;
+            assert!(out.unwrap_err().is_deadline_exceeded(), "biased: {biased}");
+        }
+    }
+}

@@ -1,5 +1,5 @@
-//! `tokio::select!` as a checkpoint: its tokens are parsed, a cancellation branch is added, the
-//! user's branch futures are gated on the cancellation, and its handlers (the function's own
+//! `tokio::select!` as a checkpoint: its tokens are parsed, a cancellation branch is added (after
+//! the user's), the user's branch futures are gated on the cancellation, and its handlers (the function's own
 //! control flow) are handed back to the rewrite.
 //!
 //! The runtime side, and why the branches are gated, is in the runtime's
@@ -98,7 +98,6 @@ impl Select {
         if let Some((biased, semi)) = &self.biased {
             tokens.extend(quote!(#biased #semi));
         }
-        tokens.extend(emit.select_branch(&select, span));
         for branch in &self.branches {
             let Branch {
                 pat,
@@ -118,6 +117,10 @@ impl Select {
             }
             tokens.extend(quote!(#arrow #handler,));
         }
+        // Last: the gates already make cancellation win every tie (a gated branch is not polled
+        // once the context is cancelled), and a select whose first branch is ready then never
+        // polls the cancellation branch at all (see the runtime's `__private/select.rs`).
+        tokens.extend(emit.select_branch(&select, span));
         if let Some(Otherwise {
             else_token,
             arrow,

@@ -10,15 +10,16 @@ async fn server(listener: TcpListener, mut rx: Receiver<Msg>) -> io::Result<()> 
                 2,
             );
             tokio::select! {
-                biased; ::core::result::Result::Err(c) = __select.cancelled(__waiter) =>
-                return ::autocancel::__private::exit(c), Some(msg) = __select.branch(rx
-                .recv()), if __select.enabled(open) => { match
-                ::autocancel::__private::race(handle(msg), & mut __cancellable). await {
-                ::core::result::Result::Ok(v) => v, ::core::result::Result::Err(c) =>
-                return ::autocancel::__private::exit(c), } ?; }, res = __select
-                .branch(listener.accept()) => { let (socket, _) = res ?;
+                biased; Some(msg) = __select.branch(rx.recv()), if __select.enabled(open)
+                => { match ::autocancel::__private::race(handle(msg), & mut
+                __cancellable). await { ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(c) => return
+                ::autocancel::__private::exit(c), } ?; }, res = __select.branch(listener
+                .accept()) => { let (socket, _) = res ?;
                 tokio::spawn(::autocancel::__private::inherit(serve(socket), &
-                __cancellable)); }, else => break
+                __cancellable)); }, ::core::result::Result::Err(c) = __select
+                .cancelled(__waiter) => return ::autocancel::__private::exit(c), else =>
+                break
             }
         }
     }
@@ -32,12 +33,11 @@ async fn unbiased(a: Receiver<u32>, b: Receiver<u32>) -> Option<u32> {
             2,
         );
         select! {
-            ::core::result::Result::Err(c) = __select.cancelled(__waiter) => return
-            ::autocancel::__private::exit(c), Some(v) = __select.branch(a.recv()) => v,
-            Some(v) = __select.branch(b.recv()) => v + match
-            ::autocancel::__private::race(done(), & mut __cancellable). await {
-            ::core::result::Result::Ok(v) => v, ::core::result::Result::Err(c) => return
-            ::autocancel::__private::exit(c), },
+            Some(v) = __select.branch(a.recv()) => v, Some(v) = __select.branch(b.recv())
+            => v + match ::autocancel::__private::race(done(), & mut __cancellable).
+            await { ::core::result::Result::Ok(v) => v, ::core::result::Result::Err(c) =>
+            return ::autocancel::__private::exit(c), }, ::core::result::Result::Err(c) =
+            __select.cancelled(__waiter) => return ::autocancel::__private::exit(c),
         }
     };
     Some(v)

@@ -12,8 +12,8 @@
 //! {
 //!     let (__select, __waiter) = select(&mut __cancellable, 1);
 //!     tokio::select! {
-//!         Err(c) = __select.cancelled(__waiter) => return exit(c),
 //!         pat = __select.branch(fut), if __select.enabled(cond) => handler,
+//!         Err(c) = __select.cancelled(__waiter) => return exit(c),
 //!         else => other
 //!     }
 //! }
@@ -22,11 +22,14 @@
 //! The extra branch makes the `select!` end at the cancellation even when none of the user's
 //! futures ever completes. Two things keep the user's `select!` meaning what it meant:
 //!
-//! - **Cancellation wins ties, without `biased;`.** Unless the user wrote `biased;`, tokio polls
-//!   the branches from a random one, so the cancellation branch cannot simply be polled first.
-//!   Instead each user branch is gated: once the context is cancelled, a gated future returns
-//!   `Pending` without being polled, and the cancellation branch, ready, is the only one that can
-//!   complete. The user's branches keep their random order among themselves.
+//! - **Cancellation wins ties, with or without `biased;`.** Unless the user wrote `biased;`,
+//!   tokio polls the branches from a random one, so the cancellation branch cannot simply be
+//!   polled first. Instead each user branch is gated: once the context is cancelled, a gated
+//!   future returns `Pending` without being polled, and the cancellation branch, ready, is the
+//!   only one that can complete. The user's branches keep their order among themselves (random,
+//!   or as written under `biased;`). The cancellation branch comes last: with the gates it needs
+//!   no place of its own, and a `biased;` select whose first branch is ready never polls it
+//!   (which would cost more than the gates: a registration check).
 //! - **`else` still runs.** Tokio runs `else` (or panics without one) once every branch is
 //!   disabled, by its `if` precondition or by a pattern that did not match. The cancellation
 //!   branch counts the user branches still live, and disables itself (its future completes with
@@ -35,12 +38,12 @@
 //! [`Select`] and [`SelectWaiter`] borrow the scope (its context shared, its registration exclusive to
 //! the cancellation branch) for the futures' lifetime only: they have no drop glue, so the borrow
 //! ends with the last future, before tokio runs the chosen handler (whose own awaits are raced
-//! with the scope). Their counters are atomics only so that the function's future stays `Send`:
+//! with the scope). Its counter is an atomic only so that the function's future stays `Send`:
 //! one task uses them, so relaxed loads and stores (plain moves) suffice.
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
 use super::Scope;
@@ -55,7 +58,6 @@ pub fn select(scope: &mut Scope, branches: usize) -> (Select<'_>, SelectWaiter<'
     let select = Select {
         ctx,
         live: AtomicUsize::new(branches),
-        woken: AtomicBool::new(false),
     };
     (select, SelectWaiter(registering))
 }
@@ -75,10 +77,6 @@ pub struct Select<'a> {
     /// The user's branches that may still complete: enabled by their precondition, and whose
     /// future has not completed yet.
     live: AtomicUsize,
-    /// Set when the cancellation branch returned `Pending`: the next poll of any part is a
-    /// wake-up, and the first one reads the clock (once per wake-up, as `race` does), so that a
-    /// deadline due at the same instant as a user's timer wins the tie.
-    woken: AtomicBool,
 }
 
 impl<'a> Select<'a> {
@@ -97,6 +95,7 @@ impl<'a> Select<'a> {
         Branch {
             fut: fut.into_future(),
             select: self,
+            woken: false,
         }
     }
 
@@ -107,6 +106,7 @@ impl<'a> Select<'a> {
         SelectCancelled {
             select: self,
             waiter,
+            woken: false,
         }
     }
 
@@ -118,14 +118,14 @@ impl<'a> Select<'a> {
         live
     }
 
-    /// Whether the context is cancelled; after a wake-up, the first caller reads the clock.
+    /// Whether the context is cancelled. `woken`: the part asking has returned `Pending`
+    /// before, so this poll follows a wake-up and the clock is read (as `race` does): a deadline
+    /// due at the same instant as a user's timer then wins the tie, whichever timer fired first.
+    /// A part ready at its first poll never pays for the clock.
     #[inline]
-    fn is_cancelled(&self) -> bool {
+    fn is_cancelled(&self, woken: bool) -> bool {
         let ctx = self.ctx;
-        ctx.flagged()
-            || (self.woken.swap(false, Relaxed)
-                && ctx.has_deadline()
-                && ctx.expire_if_due(crate::sync::now()))
+        ctx.flagged() || (woken && ctx.has_deadline() && ctx.expire_if_due(crate::sync::now()))
     }
 
     fn error(&self) -> Cancelled {
@@ -148,6 +148,8 @@ pin_project_lite::pin_project! {
         #[pin]
         fut: F,
         select: &'s Select<'a>,
+        // Set once `fut` has returned `Pending`.
+        woken: bool,
     }
 }
 
@@ -158,13 +160,16 @@ impl<F: Future> Future for Branch<'_, '_, F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let select = *this.select;
-        if select.is_cancelled() {
+        if select.is_cancelled(*this.woken) {
             // The cancellation branch is ready; make sure it is polled, even if it was polled
             // (and pending) earlier in this round.
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        let output = std::task::ready!(this.fut.poll(cx));
+        let Poll::Ready(output) = this.fut.poll(cx) else {
+            *this.woken = true;
+            return Poll::Pending;
+        };
         // Completed: either its pattern matches and the `select!` ends, or tokio disables it.
         if select.not_live() == 0 {
             // The cancellation branch may have been polled already in this round: have it
@@ -180,6 +185,8 @@ impl<F: Future> Future for Branch<'_, '_, F> {
 pub struct SelectCancelled<'s, 'a> {
     select: &'s Select<'a>,
     waiter: SelectWaiter<'a>,
+    // Set once it has returned `Pending`.
+    woken: bool,
 }
 
 impl Future for SelectCancelled<'_, '_> {
@@ -189,7 +196,7 @@ impl Future for SelectCancelled<'_, '_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let select = this.select;
-        if select.is_cancelled() {
+        if select.is_cancelled(this.woken) {
             return Poll::Ready(Err(select.error()));
         }
         if select.live.load(Relaxed) == 0 {
@@ -199,7 +206,7 @@ impl Future for SelectCancelled<'_, '_> {
         if !this.waiter.0.register(cx.waker()) {
             return Poll::Ready(Err(select.error()));
         }
-        select.woken.store(true, Relaxed);
+        this.woken = true;
         Poll::Pending
     }
 }
