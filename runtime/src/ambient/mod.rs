@@ -61,6 +61,12 @@ pub(crate) fn is_cancelled() -> bool {
     with(|ambient| ambient.is_some_and(|a| a.ctx.is_cancelled()))
 }
 
+/// Whether the ambient context's cancellation flag is set: no clock read (a passed deadline
+/// nobody noticed yet reads `false`).
+pub(crate) fn is_flagged() -> bool {
+    with(|ambient| ambient.is_some_and(|a| a.ctx.flagged()))
+}
+
 /// The ambient context, seen from [`Ctx`].
 impl Ctx {
     /// The ambient context of the running task or thread: the group's context inside a task

@@ -43,7 +43,17 @@ pub(super) fn finish<T, E: std::fmt::Display>(
 ) -> Finished<T, E> {
     // Read the clock: a task ending on its deadline's instant ended cancelled, whether or not a
     // paced check or the timer has seen the deadline yet.
-    let after_cancel = ctx.cancelled_now();
+    finish_with(ctx, name, index, result, ctx.cancelled_now())
+}
+
+/// [`finish`], for a caller that knows whether the group was cancelled when the task ended.
+pub(super) fn finish_with<T, E: std::fmt::Display>(
+    ctx: &Ctx,
+    name: &TaskName,
+    index: usize,
+    result: Result<Result<T, E>, Box<dyn Any + Send>>,
+    after_cancel: bool,
+) -> Finished<T, E> {
     let outcome = match result {
         Ok(Ok(output)) => Outcome::Ok(output),
         Ok(Err(error)) => {
@@ -178,6 +188,9 @@ pin_project_lite::pin_project! {
         #[pin]
         fut: F,
         started: bool,
+        // Whether the start check reads the clock (a spawned task may start long after the
+        // deadline, unnoticed) or only the flag.
+        clock_at_start: bool,
     }
 }
 
@@ -186,6 +199,17 @@ impl<F> CatchUnwind<F> {
         CatchUnwind {
             fut,
             started: false,
+            clock_at_start: true,
+        }
+    }
+
+    /// For a caller that has just read the clock against the deadline (a scoped group, before
+    /// polling its tasks): the start check reads only the flag.
+    pub(super) fn after_clock_check(fut: F) -> CatchUnwind<F> {
+        CatchUnwind {
+            fut,
+            started: false,
+            clock_at_start: false,
         }
     }
 }
@@ -197,7 +221,12 @@ impl<F: Future> Future for CatchUnwind<F> {
         let this = self.project();
         if !*this.started {
             *this.started = true;
-            if ambient::is_cancelled() {
+            let cancelled = if *this.clock_at_start {
+                ambient::is_cancelled()
+            } else {
+                ambient::is_flagged()
+            };
+            if cancelled {
                 return Poll::Ready(None);
             }
         }

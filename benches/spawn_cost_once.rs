@@ -1,0 +1,35 @@
+//! Runs one spawn + wait workload of `benches/spawn_cost.rs` once, for instruction counts:
+//!
+//! ```sh
+//! cargo bench --bench spawn_cost_once --no-run   # prints the binary's path
+//! valgrind --tool=callgrind BINARY scoped 100000
+//! valgrind --tool=callgrind BINARY scoped 200000
+//! ```
+//!
+//! (the difference between the two runs, divided by 100,000, is the cost per task, without the
+//! runtime's start-up).
+
+#[path = "spawn_cost/workloads.rs"]
+mod workloads;
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let name = args.next().unwrap_or_else(|| "scoped".into());
+    assert!(
+        workloads::ALL.contains(&name.as_str()),
+        "workloads: {:?}",
+        workloads::ALL
+    );
+    let n: usize = args
+        .next()
+        .map_or(100_000, |n| n.parse().expect("a task count"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        tokio::spawn(async move { workloads::run(&name, n).await })
+            .await
+            .unwrap()
+    });
+}
