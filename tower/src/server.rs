@@ -27,8 +27,9 @@ use crate::protocol::{Code, Protocol};
 ///   [`propagated`](autocancel_runtime::Cause::is_propagated_deadline);
 /// - and the server's own limit, if [`ServerLayer::timeout`] set one.
 ///
-/// When the context is cancelled before the handler answers, the handler's future is dropped and
-/// the answer is `DEADLINE_EXCEEDED` (gRPC status 4, a trailers-only response) or HTTP 504 for a
+/// When the context is cancelled before the handler answers, the handler is polled once more (a
+/// `#[cancellable]` handler then returns its own answer, e.g. its `Cancelled` as a
+/// `tonic::Status` or a 504); if it is still pending, it is dropped and the answer is `DEADLINE_EXCEEDED` (gRPC status 4, a trailers-only response) or HTTP 504 for a
 /// deadline, `UNAVAILABLE` (14) or 503 for a shutdown. A request whose deadline has already
 /// passed, or that arrives during shutdown, is refused so without running the handler; a
 /// malformed timeout is refused with `INTERNAL` (13, as grpc-go does) or 400.
@@ -149,13 +150,15 @@ where
         ResponseFuture::Running {
             future: Box::pin(async move {
                 tokio::select! {
-                    // Cancellation wins a tie, as at every `#[cancellable]` await.
+                    // The handler first: woken by the cancellation, a `#[cancellable]` handler
+                    // returns its own answer (its `Cancelled` as a status, its logs); one that
+                    // is still pending is dropped.
                     biased;
+                    response = handler => response.map(|r| r.map(ResponseBody::inner)),
                     cancelled = ctx.cancelled() => {
                         let refusal = Refusal::from(cancelled);
                         Ok(protocol.refuse(refusal.code, &refusal.message))
                     }
-                    response = handler => response.map(|r| r.map(ResponseBody::inner)),
                 }
             }),
         }
