@@ -137,6 +137,14 @@
 //! (adaptively, at most ~50 µs apart), which is how a CPU-bound loop notices its deadline where no
 //! timer can fire. An `.await` costs the same load when the future is ready, and registers with
 //! the context at most once per function call. See the README for the measured figures.
+//!
+//! # Features
+//!
+//! All off by default. `tokio-util`: `Ctx::from_token` and `Ctx::token`, tokio-util's
+//! `CancellationToken` both ways. `tonic`: `From<Cancelled> for tonic::Status`
+//! (`DEADLINE_EXCEEDED` or `CANCELLED`; needs Rust 1.88, as tonic does). `http`:
+//! `From<Cancelled> for http::Response<B>` (504 or 503). `axum`: `IntoResponse for Cancelled`.
+//! Deadlines that travel between services (`grpc-timeout`): the `autocancel-tower` crate.
 
 #![warn(missing_docs)]
 
