@@ -8,7 +8,7 @@
 //!
 //! The *output* side is measured, not assumed: the function is expanded by the macro's own code
 //! (compiled into this tool), and every path the expansion generated to the runtime
-//! (`…::__private::…`) is located at the user's token it stands for (the loop keyword, the
+//! (`…::__private::…`, `scope.checkpoint()`) is located at the user's token it stands for (the loop keyword, the
 //! `.await`, the macro): generated code uses `Span::mixed_site().located_at(user)`, and outside
 //! a compiler `proc_macro2` keeps only the location. A loop or await is covered when a generated
 //! `__private` token sits at its keyword; a waiting macro when one sits inside its tokens (not
@@ -271,7 +271,7 @@ fn expr_attrs(e: &Expr) -> Option<&Vec<Attribute>> {
 }
 
 /// Where the expansion put generated calls to the runtime: the locations of its `__private`
-/// path segments.
+/// path segments and `checkpoint` calls.
 pub(crate) fn generated_at(expansion: TokenStream) -> BTreeSet<LineColumn> {
     let mut out = BTreeSet::new();
     collect_private(expansion, &mut out);
@@ -281,7 +281,9 @@ pub(crate) fn generated_at(expansion: TokenStream) -> BTreeSet<LineColumn> {
 fn collect_private(tokens: TokenStream, out: &mut BTreeSet<LineColumn>) {
     for tt in tokens {
         match tt {
-            TokenTree::Ident(i) if i == "__private" => {
+            // `…::__private::race(..)` at an `.await`, `scope.checkpoint()` at a loop keyword
+            // (its `return exit(c)` is located at the return type, where a type error belongs).
+            TokenTree::Ident(i) if i == "__private" || i == "checkpoint" => {
                 out.insert(i.span().start());
             }
             TokenTree::Group(g) => collect_private(g.stream(), out),
