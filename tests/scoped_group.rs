@@ -302,6 +302,27 @@ async fn an_empty_group_is_ok() {
     assert_eq!(group.wait().await.unwrap(), Vec::<u8>::new());
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_limit_set_after_spawning_counts_every_task() {
+    let running = AtomicUsize::new(0);
+    let most = AtomicUsize::new(0);
+    let mut group: ScopedGroup<'_> = ScopedGroup::new();
+    for _ in 0..5 {
+        let (running, most) = (&running, &most);
+        group.spawn(async move {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            sleep(SEC).await?;
+            running.fetch_sub(1, Ordering::SeqCst);
+            Ok(())
+        });
+    }
+    let start = Instant::now();
+    group.limit(2).wait().await.unwrap();
+    assert_eq!(most.load(Ordering::SeqCst), 2);
+    assert_eq!(start.elapsed(), 3 * SEC);
+}
+
 #[test]
 #[should_panic(expected = "ScopedGroup::limit(0)")]
 fn limit_zero_panics() {

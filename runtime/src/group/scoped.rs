@@ -154,22 +154,24 @@ where
     }
 
     /// Runs at most `n` tasks at once; later ones start, in spawn order, as earlier ones end,
-    /// and never start if the group is cancelled first.
+    /// and never start if the group is cancelled first. Since no task starts before `wait`, it
+    /// may be set at any time before it.
     ///
     /// # Panics
     ///
-    /// If `n` is zero, or if tasks were already spawned, like [`GroupBuilder::limit`](crate::GroupBuilder::limit).
+    /// If `n` is zero (no task could ever run).
     #[track_caller]
     pub fn limit(mut self, n: usize) -> Self {
         assert!(
             n > 0,
             "ScopedGroup::limit(0): a group needs room for at least one task"
         );
-        assert!(
-            self.spawned == 0,
-            "ScopedGroup::limit must be set before the first spawn"
-        );
         self.limit = Some(n);
+        // Tasks spawned before it queue too, in spawn order (none has started).
+        if !self.running.is_empty() {
+            self.queued.extend(std::mem::take(&mut self.running));
+            self.queued.make_contiguous().sort_by_key(|slot| slot.index);
+        }
         self
     }
 
@@ -227,9 +229,10 @@ where
             name,
             body: Some(body),
         };
+        // Under a limit every task queues, and `wait` starts them: the limit may still change.
         match self.limit {
-            Some(limit) if self.running.len() >= limit => self.queued.push_back(slot),
-            _ => self.running.push(slot),
+            Some(_) => self.queued.push_back(slot),
+            None => self.running.push(slot),
         }
     }
 
@@ -299,6 +302,7 @@ where
                 run.abort_timer = Some(timer);
             }
         }
+        self.start_queued();
         let mut clock = EndClock::default();
         loop {
             match self.running.poll_next_unpin(cx) {
@@ -315,15 +319,26 @@ where
                         }
                     };
                     self.record(run, finished, &name);
-                    if let Some(slot) = self.queued.pop_front() {
-                        self.running.push(slot);
-                    }
+                    self.start_queued();
                 }
                 Poll::Ready(Some(Ended::Aborted)) => run.aborted -= 1,
                 Poll::Ready(None) => return Poll::Ready(()),
                 // Only aborted slots left: they are never woken again.
                 Poll::Pending if self.running.len() == run.aborted => return Poll::Ready(()),
                 Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Starts queued tasks while the limit leaves room.
+    fn start_queued(&mut self) {
+        if let Some(limit) = self.limit {
+            // (Nothing is queued any more once tasks have been aborted: cancellation clears it.)
+            while self.running.len() < limit {
+                let Some(slot) = self.queued.pop_front() else {
+                    break;
+                };
+                self.running.push(slot);
             }
         }
     }
