@@ -198,3 +198,27 @@ async fn idle_timeout_per_read_keeps_a_busy_connection_open() {
     assert!(err.is_deadline_exceeded());
     writer.abort();
 }
+
+#[tokio::test(start_paused = true)]
+async fn run_on_a_per_request_deadline_spawns_no_timer_task() {
+    let parent = Ctx::new();
+    let request = parent.with_timeout(SEC);
+    let waiting = tokio::spawn(async move {
+        let start = Instant::now();
+        let err = request.run(tokio::time::sleep(60 * SEC)).await.unwrap_err();
+        (start.elapsed(), err.is_deadline_exceeded())
+    });
+    tokio::task::yield_now().await;
+    assert_eq!(
+        alive_tasks(),
+        1,
+        "only the waiting task: the deadline is its own sleep"
+    );
+    assert_eq!(waiting.await.unwrap(), (SEC, true));
+    // An idle deadline moves: its waiters share the context's one timer task instead.
+    let conn = parent.with_idle_timeout(SEC);
+    let idle = tokio::spawn(async move { conn.run(std::future::pending::<()>()).await });
+    tokio::task::yield_now().await;
+    assert_eq!(alive_tasks(), 2);
+    assert!(idle.await.unwrap().unwrap_err().is_deadline_exceeded());
+}

@@ -20,8 +20,10 @@ impl Ctx {
     /// [`Ctx::reset_idle_timeout`] on activity.
     ///
     /// A ready future costs one atomic load (and, every so often, a clock read for the
-    /// deadline); a future that waits registers with the context once per `run`, and arms the
-    /// context's deadline timer the first time anyone waits on it.
+    /// deadline); a future that waits registers with the context once per `run`. The deadline
+    /// is then watched by a `tokio::time::Sleep` inside the `Run` future, as
+    /// `tokio::time::timeout` would, so that a per-request context costs no timer task; an idle
+    /// deadline, which moves, is watched by its context's one timer task instead.
     ///
     /// ```
     /// use autocancel::Ctx;
@@ -41,6 +43,7 @@ impl Ctx {
         Run {
             waiter: Waiter::new(self),
             fut: fut.into_future(),
+            sleep: None,
             woken: false,
         }
     }
@@ -54,6 +57,9 @@ pin_project_lite::pin_project! {
         waiter: Waiter<&'a Ctx>,
         #[pin]
         fut: F,
+        // Sleeps until the context's deadline once `fut` has had to wait (fixed deadlines only).
+        #[pin]
+        sleep: Option<tokio::time::Sleep>,
         // Set once `fut` has returned `Pending`: a later poll is a wake-up, worth a clock read.
         woken: bool,
     }
@@ -81,11 +87,32 @@ impl<F: Future> Future for Run<'_, F> {
             Poll::Ready(output) => Poll::Ready(Ok(output)),
             Poll::Pending => {
                 *this.woken = true;
-                if this.waiter.register(cx.waker()) {
-                    Poll::Pending
+                // A fixed deadline: our own sleep. None, or one that moves: the context's timer.
+                let own_timer = state.timed && !state.idle_chain;
+                let registered = if own_timer {
+                    this.waiter.register_unarmed(cx.waker())
                 } else {
-                    Poll::Ready(Err(state.cancelled_error()))
+                    this.waiter.register(cx.waker())
+                };
+                if !registered {
+                    return Poll::Ready(Err(state.cancelled_error()));
                 }
+                if own_timer {
+                    let mut sleep = this.sleep;
+                    if sleep.is_none() {
+                        let Some(due) = state.next_due() else {
+                            return Poll::Pending;
+                        };
+                        sleep.set(Some(tokio::time::sleep_until(due.at)));
+                    }
+                    if let Some(timer) = sleep.as_pin_mut() {
+                        let at = timer.deadline();
+                        if timer.poll(cx).is_ready() && state.expire_if_due(at) {
+                            return Poll::Ready(Err(state.cancelled_error()));
+                        }
+                    }
+                }
+                Poll::Pending
             }
         }
     }

@@ -325,11 +325,33 @@ impl State {
     /// the `Waker` itself.
     #[inline]
     pub(super) fn watch(self: &Arc<State>, slot: &mut Option<Registration>, waker: &Waker) -> bool {
+        self.watch_arming(slot, waker, true)
+    }
+
+    /// [`State::watch`] without arming the context's timer, for a waiter that sleeps until the
+    /// deadline itself ([`Ctx::run`](crate::Ctx::run) on a short-lived context: one
+    /// `tokio::time::Sleep` in the waiting future rather than a timer task per context).
+    #[inline]
+    pub(super) fn watch_unarmed(
+        self: &Arc<State>,
+        slot: &mut Option<Registration>,
+        waker: &Waker,
+    ) -> bool {
+        self.watch_arming(slot, waker, false)
+    }
+
+    #[inline]
+    fn watch_arming(
+        self: &Arc<State>,
+        slot: &mut Option<Registration>,
+        waker: &Waker,
+        arm: bool,
+    ) -> bool {
         match slot {
             // Only the cancellation takes a stored waker out, and then the flag says so.
             Some(registration) if registration.waker.will_wake(waker) => {}
             _ => {
-                if !self.watch_slow(slot, waker) {
+                if !self.watch_slow(slot, waker, arm) {
                     return false;
                 }
             }
@@ -341,7 +363,12 @@ impl State {
 
     #[cold]
     #[inline(never)]
-    fn watch_slow(self: &Arc<State>, slot: &mut Option<Registration>, waker: &Waker) -> bool {
+    fn watch_slow(
+        self: &Arc<State>,
+        slot: &mut Option<Registration>,
+        waker: &Waker,
+        arm: bool,
+    ) -> bool {
         if !self.cancellable {
             return true; // never woken, so nothing to store
         }
@@ -357,7 +384,7 @@ impl State {
                 registration.waker.clone_from(waker);
             }
             None => {
-                if lists.timer.is_none() {
+                if arm && lists.timer.is_none() {
                     lists.timer = self.spawn_timer();
                 }
                 let key = lists.waiters.insert(waker.clone());

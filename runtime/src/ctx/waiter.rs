@@ -76,6 +76,13 @@ impl<'a> Waiter<&'a Ctx> {
     pub(crate) fn ctx_ref(&self) -> &'a Ctx {
         self.ctx
     }
+
+    /// [`Waiter::register`] without arming the context's deadline timer: the caller sleeps until
+    /// the deadline itself.
+    #[inline]
+    pub(crate) fn register_unarmed(&mut self, waker: &Waker) -> bool {
+        self.ctx.state.watch_unarmed(&mut self.registration, waker)
+    }
 }
 
 impl<C: AsRef<Ctx>> Drop for Waiter<C> {
