@@ -165,3 +165,7 @@ pub use autocancel_runtime::OnCancel;
 
 #[doc(hidden)]
 pub use autocancel_runtime::__private;
+
+#[cfg(feature = "testing")]
+#[doc(inline)]
+pub use autocancel_runtime::testing;

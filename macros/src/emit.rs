@@ -7,13 +7,31 @@
 //! and lints (clippy's included) treat the code as macro output.
 
 use crate::ctx_param::CtxSource;
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::{parse_quote_spanned, Expr, Ident, Stmt};
 
 /// Span for generated tokens standing for the user's tokens at `user`.
 pub(crate) fn span_at(user: Span) -> Span {
     Span::mixed_site().located_at(user)
+}
+
+/// `name(args)` as the user's own tokens at `user` (no macro hygiene), for the runtime calls that
+/// are `#[track_caller]`: rustc reports a caller inside a macro's output as the macro's call site
+/// (the `#[cancellable]` attribute), so the call's name and parentheses — the span rustc takes
+/// the caller's location from — carry the span of the loop keyword or `.await` they stand for.
+/// Only the path, the name and the parentheses: arguments keep their own spans and hygiene.
+fn user_call(user: Span, path: TokenStream, args: TokenStream) -> TokenStream {
+    let path: TokenStream = path
+        .into_iter()
+        .map(|mut tt| {
+            tt.set_span(user);
+            tt
+        })
+        .collect();
+    let mut args = Group::new(Delimiter::Parenthesis, args);
+    args.set_span(user);
+    quote!(#path #args)
 }
 
 /// What every snippet needs: the runtime's path, the scope local, and how to return.
@@ -107,8 +125,9 @@ impl Emit {
         let scope = &self.scope;
         let c = Ident::new("c", span);
         let exit = self.exit(span, &c);
+        let call = user_call(loop_span, quote!(checkpoint), TokenStream::new());
         parse_quote_spanned! {span=>
-            if let ::core::result::Result::Err(#c) = #scope.checkpoint() { #exit; }
+            if let ::core::result::Result::Err(#c) = #scope.#call { #exit; }
         }
     }
 
@@ -119,13 +138,19 @@ impl Emit {
     /// scope is borrowed; `dot_await` is the user's `.await`, kept for its span.
     pub(crate) fn race(&self, fut: &Expr, dot_await: TokenStream, await_span: Span) -> Expr {
         let span = span_at(await_span);
-        let krate = self.krate(span);
+        let krate = &self.krate;
         let scope = &self.scope;
         let c = Ident::new("c", span);
         let v = Ident::new("v", span);
         let exit = self.exit(span, &c);
+        let and_mut = quote_spanned!(span=> &mut);
+        let call = user_call(
+            await_span,
+            quote!(#krate::__private::race),
+            quote!(#fut, #and_mut #scope),
+        );
         parse_quote_spanned! {span=>
-            match #krate::__private::race(#fut, &mut #scope)#dot_await {
+            match #call #dot_await {
                 ::core::result::Result::Ok(#v) => #v,
                 ::core::result::Result::Err(#c) => #exit,
             }
@@ -147,8 +172,9 @@ impl Emit {
         let scope = &self.scope;
         let c = Ident::new("c", span);
         let exit = self.exit(span, &c);
+        let call = user_call(call_span, quote!(sleep_blocking), dur.to_token_stream());
         let sleep = quote_spanned! {span=>
-            if let ::core::result::Result::Err(#c) = #scope.sleep_blocking(#dur) { #exit; }
+            if let ::core::result::Result::Err(#c) = #scope.#call { #exit; }
         };
         match keep_used {
             None => parse_quote_spanned!(span=> #sleep),
@@ -223,7 +249,6 @@ fn shield_ident(span: Span) -> Ident {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::ToTokens;
     use syn::parse_quote;
 
     fn emit() -> Emit {

@@ -1,6 +1,7 @@
 //! [`Cancelled`]: the error a cancelled task returns.
 
 use std::fmt;
+use std::panic::Location;
 use std::sync::Arc;
 
 use crate::Cause;
@@ -28,9 +29,19 @@ use crate::Cause;
 /// assert_eq!(err.to_string(), "deadline exceeded (after 7s)");
 /// # }
 /// ```
+///
+/// # Where it landed
+///
+/// [`Cancelled::location`] is the place in your code that observed the cancellation: the loop
+/// or the `.await` of a `#[cancellable]` function, or a [`Ctx::check`](crate::Ctx::check) call.
+/// `{:?}` shows it; `Display` does not, so that the message stays the cause alone
+/// ("deadline exceeded (after 7s)") whatever line the task happened to be at: code that
+/// compares error strings, and logs grouped by message, see one message per cause.
 #[derive(Clone)]
 pub struct Cancelled {
     cause: Arc<Cause>,
+    /// Set only on the cancelled path, by the checkpoint that returned this error.
+    location: Option<&'static Location<'static>>,
 }
 
 impl Cancelled {
@@ -38,7 +49,35 @@ impl Cancelled {
     pub fn new(cause: Cause) -> Cancelled {
         Cancelled {
             cause: Arc::new(cause),
+            location: None,
         }
+    }
+
+    /// Where the cancellation was observed: the file, line and column of the loop keyword or
+    /// `.await` in a `#[cancellable]` function, or of the [`Ctx::check`](crate::Ctx::check)
+    /// call, that returned it. `None` for a cancellation nobody observed at a checkpoint (a
+    /// [`Ctx::cancelled`](crate::Ctx::cancelled) wait, [`Group::wait`](crate::Group::wait)'s
+    /// own error, or one built with [`Cancelled::new`]).
+    ///
+    /// ```
+    /// use autocancel_runtime::Ctx;
+    ///
+    /// let ctx = Ctx::new();
+    /// ctx.cancel();
+    /// let err = ctx.check().unwrap_err();
+    /// let at = err.location().unwrap();
+    /// assert_eq!((at.file(), at.line()), (file!(), line!() - 2)); // the `check()` above
+    /// assert!(format!("{err:?}").contains(&format!("location: {at}")));
+    /// assert_eq!(err.to_string(), "cancelled"); // `Display` is the cause alone
+    /// ```
+    pub fn location(&self) -> Option<&'static Location<'static>> {
+        self.location
+    }
+
+    /// This cancellation, observed at `location`.
+    pub(crate) fn observed_at(mut self, location: &'static Location<'static>) -> Cancelled {
+        self.location = Some(location);
+        self
     }
 
     /// Why the context was cancelled.
@@ -116,7 +155,12 @@ impl fmt::Display for Cancelled {
 
 impl fmt::Debug for Cancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Cancelled").field(&*self.cause).finish()
+        let mut t = f.debug_struct("Cancelled");
+        t.field("cause", &*self.cause);
+        if let Some(location) = self.location {
+            t.field("location", &format_args!("{location}"));
+        }
+        t.finish()
     }
 }
 

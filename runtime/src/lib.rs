@@ -26,6 +26,15 @@ mod interop;
 
 mod sleep;
 
+// Where a cancellation landed (the error's location, the debug event), and the cancellation test
+// mode (`testing`, a feature) that counts the places it can land.
+mod observe;
+#[cfg(feature = "testing")]
+pub mod testing;
+#[cfg(not(feature = "testing"))]
+#[path = "testing/off.rs"]
+mod testing;
+
 #[doc(hidden)]
 pub mod __private;
 

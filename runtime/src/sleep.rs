@@ -6,6 +6,7 @@ use std::thread::{self, Thread};
 use std::time::Duration;
 
 use crate::ctx::Waiter;
+use crate::observe::observed;
 use crate::{Cancelled, Ctx};
 
 /// Sleeps for `duration`, or until the ambient context ([`Ctx::current`]) is cancelled, which
@@ -50,13 +51,20 @@ pub async fn sleep(duration: Duration) -> Result<(), Cancelled> {
 /// assert!(err.is_deadline_exceeded());
 /// assert!(start.elapsed() < Duration::from_secs(5));
 /// ```
+#[track_caller]
 pub fn sleep_blocking(duration: Duration) -> Result<(), Cancelled> {
     sleep_blocking_in(&Ctx::current(), duration)
 }
 
-/// [`sleep_blocking`] on a given context.
+/// [`sleep_blocking`] on a given context. The error's location is the caller's.
+#[track_caller]
 pub(crate) fn sleep_blocking_in(ctx: &Ctx, duration: Duration) -> Result<(), Cancelled> {
-    ctx.check()?;
+    ctx.check()?; // a cancellation point, at the caller's location
+    let at = std::panic::Location::caller();
+    sleep_until_cancelled(ctx, duration).map_err(|cancelled| observed(cancelled, at))
+}
+
+fn sleep_until_cancelled(ctx: &Ctx, duration: Duration) -> Result<(), Cancelled> {
     let mut waiter = Waiter::new(ctx);
     let unpark = Waker::from(Arc::new(Unpark(thread::current())));
     if !waiter.register(&unpark) {

@@ -1,25 +1,31 @@
 //! [`race`]: what `#[cancellable]` makes of every `.await`.
 
 use std::future::{Future, IntoFuture};
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::time::Instant;
 
 use super::Scope;
+use crate::observe::observed;
+use crate::testing::cuts_of;
 use crate::Cancelled;
 
 /// Races `fut` against the scope's cancellation, with `tokio::select! { biased; .. }` semantics:
 /// cancellation wins ties, and `fut` is dropped when it loses.
 ///
 /// The scope comes last so that awaits nested inside `fut`'s expression are evaluated before the
-/// scope is borrowed.
+/// scope is borrowed. The caller's location (the user's `.await`: the call is spanned there) is
+/// kept for the error, should the race be lost.
 #[inline]
+#[track_caller]
 pub fn race<F: IntoFuture>(fut: F, scope: &mut Scope) -> Race<'_, F::IntoFuture> {
     Race {
         fut: fut.into_future(),
         scope,
         woken: false,
+        at: Location::caller(),
     }
 }
 
@@ -32,6 +38,8 @@ pin_project_lite::pin_project! {
         scope: &'a mut Scope,
         // Set once `fut` has returned `Pending`: a later poll is a wake-up, worth a clock read.
         woken: bool,
+        // Where the `.await` is, for `Cancelled::location`.
+        at: &'static Location<'static>,
     }
 }
 
@@ -43,14 +51,23 @@ impl<F: Future> Future for Race<'_, F> {
         let this = self.project();
         let ctx = this.scope.ctx();
         if ctx.flagged() {
-            return Poll::Ready(Err(ctx.cancelled_error()));
+            return Poll::Ready(Err(observed(ctx.cancelled_error(), this.at)));
+        }
+        // Under a cancellation test, an `.await` is a cancellation point once, before its future
+        // is first polled. (Compiled away without the `testing` feature.)
+        if !*this.woken {
+            if let Some(cuts) = cuts_of(ctx) {
+                if cuts.reached(this.at) {
+                    return Poll::Ready(Err(observed(ctx.cancelled_error(), this.at)));
+                }
+            }
         }
         // After a wake-up, check the deadline before the inner future: when both fall due at
         // the same instant (the seed's step 7 and its 7 s deadline), cancellation wins, whichever
         // of the two timers the runtime happened to fire first. A ready future on its first poll
         // never pays for this clock read.
         if *this.woken && ctx.has_deadline() && ctx.expire_if_due(Instant::now()) {
-            return Poll::Ready(Err(ctx.cancelled_error()));
+            return Poll::Ready(Err(observed(ctx.cancelled_error(), this.at)));
         }
         match this.fut.poll(cx) {
             Poll::Ready(output) => Poll::Ready(Ok(output)),
@@ -59,7 +76,8 @@ impl<F: Future> Future for Race<'_, F> {
                 if this.scope.register(cx.waker()) {
                     Poll::Pending
                 } else {
-                    Poll::Ready(Err(this.scope.ctx().cancelled_error()))
+                    let cancelled = this.scope.ctx().cancelled_error();
+                    Poll::Ready(Err(observed(cancelled, this.at)))
                 }
             }
         }

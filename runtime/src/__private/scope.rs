@@ -1,9 +1,12 @@
 //! [`Scope`]: the per-call state of a `#[cancellable]` function.
 
+use std::panic::Location;
 use std::task::Waker;
 use std::time::Duration;
 
 use crate::ctx::{Pacer, Registering, Waiter};
+use crate::observe::observed;
+use crate::testing::cuts_of;
 use crate::{Cancelled, Ctx};
 
 /// One per call of a `#[cancellable]` function: the context it checks, its clock pacer, and its
@@ -29,7 +32,7 @@ impl Scope {
     }
 
     fn owning(ctx: Ctx) -> Scope {
-        let pacer = if ctx.has_deadline() {
+        let pacer = if ctx.has_deadline() || cuts_of(&ctx).is_some() {
             Pacer::new()
         } else {
             Pacer::idle()
@@ -47,11 +50,13 @@ impl Scope {
     }
 
     /// A loop checkpoint: `Err` once the context is cancelled or its deadline has passed.
-    /// Fast path: one atomic load and a countdown in a register.
+    /// Fast path: one atomic load and a countdown in a register. The caller's location (the
+    /// user's loop keyword: the call is spanned there) only travels to the slow path.
     #[inline(always)]
+    #[track_caller]
     pub fn checkpoint(&mut self) -> Result<(), Cancelled> {
         if self.ctx().flagged() | self.pacer.tick() {
-            self.checkpoint_slow()
+            self.checkpoint_slow(Location::caller())
         } else {
             Ok(())
         }
@@ -59,18 +64,30 @@ impl Scope {
 
     #[cold]
     #[inline(never)]
-    fn checkpoint_slow(&mut self) -> Result<(), Cancelled> {
+    fn checkpoint_slow(&mut self, at: &'static Location<'static>) -> Result<(), Cancelled> {
+        if let Some(cuts) = cuts_of(self.waiter.ctx()) {
+            // Every checkpoint comes here (a fresh pacer's countdown is 1); one not yet cancelled
+            // is a cancellation point of the test.
+            self.pacer = Pacer::new();
+            let ctx = self.waiter.ctx();
+            return if ctx.flagged() || cuts.reached(at) || ctx.cancelled_now() {
+                Err(observed(ctx.cancelled_error(), at))
+            } else {
+                Ok(())
+            };
+        }
         if !self.waiter.ctx().flagged() {
             let now = self.pacer.now();
             if !self.waiter.ctx().expire_if_due(now) {
                 return Ok(());
             }
         }
-        Err(self.ctx().cancelled_error())
+        Err(observed(self.ctx().cancelled_error(), at))
     }
 
     /// `std::thread::sleep` in a `#[cancellable]` blocking function: sleeps, or returns the
     /// cancellation as soon as it happens.
+    #[track_caller]
     pub fn sleep_blocking(&mut self, duration: Duration) -> Result<(), Cancelled> {
         crate::sleep::sleep_blocking_in(self.ctx(), duration)
     }

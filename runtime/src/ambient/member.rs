@@ -4,6 +4,7 @@ use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::TaskName;
 use crate::shield::ShieldDepths;
 
 /// A group's identity: a number drawn once per group (never reused in practice: 2^64).
@@ -26,16 +27,19 @@ pub(crate) struct Member {
     pub(crate) group: GroupId,
     pub(crate) index: usize,
     pub(crate) shields: Arc<ShieldDepths>,
+    /// The task's name, for the cancellation's debug event.
+    pub(crate) name: TaskName,
 }
 
 impl Member {
     /// A task of no group ([`Ctx::scope`](crate::Ctx::scope), [`Ctx::enter`](crate::Ctx::enter)):
     /// a group of one, for its own shield depth.
-    pub(crate) fn alone() -> Member {
+    pub(crate) fn alone(name: &'static str) -> Member {
         Member {
             group: GroupId::new(),
             index: 0,
             shields: Arc::default(),
+            name: TaskName::Static(name),
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod member;
 mod task_local;
+mod task_name;
 mod thread_local;
 
 use std::future::Future;
@@ -15,6 +16,7 @@ use std::sync::OnceLock;
 
 pub(crate) use member::{GroupId, Member};
 pub(crate) use task_local::WithAmbient;
+pub(crate) use task_name::TaskName;
 pub(crate) use thread_local::enter;
 pub use thread_local::EnterGuard;
 
@@ -83,7 +85,7 @@ impl Ctx {
     pub fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
         let ambient = Ambient {
             ctx: self.clone(),
-            member: Member::alone(),
+            member: Member::alone("Ctx::scope"),
         };
         WithAmbient::new(ambient, fut)
     }
@@ -93,7 +95,7 @@ impl Ctx {
     pub fn enter(&self) -> EnterGuard {
         enter(Ambient {
             ctx: self.clone(),
-            member: Member::alone(),
+            member: Member::alone("Ctx::enter"),
         })
     }
 }

@@ -7,6 +7,8 @@ mod on_cancel;
 mod pacer;
 mod run;
 mod state;
+#[cfg(feature = "testing")]
+mod testing;
 mod wait;
 mod waiter;
 
@@ -22,6 +24,8 @@ pub use on_cancel::OnCancel;
 pub(crate) use pacer::Pacer;
 pub use run::Run;
 use state::{Limit, State};
+#[cfg(feature = "testing")]
+pub(crate) use testing::WeakCtx;
 pub use wait::{WaitForCancellation, WaitForCancellationOwned};
 pub(crate) use waiter::{Registering, Waiter};
 
@@ -194,11 +198,14 @@ impl Ctx {
     }
 
     /// `Err` with the cancellation if this context is cancelled (see [`Ctx::is_cancelled`]).
-    /// Use with `?` at the points where your own code may stop.
+    /// Use with `?` at the points where your own code may stop. The error's
+    /// [`location`](Cancelled::location) is this call's.
     #[inline]
+    #[track_caller]
     pub fn check(&self) -> Result<(), Cancelled> {
-        if self.is_cancelled() {
-            Err(self.state.cancelled_error())
+        let at = std::panic::Location::caller();
+        if self.is_cancelled() || crate::testing::cut_here(self, at) {
+            Err(crate::observe::observed(self.state.cancelled_error(), at))
         } else {
             Ok(())
         }

@@ -54,6 +54,10 @@ pub(super) struct State {
     /// What the `tokio-util` interop keeps with the context.
     #[cfg(feature = "tokio-util")]
     pub(super) interop: crate::interop::Slot,
+    /// A context of `autocancel::testing` (or derived from one): its cancellation points count
+    /// down to a cut.
+    #[cfg(feature = "testing")]
+    pub(super) cuts: Option<Arc<crate::testing::Cuts>>,
 }
 
 #[derive(Default)]
@@ -104,11 +108,21 @@ impl State {
             timed: limit.is_some() || idle_chain,
             idle,
             idle_chain,
+            #[cfg(feature = "testing")]
+            cuts: parent.as_ref().and_then(|(parent, _)| parent.cuts.clone()),
             parent,
             lists: Mutex::new(Lists::default()),
             #[cfg(feature = "tokio-util")]
             interop: Default::default(),
         }
+    }
+
+    /// The root of a cancellation test (see `crate::testing`).
+    #[cfg(feature = "testing")]
+    pub(super) fn with_cuts(cuts: Arc<crate::testing::Cuts>) -> State {
+        let mut state = State::with(None, None, false, None);
+        state.cuts = Some(cuts);
+        state
     }
 
     /// A child of `parent` with `limit` (already merged with the parent's) and, for

@@ -4,7 +4,6 @@ mod builder;
 mod report;
 mod scoped;
 mod task;
-mod task_name;
 mod wait;
 
 use std::future::Future;
@@ -21,7 +20,7 @@ pub use report::{Report, Straggler, TaskKind};
 pub use scoped::ScopedGroup;
 use task::Finished;
 
-pub(crate) use task_name::TaskName;
+pub(crate) use crate::ambient::TaskName;
 
 use crate::ambient::{GroupId, Member};
 use crate::shield::ShieldDepths;
@@ -208,7 +207,7 @@ where
         let index = self.tasks.len();
         let name = TaskName::SpawnedAt(Location::caller());
         let ctx = self.ctx.clone();
-        let member = self.member(index);
+        let member = self.member(index, &name);
         let task_name = name.clone();
         match self.slots.clone() {
             None => {
@@ -238,11 +237,12 @@ where
     }
 
     /// What task `index` carries in its ambient context.
-    fn member(&self, index: usize) -> Member {
+    fn member(&self, index: usize, name: &TaskName) -> Member {
         Member {
             group: self.id,
             index,
             shields: self.shields.clone(),
+            name: name.clone(),
         }
     }
 
@@ -251,7 +251,7 @@ where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
         let index = self.tasks.len();
-        let member = self.member(index);
+        let member = self.member(index, &name);
         let run = task::RunAsync::new(self.ctx.clone(), member, name.clone(), fut);
         let abort = match (self.slots.clone(), permit) {
             // No limit: the task is just the body, as small as it can be (see `RunAsync`).

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::task_name::TaskName;
+use crate::ambient::TaskName;
 use crate::ambient::{self, Ambient, Member, WithAmbient};
 use crate::{Cause, Ctx};
 

@@ -219,6 +219,7 @@ impl TaskSet {
                 group: shared.group,
                 index: key,
                 shields: shared.shields.clone(),
+                name: name.clone(),
             },
             name: name.clone(),
             counted: false,

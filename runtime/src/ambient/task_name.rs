@@ -1,4 +1,4 @@
-//! [`TaskName`]: how a group task is named in straggler reports and causes.
+//! [`TaskName`]: how a task is named in straggler reports, causes and cancellation events.
 
 use std::panic::Location;
 use std::sync::Arc;
@@ -8,6 +8,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub(crate) enum TaskName {
     Given(Arc<str>),
+    /// A task of no group: `Ctx::scope`, `Ctx::enter`.
+    Static(&'static str),
     SpawnedAt(&'static Location<'static>),
 }
 
@@ -15,6 +17,7 @@ impl TaskName {
     pub(crate) fn render(&self) -> Arc<str> {
         match self {
             TaskName::Given(name) => name.clone(),
+            TaskName::Static(name) => Arc::from(*name),
             TaskName::SpawnedAt(at) => {
                 format!("{}:{}:{}", at.file(), at.line(), at.column()).into()
             }

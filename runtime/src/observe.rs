@@ -1,0 +1,24 @@
+//! What happens when a checkpoint returns a cancellation: the error learns where it was
+//! observed, and a `tracing` event says so. Reached only on the cancelled path: the fast paths of
+//! the checkpoints pass a `&'static Location` along (a constant, once inlined) and nothing else.
+
+use std::panic::Location;
+
+use crate::Cancelled;
+
+/// `cancelled`, observed by the checkpoint at `location`: records the location in the error and
+/// emits a debug event (target `autocancel`) with the cause, the location and the task's name.
+#[cold]
+#[inline(never)]
+pub(crate) fn observed(cancelled: Cancelled, location: &'static Location<'static>) -> Cancelled {
+    // The task's name is rendered only if a subscriber wants the event: the field expressions of
+    // `tracing`'s macros are evaluated after its enabled check.
+    tracing::debug!(
+        target: "autocancel",
+        cause = %cancelled.cause(),
+        location = %location,
+        task = crate::ambient::member().map(|member| member.name.render()).as_deref(),
+        "cancelled at a checkpoint"
+    );
+    cancelled.observed_at(location)
+}
