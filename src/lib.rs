@@ -124,6 +124,37 @@
 //! future, keeps a section from being cut short: no checkpoint inside it fires, functions it calls
 //! see a never-cancelled context, and the group does not abort the task while it is inside.
 //!
+//! # Where a cancellation landed
+//!
+//! [`Cancelled::location`] is the loop keyword or `.await` (or `std::thread::sleep`, or
+//! [`Ctx::check`] call) that returned the cancellation; `{:?}` shows it, `Display` shows the cause
+//! alone. Each one also emits a `tracing` debug event, target `autocancel`, with the cause, the
+//! location and the task's name.
+//!
+//! ```
+//! use autocancel::{cancellable, Cancelled, Ctx};
+//!
+//! #[cancellable]
+//! fn spin(ctx: &Ctx) -> Result<(), Cancelled> {
+//!     loop {}
+//! }
+//!
+//! let ctx = Ctx::new();
+//! ctx.cancel_with_reason("shutting down");
+//! let err = spin(&ctx).unwrap_err();
+//! assert_eq!(err.location().unwrap().line(), line!() - 6); // the `loop`
+//! assert_eq!(err.to_string(), "cancelled: shutting down");
+//! ```
+//!
+//! # Testing cancellation safety
+//!
+//! A function that can stop at every checkpoint can be cut between two steps that belong
+//! together. With the `testing` feature (for `[dev-dependencies]`; it costs nothing when off),
+//! `autocancel::testing::cut_everywhere` runs a test body cut at its 1st, 2nd, … k-th
+//! cancellation point, checks your invariants after each run, and reports the lines where a cut
+//! broke one. The README's "Cancellation safety" section and `examples/cancel_safety.rs` show it
+//! finding a lost record, and `#[shield]` fixing it.
+//!
 //! # What is not rewritten
 //!
 //! Only the function's own control flow: closures, `async` blocks, nested functions and items,
