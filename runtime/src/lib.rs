@@ -44,7 +44,7 @@ pub use cause::Cause;
 pub use ctx::{Ctx, OnCancel, Run, WaitForCancellation, WaitForCancellationOwned};
 pub use deadline::Deadline;
 pub use detach::{detached, detached_blocking, Detached};
-pub use group::{Group, GroupBuilder, Report, ScopedGroup, Straggler, TaskKind, DEFAULT_GRACE};
+pub use group::{Group, GroupBuilder, Report, ScopedGroup, Straggler, TaskKind, Waiting, DEFAULT_GRACE};
 pub use shield::{shield, shield_blocking, ShieldGuard};
 pub use sleep::{sleep, sleep_blocking};
 pub use tasks::{Counts, FailureKind, ShutdownReport, TaskFailure, TaskSet};

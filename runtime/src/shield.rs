@@ -101,6 +101,9 @@ pub(crate) struct ShieldDepths {
     active: AtomicUsize,
     /// Task index to depth, for the tasks inside a shielded section now.
     depths: Mutex<HashMap<usize, usize>>,
+    /// Where the group's tasks wait (for straggler reports): kept here, in the one allocation
+    /// per group that every task already holds, rather than in another `Arc` cloned per spawn.
+    pub(crate) parked: crate::ambient::ParkedAt,
 }
 
 impl ShieldDepths {

@@ -74,6 +74,7 @@ impl<F: Future> Future for Race<'_, F> {
             Poll::Pending => {
                 *this.woken = true;
                 if this.scope.register(cx.waker()) {
+                    this.scope.parked_at(this.at);
                     Poll::Pending
                 } else {
                     let cancelled = this.scope.ctx().cancelled_error();

@@ -16,6 +16,8 @@ pub struct Scope {
     /// The context, and the call's registration with it.
     waiter: Waiter<Ctx>,
     pacer: Pacer,
+    /// The `.await` this call last reported blocking at (see [`Scope::parked_at`]).
+    parked: Option<&'static Location<'static>>,
 }
 
 impl Scope {
@@ -40,6 +42,7 @@ impl Scope {
         Scope {
             waiter: Waiter::new(ctx),
             pacer,
+            parked: None,
         }
     }
 
@@ -99,10 +102,42 @@ impl Scope {
         self.waiter.split()
     }
 
+    /// The `.await` at `at` has blocked: tells the group where its task waits, if that is not
+    /// where this call last said it was (a pointer comparison on the blocking path; the report,
+    /// a lock, once per place).
+    #[inline]
+    pub(super) fn parked_at(&mut self, at: &'static Location<'static>) {
+        if self.parked != Some(at) {
+            self.report_parked(at);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn report_parked(&mut self, at: &'static Location<'static>) {
+        self.parked = Some(at);
+        if let Some(member) = crate::ambient::member() {
+            let call = std::ptr::from_ref(self) as usize;
+            member.shields.parked.park(member.index, call, at);
+        }
+    }
+
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
     #[inline]
     pub(super) fn register(&mut self, waker: &Waker) -> bool {
         self.waiter.register(waker)
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        if self.parked.is_some() {
+            // Reported where it waited: the call is over, the task waits elsewhere now.
+            if let Some(member) = crate::ambient::member() {
+                let call = std::ptr::from_ref(self) as usize;
+                member.shields.parked.leave(member.index, call);
+            }
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! the ambient context is [`root`], which is never cancelled.
 
 mod member;
+mod parked;
 mod task_local;
 mod task_name;
 mod thread_local;
@@ -15,6 +16,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 pub(crate) use member::{GroupId, Member};
+pub(crate) use parked::ParkedAt;
 pub(crate) use task_local::WithAmbient;
 pub(crate) use task_name::TaskName;
 pub(crate) use thread_local::enter;

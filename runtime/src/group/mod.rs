@@ -16,7 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{AbortHandle, JoinSet};
 
 pub use builder::GroupBuilder;
-pub use report::{Report, Straggler, TaskKind};
+pub use report::{Report, Straggler, TaskKind, Waiting};
 pub use scoped::ScopedGroup;
 use task::Finished;
 

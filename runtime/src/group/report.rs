@@ -2,6 +2,7 @@
 //! output, and the tasks that ignored cancellation.
 
 use std::fmt;
+use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +32,20 @@ pub struct Straggler {
     pub overdue: Duration,
     /// Whether the group aborted it (async tasks); false if it ended by itself.
     pub aborted: bool,
+    /// Where it was waiting when it was aborted, if at an `.await` of a `#[cancellable]`
+    /// function (one given a context other than the group's, for instance).
+    pub waiting: Option<Waiting>,
+}
+
+/// Where a straggler was waiting: an `.await` of a `#[cancellable]` function, and for how long.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Waiting {
+    /// The `.await` (with nested `#[cancellable]` calls blocked at once, the one that last
+    /// blocked at a new place).
+    pub location: &'static Location<'static>,
+    /// How long it had been waiting there.
+    pub duration: Duration,
 }
 
 impl fmt::Display for Straggler {
@@ -44,7 +59,15 @@ impl fmt::Display for Straggler {
             f,
             "{kind} `{}` ignored cancellation: {end} {:?} after it",
             self.name, self.overdue
-        )
+        )?;
+        if let Some(waiting) = &self.waiting {
+            write!(
+                f,
+                ", waiting at {} for {:?}",
+                waiting.location, waiting.duration
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -11,7 +11,7 @@ use tokio::task::{Id, JoinError};
 use tokio::time::Instant;
 
 use super::task::{self, Finished, Outcome};
-use super::{Group, Report, Straggler, TaskKind};
+use super::{Group, Report, Straggler, TaskKind, Waiting};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause};
 
@@ -148,6 +148,7 @@ where
                     kind: TaskKind::Blocking,
                     overdue,
                     aborted: false,
+                    waiting: None,
                 });
             }
         }
@@ -226,11 +227,16 @@ where
                 Some(abort) => {
                     abort.abort();
                     entry.done = true;
+                    let waiting = self.shields.parked.get(index).map(|parked| Waiting {
+                        location: parked.at,
+                        duration: now.saturating_duration_since(parked.since),
+                    });
                     let straggler = Straggler {
                         name: entry.name.render(),
                         kind: TaskKind::Async,
                         overdue,
                         aborted: true,
+                        waiting,
                     };
                     tracing::warn!(%straggler, "aborting a task that ignored cancellation");
                     tally.stragglers.push(straggler);
