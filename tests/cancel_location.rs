@@ -63,7 +63,7 @@ async fn debug_shows_the_location_display_does_not() {
     assert_eq!(err.to_string(), "deadline exceeded (after 1s)");
     let debug = format!("{err:?}");
     assert!(
-        debug.ends_with(&format!("location: {}:33:49 }}", file!())),
+        debug.ends_with(&format!(", at {}:33:49)", file!())),
         "{debug}"
     );
 }

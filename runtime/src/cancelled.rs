@@ -67,7 +67,7 @@ impl Cancelled {
     /// let err = ctx.check().unwrap_err();
     /// let at = err.location().unwrap();
     /// assert_eq!((at.file(), at.line()), (file!(), line!() - 2)); // the `check()` above
-    /// assert!(format!("{err:?}").contains(&format!("location: {at}")));
+    /// assert!(format!("{err:?}").contains(&format!("at {at})")));
     /// assert_eq!(err.to_string(), "cancelled"); // `Display` is the cause alone
     /// ```
     pub fn location(&self) -> Option<&'static Location<'static>> {
@@ -155,10 +155,10 @@ impl fmt::Display for Cancelled {
 
 impl fmt::Debug for Cancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut t = f.debug_struct("Cancelled");
-        t.field("cause", &*self.cause);
+        let mut t = f.debug_tuple("Cancelled");
+        t.field(&*self.cause);
         if let Some(location) = self.location {
-            t.field("location", &format_args!("{location}"));
+            t.field(&format_args!("at {location}"));
         }
         t.finish()
     }

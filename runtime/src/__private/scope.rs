@@ -107,7 +107,8 @@ impl Scope {
     /// a lock, once per place).
     #[inline]
     pub(super) fn parked_at(&mut self, at: &'static Location<'static>) {
-        if self.parked != Some(at) {
+        // By address: `Location`'s `==` compares the file names.
+        if !self.parked.is_some_and(|parked| std::ptr::eq(parked, at)) {
             self.report_parked(at);
         }
     }
