@@ -48,6 +48,17 @@ pub struct Waiting {
     pub duration: Duration,
 }
 
+impl Waiting {
+    /// Where task `index` waits now, if at an `.await` of a `#[cancellable]` function.
+    pub(crate) fn of(shields: &crate::shield::ShieldDepths, index: usize) -> Option<Waiting> {
+        let parked = shields.parked.get(index)?;
+        Some(Waiting {
+            location: parked.at,
+            duration: tokio::time::Instant::now().saturating_duration_since(parked.since),
+        })
+    }
+}
+
 impl fmt::Display for Straggler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.kind {

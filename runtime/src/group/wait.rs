@@ -227,10 +227,7 @@ where
                 Some(abort) => {
                     abort.abort();
                     entry.done = true;
-                    let waiting = self.shields.parked.get(index).map(|parked| Waiting {
-                        location: parked.at,
-                        duration: now.saturating_duration_since(parked.since),
-                    });
+                    let waiting = Waiting::of(&self.shields, index);
                     let straggler = Straggler {
                         name: entry.name.render(),
                         kind: TaskKind::Async,

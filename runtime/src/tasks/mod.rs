@@ -22,7 +22,7 @@ use crate::ambient::{GroupId, Member};
 use crate::deadline::far_add;
 use crate::group::TaskName;
 use crate::shield::ShieldDepths;
-use crate::{Cause, Ctx, Straggler, TaskKind, DEFAULT_GRACE};
+use crate::{Cause, Ctx, Straggler, TaskKind, Waiting, DEFAULT_GRACE};
 
 /// A long-lived set of tasks sharing a context: a server's connections, a worker's jobs.
 ///
@@ -303,6 +303,7 @@ impl TaskSet {
                 kind: TaskKind::Async,
                 overdue,
                 aborted: true,
+                waiting: Waiting::of(&self.shared.shields, key),
             };
             tracing::warn!(%straggler, "aborting a task that ignored cancellation");
             stragglers.push(straggler);
