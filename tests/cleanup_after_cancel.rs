@@ -11,20 +11,14 @@ use autocancel::{cancellable, Cancelled, Ctx};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-/// Starts `handlers` connection handlers, each holding a clone of the drain's sender, that take
-/// 3 s to finish (flush their connection) and count themselves done.
-fn start_handlers(handlers: usize, flushed: &Arc<AtomicUsize>) -> mpsc::Receiver<()> {
-    let (done_tx, done_rx) = mpsc::channel::<()>(1);
-    for _ in 0..handlers {
-        let done_tx = done_tx.clone();
-        let flushed = flushed.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            flushed.fetch_add(1, Ordering::SeqCst);
-            drop(done_tx);
-        });
-    }
-    done_rx
+/// A connection handler: holds a clone of the drain's sender, takes 3 s to finish (flush its
+/// connection), then counts itself done.
+fn spawn_handler(done_tx: mpsc::Sender<()>, flushed: Arc<AtomicUsize>) {
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        flushed.fetch_add(1, Ordering::SeqCst);
+        drop(done_tx);
+    });
 }
 
 /// Accepts connections until cancelled.
@@ -40,7 +34,11 @@ async fn accept_loop(ctx: &Ctx) -> Result<(), Cancelled> {
 /// then. (`select!` is a macro: left alone, as `#[cancellable]` leaves every macro.)
 #[cancellable]
 async fn serve(ctx: &Ctx, flushed: &Arc<AtomicUsize>) -> Result<(), Cancelled> {
-    let mut done_rx = start_handlers(4, flushed);
+    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    for _ in 0..4 {
+        spawn_handler(done_tx.clone(), flushed.clone());
+    }
+    drop(done_tx);
     tokio::select! {
         _ = accept_loop(ctx) => {}
     }
@@ -51,7 +49,11 @@ async fn serve(ctx: &Ctx, flushed: &Arc<AtomicUsize>) -> Result<(), Cancelled> {
 /// The same, with the drain shielded: it waits for every handler.
 #[cancellable]
 async fn serve_shielded(ctx: &Ctx, flushed: &Arc<AtomicUsize>) -> Result<(), Cancelled> {
-    let mut done_rx = start_handlers(4, flushed);
+    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    for _ in 0..4 {
+        spawn_handler(done_tx.clone(), flushed.clone());
+    }
+    drop(done_tx);
     tokio::select! {
         _ = accept_loop(ctx) => {}
     }
@@ -67,7 +69,7 @@ async fn a_drain_after_the_cancellation_returns_at_once() {
     let start = Instant::now();
     let err = serve(&ctx, &flushed).await.unwrap_err();
     assert!(err.is_deadline_exceeded());
-    assert_eq!(err.location().unwrap().line(), 47, "the drain's .await");
+    assert_eq!(err.location().unwrap().line(), 45, "the drain's .await");
     assert_eq!(start.elapsed(), Duration::from_secs(1));
     assert_eq!(
         flushed.load(Ordering::SeqCst),
