@@ -10,7 +10,7 @@ use crate::ambient::{self, Ambient, Member, WithAmbient};
 fn root() -> Ambient {
     Ambient {
         ctx: ambient::root(),
-        member: Member::alone(),
+        member: Member::alone("detached"),
     }
 }
 

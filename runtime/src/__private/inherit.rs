@@ -14,7 +14,7 @@ use crate::ambient::{self, Ambient, Member, WithAmbient};
 fn spawned(scope: &Scope) -> Ambient {
     Ambient {
         ctx: scope.ctx().clone(),
-        member: Member::alone(),
+        member: Member::alone("spawned"),
     }
 }
 
