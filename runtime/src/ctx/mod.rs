@@ -25,7 +25,7 @@ pub(crate) use pacer::Pacer;
 pub use run::Run;
 use state::{Limit, State};
 #[cfg(feature = "testing")]
-pub(crate) use testing::WeakCtx;
+pub(crate) use testing::WeakRoot;
 pub use wait::{WaitForCancellation, WaitForCancellationOwned};
 pub(crate) use waiter::{Registering, Waiter};
 

@@ -9,9 +9,9 @@ use crate::testing::Cuts;
 
 /// A context that does not keep itself alive: the countdown's way back to the root it cancels
 /// (the root holds the countdown).
-pub(crate) struct WeakCtx(Weak<State>);
+pub(crate) struct WeakRoot(Weak<State>);
 
-impl WeakCtx {
+impl WeakRoot {
     pub(crate) fn upgrade(&self) -> Option<Ctx> {
         self.0.upgrade().map(|state| Ctx { state })
     }
@@ -19,8 +19,9 @@ impl WeakCtx {
 
 impl Ctx {
     /// The root context of a cancellation test, with the countdown `cuts` builds.
-    pub(crate) fn test_root(cuts: impl FnOnce(WeakCtx) -> Cuts) -> Ctx {
-        let state = Arc::new_cyclic(|root| State::with_cuts(Arc::new(cuts(WeakCtx(root.clone())))));
+    pub(crate) fn test_root(cuts: impl FnOnce(WeakRoot) -> Cuts) -> Ctx {
+        let state =
+            Arc::new_cyclic(|root| State::with_cuts(Arc::new(cuts(WeakRoot(root.clone())))));
         Ctx { state }
     }
 

@@ -8,12 +8,12 @@
 use std::panic::Location;
 use std::sync::Mutex;
 
-use crate::ctx::WeakCtx;
+use crate::ctx::WeakRoot;
 use crate::{Cause, Ctx};
 
 pub(crate) struct Cuts {
     /// The test's root context, cancelled at the target-th point (weak: the root holds us).
-    root: WeakCtx,
+    root: WeakRoot,
     /// Cut at the target-th point reached (1-based).
     target: usize,
     /// Every point reached, in order (the runs' report needs them all).
