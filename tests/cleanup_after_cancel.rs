@@ -1,13 +1,13 @@
 //! The cleanup hazard: once the context is cancelled, every `.await` of a `#[cancellable]`
-//! function returns at once — including a graceful shutdown's drain at the end of the function
-//! (mini-redis' `server::run`: `shutdown_complete_rx.recv().await` waits for every connection
-//! handler to finish). Shielding the drain makes it wait.
+//! function returns at once, cleanup awaits included — such as a graceful shutdown's drain
+//! (mini-redis' `shutdown_complete_rx.recv().await`, which waits for every connection handler to
+//! finish) run after the server was cancelled. Shielding the drain makes it wait.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use autocancel::{cancellable, Cancelled, Ctx};
+use autocancel::{cancellable, shield, Cancelled, Ctx};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -21,44 +21,22 @@ fn spawn_handler(done_tx: mpsc::Sender<()>, flushed: Arc<AtomicUsize>) {
     });
 }
 
-/// Accepts connections until cancelled.
+/// Starts four handlers, then accepts connections until cancelled.
 #[cancellable]
-async fn accept_loop(ctx: &Ctx) -> Result<(), Cancelled> {
+async fn serve(done_tx: mpsc::Sender<()>, flushed: &Arc<AtomicUsize>) -> Result<(), Cancelled> {
+    for _ in 0..4 {
+        spawn_handler(done_tx.clone(), flushed.clone());
+    }
+    drop(done_tx);
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await; // accept()
     }
 }
 
-/// mini-redis' `server::run`, annotated: serve until the accept loop ends (here: cancelled),
-/// then drain. The drain's `.await` is raced like any other, and the context is cancelled by
-/// then. (`select!` is a macro: left alone, as `#[cancellable]` leaves every macro.)
+/// The graceful shutdown: wait until every handler has dropped its sender.
 #[cancellable]
-async fn serve(ctx: &Ctx, flushed: &Arc<AtomicUsize>) -> Result<(), Cancelled> {
-    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
-    for _ in 0..4 {
-        spawn_handler(done_tx.clone(), flushed.clone());
-    }
-    drop(done_tx);
-    tokio::select! {
-        _ = accept_loop(ctx) => {}
-    }
-    done_rx.recv().await; // the drain: returns at once, and the function returns `Err`
-    Ok(())
-}
-
-/// The same, with the drain shielded: it waits for every handler.
-#[cancellable]
-async fn serve_shielded(ctx: &Ctx, flushed: &Arc<AtomicUsize>) -> Result<(), Cancelled> {
-    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
-    for _ in 0..4 {
-        spawn_handler(done_tx.clone(), flushed.clone());
-    }
-    drop(done_tx);
-    tokio::select! {
-        _ = accept_loop(ctx) => {}
-    }
-    #[shield]
-    done_rx.recv().await;
+async fn drain(mut done_rx: mpsc::Receiver<()>) -> Result<(), Cancelled> {
+    done_rx.recv().await; // line 39
     Ok(())
 }
 
@@ -67,9 +45,14 @@ async fn a_drain_after_the_cancellation_returns_at_once() {
     let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
     let flushed = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
-    let err = serve(&ctx, &flushed).await.unwrap_err();
-    assert!(err.is_deadline_exceeded());
-    assert_eq!(err.location().unwrap().line(), 45, "the drain's .await");
+    ctx.scope(async {
+        let (done_tx, done_rx) = mpsc::channel(1);
+        let _ = serve(done_tx, &flushed).await; // stops at the deadline
+        let err = drain(done_rx).await.unwrap_err(); // and so does the drain, at once
+        assert!(err.is_deadline_exceeded());
+        assert_eq!(err.location().unwrap().line(), 39, "the drain's .await");
+    })
+    .await;
     assert_eq!(start.elapsed(), Duration::from_secs(1));
     assert_eq!(
         flushed.load(Ordering::SeqCst),
@@ -83,7 +66,12 @@ async fn a_shielded_drain_waits_for_every_handler() {
     let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
     let flushed = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
-    serve_shielded(&ctx, &flushed).await.unwrap();
+    ctx.scope(async {
+        let (done_tx, done_rx) = mpsc::channel(1);
+        let _ = serve(done_tx, &flushed).await;
+        shield(drain(done_rx)).await.unwrap(); // sees a never-cancelled context: waits
+    })
+    .await;
     assert_eq!(start.elapsed(), Duration::from_secs(3));
     assert_eq!(flushed.load(Ordering::SeqCst), 4);
 }
