@@ -197,6 +197,8 @@ pub use autocancel_runtime::OnCancel;
 #[doc(hidden)]
 pub use autocancel_runtime::__private;
 
-#[cfg(feature = "testing")]
-#[doc(inline)]
+// Always re-exported (an empty, hidden module without the `testing` feature), so that the
+// runtime's own doc examples, which use the facade, find it whenever the runtime has it.
+#[cfg_attr(feature = "testing", doc(inline))]
+#[cfg_attr(not(feature = "testing"), doc(hidden))]
 pub use autocancel_runtime::testing;

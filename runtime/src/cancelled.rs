@@ -60,7 +60,7 @@ impl Cancelled {
     /// own error, or one built with [`Cancelled::new`]).
     ///
     /// ```
-    /// use autocancel_runtime::Ctx;
+    /// use autocancel::Ctx;
     ///
     /// let ctx = Ctx::new();
     /// ctx.cancel();

@@ -31,9 +31,12 @@ mod sleep;
 mod observe;
 #[cfg(feature = "testing")]
 pub mod testing;
+// Without the feature: an empty public module (so that the facade can always re-export it),
+// and the crate-internal stubs the checkpoints call.
 #[cfg(not(feature = "testing"))]
+#[doc(hidden)]
 #[path = "testing/off.rs"]
-mod testing;
+pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;
@@ -44,7 +47,9 @@ pub use cause::Cause;
 pub use ctx::{Ctx, OnCancel, Run, WaitForCancellation, WaitForCancellationOwned};
 pub use deadline::Deadline;
 pub use detach::{detached, detached_blocking, Detached};
-pub use group::{Group, GroupBuilder, Report, ScopedGroup, Straggler, TaskKind, Waiting, DEFAULT_GRACE};
+pub use group::{
+    Group, GroupBuilder, Report, ScopedGroup, Straggler, TaskKind, Waiting, DEFAULT_GRACE,
+};
 pub use shield::{shield, shield_blocking, ShieldGuard};
 pub use sleep::{sleep, sleep_blocking};
 pub use tasks::{Counts, FailureKind, ShutdownReport, TaskFailure, TaskSet};

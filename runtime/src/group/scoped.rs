@@ -21,7 +21,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::time::{Instant, Sleep};
 
 use super::task::{self, CatchUnwind, Finished, Outcome};
-use super::{Report, Straggler, TaskKind, TaskName, DEFAULT_GRACE};
+use super::{Report, Straggler, TaskKind, TaskName, Waiting, DEFAULT_GRACE};
 use crate::ambient::{Ambient, GroupId, Member, WithAmbient};
 use crate::deadline::far_add;
 use crate::shield::ShieldDepths;
@@ -218,6 +218,7 @@ where
                 group: self.id,
                 index,
                 shields: self.shields.clone(),
+                name: name.clone(),
             },
         };
         let body = Box::pin(WithAmbient::new(
@@ -384,6 +385,8 @@ where
                 shielded = true;
                 continue;
             }
+            // Where it waits, read before its body (and the record of where it waits) is dropped.
+            let waiting = Waiting::of(&self.shields, slot.index);
             slot.body = None; // dropped with its ambient set (see `WithAmbient`)
             run.aborted += 1;
             run.cut_short = true;
@@ -392,6 +395,7 @@ where
                 kind: TaskKind::Async,
                 overdue,
                 aborted: true,
+                waiting,
             };
             tracing::warn!(%straggler, "dropping a scoped task that ignored cancellation");
             run.stragglers.push(straggler);

@@ -17,7 +17,7 @@
 //! fire in a fixed order, and on a current-thread runtime tasks run in a fixed order.
 //!
 //! ```
-//! use autocancel_runtime::{testing, Cancelled, Ctx};
+//! use autocancel::{testing, Cancelled, Ctx};
 //! use std::sync::{Arc, Mutex};
 //!
 //! // Moves every record from `from` to `to`, with a cancellation point between the take and
