@@ -563,3 +563,21 @@ fn causes_can_be_built_outside_the_crate() {
         "cancelled: user pressed ^C"
     );
 }
+
+// A task that starts after a deadline nobody has noticed yet (no timer armed, no check made)
+// may run its first poll — the start check reads only the flag — but cannot make the group
+// succeed: its end reads the clock, so it ended cancelled, and the deadline is the result.
+#[tokio::test(start_paused = true)]
+async fn a_task_starting_after_an_unnoticed_deadline_cannot_make_the_group_succeed() {
+    let mut group: Group<u32> = Group::with_timeout(SEC);
+    tokio::time::advance(2 * SEC).await;
+    group.spawn(async { Ok(1) });
+    group.spawn(async { Err(Ctx::current().check().unwrap_err()) });
+    tokio::task::yield_now().await; // both tasks run before anything looks at the deadline
+    let report = group.wait_report().await;
+    let error = report.error.expect("the deadline is the group's result");
+    assert!(
+        matches!(error.cause(), Cause::DeadlineExceeded { .. }),
+        "{error}"
+    );
+}

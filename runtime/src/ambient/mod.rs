@@ -60,11 +60,6 @@ pub(crate) fn member() -> Option<Member> {
     with(|ambient| ambient.map(|a| a.member.clone()))
 }
 
-/// Whether the ambient context is cancelled, without cloning it.
-pub(crate) fn is_cancelled() -> bool {
-    with(|ambient| ambient.is_some_and(|a| a.ctx.is_cancelled()))
-}
-
 /// Whether the ambient context's cancellation flag is set: no clock read (a passed deadline
 /// nobody noticed yet reads `false`).
 pub(crate) fn is_flagged() -> bool {

@@ -221,10 +221,7 @@ where
                 name: name.clone(),
             },
         };
-        let body = Box::pin(WithAmbient::new(
-            ambient,
-            CatchUnwind::after_clock_check(fut),
-        ));
+        let body = Box::pin(WithAmbient::new(ambient, CatchUnwind::new(fut)));
         let slot = Slot {
             index,
             name,
@@ -283,7 +280,7 @@ where
         cancelled: Pin<&mut crate::WaitForCancellation<'_>>,
     ) -> Poll<()> {
         // Reads the clock against the deadline once per poll: the tasks started below check only
-        // the flag (see `CatchUnwind::after_clock_check`).
+        // the flag (see `CatchUnwind`).
         if run.cancelled_at.is_none() && cancelled.poll(cx).is_ready() {
             let at = self.ctx.cancelled_at().unwrap_or_else(Instant::now);
             run.cancelled_at = Some(at);
