@@ -279,6 +279,49 @@ async fn a_panic_is_reraised_after_the_others_stopped() {
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"task blew up"));
 }
 
+/// An error whose `Display` panics.
+#[derive(Debug)]
+struct BadDisplay;
+
+impl From<Cancelled> for BadDisplay {
+    fn from(_: Cancelled) -> Self {
+        BadDisplay
+    }
+}
+
+impl std::fmt::Display for BadDisplay {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("Display blew up")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_error_display_is_the_tasks_panic_reraised_after_the_others_stop() {
+    let sibling_saw_cancel = Arc::new(AtomicBool::new(false));
+    let seen = sibling_saw_cancel.clone();
+    let join = tokio::spawn(async move {
+        let mut group: ScopedGroup<'_, (), BadDisplay> = ScopedGroup::new();
+        group.spawn(async {
+            sleep(SEC).await?;
+            Err(BadDisplay)
+        });
+        group.spawn(async move {
+            let cancelled = sleep(100 * SEC).await;
+            // Stopped by itself, through the cancellation, not dropped mid-flight.
+            seen.store(cancelled.is_err(), Ordering::SeqCst);
+            Ok(())
+        });
+        group.wait().await
+    });
+    let err = join.await.unwrap_err();
+    assert!(err.is_panic());
+    assert!(sibling_saw_cancel.load(Ordering::SeqCst));
+    assert_eq!(
+        err.into_panic().downcast_ref::<&str>(),
+        Some(&"Display blew up")
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn dropping_wait_drops_the_tasks() {
     let dropped = Arc::new(AtomicBool::new(false));

@@ -313,7 +313,21 @@ where
                         None => task::not_started(index),
                         Some(result) => {
                             let after_cancel = clock.cancelled_now(&self.ctx);
-                            task::finish_with(&self.ctx, &name, index, result, after_cancel)
+                            let ctx = &self.ctx;
+                            // The error's `Display` (rendered into the cause) may panic: that is
+                            // the task's panic, re-raised once the others stopped, not an unwind
+                            // out of `wait` that would drop them mid-flight.
+                            panic::catch_unwind(AssertUnwindSafe(|| {
+                                task::finish_with(ctx, &name, index, result, after_cancel)
+                            }))
+                            .unwrap_or_else(|payload| {
+                                ctx.cancel_with(task::panicked(name.render(), &*payload));
+                                Finished {
+                                    index,
+                                    outcome: Outcome::Panicked(payload),
+                                    after_cancel: true,
+                                }
+                            })
                         }
                     };
                     self.record(run, finished, &name);
