@@ -322,6 +322,49 @@ async fn a_panicking_error_display_is_the_tasks_panic_reraised_after_the_others_
     );
 }
 
+/// A future that is ready at once and panics when dropped (after it finished, outside its poll).
+struct ReadyThenPanicOnDrop;
+
+impl std::future::Future for ReadyThenPanicOnDrop {
+    type Output = Result<(), Cancelled>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for ReadyThenPanicOnDrop {
+    fn drop(&mut self) {
+        panic!("Drop blew up");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_in_a_finished_tasks_drop_is_reraised_after_the_others_stop() {
+    let sibling_saw_cancel = Arc::new(AtomicBool::new(false));
+    let seen = sibling_saw_cancel.clone();
+    let join = tokio::spawn(async move {
+        let mut group: ScopedGroup<'_> = ScopedGroup::new();
+        group.spawn(async move {
+            let cancelled = sleep(100 * SEC).await;
+            seen.store(cancelled.is_err(), Ordering::SeqCst);
+            Ok(())
+        });
+        group.spawn(ReadyThenPanicOnDrop);
+        group.wait().await
+    });
+    let err = join.await.unwrap_err();
+    assert!(err.is_panic());
+    assert!(sibling_saw_cancel.load(Ordering::SeqCst));
+    assert_eq!(
+        err.into_panic().downcast_ref::<&str>(),
+        Some(&"Drop blew up")
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn dropping_wait_drops_the_tasks() {
     let dropped = Arc::new(AtomicBool::new(false));

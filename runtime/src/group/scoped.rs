@@ -104,7 +104,15 @@ impl<T, E> Future for Slot<'_, T, E> {
         let Some(body) = self.body.as_mut() else {
             return Poll::Ready(Ended::Aborted);
         };
-        let result = std::task::ready!(body.as_mut().poll(cx));
+        // The body's own poll has its panic caught already (`CatchUnwind`); this catches one in
+        // the `Drop` of the finished future, which `WithAmbient` runs right after it: that is
+        // the task's panic too, not an unwind out of `wait`.
+        let polled = panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(cx)));
+        let result = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(result)) => result,
+            Err(payload) => Some(Err(payload)),
+        };
         self.body = None;
         Poll::Ready(Ended::Ran {
             index: self.index,
@@ -314,20 +322,24 @@ where
                         Some(result) => {
                             let after_cancel = clock.cancelled_now(&self.ctx);
                             let ctx = &self.ctx;
-                            // The error's `Display` (rendered into the cause) may panic: that is
-                            // the task's panic, re-raised once the others stopped, not an unwind
-                            // out of `wait` that would drop them mid-flight.
-                            panic::catch_unwind(AssertUnwindSafe(|| {
+                            if !matches!(result, Ok(Err(_))) {
                                 task::finish_with(ctx, &name, index, result, after_cancel)
-                            }))
-                            .unwrap_or_else(|payload| {
-                                ctx.cancel_with(task::panicked(name.render(), &*payload));
-                                Finished {
-                                    index,
-                                    outcome: Outcome::Panicked(payload),
-                                    after_cancel: true,
-                                }
-                            })
+                            } else {
+                                // The error's `Display` (rendered into the cause) may panic: that is
+                                // the task's panic, re-raised once the others stopped, not an unwind
+                                // out of `wait` that would drop them mid-flight.
+                                panic::catch_unwind(AssertUnwindSafe(|| {
+                                    task::finish_with(ctx, &name, index, result, after_cancel)
+                                }))
+                                .unwrap_or_else(|payload| {
+                                    ctx.cancel_with(task::panicked(name.render(), &*payload));
+                                    Finished {
+                                        index,
+                                        outcome: Outcome::Panicked(payload),
+                                        after_cancel: true,
+                                    }
+                                })
+                            }
                         }
                     };
                     self.record(run, finished, &name);
