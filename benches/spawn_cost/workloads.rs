@@ -36,7 +36,7 @@ pub async fn joinset_ordered(n: usize) -> Vec<usize> {
         let (index, output) = joined.unwrap();
         outputs[index] = Some(output);
     }
-    outputs.into_iter().flatten().collect()
+    in_order(outputs)
 }
 
 pub async fn group(n: usize, timeout: Option<Duration>) -> Vec<usize> {
@@ -64,7 +64,7 @@ pub async fn futures_unordered(n: usize) -> Vec<usize> {
     while let Some((index, output)) = set.next().await {
         outputs[index] = Some(output);
     }
-    outputs.into_iter().flatten().collect()
+    in_order(outputs)
 }
 
 pub async fn scoped(n: usize, timeout: Option<Duration>) -> Vec<usize> {
@@ -102,3 +102,10 @@ pub const ALL: [&str; 7] = [
     "scoped",
     "scoped_deadline",
 ];
+
+/// The outputs in spawn order, as `Report::into_result` builds them (sized up front).
+fn in_order(outputs: Vec<Option<usize>>) -> Vec<usize> {
+    let mut ordered = Vec::with_capacity(outputs.len());
+    ordered.extend(outputs.into_iter().flatten());
+    ordered
+}

@@ -99,7 +99,13 @@ impl<T, E> Report<T, E> {
     pub fn into_result(self) -> Result<Vec<T>, E> {
         match self.error {
             Some(error) => Err(error),
-            None => Ok(self.outputs.into_iter().flatten().collect()),
+            None => {
+                // Sized up front: `flatten` cannot tell `collect` how many there are, and growing
+                // the vector by doubling cost ~150 instructions per task for 100k tasks.
+                let mut outputs = Vec::with_capacity(self.outputs.len());
+                outputs.extend(self.outputs.into_iter().flatten());
+                Ok(outputs)
+            }
         }
     }
 }
