@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use autocancel::{cancellable, Cancelled, Ctx};
 
@@ -19,6 +19,9 @@ pub struct Probe {
     pub stopped: Mutex<Option<Instant>>,
     /// Iterations of the endless loop, all requests together.
     pub iterations: AtomicU64,
+    /// The time left to the last request's ambient context when its handler started (`None`:
+    /// no deadline).
+    pub budget: Mutex<Option<Duration>>,
 }
 
 /// Counts a handler as live until dropped (returned, or dropped by the server).
@@ -36,15 +39,16 @@ impl Probe {
     pub fn enter(self: &Arc<Self>) -> Live {
         self.entered.fetch_add(1, Ordering::SeqCst);
         self.live.fetch_add(1, Ordering::SeqCst);
+        let ctx = Ctx::current();
+        *self.budget.lock().unwrap() = ctx.deadline().map(|d| d.remaining());
         let probe = self.clone();
-        Ctx::current()
-            .on_cancel(move |cancelled| {
-                let mut slot = probe.cancelled.lock().unwrap();
-                if slot.is_none() {
-                    *slot = Some((Instant::now(), cancelled));
-                }
-            })
-            .detach();
+        ctx.on_cancel(move |cancelled| {
+            let mut slot = probe.cancelled.lock().unwrap();
+            if slot.is_none() {
+                *slot = Some((Instant::now(), cancelled));
+            }
+        })
+        .detach();
         Live(self.clone())
     }
 
@@ -62,6 +66,10 @@ impl Probe {
 
     pub fn stopped(&self) -> Option<Instant> {
         *self.stopped.lock().unwrap()
+    }
+
+    pub fn budget(&self) -> Option<Duration> {
+        *self.budget.lock().unwrap()
     }
 
     pub fn iterations(&self) -> u64 {

@@ -58,6 +58,18 @@ fn assert_propagated_causes(probes: &[Arc<Probe>], edge_deadline: Instant) {
     }
 }
 
+/// Every hop ran its handler under the edge's deadline: a context with at most the edge's budget
+/// left (it travelled, and each hop's server made it its handler's ambient context).
+fn assert_every_hop_had_the_edges_deadline(probes: &[Arc<Probe>]) {
+    for (i, probe) in probes.iter().enumerate() {
+        let budget = probe
+            .budget()
+            .unwrap_or_else(|| panic!("hop {i} had no deadline"));
+        assert!(budget <= EDGE_BUDGET, "hop {i}: {budget:?}");
+        assert!(!budget.is_zero(), "hop {i} started after the deadline");
+    }
+}
+
 fn assert_last_hop_stopped_in_time(probes: &[Arc<Probe>], edge_deadline: Instant) {
     let last = probes.last().unwrap();
     assert!(last.iterations() > 0, "the last hop's loop ran");
@@ -103,6 +115,7 @@ mod over_grpc {
         );
 
         assert_all_stopped(&probes, answered).await;
+        assert_every_hop_had_the_edges_deadline(&probes);
         assert_last_hop_stopped_in_time(&probes, edge_deadline);
         assert_propagated_causes(&probes, edge_deadline);
         servers.cancel();
@@ -117,7 +130,10 @@ mod over_grpc {
         let mut client = grpc::h2_client(a);
         let mut call = tonic::Request::new(request(2, true));
         call.set_timeout(EDGE_BUDGET);
-        let status = client.call(call).await.expect_err("the deadline passed");
+        let status = tokio::time::timeout(Duration::from_secs(10), client.call(call))
+            .await
+            .expect("an answer within 10 s")
+            .expect_err("the deadline passed");
         let answered = Instant::now();
         assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
         assert!(status.message().contains("set by the caller"), "{status:?}");
@@ -285,6 +301,7 @@ mod over_http {
         );
 
         assert_all_stopped(&probes, answered).await;
+        assert_every_hop_had_the_edges_deadline(&probes);
         assert_last_hop_stopped_in_time(&probes, edge_deadline);
         assert_propagated_causes(&probes, edge_deadline);
         servers.cancel();
@@ -299,7 +316,13 @@ mod over_http {
         request
             .headers_mut()
             .insert("x-request-timeout", "300m".parse().unwrap());
-        let response = http::plain_client().request(request).await.unwrap();
+        let response = tokio::time::timeout(
+            Duration::from_secs(10),
+            http::plain_client().request(request),
+        )
+        .await
+        .expect("an answer within 10 s")
+        .unwrap();
         let answered = Instant::now();
         assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
         assert_all_stopped(&probes, answered).await;
