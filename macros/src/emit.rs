@@ -38,7 +38,7 @@ fn user_call(user: Span, path: TokenStream, args: TokenStream) -> TokenStream {
 pub(crate) struct Emit {
     /// `::autocancel` or the `crate = path` override.
     krate: TokenStream,
-    /// The per-call `Scope` local, hygienic so the user cannot see or shadow it.
+    /// The per-call `Call` local, hygienic so the user cannot see or shadow it.
     scope: Ident,
     /// `Some(T)` to spell `exit::<T>`: needed only where rustc cannot infer the return type
     /// (inside the `async` block `#[tokio::main]`/`#[tokio::test]` already generated).
@@ -91,18 +91,18 @@ impl Emit {
         }
     }
 
-    /// `let mut __cancellable = Scope::ambient();` or `Scope::new(&ctx);`, at function entry.
+    /// `let mut __cancellable = Call::ambient();` or `Call::new(&ctx);`, at function entry.
     pub(crate) fn scope_init(&self, source: &CtxSource) -> Stmt {
         let scope = &self.scope;
         let init = match source {
             CtxSource::Ambient => {
                 let krate = &self.krate;
-                quote!(#krate::__private::Scope::ambient())
+                quote!(#krate::__private::Call::ambient())
             }
             CtxSource::Param(param) => {
                 let span = span_at(param.span());
                 let krate = self.krate(span);
-                quote_spanned!(span=> #krate::__private::Scope::new(&#param))
+                quote_spanned!(span=> #krate::__private::Call::new(&#param))
             }
         };
         parse_quote_spanned!(Span::mixed_site()=> let mut #scope = #init;)
@@ -263,12 +263,12 @@ mod tests {
     fn scope_init() {
         assert_eq!(
             s(emit().scope_init(&CtxSource::Ambient)),
-            "let mut __cancellable = :: autocancel :: __private :: Scope :: ambient () ;"
+            "let mut __cancellable = :: autocancel :: __private :: Call :: ambient () ;"
         );
         let param = CtxSource::Param(parse_quote!(ctx));
         assert_eq!(
             s(emit().scope_init(&param)),
-            "let mut __cancellable = :: autocancel :: __private :: Scope :: new (& ctx) ;"
+            "let mut __cancellable = :: autocancel :: __private :: Call :: new (& ctx) ;"
         );
     }
 

@@ -296,7 +296,7 @@ use proc_macro::TokenStream;
 /// The loop above expands to (as `cargo expand` shows it):
 ///
 /// ```text
-/// let mut __cancellable = ::autocancel::__private::Scope::ambient();
+/// let mut __cancellable = ::autocancel::__private::Call::ambient();
 /// for _ in 0..n {
 ///     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
 ///         return ::autocancel::__private::exit(c);

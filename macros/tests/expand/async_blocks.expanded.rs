@@ -1,9 +1,9 @@
 async fn starts_work(mut rx: Receiver<u32>, tx: Sender<u32>) -> Result<(), Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     tokio::spawn(
         ::autocancel::__private::inherit(
             async move {
-                let mut __cancellable = ::autocancel::__private::Scope::ambient();
+                let mut __cancellable = ::autocancel::__private::Call::ambient();
                 while let Some(v) = match ::autocancel::__private::race(
                         rx.recv(),
                         &mut __cancellable,
@@ -25,7 +25,7 @@ async fn starts_work(mut rx: Receiver<u32>, tx: Sender<u32>) -> Result<(), Cance
         ),
     );
     let ticker = async {
-        let mut __cancellable = ::autocancel::__private::Scope::ambient();
+        let mut __cancellable = ::autocancel::__private::Call::ambient();
         loop {
             if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                 return ::autocancel::__private::exit::<()>(c);

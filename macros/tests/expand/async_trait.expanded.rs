@@ -87,7 +87,7 @@ trait Service: Send + Sync {
             let __self = self;
             let ctx = ctx;
             let __ret: Option<u32> = {
-                let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+                let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
                 loop {
                     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                         return ::autocancel::__private::exit::<Option<u32>>(c);
@@ -143,7 +143,7 @@ impl Service for Svc {
             let __self = self;
             let n = n;
             let __ret: Result<u32, Cancelled> = {
-                let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+                let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
                 for _ in 0..n {
                     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                         return ::autocancel::__private::exit::<
@@ -202,7 +202,7 @@ impl Service for Svc {
             }
             let __self = self;
             let __ret: Result<(), Cancelled> = {
-                let mut __cancellable = ::autocancel::__private::Scope::new(&__self);
+                let mut __cancellable = ::autocancel::__private::Call::new(&__self);
                 loop {
                     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                         return ::autocancel::__private::exit::<Result<(), Cancelled>>(c);
@@ -253,7 +253,7 @@ impl Service for Svc {
             let mut __self = self;
             let ctx = ctx;
             let _: () = {
-                let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+                let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
                 while __self.busy() {
                     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                         return ::autocancel::__private::exit::<()>(c);

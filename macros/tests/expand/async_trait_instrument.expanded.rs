@@ -79,9 +79,7 @@ impl Service for Svc {
                     }
                     let __self = self;
                     let __ret: Result<u32, Cancelled> = {
-                        let mut __cancellable = ::autocancel::__private::Scope::new(
-                            &ctx,
-                        );
+                        let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
                         loop {
                             if let ::core::result::Result::Err(c) = __cancellable
                                 .checkpoint()
@@ -224,7 +222,7 @@ impl Service for Svc {
             }
             let __self = self;
             let __ret: Result<u32, Cancelled> = {
-                let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+                let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
                 loop {
                     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                         return ::autocancel::__private::exit::<

@@ -1,5 +1,5 @@
 async fn consume(mut rx: Receiver<u32>, client: Client) -> anyhow::Result<u32> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     let mut total = 0;
     while let Some(x) = match ::autocancel::__private::race(
             rx.recv(),

@@ -1,5 +1,5 @@
 fn blocking_task(id: u32, steps: u32) -> Result<u32, Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     for step in 1..=steps {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
             return ::autocancel::__private::exit(c);

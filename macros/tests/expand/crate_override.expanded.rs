@@ -1,5 +1,5 @@
 async fn through_reexport() -> Result<(), Cancelled> {
-    let mut __cancellable = my_app::rt::__private::Scope::ambient();
+    let mut __cancellable = my_app::rt::__private::Call::ambient();
     loop {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
             return my_app::rt::__private::exit(c);

@@ -1,5 +1,5 @@
 async fn with_ctx(ctx: &autocancel::Ctx, n: u32) -> Result<(), Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+    let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
     for _ in 0..n {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
             return ::autocancel::__private::exit(c);
@@ -14,7 +14,7 @@ async fn with_ctx(ctx: &autocancel::Ctx, n: u32) -> Result<(), Cancelled> {
     Ok(())
 }
 fn with_named(parent: Handle, n: u32) -> Option<u32> {
-    let mut __cancellable = ::autocancel::__private::Scope::new(&parent);
+    let mut __cancellable = ::autocancel::__private::Call::new(&parent);
     let mut i = 0;
     while i < n {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {

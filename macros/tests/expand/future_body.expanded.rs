@@ -1,6 +1,6 @@
 fn impl_future(ctx: Ctx) -> impl Future<Output = Result<u32, Cancelled>> + Send {
     async move {
-        let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+        let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
         loop {
             if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                 return ::autocancel::__private::exit::<Result<u32, Cancelled>>(c);
@@ -17,7 +17,7 @@ fn impl_future(ctx: Ctx) -> impl Future<Output = Result<u32, Cancelled>> + Send 
 fn boxed(n: u32) -> Pin<Box<dyn Future<Output = Option<u32>> + Send>> {
     let limit = n * 2;
     Box::pin(async move {
-        let mut __cancellable = ::autocancel::__private::Scope::ambient();
+        let mut __cancellable = ::autocancel::__private::Call::ambient();
         for _ in 0..limit {
             if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                 return ::autocancel::__private::exit::<Option<u32>>(c);

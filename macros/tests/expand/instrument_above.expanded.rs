@@ -55,7 +55,7 @@ async fn plain(ctx: &Ctx) -> Result<(), Cancelled> {
             return __tracing_attr_fake_return;
         }
         {
-            let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+            let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
             loop {
                 if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                     return ::autocancel::__private::exit::<Result<(), Cancelled>>(c);
@@ -158,7 +158,7 @@ async fn err_ret(ctx: &Ctx, n: u32) -> Result<u32, Cancelled> {
                 return __tracing_attr_fake_return;
             }
             {
-                let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+                let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
                 for _ in 0..n {
                     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                         return ::autocancel::__private::exit::<
@@ -390,7 +390,7 @@ fn blocking(n: u32) -> Result<u32, Cancelled> {
             return __tracing_attr_fake_return;
         }
         {
-            let mut __cancellable = ::autocancel::__private::Scope::ambient();
+            let mut __cancellable = ::autocancel::__private::Call::ambient();
             let mut i = 0;
             while i < n {
                 if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
@@ -562,7 +562,7 @@ fn blocking_plain(n: u32) -> Option<u32> {
                 return __tracing_attr_fake_return;
             }
             {
-                let mut __cancellable = ::autocancel::__private::Scope::ambient();
+                let mut __cancellable = ::autocancel::__private::Call::ambient();
                 let mut i = 0;
                 while i < n {
                     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {

@@ -1,5 +1,5 @@
 async fn both(a: Client, b: Client) -> Result<(u32, u32), Error> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     let (x, y) = match ::autocancel::__private::race(
             async { tokio::join!(a.get(), b.get()) },
             &mut __cancellable,
@@ -30,7 +30,7 @@ async fn both(a: Client, b: Client) -> Result<(u32, u32), Error> {
     Ok((x + z, y + w))
 }
 async fn left_alone(a: Client) -> Result<(), Error> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     match ::autocancel::__private::race(a.connect(), &mut __cancellable).await {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),

@@ -1,5 +1,5 @@
 async fn task(id: u32, steps: u32) -> Result<(), Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     for step in 1..=steps {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
             return ::autocancel::__private::exit(c);
@@ -18,7 +18,7 @@ async fn task(id: u32, steps: u32) -> Result<(), Cancelled> {
     Ok(())
 }
 fn crunch(data: &[u64]) -> Option<u64> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     let mut sum = 0;
     'outer: for chunk in data.chunks(8) {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {

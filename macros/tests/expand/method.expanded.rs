@@ -1,6 +1,6 @@
 impl Worker {
     pub async fn run(&self) -> io::Result<()> {
-        let mut __cancellable = ::autocancel::__private::Scope::ambient();
+        let mut __cancellable = ::autocancel::__private::Call::ambient();
         loop {
             if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                 return ::autocancel::__private::exit(c);
@@ -12,7 +12,7 @@ impl Worker {
         }
     }
     fn drain(&mut self) {
-        let mut __cancellable = ::autocancel::__private::Scope::ambient();
+        let mut __cancellable = ::autocancel::__private::Call::ambient();
         while let Some(job) = self.queue.pop() {
             if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                 return ::autocancel::__private::exit(c);
@@ -26,7 +26,7 @@ impl Task for Worker {
     where
         T: Item + Send,
     {
-        let mut __cancellable = ::autocancel::__private::Scope::ambient();
+        let mut __cancellable = ::autocancel::__private::Call::ambient();
         for item in &items {
             if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
                 return ::autocancel::__private::exit(c);

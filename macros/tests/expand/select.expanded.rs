@@ -1,5 +1,5 @@
 async fn server(listener: TcpListener, mut rx: Receiver<Msg>) -> io::Result<()> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     loop {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
             return ::autocancel::__private::exit(c);
@@ -26,7 +26,7 @@ async fn server(listener: TcpListener, mut rx: Receiver<Msg>) -> io::Result<()> 
     Ok(())
 }
 async fn unbiased(a: Receiver<u32>, b: Receiver<u32>) -> Option<u32> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     let v = {
         let (__select, __waiter) = ::autocancel::__private::select(
             &mut __cancellable,
@@ -43,7 +43,7 @@ async fn unbiased(a: Receiver<u32>, b: Receiver<u32>) -> Option<u32> {
     Some(v)
 }
 async fn left_alone() {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     match ::autocancel::__private::race(tick(), &mut __cancellable).await {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),

@@ -1,5 +1,5 @@
 async fn commit(db: &Db, rows: Vec<Row>) -> Result<(), Error> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     let __shield = ::autocancel::__private::shield();
     let tx = db.begin().await?;
     ::core::mem::drop(__shield);

@@ -1,5 +1,5 @@
 async fn fan_out(jobs: Vec<Job>) -> Result<(), Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     for job in jobs {
         if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
             return ::autocancel::__private::exit(c);
@@ -32,7 +32,7 @@ async fn fan_out(jobs: Vec<Job>) -> Result<(), Cancelled> {
     Ok(())
 }
 fn start(handle: &Handle, ctx: &Ctx) {
-    let mut __cancellable = ::autocancel::__private::Scope::new(&ctx);
+    let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
     let _enter = handle.enter();
     tokio::spawn(::autocancel::__private::inherit(run(Job::default()), &__cancellable));
 }

@@ -1,5 +1,5 @@
 async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Scope::ambient();
+    let mut __cancellable = ::autocancel::__private::Call::ambient();
     let f = |xs: &[u32]| {
         for x in xs {
             println!("{x}");

@@ -1,29 +1,29 @@
 //! [`inherit`] and [`inherit_blocking`]: what `#[cancellable]` makes of the work a function
-//! spawns (`tokio::spawn(fut)` → `tokio::spawn(inherit(fut, &scope))`), so that it stops with
+//! spawns (`tokio::spawn(fut)` → `tokio::spawn(inherit(fut, &call))`), so that it stops with
 //! the function's context, as a goroutine does when it is passed `ctx`.
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::Scope;
+use super::Call;
 use crate::ambient::{self, Ambient, Member, WithAmbient};
 
 /// The ambient of a spawned task: the spawner's context, as a task of no group (its own shield
 /// depth, so that `#[shield]` inside it works as in any task).
-fn spawned(scope: &Scope) -> Ambient {
+fn spawned(call: &Call) -> Ambient {
     Ambient {
-        ctx: scope.ctx().clone(),
+        ctx: call.ctx().clone(),
         member: Member::alone("spawned"),
     }
 }
 
-/// `fut`, run with the scope's context as its ambient context: `Ctx::current()` inside it, and
+/// `fut`, run with the call's context as its ambient context: `Ctx::current()` inside it, and
 /// the context of every `#[cancellable]` function it calls.
 #[inline]
-pub fn inherit<F: IntoFuture>(fut: F, scope: &Scope) -> Inherited<F::IntoFuture> {
+pub fn inherit<F: IntoFuture>(fut: F, call: &Call) -> Inherited<F::IntoFuture> {
     Inherited {
-        inner: WithAmbient::new(spawned(scope), fut.into_future()),
+        inner: WithAmbient::new(spawned(call), fut.into_future()),
     }
 }
 
@@ -51,11 +51,11 @@ impl<F> std::fmt::Debug for Inherited<F> {
     }
 }
 
-/// `f`, run with the scope's context as its thread's ambient context while it runs: for
+/// `f`, run with the call's context as its thread's ambient context while it runs: for
 /// `spawn_blocking`.
 #[inline]
-pub fn inherit_blocking<R>(f: impl FnOnce() -> R, scope: &Scope) -> impl FnOnce() -> R {
-    let ambient = spawned(scope);
+pub fn inherit_blocking<R>(f: impl FnOnce() -> R, call: &Call) -> impl FnOnce() -> R {
+    let ambient = spawned(call);
     move || {
         let _entered = ambient::enter(ambient);
         f()
@@ -70,12 +70,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn spawned_task_sees_the_spawners_context() {
         let ctx = Ctx::new();
-        let scope = Scope::new(&ctx);
-        let seen = tokio::spawn(inherit(async { Ctx::current() }, &scope))
+        let call = Call::new(&ctx);
+        let seen = tokio::spawn(inherit(async { Ctx::current() }, &call))
             .await
             .unwrap();
         assert!(seen.same_as(&ctx));
-        let seen = tokio::task::spawn_blocking(inherit_blocking(Ctx::current, &scope))
+        let seen = tokio::task::spawn_blocking(inherit_blocking(Ctx::current, &call))
             .await
             .unwrap();
         assert!(seen.same_as(&ctx));

@@ -2,16 +2,16 @@
 //! change without notice. Everything here is `#[doc(hidden)]` and reached by absolute path
 //! (`::autocancel::__private::…`).
 
+mod call;
 mod exit;
 mod inherit;
 mod race;
-mod scope;
 mod select;
 
+pub use call::Call;
 pub use exit::{exit, Exit};
 pub use inherit::{inherit, inherit_blocking, Inherited};
 pub use race::{race, Race};
-pub use scope::Scope;
 pub use select::{select, Branch, Select, SelectCancelled, SelectWaiter};
 
 /// Marks the running group task as shielded until the guard is dropped: the group's straggler

@@ -7,23 +7,23 @@ use std::task::{Context, Poll};
 
 use tokio::time::Instant;
 
-use super::Scope;
+use super::Call;
 use crate::observe::observed;
 use crate::testing::cuts_of;
 use crate::Cancelled;
 
-/// Races `fut` against the scope's cancellation, with `tokio::select! { biased; .. }` semantics:
+/// Races `fut` against the call's cancellation, with `tokio::select! { biased; .. }` semantics:
 /// cancellation wins ties, and `fut` is dropped when it loses.
 ///
-/// The scope comes last so that awaits nested inside `fut`'s expression are evaluated before the
-/// scope is borrowed. The caller's location (the user's `.await`: the call is spanned there) is
+/// The call comes last so that awaits nested inside `fut`'s expression are evaluated before the
+/// call is borrowed. The caller's location (the user's `.await`: the call is spanned there) is
 /// kept for the error, should the race be lost.
 #[inline]
 #[track_caller]
-pub fn race<F: IntoFuture>(fut: F, scope: &mut Scope) -> Race<'_, F::IntoFuture> {
+pub fn race<F: IntoFuture>(fut: F, call: &mut Call) -> Race<'_, F::IntoFuture> {
     Race {
         fut: fut.into_future(),
-        scope,
+        call,
         woken: false,
         at: Location::caller(),
     }
@@ -35,7 +35,7 @@ pin_project_lite::pin_project! {
     pub struct Race<'a, F> {
         #[pin]
         fut: F,
-        scope: &'a mut Scope,
+        call: &'a mut Call,
         // Set once `fut` has returned `Pending`: a later poll is a wake-up, worth a clock read.
         woken: bool,
         // Where the `.await` is, for `Cancelled::location`.
@@ -49,7 +49,7 @@ impl<F: Future> Future for Race<'_, F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let ctx = this.scope.ctx();
+        let ctx = this.call.ctx();
         if ctx.flagged() {
             return Poll::Ready(Err(observed(ctx.cancelled_error(), this.at)));
         }
@@ -73,11 +73,11 @@ impl<F: Future> Future for Race<'_, F> {
             Poll::Ready(output) => Poll::Ready(Ok(output)),
             Poll::Pending => {
                 *this.woken = true;
-                if this.scope.register(cx.waker()) {
-                    this.scope.parked_at(this.at);
+                if this.call.register(cx.waker()) {
+                    this.call.parked_at(this.at);
                     Poll::Pending
                 } else {
-                    let cancelled = this.scope.ctx().cancelled_error();
+                    let cancelled = this.call.ctx().cancelled_error();
                     Poll::Ready(Err(observed(cancelled, this.at)))
                 }
             }
@@ -97,22 +97,22 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn one_registration_per_scope_however_many_awaits() {
         let ctx = Ctx::new();
-        let mut scope = Scope::new(&ctx);
+        let mut call = Call::new(&ctx);
         for _ in 0..10 {
-            race(tokio::task::yield_now(), &mut scope).await.unwrap();
-            race(async { 7 }, &mut scope).await.unwrap();
+            race(tokio::task::yield_now(), &mut call).await.unwrap();
+            race(async { 7 }, &mut call).await.unwrap();
         }
         assert_eq!(ctx.waiter_count(), 1);
-        drop(scope);
+        drop(call);
         assert_eq!(ctx.waiter_count(), 0);
     }
 
     #[tokio::test(start_paused = true)]
     async fn ready_future_never_registers() {
         let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
-        let mut scope = Scope::new(&ctx);
+        let mut call = Call::new(&ctx);
         for i in 0..100 {
-            assert_eq!(race(async { i }, &mut scope).await.unwrap(), i);
+            assert_eq!(race(async { i }, &mut call).await.unwrap(), i);
         }
         assert_eq!(ctx.waiter_count(), 0);
     }
@@ -121,15 +121,15 @@ mod tests {
     async fn cancellation_wins_over_a_ready_future() {
         let ctx = Ctx::new();
         ctx.cancel();
-        let mut scope = Scope::new(&ctx);
-        assert!(race(async { 1 }, &mut scope).await.is_err());
+        let mut call = Call::new(&ctx);
+        assert!(race(async { 1 }, &mut call).await.is_err());
     }
 
     #[tokio::test(start_paused = true)]
     async fn deadline_wins_a_tie_with_a_timer_due_at_the_same_instant() {
         let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
-        let mut scope = Scope::new(&ctx);
-        let err = race(tokio::time::sleep(Duration::from_secs(1)), &mut scope)
+        let mut call = Call::new(&ctx);
+        let err = race(tokio::time::sleep(Duration::from_secs(1)), &mut call)
             .await
             .unwrap_err();
         assert!(err.is_deadline_exceeded());
@@ -153,14 +153,14 @@ mod tests {
             })
         };
         let flag = Flag(dropped.clone());
-        let mut scope = Scope::new(&ctx);
+        let mut call = Call::new(&ctx);
         let start = tokio::time::Instant::now();
         let err = race(
             async move {
                 let _flag = flag;
                 std::future::pending::<()>().await
             },
-            &mut scope,
+            &mut call,
         )
         .await
         .unwrap_err();
@@ -173,11 +173,11 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn checkpoint_notices_a_passed_deadline_in_a_loop_that_never_yields() {
         let ctx = Ctx::new().with_timeout(Duration::from_millis(20));
-        let mut scope = Scope::new(&ctx);
+        let mut call = Call::new(&ctx);
         let start = std::time::Instant::now();
         let mut spins = 0u64;
         let err = loop {
-            if let Err(err) = scope.checkpoint() {
+            if let Err(err) = call.checkpoint() {
                 break err;
             }
             spins = std::hint::black_box(spins + 1);

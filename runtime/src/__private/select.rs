@@ -35,10 +35,10 @@
 //!   branch counts the user branches still live, and disables itself (its future completes with
 //!   `Ok(())`, which does not match its `Err(c)` pattern) when none is left.
 //!
-//! [`Select`] and [`SelectWaiter`] borrow the scope (its context shared, its registration exclusive to
+//! [`Select`] and [`SelectWaiter`] borrow the call (its context shared, its registration exclusive to
 //! the cancellation branch) for the futures' lifetime only: they have no drop glue, so the borrow
 //! ends with the last future, before tokio runs the chosen handler (whose own awaits are raced
-//! with the scope). Its counter is an atomic only so that the function's future stays `Send`:
+//! with the call). Its counter is an atomic only so that the function's future stays `Send`:
 //! one task uses them, so relaxed loads and stores (plain moves) suffice.
 
 use std::future::{Future, IntoFuture};
@@ -46,15 +46,15 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
-use super::Scope;
+use super::Call;
 use crate::ctx::Registering;
 use crate::{Cancelled, Ctx};
 
 /// The shared state of one `select!` evaluation: see the module docs. `branches` is the number of
 /// the user's branches (the `else` branch not counted).
 #[inline]
-pub fn select(scope: &mut Scope, branches: usize) -> (Select<'_>, SelectWaiter<'_>) {
-    let (ctx, registering) = scope.split();
+pub fn select(call: &mut Call, branches: usize) -> (Select<'_>, SelectWaiter<'_>) {
+    let (ctx, registering) = call.split();
     let select = Select {
         ctx,
         live: AtomicUsize::new(branches),
@@ -62,7 +62,7 @@ pub fn select(scope: &mut Scope, branches: usize) -> (Select<'_>, SelectWaiter<'
     (select, SelectWaiter(registering))
 }
 
-/// The scope's registration with its context, lent to the cancellation branch.
+/// The call's registration with its context, lent to the cancellation branch.
 pub struct SelectWaiter<'a>(Registering<'a>);
 
 impl std::fmt::Debug for SelectWaiter<'_> {
@@ -202,7 +202,7 @@ impl Future for SelectCancelled<'_, '_> {
         if select.live.load(Relaxed) == 0 {
             return Poll::Ready(Ok(()));
         }
-        // The scope's one registration, shared with every raced `.await` of the call.
+        // The call's one registration, shared with every raced `.await` of the call.
         if !this.waiter.0.register(cx.waker()) {
             return Poll::Ready(Err(select.error()));
         }
@@ -221,8 +221,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn cancellation_branch_ends_a_select_that_would_wait_forever() {
         let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
-        let mut scope = Scope::new(&ctx);
-        let (select, waiter) = select(&mut scope, 1);
+        let mut call = Call::new(&ctx);
+        let (select, waiter) = select(&mut call, 1);
         let out = tokio::select! {
             Err(c) = select.cancelled(waiter) => Err(c),
             () = select.branch(std::future::pending::<()>()) => Ok(()),
@@ -234,9 +234,9 @@ mod tests {
     async fn a_cancelled_context_gates_every_ready_branch() {
         let ctx = Ctx::new();
         ctx.cancel();
-        let mut scope = Scope::new(&ctx);
+        let mut call = Call::new(&ctx);
         for _ in 0..20 {
-            let (select, waiter) = select(&mut scope, 2);
+            let (select, waiter) = select(&mut call, 2);
             let out = tokio::select! {
                 Err(_) = select.cancelled(waiter) => 0,
                 v = select.branch(async { 1 }) => v,
@@ -249,8 +249,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn no_live_branch_reaches_else() {
         let ctx = Ctx::new();
-        let mut scope = Scope::new(&ctx);
-        let (select, waiter) = select(&mut scope, 2);
+        let mut call = Call::new(&ctx);
+        let (select, waiter) = select(&mut call, 2);
         let out = tokio::select! {
             Err(_) = select.cancelled(waiter) => "cancelled",
             Some(()) = select.branch(async { None }) => "some",

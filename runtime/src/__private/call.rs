@@ -1,4 +1,4 @@
-//! [`Scope`]: the per-call state of a `#[cancellable]` function.
+//! [`Call`]: the per-call state of a `#[cancellable]` function.
 
 use std::panic::Location;
 use std::task::Waker;
@@ -12,34 +12,34 @@ use crate::{Cancelled, Ctx};
 /// One per call of a `#[cancellable]` function: the context it checks, its clock pacer, and its
 /// one registration with the context's waiters (made the first time an `.await` would block,
 /// reused by every later `.await` of the same call).
-pub struct Scope {
+pub struct Call {
     /// The context, and the call's registration with it.
     waiter: Waiter<Ctx>,
     pacer: Pacer,
-    /// The `.await` this call last reported blocking at (see [`Scope::parked_at`]).
+    /// The `.await` this call last reported blocking at (see [`Call::parked_at`]).
     parked: Option<&'static Location<'static>>,
 }
 
-impl Scope {
-    /// The scope of a function without a context parameter: the ambient context.
+impl Call {
+    /// The state of a call of a function without a context parameter: on the ambient context.
     #[inline]
-    pub fn ambient() -> Scope {
-        Scope::owning(Ctx::current())
+    pub fn ambient() -> Call {
+        Call::owning(Ctx::current())
     }
 
-    /// The scope of a function with a context parameter (`Ctx` or `&Ctx`).
+    /// The state of a call of a function with a context parameter (`Ctx` or `&Ctx`).
     #[inline]
-    pub fn new<C: AsRef<Ctx>>(ctx: C) -> Scope {
-        Scope::owning(ctx.as_ref().clone())
+    pub fn new<C: AsRef<Ctx>>(ctx: C) -> Call {
+        Call::owning(ctx.as_ref().clone())
     }
 
-    fn owning(ctx: Ctx) -> Scope {
+    fn owning(ctx: Ctx) -> Call {
         let pacer = if ctx.has_deadline() || cuts_of(&ctx).is_some() {
             Pacer::new()
         } else {
             Pacer::idle()
         };
-        Scope {
+        Call {
             waiter: Waiter::new(ctx),
             pacer,
             parked: None,
@@ -130,7 +130,7 @@ impl Scope {
     }
 }
 
-impl Drop for Scope {
+impl Drop for Call {
     fn drop(&mut self) {
         if self.parked.is_some() {
             // Reported where it waited: the call is over, the task waits elsewhere now.
@@ -142,9 +142,9 @@ impl Drop for Scope {
     }
 }
 
-impl std::fmt::Debug for Scope {
+impl std::fmt::Debug for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scope")
+        f.debug_struct("Call")
             .field("ctx", self.ctx())
             .finish_non_exhaustive()
     }
