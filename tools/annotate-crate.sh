@@ -7,7 +7,7 @@
 #   tools/annotate-crate.sh tokio-util 0.7.20 --features full
 #
 # CARGO TEST ARGS default to --all-features. Everything happens in a temp dir (kept, path
-# printed; KEEP=0 removes it): the crate comes from crates.io through a scratch project's
+# printed; KEEP=0 removes it): the crate comes from the registry through a scratch project's
 # `cargo fetch`, the pristine copy is tested, then a copy is annotated by tools/annotate
 # (syn + prettyplease; report in $WORK/report.tsv) and given a path dependency on this
 # workspace's `autocancel`, and tested again. Exit status 0 iff both runs pass with the same

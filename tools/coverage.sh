@@ -7,7 +7,7 @@
 #   tools/coverage.sh [CRATE@VERSION | DIR]...
 #   tools/coverage.sh mini-redis@0.4.1 tokio-util@0.7.20 path/to/tonic/examples/src
 #
-# Default sources: mini-redis@0.4.1 tokio-util@0.7.20. A CRATE@VERSION comes from crates.io
+# Default sources: mini-redis@0.4.1 tokio-util@0.7.20. A CRATE@VERSION comes from the registry
 # through a scratch project's `cargo fetch`; a DIR is taken as it is (e.g. a checkout of tonic's
 # or axum's examples). Prints the summary table (markdown) and writes every uncovered site to
 # $OUT (default: coverage.tsv in a temp dir, path printed).
