@@ -91,7 +91,8 @@ impl Emit {
         }
     }
 
-    /// `let mut __cancellable = Call::ambient();` or `Call::new(&ctx);`, at function entry.
+    /// `let mut __cancellable = pin!(Call::ambient());` or `pin!(Call::new(&ctx));`, at function
+    /// entry.
     pub(crate) fn scope_init(&self, source: &CtxSource) -> Stmt {
         let scope = &self.scope;
         let init = match source {
@@ -105,7 +106,8 @@ impl Emit {
                 quote_spanned!(span=> #krate::__private::Call::new(&#param))
             }
         };
-        parse_quote_spanned!(Span::mixed_site()=> let mut #scope = #init;)
+        // Pinned: the call's registration links it into its context's waiter list.
+        parse_quote_spanned!(Span::mixed_site()=> let mut #scope = ::core::pin::pin!(#init);)
     }
 
     /// `return exit(c)`: the cancellation converted into the function's return type.
@@ -119,7 +121,7 @@ impl Emit {
     }
 
     /// The loop checkpoint, first statement of every iteration:
-    /// `if let Err(c) = __cancellable.checkpoint() { return exit(c); }`.
+    /// `if let Err(c) = __cancellable.as_mut().checkpoint() { return exit(c); }`.
     pub(crate) fn checkpoint(&self, loop_span: Span) -> Stmt {
         let span = span_at(loop_span);
         let scope = &self.scope;
@@ -127,12 +129,12 @@ impl Emit {
         let exit = self.exit(span, &c);
         let call = user_call(loop_span, quote!(checkpoint), TokenStream::new());
         parse_quote_spanned! {span=>
-            if let ::core::result::Result::Err(#c) = #scope.#call { #exit; }
+            if let ::core::result::Result::Err(#c) = #scope.as_mut().#call { #exit; }
         }
     }
 
     /// `fut.await` raced against cancellation:
-    /// `match race(fut, &mut __cancellable).await { Ok(v) => v, Err(c) => return exit(c) }`.
+    /// `match race(fut, __cancellable.as_mut()).await { Ok(v) => v, Err(c) => return exit(c) }`.
     ///
     /// `fut` comes first so that its own (already rewritten) awaits are evaluated before the
     /// scope is borrowed; `dot_await` is the user's `.await`, kept for its span.
@@ -143,11 +145,11 @@ impl Emit {
         let c = Ident::new("c", span);
         let v = Ident::new("v", span);
         let exit = self.exit(span, &c);
-        let and_mut = quote_spanned!(span=> &mut);
+        let as_mut = quote_spanned!(span=> .as_mut());
         let call = user_call(
             await_span,
             quote!(#krate::__private::race),
-            quote!(#fut, #and_mut #scope),
+            quote!(#fut, #scope #as_mut),
         );
         parse_quote_spanned! {span=>
             match #call #dot_await {
@@ -197,7 +199,7 @@ impl Emit {
         parse_quote_spanned!(span=> ::core::mem::drop(#guard);)
     }
 
-    /// `let (__select, __waiter) = select(&mut __cancellable, branches);`: the shared state of
+    /// `let (__select, __waiter) = select(__cancellable.as_mut(), branches);`: the shared state of
     /// one `select!` (see `select.rs`), and the ident its parts are reached by.
     pub(crate) fn select_init(&self, branches: usize, span: Span) -> (Stmt, Ident) {
         let span = span_at(span);
@@ -207,7 +209,7 @@ impl Emit {
         let waiter = Ident::new("__waiter", span);
         let branches = proc_macro2::Literal::usize_unsuffixed(branches);
         let init = parse_quote_spanned! {span=>
-            let (#select, #waiter) = #krate::__private::select(&mut #scope, #branches);
+            let (#select, #waiter) = #krate::__private::select(#scope.as_mut(), #branches);
         };
         (init, select)
     }
@@ -263,12 +265,14 @@ mod tests {
     fn scope_init() {
         assert_eq!(
             s(emit().scope_init(&CtxSource::Ambient)),
-            "let mut __cancellable = :: autocancel :: __private :: Call :: ambient () ;"
+            "let mut __cancellable = :: core :: pin :: pin ! \
+             (:: autocancel :: __private :: Call :: ambient ()) ;"
         );
         let param = CtxSource::Param(parse_quote!(ctx));
         assert_eq!(
             s(emit().scope_init(&param)),
-            "let mut __cancellable = :: autocancel :: __private :: Call :: new (& ctx) ;"
+            "let mut __cancellable = :: core :: pin :: pin ! \
+             (:: autocancel :: __private :: Call :: new (& ctx)) ;"
         );
     }
 
@@ -276,7 +280,7 @@ mod tests {
     fn checkpoint_is_one_statement() {
         assert_eq!(
             s(emit().checkpoint(Span::call_site())),
-            "if let :: core :: result :: Result :: Err (c) = __cancellable . checkpoint () \
+            "if let :: core :: result :: Result :: Err (c) = __cancellable . as_mut () . checkpoint () \
              { return :: autocancel :: __private :: exit (c) ; }"
         );
     }
@@ -287,7 +291,7 @@ mod tests {
         let out = s(emit().race(&fut, quote!(.await), Span::call_site()));
         assert!(
             out.starts_with(
-                "match :: autocancel :: __private :: race (rx . recv () , & mut __cancellable) . await"
+                "match :: autocancel :: __private :: race (rx . recv () , __cancellable . as_mut ()) . await"
             ),
             "{out}"
         );

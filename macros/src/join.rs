@@ -1,5 +1,5 @@
 //! `join!` and `try_join!` as one raced await: `tokio::join!(a, b)` becomes
-//! `race(async { tokio::join!(a, b) }, &mut __cancellable).await`, so that a join of futures that
+//! `race(async { tokio::join!(a, b) }, __cancellable.as_mut()).await`, so that a join of futures that
 //! never complete still ends at the cancellation (and drops them).
 //!
 //! Wrapping does not depend on which crate's macro it is: any `join!` is an expression that must

@@ -296,12 +296,12 @@ use proc_macro::TokenStream;
 /// The loop above expands to (as `cargo expand` shows it):
 ///
 /// ```text
-/// let mut __cancellable = ::autocancel::__private::Call::ambient();
+/// let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
 /// for _ in 0..n {
-///     if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+///     if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
 ///         return ::autocancel::__private::exit(c);
 ///     }
-///     match ::autocancel::__private::race(tokio::time::sleep(Duration::from_secs(1)), &mut __cancellable).await {
+///     match ::autocancel::__private::race(tokio::time::sleep(Duration::from_secs(1)), __cancellable.as_mut()).await {
 ///         ::core::result::Result::Ok(v) => v,
 ///         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
 ///     };

@@ -65,19 +65,20 @@ pub(crate) fn sleep_blocking_in(ctx: &Ctx, duration: Duration) -> Result<(), Can
 }
 
 fn sleep_until_cancelled(ctx: &Ctx, duration: Duration) -> Result<(), Cancelled> {
-    let mut waiter = Waiter::new(ctx);
+    let mut waiter = std::pin::pin!(Waiter::new(ctx));
     let unpark = Waker::from(Arc::new(Unpark(thread::current())));
-    if !waiter.register(&unpark) {
+    if !waiter.as_mut().register(&unpark) {
         return Err(ctx.cancelled_error());
     }
     let end = std::time::Instant::now().checked_add(duration);
-    let result = loop {
+    // The waiter unregisters as it goes out of scope.
+    loop {
         if ctx.flagged() {
-            break Err(ctx.cancelled_error());
+            return Err(ctx.cancelled_error());
         }
         let now = std::time::Instant::now();
         let mut nap = match end {
-            Some(end) if now >= end => break Ok(()),
+            Some(end) if now >= end => return Ok(()),
             Some(end) => end - now,
             None => Duration::MAX,
         };
@@ -90,9 +91,7 @@ fn sleep_until_cancelled(ctx: &Ctx, duration: Duration) -> Result<(), Cancelled>
             nap = nap.min(left);
         }
         thread::park_timeout(nap);
-    };
-    drop(waiter); // unregisters
-    result
+    }
 }
 
 /// Wakes a thread parked in [`sleep_blocking`].

@@ -3,7 +3,7 @@
 //! state machine (cancel vs deadline vs child creation vs cause recording vs waiters).
 //!
 //! Only what the state machine itself synchronises with is swapped: its flag, its lock, its
-//! once-recorded cause and the waiters' wakers. `Arc`s stay `std`'s (loom's has no `Weak`, and
+//! once-recorded cause and the waiter list's cells. `Arc`s stay `std`'s (loom's has no `Weak`, and
 //! reference counts are not what is being checked), and so does everything tokio does (timers,
 //! tasks), which loom cannot run.
 
@@ -19,6 +19,33 @@ pub(crate) fn now() -> tokio::time::Instant {
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{atomic::AtomicBool, Mutex, MutexGuard};
+
+#[cfg(loom)]
+pub(crate) use loom::cell::UnsafeCell;
+
+/// `std::cell::UnsafeCell` with loom's closure API, so that the waiter list's cells
+/// (`ctx/wait_list.rs`) are loom's under `--cfg loom` and loom checks their accesses.
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    #[inline(always)]
+    pub(crate) const fn new(value: T) -> UnsafeCell<T> {
+        UnsafeCell(std::cell::UnsafeCell::new(value))
+    }
+
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
 
 #[cfg(loom)]
 pub(crate) use self::loom_only::{now, OnceLock};

@@ -281,3 +281,61 @@ fn poll_races_cancel_without_lost_wakeup() {
         assert!(matches!(first, Poll::Pending | Poll::Ready(_)));
     });
 }
+
+/// The waiter list (`src/ctx/wait_list.rs`): a waiter re-registers with another waker (its
+/// task's waker changed: the owner writes its node's waker under the lock) while the
+/// cancellation reads that waker under the lock and releases the node; and a second waiter is
+/// dropped (unlinking itself, or finding itself released) at the same time. The re-registered
+/// waiter is woken (loom reports a deadlock otherwise), and loom checks every access to the
+/// nodes' cells.
+#[test]
+fn waker_replaced_and_waiter_dropped_while_cancel_releases_the_list() {
+    model(|| {
+        let ctx = Ctx::new();
+        let canceller = {
+            let ctx = ctx.clone();
+            thread::spawn(move || ctx.cancel_with_reason("a"))
+        };
+        let quitter = {
+            let ctx = ctx.clone();
+            thread::spawn(move || {
+                let mut wait = pin!(ctx.cancelled());
+                let _ = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            })
+        };
+        let mut wait = pin!(ctx.cancelled());
+        let first = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        let seen = match first {
+            // Registered with the no-op waker: block_on polls with its own, which replaces it.
+            Poll::Pending => loom::future::block_on(wait),
+            Poll::Ready(cancelled) => cancelled,
+        };
+        assert_eq!(seen.to_string(), "cancelled: a");
+        quitter.join().unwrap();
+        canceller.join().unwrap();
+    });
+}
+
+/// Two waiters of one context on two threads, registered in either order with the
+/// cancellation in between: linking a node next to another that the cancellation is releasing
+/// (and unlinking a released one) keeps the list consistent, and both are woken.
+#[test]
+fn two_waiters_link_while_cancel_releases() {
+    model(|| {
+        let ctx = Ctx::new();
+        let other = {
+            let ctx = ctx.clone();
+            thread::spawn(move || loom::future::block_on(ctx.cancelled()).to_string())
+        };
+        let canceller = {
+            let ctx = ctx.clone();
+            thread::spawn(move || ctx.cancel_with_reason("b"))
+        };
+        assert_eq!(
+            loom::future::block_on(ctx.cancelled()).to_string(),
+            "cancelled: b"
+        );
+        assert_eq!(other.join().unwrap(), "cancelled: b");
+        canceller.join().unwrap();
+    });
+}

@@ -1,12 +1,14 @@
 async fn starts_work(mut rx: Receiver<u32>, tx: Sender<u32>) -> Result<(), Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     tokio::spawn(
         ::autocancel::__private::inherit(
             async move {
-                let mut __cancellable = ::autocancel::__private::Call::ambient();
+                let mut __cancellable = ::core::pin::pin!(
+                    ::autocancel::__private::Call::ambient()
+                );
                 while let Some(v) = match ::autocancel::__private::race(
                         rx.recv(),
-                        &mut __cancellable,
+                        __cancellable.as_mut(),
                     )
                     .await
                 {
@@ -15,7 +17,10 @@ async fn starts_work(mut rx: Receiver<u32>, tx: Sender<u32>) -> Result<(), Cance
                         return ::autocancel::__private::exit::<()>(c);
                     }
                 } {
-                    if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                    if let ::core::result::Result::Err(c) = __cancellable
+                        .as_mut()
+                        .checkpoint()
+                    {
                         return ::autocancel::__private::exit::<()>(c);
                     }
                     println!("{v}");
@@ -25,12 +30,14 @@ async fn starts_work(mut rx: Receiver<u32>, tx: Sender<u32>) -> Result<(), Cance
         ),
     );
     let ticker = async {
-        let mut __cancellable = ::autocancel::__private::Call::ambient();
+        let mut __cancellable = ::core::pin::pin!(
+            ::autocancel::__private::Call::ambient()
+        );
         loop {
-            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+            if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
                 return ::autocancel::__private::exit::<()>(c);
             }
-            match ::autocancel::__private::race(tick(), &mut __cancellable).await {
+            match ::autocancel::__private::race(tick(), __cancellable.as_mut()).await {
                 ::core::result::Result::Ok(v) => v,
                 ::core::result::Result::Err(c) => {
                     return ::autocancel::__private::exit::<()>(c);
@@ -39,11 +46,11 @@ async fn starts_work(mut rx: Receiver<u32>, tx: Sender<u32>) -> Result<(), Cance
         }
     };
     let value = async { tx.send(1).await.is_ok() };
-    match ::autocancel::__private::race(ticker, &mut __cancellable).await {
+    match ::autocancel::__private::race(ticker, __cancellable.as_mut()).await {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     };
-    match ::autocancel::__private::race(value, &mut __cancellable).await {
+    match ::autocancel::__private::race(value, __cancellable.as_mut()).await {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     };

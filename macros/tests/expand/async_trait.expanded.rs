@@ -87,12 +87,18 @@ trait Service: Send + Sync {
             let __self = self;
             let ctx = ctx;
             let __ret: Option<u32> = {
-                let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
+                let mut __cancellable = ::core::pin::pin!(
+                    ::autocancel::__private::Call::new(& ctx)
+                );
                 loop {
-                    if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                    if let ::core::result::Result::Err(c) = __cancellable
+                        .as_mut()
+                        .checkpoint()
+                    {
                         return ::autocancel::__private::exit::<Option<u32>>(c);
                     }
-                    match ::autocancel::__private::race(step(), &mut __cancellable).await
+                    match ::autocancel::__private::race(step(), __cancellable.as_mut())
+                        .await
                     {
                         ::core::result::Result::Ok(v) => v,
                         ::core::result::Result::Err(c) => {
@@ -143,16 +149,21 @@ impl Service for Svc {
             let __self = self;
             let n = n;
             let __ret: Result<u32, Cancelled> = {
-                let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
+                let mut __cancellable = ::core::pin::pin!(
+                    ::autocancel::__private::Call::new(& ctx)
+                );
                 for _ in 0..n {
-                    if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                    if let ::core::result::Result::Err(c) = __cancellable
+                        .as_mut()
+                        .checkpoint()
+                    {
                         return ::autocancel::__private::exit::<
                             Result<u32, Cancelled>,
                         >(c);
                     }
                     match ::autocancel::__private::race(
                             __self.step(),
-                            &mut __cancellable,
+                            __cancellable.as_mut(),
                         )
                         .await
                     {
@@ -202,14 +213,19 @@ impl Service for Svc {
             }
             let __self = self;
             let __ret: Result<(), Cancelled> = {
-                let mut __cancellable = ::autocancel::__private::Call::new(&__self);
+                let mut __cancellable = ::core::pin::pin!(
+                    ::autocancel::__private::Call::new(& __self)
+                );
                 loop {
-                    if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                    if let ::core::result::Result::Err(c) = __cancellable
+                        .as_mut()
+                        .checkpoint()
+                    {
                         return ::autocancel::__private::exit::<Result<(), Cancelled>>(c);
                     }
                     match ::autocancel::__private::race(
                             __self.step(),
-                            &mut __cancellable,
+                            __cancellable.as_mut(),
                         )
                         .await
                     {
@@ -253,9 +269,14 @@ impl Service for Svc {
             let mut __self = self;
             let ctx = ctx;
             let _: () = {
-                let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
+                let mut __cancellable = ::core::pin::pin!(
+                    ::autocancel::__private::Call::new(& ctx)
+                );
                 while __self.busy() {
-                    if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                    if let ::core::result::Result::Err(c) = __cancellable
+                        .as_mut()
+                        .checkpoint()
+                    {
                         return ::autocancel::__private::exit::<()>(c);
                     }
                 }

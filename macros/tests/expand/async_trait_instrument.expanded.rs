@@ -79,9 +79,12 @@ impl Service for Svc {
                     }
                     let __self = self;
                     let __ret: Result<u32, Cancelled> = {
-                        let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
+                        let mut __cancellable = ::core::pin::pin!(
+                            ::autocancel::__private::Call::new(& ctx)
+                        );
                         loop {
                             if let ::core::result::Result::Err(c) = __cancellable
+                                .as_mut()
                                 .checkpoint()
                             {
                                 return ::autocancel::__private::exit::<
@@ -90,7 +93,7 @@ impl Service for Svc {
                             }
                             match ::autocancel::__private::race(
                                     __self.step(),
-                                    &mut __cancellable,
+                                    __cancellable.as_mut(),
                                 )
                                 .await
                             {
@@ -222,16 +225,21 @@ impl Service for Svc {
             }
             let __self = self;
             let __ret: Result<u32, Cancelled> = {
-                let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
+                let mut __cancellable = ::core::pin::pin!(
+                    ::autocancel::__private::Call::new(& ctx)
+                );
                 loop {
-                    if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                    if let ::core::result::Result::Err(c) = __cancellable
+                        .as_mut()
+                        .checkpoint()
+                    {
                         return ::autocancel::__private::exit::<
                             Result<u32, Cancelled>,
                         >(c);
                     }
                     match ::autocancel::__private::race(
                             __self.step(),
-                            &mut __cancellable,
+                            __cancellable.as_mut(),
                         )
                         .await
                     {

@@ -1,16 +1,16 @@
 async fn consume(mut rx: Receiver<u32>, client: Client) -> anyhow::Result<u32> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     let mut total = 0;
     while let Some(x) = match ::autocancel::__private::race(
             rx.recv(),
-            &mut __cancellable,
+            __cancellable.as_mut(),
         )
         .await
     {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     } {
-        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
             return ::autocancel::__private::exit(c);
         }
         total += x;
@@ -21,7 +21,7 @@ async fn consume(mut rx: Receiver<u32>, client: Client) -> anyhow::Result<u32> {
                         .get(
                             match ::autocancel::__private::race(
                                     url(total),
-                                    &mut __cancellable,
+                                    __cancellable.as_mut(),
                                 )
                                 .await
                             {
@@ -31,7 +31,7 @@ async fn consume(mut rx: Receiver<u32>, client: Client) -> anyhow::Result<u32> {
                                 }
                             },
                         ),
-                    &mut __cancellable,
+                    __cancellable.as_mut(),
                 )
                 .await
             {
@@ -39,14 +39,14 @@ async fn consume(mut rx: Receiver<u32>, client: Client) -> anyhow::Result<u32> {
                 ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
             }?
                 .text(),
-            &mut __cancellable,
+            __cancellable.as_mut(),
         )
         .await
     {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     }?;
-    match ::autocancel::__private::race(client.ping(), &mut __cancellable).await {
+    match ::autocancel::__private::race(client.ping(), __cancellable.as_mut()).await {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     }

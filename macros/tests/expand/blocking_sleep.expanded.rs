@@ -1,7 +1,7 @@
 fn blocking_task(id: u32, steps: u32) -> Result<u32, Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     for step in 1..=steps {
-        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
             return ::autocancel::__private::exit(c);
         }
         {

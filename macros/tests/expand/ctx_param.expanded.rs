@@ -1,10 +1,13 @@
 async fn with_ctx(ctx: &autocancel::Ctx, n: u32) -> Result<(), Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::new(& ctx));
     for _ in 0..n {
-        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
             return ::autocancel::__private::exit(c);
         }
-        match ::autocancel::__private::race(tokio::task::yield_now(), &mut __cancellable)
+        match ::autocancel::__private::race(
+                tokio::task::yield_now(),
+                __cancellable.as_mut(),
+            )
             .await
         {
             ::core::result::Result::Ok(v) => v,
@@ -14,10 +17,12 @@ async fn with_ctx(ctx: &autocancel::Ctx, n: u32) -> Result<(), Cancelled> {
     Ok(())
 }
 fn with_named(parent: Handle, n: u32) -> Option<u32> {
-    let mut __cancellable = ::autocancel::__private::Call::new(&parent);
+    let mut __cancellable = ::core::pin::pin!(
+        ::autocancel::__private::Call::new(& parent)
+    );
     let mut i = 0;
     while i < n {
-        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
             return ::autocancel::__private::exit(c);
         }
         i += 1;

@@ -55,12 +55,18 @@ async fn plain(ctx: &Ctx) -> Result<(), Cancelled> {
             return __tracing_attr_fake_return;
         }
         {
-            let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
+            let mut __cancellable = ::core::pin::pin!(
+                ::autocancel::__private::Call::new(& ctx)
+            );
             loop {
-                if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                if let ::core::result::Result::Err(c) = __cancellable
+                    .as_mut()
+                    .checkpoint()
+                {
                     return ::autocancel::__private::exit::<Result<(), Cancelled>>(c);
                 }
-                match ::autocancel::__private::race(step(), &mut __cancellable).await {
+                match ::autocancel::__private::race(step(), __cancellable.as_mut()).await
+                {
                     ::core::result::Result::Ok(v) => v,
                     ::core::result::Result::Err(c) => {
                         return ::autocancel::__private::exit::<Result<(), Cancelled>>(c);
@@ -158,14 +164,20 @@ async fn err_ret(ctx: &Ctx, n: u32) -> Result<u32, Cancelled> {
                 return __tracing_attr_fake_return;
             }
             {
-                let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
+                let mut __cancellable = ::core::pin::pin!(
+                    ::autocancel::__private::Call::new(& ctx)
+                );
                 for _ in 0..n {
-                    if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                    if let ::core::result::Result::Err(c) = __cancellable
+                        .as_mut()
+                        .checkpoint()
+                    {
                         return ::autocancel::__private::exit::<
                             Result<u32, Cancelled>,
                         >(c);
                     }
-                    match ::autocancel::__private::race(step(), &mut __cancellable).await
+                    match ::autocancel::__private::race(step(), __cancellable.as_mut())
+                        .await
                     {
                         ::core::result::Result::Ok(v) => v,
                         ::core::result::Result::Err(c) => {
@@ -390,10 +402,15 @@ fn blocking(n: u32) -> Result<u32, Cancelled> {
             return __tracing_attr_fake_return;
         }
         {
-            let mut __cancellable = ::autocancel::__private::Call::ambient();
+            let mut __cancellable = ::core::pin::pin!(
+                ::autocancel::__private::Call::ambient()
+            );
             let mut i = 0;
             while i < n {
-                if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                if let ::core::result::Result::Err(c) = __cancellable
+                    .as_mut()
+                    .checkpoint()
+                {
                     return ::autocancel::__private::exit::<Result<u32, Cancelled>>(c);
                 }
                 i += 1;
@@ -562,10 +579,15 @@ fn blocking_plain(n: u32) -> Option<u32> {
                 return __tracing_attr_fake_return;
             }
             {
-                let mut __cancellable = ::autocancel::__private::Call::ambient();
+                let mut __cancellable = ::core::pin::pin!(
+                    ::autocancel::__private::Call::ambient()
+                );
                 let mut i = 0;
                 while i < n {
-                    if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                    if let ::core::result::Result::Err(c) = __cancellable
+                        .as_mut()
+                        .checkpoint()
+                    {
                         return ::autocancel::__private::exit::<Option<u32>>(c);
                     }
                     i += 1;

@@ -1,8 +1,8 @@
 async fn both(a: Client, b: Client) -> Result<(u32, u32), Error> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     let (x, y) = match ::autocancel::__private::race(
             async { tokio::join!(a.get(), b.get()) },
-            &mut __cancellable,
+            __cancellable.as_mut(),
         )
         .await
     {
@@ -11,7 +11,7 @@ async fn both(a: Client, b: Client) -> Result<(u32, u32), Error> {
     };
     let (z, w) = match ::autocancel::__private::race(
             async { ::tokio::try_join!(a.get(), b.get()) },
-            &mut __cancellable,
+            __cancellable.as_mut(),
         )
         .await
     {
@@ -20,7 +20,7 @@ async fn both(a: Client, b: Client) -> Result<(u32, u32), Error> {
     }?;
     match ::autocancel::__private::race(
             async { futures::join!(a.ping(), b.ping()) },
-            &mut __cancellable,
+            __cancellable.as_mut(),
         )
         .await
     {
@@ -30,8 +30,8 @@ async fn both(a: Client, b: Client) -> Result<(u32, u32), Error> {
     Ok((x + z, y + w))
 }
 async fn left_alone(a: Client) -> Result<(), Error> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
-    match ::autocancel::__private::race(a.connect(), &mut __cancellable).await {
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
+    match ::autocancel::__private::race(a.connect(), __cancellable.as_mut()).await {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     }?;

@@ -1,12 +1,12 @@
 async fn task(id: u32, steps: u32) -> Result<(), Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     for step in 1..=steps {
-        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
             return ::autocancel::__private::exit(c);
         }
         match ::autocancel::__private::race(
                 tokio::time::sleep(Duration::from_secs(1)),
-                &mut __cancellable,
+                __cancellable.as_mut(),
             )
             .await
         {
@@ -18,19 +18,22 @@ async fn task(id: u32, steps: u32) -> Result<(), Cancelled> {
     Ok(())
 }
 fn crunch(data: &[u64]) -> Option<u64> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     let mut sum = 0;
     'outer: for chunk in data.chunks(8) {
-        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
             return ::autocancel::__private::exit(c);
         }
         let mut i = 0;
         while i < chunk.len() {
-            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+            if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
                 return ::autocancel::__private::exit(c);
             }
             loop {
-                if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+                if let ::core::result::Result::Err(c) = __cancellable
+                    .as_mut()
+                    .checkpoint()
+                {
                     return ::autocancel::__private::exit(c);
                 }
                 sum += chunk[i];

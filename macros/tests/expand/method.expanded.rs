@@ -1,20 +1,26 @@
 impl Worker {
     pub async fn run(&self) -> io::Result<()> {
-        let mut __cancellable = ::autocancel::__private::Call::ambient();
+        let mut __cancellable = ::core::pin::pin!(
+            ::autocancel::__private::Call::ambient()
+        );
         loop {
-            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+            if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
                 return ::autocancel::__private::exit(c);
             }
-            match ::autocancel::__private::race(self.step(), &mut __cancellable).await {
+            match ::autocancel::__private::race(self.step(), __cancellable.as_mut())
+                .await
+            {
                 ::core::result::Result::Ok(v) => v,
                 ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
             }?;
         }
     }
     fn drain(&mut self) {
-        let mut __cancellable = ::autocancel::__private::Call::ambient();
+        let mut __cancellable = ::core::pin::pin!(
+            ::autocancel::__private::Call::ambient()
+        );
         while let Some(job) = self.queue.pop() {
-            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+            if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
                 return ::autocancel::__private::exit(c);
             }
             job.run();
@@ -26,12 +32,15 @@ impl Task for Worker {
     where
         T: Item + Send,
     {
-        let mut __cancellable = ::autocancel::__private::Call::ambient();
+        let mut __cancellable = ::core::pin::pin!(
+            ::autocancel::__private::Call::ambient()
+        );
         for item in &items {
-            if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+            if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
                 return ::autocancel::__private::exit(c);
             }
-            match ::autocancel::__private::race(item.process(), &mut __cancellable).await
+            match ::autocancel::__private::race(item.process(), __cancellable.as_mut())
+                .await
             {
                 ::core::result::Result::Ok(v) => v,
                 ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),

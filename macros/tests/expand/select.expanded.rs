@@ -1,18 +1,18 @@
 async fn server(listener: TcpListener, mut rx: Receiver<Msg>) -> io::Result<()> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     loop {
-        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
             return ::autocancel::__private::exit(c);
         }
         {
             let (__select, __waiter) = ::autocancel::__private::select(
-                &mut __cancellable,
+                __cancellable.as_mut(),
                 2,
             );
             tokio::select! {
                 biased; Some(msg) = __select.branch(rx.recv()), if __select.enabled(open)
-                => { match ::autocancel::__private::race(handle(msg), & mut
-                __cancellable). await { ::core::result::Result::Ok(v) => v,
+                => { match ::autocancel::__private::race(handle(msg), __cancellable
+                .as_mut()). await { ::core::result::Result::Ok(v) => v,
                 ::core::result::Result::Err(c) => return
                 ::autocancel::__private::exit(c), } ?; }, res = __select.branch(listener
                 .accept()) => { let (socket, _) = res ?;
@@ -26,15 +26,15 @@ async fn server(listener: TcpListener, mut rx: Receiver<Msg>) -> io::Result<()> 
     Ok(())
 }
 async fn unbiased(a: Receiver<u32>, b: Receiver<u32>) -> Option<u32> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     let v = {
         let (__select, __waiter) = ::autocancel::__private::select(
-            &mut __cancellable,
+            __cancellable.as_mut(),
             2,
         );
         select! {
             Some(v) = __select.branch(a.recv()) => v, Some(v) = __select.branch(b.recv())
-            => v + match ::autocancel::__private::race(done(), & mut __cancellable).
+            => v + match ::autocancel::__private::race(done(), __cancellable.as_mut()).
             await { ::core::result::Result::Ok(v) => v, ::core::result::Result::Err(c) =>
             return ::autocancel::__private::exit(c), }, ::core::result::Result::Err(c) =
             __select.cancelled(__waiter) => return ::autocancel::__private::exit(c),
@@ -43,8 +43,8 @@ async fn unbiased(a: Receiver<u32>, b: Receiver<u32>) -> Option<u32> {
     Some(v)
 }
 async fn left_alone() {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
-    match ::autocancel::__private::race(tick(), &mut __cancellable).await {
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
+    match ::autocancel::__private::race(tick(), __cancellable.as_mut()).await {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     };

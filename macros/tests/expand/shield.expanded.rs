@@ -1,5 +1,5 @@
 async fn commit(db: &Db, rows: Vec<Row>) -> Result<(), Error> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     let __shield = ::autocancel::__private::shield();
     let tx = db.begin().await?;
     ::core::mem::drop(__shield);
@@ -16,7 +16,7 @@ async fn commit(db: &Db, rows: Vec<Row>) -> Result<(), Error> {
     };
     match n {
         0 => {
-            match ::autocancel::__private::race(db.log("empty"), &mut __cancellable)
+            match ::autocancel::__private::race(db.log("empty"), __cancellable.as_mut())
                 .await
             {
                 ::core::result::Result::Ok(v) => v,
@@ -31,7 +31,7 @@ async fn commit(db: &Db, rows: Vec<Row>) -> Result<(), Error> {
     let __shield = ::autocancel::__private::shield();
     println!("done");
     ::core::mem::drop(__shield);
-    match ::autocancel::__private::race(db.notify(), &mut __cancellable).await {
+    match ::autocancel::__private::race(db.notify(), __cancellable.as_mut()).await {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     };

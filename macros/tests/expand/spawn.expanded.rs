@@ -1,7 +1,7 @@
 async fn fan_out(jobs: Vec<Job>) -> Result<(), Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     for job in jobs {
-        if let ::core::result::Result::Err(c) = __cancellable.checkpoint() {
+        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
             return ::autocancel::__private::exit(c);
         }
         tokio::spawn(::autocancel::__private::inherit(run(job), &__cancellable));
@@ -19,12 +19,12 @@ async fn fan_out(jobs: Vec<Job>) -> Result<(), Cancelled> {
         let __shield = ::autocancel::__private::shield();
         tokio::spawn(cleanup())
     };
-    match ::autocancel::__private::race(local, &mut __cancellable).await {
+    match ::autocancel::__private::race(local, __cancellable.as_mut()).await {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     }
         .unwrap();
-    match ::autocancel::__private::race(blocking, &mut __cancellable).await {
+    match ::autocancel::__private::race(blocking, __cancellable.as_mut()).await {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     }
@@ -32,7 +32,7 @@ async fn fan_out(jobs: Vec<Job>) -> Result<(), Cancelled> {
     Ok(())
 }
 fn start(handle: &Handle, ctx: &Ctx) {
-    let mut __cancellable = ::autocancel::__private::Call::new(&ctx);
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::new(& ctx));
     let _enter = handle.enter();
     tokio::spawn(::autocancel::__private::inherit(run(Job::default()), &__cancellable));
 }

@@ -1,5 +1,5 @@
 async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
-    let mut __cancellable = ::autocancel::__private::Call::ambient();
+    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
     let f = |xs: &[u32]| {
         for x in xs {
             println!("{x}");
@@ -25,7 +25,7 @@ async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
     }];
     f(&[1, 2]);
     helper();
-    match ::autocancel::__private::race(tokio::task::yield_now(), &mut __cancellable)
+    match ::autocancel::__private::race(tokio::task::yield_now(), __cancellable.as_mut())
         .await
     {
         ::core::result::Result::Ok(v) => v,

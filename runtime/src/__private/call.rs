@@ -1,6 +1,7 @@
 //! [`Call`]: the per-call state of a `#[cancellable]` function.
 
 use std::panic::Location;
+use std::pin::Pin;
 use std::task::Waker;
 use std::time::Duration;
 
@@ -12,8 +13,13 @@ use crate::{Cancelled, Ctx};
 /// One per call of a `#[cancellable]` function: the context it checks, its clock pacer, and its
 /// one registration with the context's waiters (made the first time an `.await` would block,
 /// reused by every later `.await` of the same call).
+///
+/// Generated code pins it (`let mut __cancellable = pin!(Call::ambient());`): the registration
+/// links the call's node into the context's waiter list, so the call must not move while it
+/// may be linked. `!Unpin`; everything that registers takes `Pin<&mut Call>`.
 pub struct Call {
-    /// The context, and the call's registration with it.
+    /// The context, and the call's registration with it. Structurally pinned: never moved
+    /// out of a pinned call (the methods below only reach `pacer` and `parked` mutably).
     waiter: Waiter<Ctx>,
     pacer: Pacer,
     /// The `.await` this call last reported blocking at (see [`Call::parked_at`]).
@@ -57,12 +63,21 @@ impl Call {
     /// user's loop keyword: the call is spanned there) only travels to the slow path.
     #[inline(always)]
     #[track_caller]
-    pub fn checkpoint(&mut self) -> Result<(), Cancelled> {
-        if self.ctx().flagged() | self.pacer.tick() {
-            self.checkpoint_slow(Location::caller())
+    pub fn checkpoint(self: Pin<&mut Self>) -> Result<(), Cancelled> {
+        // SAFETY: only `pacer` is written (`checkpoint_slow` too): `waiter` does not move.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.ctx().flagged() | this.pacer.tick() {
+            this.checkpoint_slow(Location::caller())
         } else {
             Ok(())
         }
+    }
+
+    /// The pinned waiter.
+    #[inline(always)]
+    fn waiter(self: Pin<&mut Self>) -> Pin<&mut Waiter<Ctx>> {
+        // SAFETY: a structural projection: `waiter` is never moved out of a pinned call.
+        unsafe { self.map_unchecked_mut(|call| &mut call.waiter) }
     }
 
     #[cold]
@@ -91,25 +106,27 @@ impl Call {
     /// `std::thread::sleep` in a `#[cancellable]` blocking function: sleeps, or returns the
     /// cancellation as soon as it happens.
     #[track_caller]
-    pub fn sleep_blocking(&mut self, duration: Duration) -> Result<(), Cancelled> {
+    pub fn sleep_blocking(&self, duration: Duration) -> Result<(), Cancelled> {
         crate::sleep::sleep_blocking_in(self.ctx(), duration)
     }
 
     /// The context and the registration, apart: a `select!` shares the one among its branches
     /// and lends the other to its cancellation branch.
     #[inline]
-    pub(super) fn split(&mut self) -> (&Ctx, Registering<'_>) {
-        self.waiter.split()
+    pub(super) fn split(self: Pin<&mut Self>) -> (&Ctx, Registering<'_>) {
+        self.waiter().split()
     }
 
     /// The `.await` at `at` has blocked: tells the group where its task waits, if that is not
     /// where this call last said it was (a pointer comparison on the blocking path; the report,
     /// a lock, once per place).
     #[inline]
-    pub(super) fn parked_at(&mut self, at: &'static Location<'static>) {
+    pub(super) fn parked_at(self: Pin<&mut Self>, at: &'static Location<'static>) {
+        // SAFETY: only `parked` is written: `waiter` does not move.
+        let this = unsafe { self.get_unchecked_mut() };
         // By address: `Location`'s `==` compares the file names.
-        if !self.parked.is_some_and(|parked| std::ptr::eq(parked, at)) {
-            self.report_parked(at);
+        if !this.parked.is_some_and(|parked| std::ptr::eq(parked, at)) {
+            this.report_parked(at);
         }
     }
 
@@ -125,8 +142,8 @@ impl Call {
 
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
     #[inline]
-    pub(super) fn register(&mut self, waker: &Waker) -> bool {
-        self.waiter.register(waker)
+    pub(super) fn register(self: Pin<&mut Self>, waker: &Waker) -> bool {
+        self.waiter().register(waker)
     }
 }
 

@@ -20,7 +20,7 @@ use crate::Cancelled;
 /// kept for the error, should the race be lost.
 #[inline]
 #[track_caller]
-pub fn race<F: IntoFuture>(fut: F, call: &mut Call) -> Race<'_, F::IntoFuture> {
+pub fn race<F: IntoFuture>(fut: F, call: Pin<&mut Call>) -> Race<'_, F::IntoFuture> {
     Race {
         fut: fut.into_future(),
         call,
@@ -35,7 +35,7 @@ pin_project_lite::pin_project! {
     pub struct Race<'a, F> {
         #[pin]
         fut: F,
-        call: &'a mut Call,
+        call: Pin<&'a mut Call>,
         // Set once `fut` has returned `Pending`: a later poll is a wake-up, worth a clock read.
         woken: bool,
         // Where the `.await` is, for `Cancelled::location`.
@@ -73,8 +73,8 @@ impl<F: Future> Future for Race<'_, F> {
             Poll::Ready(output) => Poll::Ready(Ok(output)),
             Poll::Pending => {
                 *this.woken = true;
-                if this.call.register(cx.waker()) {
-                    this.call.parked_at(this.at);
+                if this.call.as_mut().register(cx.waker()) {
+                    this.call.as_mut().parked_at(this.at);
                     Poll::Pending
                 } else {
                     let cancelled = this.call.ctx().cancelled_error();
@@ -97,10 +97,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn one_registration_per_scope_however_many_awaits() {
         let ctx = Ctx::new();
-        let mut call = Call::new(&ctx);
+        let mut call = Box::pin(Call::new(&ctx));
         for _ in 0..10 {
-            race(tokio::task::yield_now(), &mut call).await.unwrap();
-            race(async { 7 }, &mut call).await.unwrap();
+            race(tokio::task::yield_now(), call.as_mut()).await.unwrap();
+            race(async { 7 }, call.as_mut()).await.unwrap();
         }
         assert_eq!(ctx.waiter_count(), 1);
         drop(call);
@@ -110,9 +110,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn ready_future_never_registers() {
         let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
-        let mut call = Call::new(&ctx);
+        let mut call = Box::pin(Call::new(&ctx));
         for i in 0..100 {
-            assert_eq!(race(async { i }, &mut call).await.unwrap(), i);
+            assert_eq!(race(async { i }, call.as_mut()).await.unwrap(), i);
         }
         assert_eq!(ctx.waiter_count(), 0);
     }
@@ -121,15 +121,15 @@ mod tests {
     async fn cancellation_wins_over_a_ready_future() {
         let ctx = Ctx::new();
         ctx.cancel();
-        let mut call = Call::new(&ctx);
-        assert!(race(async { 1 }, &mut call).await.is_err());
+        let mut call = Box::pin(Call::new(&ctx));
+        assert!(race(async { 1 }, call.as_mut()).await.is_err());
     }
 
     #[tokio::test(start_paused = true)]
     async fn deadline_wins_a_tie_with_a_timer_due_at_the_same_instant() {
         let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
-        let mut call = Call::new(&ctx);
-        let err = race(tokio::time::sleep(Duration::from_secs(1)), &mut call)
+        let mut call = Box::pin(Call::new(&ctx));
+        let err = race(tokio::time::sleep(Duration::from_secs(1)), call.as_mut())
             .await
             .unwrap_err();
         assert!(err.is_deadline_exceeded());
@@ -153,14 +153,14 @@ mod tests {
             })
         };
         let flag = Flag(dropped.clone());
-        let mut call = Call::new(&ctx);
+        let mut call = Box::pin(Call::new(&ctx));
         let start = tokio::time::Instant::now();
         let err = race(
             async move {
                 let _flag = flag;
                 std::future::pending::<()>().await
             },
-            &mut call,
+            call.as_mut(),
         )
         .await
         .unwrap_err();
@@ -173,11 +173,11 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn checkpoint_notices_a_passed_deadline_in_a_loop_that_never_yields() {
         let ctx = Ctx::new().with_timeout(Duration::from_millis(20));
-        let mut call = Call::new(&ctx);
+        let mut call = Box::pin(Call::new(&ctx));
         let start = std::time::Instant::now();
         let mut spins = 0u64;
         let err = loop {
-            if let Err(err) = call.checkpoint() {
+            if let Err(err) = call.as_mut().checkpoint() {
                 break err;
             }
             spins = std::hint::black_box(spins + 1);

@@ -10,7 +10,7 @@
 //!
 //! ```text
 //! {
-//!     let (__select, __waiter) = select(&mut __cancellable, 1);
+//!     let (__select, __waiter) = select(__cancellable.as_mut(), 1);
 //!     tokio::select! {
 //!         pat = __select.branch(fut), if __select.enabled(cond) => handler,
 //!         Err(c) = __select.cancelled(__waiter) => return exit(c),
@@ -53,7 +53,7 @@ use crate::{Cancelled, Ctx};
 /// The shared state of one `select!` evaluation: see the module docs. `branches` is the number of
 /// the user's branches (the `else` branch not counted).
 #[inline]
-pub fn select(call: &mut Call, branches: usize) -> (Select<'_>, SelectWaiter<'_>) {
+pub fn select(call: Pin<&mut Call>, branches: usize) -> (Select<'_>, SelectWaiter<'_>) {
     let (ctx, registering) = call.split();
     let select = Select {
         ctx,
@@ -221,8 +221,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn cancellation_branch_ends_a_select_that_would_wait_forever() {
         let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
-        let mut call = Call::new(&ctx);
-        let (select, waiter) = select(&mut call, 1);
+        let mut call = Box::pin(Call::new(&ctx));
+        let (select, waiter) = select(call.as_mut(), 1);
         let out = tokio::select! {
             Err(c) = select.cancelled(waiter) => Err(c),
             () = select.branch(std::future::pending::<()>()) => Ok(()),
@@ -234,9 +234,9 @@ mod tests {
     async fn a_cancelled_context_gates_every_ready_branch() {
         let ctx = Ctx::new();
         ctx.cancel();
-        let mut call = Call::new(&ctx);
+        let mut call = Box::pin(Call::new(&ctx));
         for _ in 0..20 {
-            let (select, waiter) = select(&mut call, 2);
+            let (select, waiter) = select(call.as_mut(), 2);
             let out = tokio::select! {
                 Err(_) = select.cancelled(waiter) => 0,
                 v = select.branch(async { 1 }) => v,
@@ -249,8 +249,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn no_live_branch_reaches_else() {
         let ctx = Ctx::new();
-        let mut call = Call::new(&ctx);
-        let (select, waiter) = select(&mut call, 2);
+        let mut call = Box::pin(Call::new(&ctx));
+        let (select, waiter) = select(call.as_mut(), 2);
         let out = tokio::select! {
             Err(_) = select.cancelled(waiter) => "cancelled",
             Some(()) = select.branch(async { None }) => "some",

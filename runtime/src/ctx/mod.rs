@@ -10,6 +10,7 @@ mod state;
 #[cfg(feature = "testing")]
 mod testing;
 mod wait;
+mod wait_list;
 mod waiter;
 
 use std::cell::Cell;

@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Wake, Waker};
 
-use super::state::{Registration, State};
+use super::state::State;
 use crate::{Cancelled, Ctx};
 
 type Callback = Box<dyn FnOnce(Cancelled) + Send>;
@@ -56,7 +56,8 @@ impl Wake for Hook {
 #[must_use = "dropping the guard unregisters the function at once; use `detach` to keep it"]
 pub struct OnCancel {
     hook: Arc<Hook>,
-    registration: Option<Registration>,
+    /// The hook's key in the context's hooks, while registered.
+    registration: Option<usize>,
 }
 
 impl OnCancel {
@@ -74,8 +75,10 @@ impl OnCancel {
     }
 
     fn unregister(&mut self) {
-        if let Some(state) = self.hook.state.upgrade() {
-            state.unwatch(&mut self.registration);
+        if let Some(key) = self.registration.take() {
+            if let Some(state) = self.hook.state.upgrade() {
+                state.unwatch_hook(key);
+            }
         }
     }
 }
@@ -133,7 +136,12 @@ impl Ctx {
         });
         let waker = Waker::from(hook.clone());
         let mut registration = None;
-        if self.state.cancelled_now() || !self.state.watch(&mut registration, &waker) {
+        let registered = !self.state.cancelled_now() && {
+            let (key, live) = self.state.watch_hook(&waker);
+            registration = key;
+            live
+        };
+        if !registered {
             // Already cancelled (and never registered, or the cancellation took the waker
             // between registering and the flag check: then it is woken, and `take` decides).
             if let Some(f) = hook.take() {

@@ -53,7 +53,8 @@ pin_project_lite::pin_project! {
     /// The future returned by [`Ctx::run`].
     #[must_use = "futures do nothing unless polled"]
     pub struct Run<'a, F> {
-        // Unregisters on drop.
+        // Unregisters on drop; linked into the context's waiter list while it waits.
+        #[pin]
         waiter: Waiter<&'a Ctx>,
         #[pin]
         fut: F,

@@ -4,12 +4,14 @@
 //! Why not `tokio_util::sync::CancellationToken`? Its `is_cancelled()` locks a mutex, and a
 //! checkpoint runs at every loop iteration. Here the check is one atomic load of `flag`; the
 //! mutex is touched only to register a waiter (once per annotated call that ever waits), to add
-//! or remove a child, and once when the context is cancelled.
+//! or remove a child, and when the context is cancelled.
 //!
-//! Ordering: `cancel` records the cause, then sets `flag`, then takes the lists under the lock
-//! and marks them closed. A registration takes the same lock and refuses when closed, so every
-//! waiter either sees the flag or is woken. See `tests/loom.rs` for the model check.
+//! Ordering: `cancel` records the cause, then sets `flag`, then marks the lists closed under the
+//! lock and empties the waiter list (`wait_list.rs`). A registration takes the same lock and
+//! refuses when closed, so every waiter either sees the flag or is woken. See `tests/loom.rs`
+//! for the model check.
 
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::task::Waker;
@@ -19,6 +21,7 @@ use slab::Slab;
 use tokio::time::Instant;
 
 use super::idle::{Due, Idle};
+use super::wait_list::{WaitList, WaitNode};
 use crate::sync::{self, AtomicBool, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
 
@@ -64,19 +67,16 @@ pub(super) struct State {
 struct Lists {
     /// Once cancelled, nothing is added any more.
     closed: bool,
-    waiters: Slab<Waker>,
+    /// The waiters, linked from their own memory (see `wait_list.rs`).
+    waiters: WaitList,
+    /// The wakers of [`Ctx::on_cancel`](crate::Ctx::on_cancel) functions: owned here, not
+    /// linked, since a detached one outlives its guard and lives as long as the context.
+    hooks: Slab<Waker>,
     children: Slab<Weak<State>>,
     /// The task that cancels the context at its deadline, spawned when the first waiter
     /// registers (a context nobody waits on needs no timer: checkpoints read the clock), so
     /// that creating a context with a deadline costs no more than an allocation.
     timer: Option<tokio::task::AbortHandle>,
-}
-
-/// A waker registered with a context: where it is stored, and a copy to tell whether a later
-/// poll's waker is the same one.
-pub(super) struct Registration {
-    key: usize,
-    waker: Waker,
 }
 
 impl State {
@@ -261,20 +261,28 @@ impl State {
             return None;
         }
         self.flag.store(true, Ordering::SeqCst);
-        let (waiters, children, timer) = {
-            let mut lists = self.lock();
-            lists.closed = true;
-            (
-                std::mem::take(&mut lists.waiters),
-                std::mem::take(&mut lists.children),
-                lists.timer.take(),
-            )
-        };
+        let mut lists = self.lock();
+        lists.closed = true;
+        let children = std::mem::take(&mut lists.children);
+        let hooks = std::mem::take(&mut lists.hooks);
+        let timer = lists.timer.take();
+        // The waiters, in batches woken outside the lock (a waker may do anything, even come
+        // back to this lock); owners dropped meanwhile unlink themselves from what is left.
+        loop {
+            let batch = lists.waiters.release_batch();
+            drop(lists);
+            let more = batch.is_full();
+            batch.wake();
+            if !more {
+                break;
+            }
+            lists = self.lock();
+        }
+        for (_, hook) in hooks {
+            hook.wake();
+        }
         if let Some(timer) = timer {
             timer.abort();
-        }
-        for (_, waker) in waiters {
-            waker.wake();
         }
         Some((inherited_by_children(recorded), children))
     }
@@ -333,42 +341,28 @@ impl State {
     /// Makes sure `waker` is woken when this context is cancelled, arming the deadline timer on
     /// the first registration; `false` if the context is already cancelled (do not wait then).
     ///
-    /// `slot` is the caller's registration (one per annotated call, per `cancelled()` future):
-    /// registering takes the lock once; later polls by the same task, whose waker is still the
-    /// stored one, cost a `will_wake` comparison and nothing else. No allocation: the slab holds
-    /// the `Waker` itself.
+    /// `node` is the caller's place in the waiter list (one per annotated call, per
+    /// `cancelled()` future), pinned: registering takes the lock once and links it; later polls
+    /// by the same task, whose waker is still the stored one, cost a `will_wake` comparison and
+    /// nothing else. No allocation: the node is the caller's own memory.
     #[inline]
-    pub(super) fn watch(self: &Arc<State>, slot: &mut Option<Registration>, waker: &Waker) -> bool {
-        self.watch_arming(slot, waker, true)
+    pub(super) fn watch(self: &Arc<State>, node: Pin<&WaitNode>, waker: &Waker) -> bool {
+        self.watch_arming(node, waker, true)
     }
 
     /// [`State::watch`] without arming the context's timer, for a waiter that sleeps until the
     /// deadline itself ([`Ctx::run`](crate::Ctx::run) on a short-lived context: one
     /// `tokio::time::Sleep` in the waiting future rather than a timer task per context).
     #[inline]
-    pub(super) fn watch_unarmed(
-        self: &Arc<State>,
-        slot: &mut Option<Registration>,
-        waker: &Waker,
-    ) -> bool {
-        self.watch_arming(slot, waker, false)
+    pub(super) fn watch_unarmed(self: &Arc<State>, node: Pin<&WaitNode>, waker: &Waker) -> bool {
+        self.watch_arming(node, waker, false)
     }
 
     #[inline]
-    fn watch_arming(
-        self: &Arc<State>,
-        slot: &mut Option<Registration>,
-        waker: &Waker,
-        arm: bool,
-    ) -> bool {
-        match slot {
-            // Only the cancellation takes a stored waker out, and then the flag says so.
-            Some(registration) if registration.waker.will_wake(waker) => {}
-            _ => {
-                if !self.watch_slow(slot, waker, arm) {
-                    return false;
-                }
-            }
+    fn watch_arming(self: &Arc<State>, node: Pin<&WaitNode>, waker: &Waker, arm: bool) -> bool {
+        // Only the cancellation unlinks a node its owner still holds, and then the flag says so.
+        if !node.waits_with(waker) && !self.watch_slow(node, waker, arm) {
+            return false;
         }
         // A cancellation between the caller's check and the registration has taken the waiter
         // list (or will, and wake this waker); the flag tells.
@@ -377,12 +371,7 @@ impl State {
 
     #[cold]
     #[inline(never)]
-    fn watch_slow(
-        self: &Arc<State>,
-        slot: &mut Option<Registration>,
-        waker: &Waker,
-        arm: bool,
-    ) -> bool {
+    fn watch_slow(self: &Arc<State>, node: Pin<&WaitNode>, waker: &Waker, arm: bool) -> bool {
         if !self.cancellable {
             return true; // never woken, so nothing to store
         }
@@ -390,45 +379,58 @@ impl State {
         if lists.closed {
             return false;
         }
-        match slot {
-            Some(registration) => {
-                if let Some(stored) = lists.waiters.get_mut(registration.key) {
-                    stored.clone_from(waker);
-                }
-                registration.waker.clone_from(waker);
-            }
-            None => {
-                if arm && lists.timer.is_none() {
-                    lists.timer = self.spawn_timer();
-                }
-                let key = lists.waiters.insert(waker.clone());
-                *slot = Some(Registration {
-                    key,
-                    waker: waker.clone(),
-                });
-            }
+        if arm && !node.is_registered() && lists.timer.is_none() {
+            lists.timer = self.spawn_timer();
         }
+        lists.waiters.register(node, waker);
         true
     }
 
-    /// Removes the caller's registration, if any. Inline for the common case of a waiter that
-    /// never had to wait (a ready future): nothing to do.
+    /// Unlinks the caller's node, if linked; call before dropping it. Inline for the common
+    /// cases: a waiter that never had to wait (a ready future), and one the cancellation has
+    /// woken (and is done with): nothing to do, no lock.
     #[inline]
-    pub(super) fn unwatch(&self, slot: &mut Option<Registration>) {
-        if let Some(registration) = slot.take() {
-            self.unwatch_slow(registration);
+    pub(super) fn unwatch(&self, node: Pin<&WaitNode>) {
+        if node.is_registered() && !node.is_released() {
+            self.unwatch_slow(node);
         }
     }
 
-    fn unwatch_slow(&self, registration: Registration) {
+    #[cold]
+    fn unwatch_slow(&self, node: Pin<&WaitNode>) {
+        let waker = self.lock().waiters.remove(node);
+        drop(waker); // outside the lock: dropping a waker may run anything
+    }
+
+    /// Registers the waker of an [`Ctx::on_cancel`](crate::Ctx::on_cancel) function: its key,
+    /// if stored, and `false` if the context is already cancelled (then the function runs now,
+    /// unless the cancellation, which has taken or will take the waker, runs it first).
+    pub(super) fn watch_hook(self: &Arc<State>, waker: &Waker) -> (Option<usize>, bool) {
+        if !self.cancellable {
+            return (None, true); // never woken, so nothing to store
+        }
+        let mut lists = self.lock();
+        if lists.closed {
+            return (None, false);
+        }
+        if lists.timer.is_none() {
+            lists.timer = self.spawn_timer();
+        }
+        let key = lists.hooks.insert(waker.clone());
+        drop(lists);
+        (Some(key), !self.flag())
+    }
+
+    /// Removes a hook's waker stored by [`State::watch_hook`].
+    pub(super) fn unwatch_hook(&self, key: usize) {
         if self.flag() {
-            // The cancellation takes (or has taken) every waiter under the lock: nothing to
-            // remove, and no need to contend for the lock with the other tasks stopping now.
+            // The cancellation takes (or has taken) every hook under the lock: nothing to
+            // remove, and no need to contend for the lock.
             return;
         }
         let mut lists = self.lock();
         if !lists.closed {
-            lists.waiters.try_remove(registration.key);
+            lists.hooks.try_remove(key);
         }
     }
 

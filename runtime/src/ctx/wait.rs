@@ -8,11 +8,18 @@ use super::Waiter;
 use crate::sync;
 use crate::{Cancelled, Ctx};
 
-/// Completes with the [`Cancelled`] error when its context is cancelled or its deadline passes.
-/// Returned by [`Ctx::cancelled`]. Dropping it unregisters it.
-#[must_use = "futures do nothing unless polled"]
-pub struct WaitForCancellation<'a> {
-    waiter: Waiter<&'a Ctx>,
+pin_project_lite::pin_project! {
+    /// Completes with the [`Cancelled`] error when its context is cancelled or its deadline
+    /// passes. Returned by [`Ctx::cancelled`]. Dropping it unregisters it.
+    ///
+    /// `!Unpin`, as tokio's `Notified` and tokio-util's `WaitForCancellationFuture` are: while
+    /// it waits, the context's waiter list points into it. Pin it to poll it by reference
+    /// (`std::pin::pin!`, or `tokio::pin!`).
+    #[must_use = "futures do nothing unless polled"]
+    pub struct WaitForCancellation<'a> {
+        #[pin]
+        waiter: Waiter<&'a Ctx>,
+    }
 }
 
 impl<'a> WaitForCancellation<'a> {
@@ -26,17 +33,20 @@ impl<'a> WaitForCancellation<'a> {
 impl Future for WaitForCancellation<'_> {
     type Output = Cancelled;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Cancelled> {
-        poll_cancelled(&mut self.waiter, cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Cancelled> {
+        poll_cancelled(self.project().waiter, cx)
     }
 }
 
-/// [`WaitForCancellation`] owning its context, so that it can be stored and moved into tasks
-/// (`'static`). Returned by [`Ctx::cancelled_owned`]; tokio-util's `cancelled_owned` is the same
-/// idea. Dropping it unregisters it.
-#[must_use = "futures do nothing unless polled"]
-pub struct WaitForCancellationOwned {
-    waiter: Waiter<Ctx>,
+pin_project_lite::pin_project! {
+    /// [`WaitForCancellation`] owning its context, so that it can be stored and moved into tasks
+    /// (`'static`). Returned by [`Ctx::cancelled_owned`]; tokio-util's `cancelled_owned` is the
+    /// same idea. Dropping it unregisters it. `!Unpin`, as [`WaitForCancellation`] is.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct WaitForCancellationOwned {
+        #[pin]
+        waiter: Waiter<Ctx>,
+    }
 }
 
 impl WaitForCancellationOwned {
@@ -50,8 +60,8 @@ impl WaitForCancellationOwned {
 impl Future for WaitForCancellationOwned {
     type Output = Cancelled;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Cancelled> {
-        poll_cancelled(&mut self.waiter, cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Cancelled> {
+        poll_cancelled(self.project().waiter, cx)
     }
 }
 
@@ -65,12 +75,15 @@ impl std::fmt::Debug for WaitForCancellationOwned {
 
 /// Ready with the cancellation once the context is cancelled or its deadline has passed, else
 /// registered to be woken then.
-fn poll_cancelled<C: AsRef<Ctx>>(waiter: &mut Waiter<C>, cx: &mut Context<'_>) -> Poll<Cancelled> {
+fn poll_cancelled<C: AsRef<Ctx>>(
+    mut waiter: Pin<&mut Waiter<C>>,
+    cx: &mut Context<'_>,
+) -> Poll<Cancelled> {
     let ctx = waiter.ctx();
     if ctx.flagged() || ctx.expire_if_due(sync::now()) {
         return Poll::Ready(ctx.cancelled_error());
     }
-    if !waiter.register(cx.waker()) {
+    if !waiter.as_mut().register(cx.waker()) {
         return Poll::Ready(waiter.ctx().cancelled_error());
     }
     Poll::Pending

@@ -1,21 +1,23 @@
-//! [`Waiter`]: one registration with a context's waiter list, removed when the waiter is dropped.
+//! [`Waiter`]: one place in a context's waiter list, unlinked when the waiter is dropped.
 
+use std::pin::Pin;
 use std::task::Waker;
 
-use super::state::Registration;
+use super::wait_list::WaitNode;
 use crate::Ctx;
 
 /// A waker registered with a context, at most once: the first [`Waiter::register`] takes the
-/// context's lock and stores the waker; later ones by the same task cost a `will_wake`
-/// comparison. Dropping the waiter removes the registration.
+/// context's lock and links the waiter's node into the context's waiter list; later ones by
+/// the same task cost a `will_wake` comparison. Dropping the waiter unlinks it.
 ///
 /// What every blocking wait on a context is built from: [`Ctx::cancelled`], the races of a
 /// `#[cancellable]` call (one waiter per call, shared by its `.await`s) and the cancellable
 /// blocking sleep. `C` is how the waiter holds its context: by value (`Ctx`) or borrowed
-/// (`&Ctx`).
+/// (`&Ctx`). The node is linked from the waiter's own memory, so registering takes a pinned
+/// waiter (`Pin<&mut Waiter>`), and the waiter is `!Unpin`.
 pub(crate) struct Waiter<C: AsRef<Ctx>> {
     ctx: C,
-    registration: Option<Registration>,
+    node: WaitNode,
 }
 
 impl<C: AsRef<Ctx>> Waiter<C> {
@@ -24,7 +26,7 @@ impl<C: AsRef<Ctx>> Waiter<C> {
     pub(crate) fn new(ctx: C) -> Self {
         Waiter {
             ctx,
-            registration: None,
+            node: WaitNode::new(),
         }
     }
 
@@ -34,23 +36,32 @@ impl<C: AsRef<Ctx>> Waiter<C> {
         self.ctx.as_ref()
     }
 
+    /// The node, pinned with the waiter.
+    #[inline(always)]
+    fn node(self: Pin<&Self>) -> Pin<&WaitNode> {
+        // SAFETY: a structural pin projection: `node` is never moved out of a pinned waiter.
+        unsafe { self.map_unchecked(|waiter| &waiter.node) }
+    }
+
     /// Makes sure `waker` is woken when the context is cancelled; `false` if it already is (do
     /// not wait then). Also arms the context's deadline timer on the context's first waiter.
     #[inline]
-    pub(crate) fn register(&mut self, waker: &Waker) -> bool {
-        self.ctx.as_ref().state.watch(&mut self.registration, waker)
+    pub(crate) fn register(self: Pin<&mut Self>, waker: &Waker) -> bool {
+        let this = self.into_ref();
+        this.get_ref().ctx().state.watch(this.node(), waker)
     }
 
     /// The context, and the right to register: a `select!` shares the context among its
     /// branches while its cancellation branch registers.
     #[inline]
-    pub(crate) fn split(&mut self) -> (&Ctx, Registering<'_>) {
-        let ctx = self.ctx.as_ref();
+    pub(crate) fn split(self: Pin<&mut Self>) -> (&Ctx, Registering<'_>) {
+        let this = self.into_ref();
+        let ctx = this.get_ref().ctx();
         (
             ctx,
             Registering {
                 ctx,
-                registration: &mut self.registration,
+                node: this.node(),
             },
         )
     }
@@ -59,14 +70,14 @@ impl<C: AsRef<Ctx>> Waiter<C> {
 /// A [`Waiter`]'s registration, lent by [`Waiter::split`].
 pub(crate) struct Registering<'a> {
     ctx: &'a Ctx,
-    registration: &'a mut Option<Registration>,
+    node: Pin<&'a WaitNode>,
 }
 
 impl Registering<'_> {
     /// See [`Waiter::register`].
     #[inline]
     pub(crate) fn register(&mut self, waker: &Waker) -> bool {
-        self.ctx.state.watch(self.registration, waker)
+        self.ctx.state.watch(self.node, waker)
     }
 }
 
@@ -80,14 +91,18 @@ impl<'a> Waiter<&'a Ctx> {
     /// [`Waiter::register`] without arming the context's deadline timer: the caller sleeps until
     /// the deadline itself.
     #[inline]
-    pub(crate) fn register_unarmed(&mut self, waker: &Waker) -> bool {
-        self.ctx.state.watch_unarmed(&mut self.registration, waker)
+    pub(crate) fn register_unarmed(self: Pin<&mut Self>, waker: &Waker) -> bool {
+        let this = self.into_ref();
+        this.get_ref().ctx.state.watch_unarmed(this.node(), waker)
     }
 }
 
 impl<C: AsRef<Ctx>> Drop for Waiter<C> {
     fn drop(&mut self) {
-        self.ctx.as_ref().state.unwatch(&mut self.registration);
+        // SAFETY: `drop` runs in place: a waiter that was pinned is still where it was pinned
+        // (and one that never was is not registered: nothing to unlink).
+        let this = unsafe { Pin::new_unchecked(&*self) };
+        self.ctx.as_ref().state.unwatch(this.node());
     }
 }
 
@@ -101,9 +116,9 @@ mod tests {
     #[test]
     fn one_registration_removed_on_drop() {
         let ctx = Ctx::new();
-        let mut waiter = Waiter::new(&ctx);
-        assert!(waiter.register(Waker::noop()));
-        assert!(waiter.register(Waker::noop()));
+        let mut waiter = Box::pin(Waiter::new(&ctx));
+        assert!(waiter.as_mut().register(Waker::noop()));
+        assert!(waiter.as_mut().register(Waker::noop()));
         assert_eq!(ctx.waiter_count(), 1);
         drop(waiter);
         assert_eq!(ctx.waiter_count(), 0);
@@ -112,8 +127,8 @@ mod tests {
     #[test]
     fn waiting_on_the_never_cancelled_context_stores_nothing() {
         let never = Ctx::never();
-        let mut waiter = Waiter::new(&never);
-        assert!(waiter.register(Waker::noop()));
+        let mut waiter = Box::pin(Waiter::new(&never));
+        assert!(waiter.as_mut().register(Waker::noop()));
         assert_eq!(never.waiter_count(), 0, "no lock taken, no waker stored");
     }
 
@@ -123,8 +138,8 @@ mod tests {
         root.cancel();
         assert!(!root.is_cancelled());
         assert!(!Ctx::current().is_cancelled());
-        let mut waiter = Waiter::new(&root);
-        assert!(waiter.register(Waker::noop()));
+        let mut waiter = Box::pin(Waiter::new(&root));
+        assert!(waiter.as_mut().register(Waker::noop()));
         assert_eq!(root.waiter_count(), 0);
     }
 }

@@ -1,0 +1,339 @@
+//! [`WaitList`]: the wakers to wake when a context is cancelled, as an intrusive list of
+//! [`WaitNode`]s that live in the waiters themselves (the `Call` of a `#[cancellable]` call, a
+//! `cancelled()` future, a `Ctx::run`): registering links a node, it allocates nothing, and the
+//! list never grows a buffer. The way tokio's `Notify` keeps its waiters.
+//!
+//! # Invariants and lock rules
+//!
+//! Every list belongs to one context and is only reached through that context's lock (the
+//! `Mutex<Lists>` of `state.rs`): `&mut WaitList` means the lock is held.
+//!
+//! 1. A node is *registered* once its `waker` is `Some`, and stays so until it is dropped.
+//!    A registered node is *linked* (in its context's list) until either its owner unlinks it
+//!    ([`WaitList::remove`], on drop) or the cancellation unlinks it and sets `released`.
+//!    So, under the lock: linked ⇔ registered and not `released`.
+//! 2. A node never moves while linked: its owner is pinned (`Pin<&mut Waiter>`), and dropping a
+//!    registered node first unlinks it under the lock, unless `released` says the cancellation
+//!    has already unlinked it and is done with it.
+//! 3. `links` is read and written under the lock only.
+//! 4. `waker` is written only by the node's owner, under the lock (to register, or to replace
+//!    the waker). It is read by the cancellation under the lock, and by the owner at any time:
+//!    reads may overlap reads, and every write is ordered with the cancellation's reads by the
+//!    lock and with the owner's reads by program order.
+//! 5. `released` is set once, under the lock, by the cancellation, after its last access to the
+//!    node (cloning the waker), with `Release`; the owner that reads it set with `Acquire` may drop
+//!    the node without the lock: nobody else will touch it again.
+//! 6. Once the context is cancelled (`closed`, set under the lock), nothing is linked any more:
+//!    the cancellation empties the list in batches, waking outside the lock (a waker may do
+//!    anything, even reach this context's lock), and owners dropped meanwhile unlink themselves
+//!    from what is left.
+
+use std::marker::PhantomPinned;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::atomic::Ordering;
+use std::task::Waker;
+
+use crate::sync::{AtomicBool, UnsafeCell};
+
+/// How many wakers the cancellation takes per lock acquisition.
+const BATCH: usize = 32;
+
+/// A waiter's place in a context's [`WaitList`]. See the module docs for the rules.
+pub(crate) struct WaitNode {
+    links: UnsafeCell<Links>,
+    waker: UnsafeCell<Option<Waker>>,
+    released: AtomicBool,
+    _pinned: PhantomPinned,
+}
+
+#[derive(Default)]
+struct Links {
+    prev: Option<NonNull<WaitNode>>,
+    next: Option<NonNull<WaitNode>>,
+}
+
+// SAFETY: a node's cells are only reached under the rules of the module docs: `links` under the
+// lock, `waker` written by the owner under the lock and otherwise only read (and `Waker` is
+// `Send + Sync`); `released` is atomic.
+unsafe impl Send for WaitNode {}
+// SAFETY: as for `Send`: a shared `&WaitNode` lets no one write outside those rules.
+unsafe impl Sync for WaitNode {}
+
+impl WaitNode {
+    pub(crate) fn new() -> WaitNode {
+        WaitNode {
+            links: UnsafeCell::new(Links::default()),
+            waker: UnsafeCell::new(None),
+            released: AtomicBool::new(false),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// Owner only: whether this node is registered with a waker that wakes the same task as
+    /// `waker`. No lock: the owner is the only writer of `waker` (rule 4).
+    #[inline]
+    pub(crate) fn waits_with(&self, waker: &Waker) -> bool {
+        // SAFETY: rule 4: a read by the owner, which no write can overlap.
+        self.waker
+            .with(|stored| unsafe { (*stored).as_ref() }.is_some_and(|w| w.will_wake(waker)))
+    }
+
+    /// Owner only: whether this node is registered (rule 1).
+    #[inline]
+    pub(crate) fn is_registered(&self) -> bool {
+        // SAFETY: rule 4, as in `waits_with`.
+        self.waker.with(|stored| unsafe { (*stored).is_some() })
+    }
+
+    /// Owner only: whether the cancellation has unlinked this node and is done with it (rule 5).
+    #[inline]
+    pub(crate) fn is_released(&self) -> bool {
+        self.released.load(Ordering::Acquire)
+    }
+}
+
+/// The waiters of one context. See the module docs for the rules.
+#[derive(Default)]
+pub(crate) struct WaitList {
+    head: Option<NonNull<WaitNode>>,
+    len: usize,
+}
+
+// SAFETY: the list only points at nodes, which are `Send + Sync`, and is only reached under its
+// context's lock.
+unsafe impl Send for WaitList {}
+
+impl WaitList {
+    /// Registers `node` with `waker`: links it, or, if it is registered already, replaces its
+    /// waker (the owner's task polled with a waker that does not wake the stored one).
+    ///
+    /// Owner only, with the lock held (`&mut self`), the context not cancelled: then a
+    /// registered node is linked (rule 6 and 1).
+    pub(crate) fn register(&mut self, node: Pin<&WaitNode>, waker: &Waker) {
+        let node = node.get_ref();
+        // SAFETY: rule 4: the owner writes `waker` under the lock.
+        let linked = node.waker.with_mut(|stored| unsafe {
+            match &mut *stored {
+                Some(stored) => {
+                    stored.clone_from(waker);
+                    true
+                }
+                none => {
+                    *none = Some(waker.clone());
+                    false
+                }
+            }
+        });
+        if linked {
+            return;
+        }
+        let ptr = NonNull::from(node);
+        // SAFETY: rule 3 (the lock is held); the node is pinned, and unlinks itself before it
+        // is dropped (rule 2), so `ptr` stays valid while linked; the old head is linked.
+        unsafe {
+            node.links.with_mut(|links| {
+                *links = Links {
+                    prev: None,
+                    next: self.head,
+                }
+            });
+            if let Some(head) = self.head {
+                head.as_ref()
+                    .links
+                    .with_mut(|links| (*links).prev = Some(ptr));
+            }
+        }
+        self.head = Some(ptr);
+        self.len += 1;
+    }
+
+    /// Unlinks `node` if it is linked, and unregisters it: owner only, with the lock held.
+    /// Returns the waker it was registered with, to be dropped once the lock is released.
+    #[must_use = "drop the waker once the lock is released"]
+    pub(crate) fn remove(&mut self, node: Pin<&WaitNode>) -> Option<Waker> {
+        let node = node.get_ref();
+        // Rule 1. Relaxed: `released` is only written under the lock, which is held.
+        if !node.is_registered() || node.released.load(Ordering::Relaxed) {
+            return None;
+        }
+        // SAFETY: rule 3; the node is linked, and so are its neighbours.
+        unsafe {
+            let Links { prev, next } = node.links.with_mut(|links| std::mem::take(&mut *links));
+            match prev {
+                Some(prev) => prev.as_ref().links.with_mut(|links| (*links).next = next),
+                None => self.head = next,
+            }
+            if let Some(next) = next {
+                next.as_ref().links.with_mut(|links| (*links).prev = prev);
+            }
+        }
+        self.len -= 1;
+        // Unregistered: linked no more (rule 1).
+        // SAFETY: rule 4: the owner writes `waker` under the lock.
+        node.waker.with_mut(|waker| unsafe { (*waker).take() })
+    }
+
+    /// The cancellation's step: unlinks up to [`BATCH`] nodes, releasing each (rule 5), and
+    /// returns their wakers, to be woken once the lock is released; fewer than [`BATCH`] when
+    /// the list is now empty.
+    pub(crate) fn release_batch(&mut self) -> Batch {
+        let mut batch = Batch {
+            wakers: [const { None }; BATCH],
+            len: 0,
+        };
+        while batch.len < BATCH {
+            let Some(head) = self.head else { break };
+            // SAFETY: `head` is linked, so valid (rule 2); rule 3 for `links`, rule 4 for the
+            // read of `waker` (the lock is held); after `released` is set, `head` is not touched.
+            unsafe {
+                let node = head.as_ref();
+                let Links { next, .. } = node.links.with_mut(|links| std::mem::take(&mut *links));
+                self.head = next;
+                if let Some(next) = next {
+                    next.as_ref().links.with_mut(|links| (*links).prev = None);
+                }
+                batch.wakers[batch.len] = node.waker.with(|waker| (*waker).clone());
+                node.released.store(true, Ordering::Release);
+            }
+            batch.len += 1;
+            self.len -= 1;
+        }
+        batch
+    }
+
+    /// How many nodes are linked.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// Wakers taken by [`WaitList::release_batch`].
+pub(crate) struct Batch {
+    wakers: [Option<Waker>; BATCH],
+    len: usize,
+}
+
+impl Batch {
+    /// Whether the list may hold more (this batch was full).
+    pub(crate) fn is_full(&self) -> bool {
+        self.len == BATCH
+    }
+
+    /// Wakes them all.
+    pub(crate) fn wake(self) {
+        for waker in self.wakers.into_iter().flatten() {
+            waker.wake();
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    //! The list's unsafe code under Miri (`.ci/run` runs these): linking, unlinking from the
+    //! head, the middle and the tail, releasing in batches, and owners dropped while linked.
+
+    use std::pin::pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+
+    use super::*;
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counter() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        (count.clone(), Waker::from(count))
+    }
+
+    #[test]
+    fn link_unlink_anywhere_then_release_the_rest() {
+        let (count, waker) = counter();
+        let mut list = WaitList::default();
+        let nodes: Vec<_> = (0..5).map(|_| Box::pin(WaitNode::new())).collect();
+        for node in &nodes {
+            list.register(node.as_ref(), &waker);
+        }
+        list.register(nodes[0].as_ref(), &waker); // registered: the waker is replaced
+        assert_eq!(list.len(), 5);
+        assert!(list.remove(nodes[2].as_ref()).is_some()); // middle
+        assert!(list.remove(nodes[4].as_ref()).is_some()); // head (the last registered)
+        assert!(list.remove(nodes[0].as_ref()).is_some()); // tail
+        assert!(list.remove(nodes[0].as_ref()).is_none()); // no longer linked: nothing
+        assert_eq!(list.len(), 2);
+        let batch = list.release_batch();
+        assert!(!batch.is_full());
+        batch.wake();
+        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert_eq!(list.len(), 0);
+        assert!(nodes[1].is_released() && nodes[3].is_released());
+        assert!(!nodes[0].is_released());
+        assert!(list.remove(nodes[1].as_ref()).is_none()); // released: nothing
+        drop(nodes);
+    }
+
+    #[test]
+    fn release_in_batches_while_owners_leave() {
+        let (count, waker) = counter();
+        let mut list = WaitList::default();
+        let mut nodes: Vec<_> = (0..BATCH * 2 + 3)
+            .map(|_| Box::pin(WaitNode::new()))
+            .collect();
+        for node in &nodes {
+            list.register(node.as_ref(), &waker);
+        }
+        let first = list.release_batch();
+        assert!(first.is_full());
+        // Owners dropped between two batches: the released ones without a removal, the
+        // others removing themselves from what is left.
+        let len = nodes.len();
+        let mut leaving: Vec<_> = nodes.drain(len - 10..).collect();
+        leaving.extend(nodes.drain(..10));
+        for node in leaving {
+            drop(list.remove(node.as_ref()));
+        }
+        first.wake();
+        let mut woken_later = 0;
+        loop {
+            let batch = list.release_batch();
+            let full = batch.is_full();
+            woken_later += batch.len;
+            batch.wake();
+            if !full {
+                break;
+            }
+        }
+        assert_eq!(list.len(), 0);
+        assert_eq!(woken_later, BATCH * 2 + 3 - BATCH - 10);
+        assert_eq!(count.0.load(Ordering::SeqCst), BATCH * 2 + 3 - 10);
+    }
+
+    #[test]
+    fn pinned_on_the_stack_and_dropped_while_linked() {
+        let (count, waker) = counter();
+        let mut list = WaitList::default();
+        let kept = pin!(WaitNode::new());
+        list.register(kept.as_ref(), &waker);
+        {
+            let gone = pin!(WaitNode::new());
+            list.register(gone.as_ref(), &waker);
+            // (Miri gives each use of a waker's vtable constant an address of its own, so
+            // `will_wake` may say no there: the registration is then only redone.)
+            assert!(cfg!(miri) || gone.waits_with(&waker));
+            assert!(list.remove(gone.as_ref()).is_some());
+            // Unregistered, it may register again.
+            list.register(gone.as_ref(), &waker);
+            assert!(list.remove(gone.as_ref()).is_some());
+        }
+        list.release_batch().wake();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    }
+}
