@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 pub(crate) use member::{GroupId, Member};
 pub(crate) use parked::ParkedAt;
-pub(crate) use task_local::WithAmbient;
+pub(crate) use task_local::{set_group, set_task, with_group, WithAmbient};
 pub(crate) use task_name::TaskName;
 pub(crate) use thread_local::enter;
 pub use thread_local::EnterGuard;
@@ -60,11 +60,6 @@ pub(crate) fn member() -> Option<Member> {
     with(|ambient| ambient.map(|a| a.member.clone()))
 }
 
-/// Whether the ambient context's cancellation flag is set: no clock read (a passed deadline
-/// nobody noticed yet reads `false`).
-pub(crate) fn is_flagged() -> bool {
-    with(|ambient| ambient.is_some_and(|a| a.ctx.flagged()))
-}
 
 /// The ambient context, seen from [`Ctx`].
 impl Ctx {

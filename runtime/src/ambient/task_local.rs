@@ -3,11 +3,12 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::ptr;
 use std::task::{Context, Poll};
 
-use super::Ambient;
+use super::{Ambient, TaskName};
 
 thread_local! {
     /// The ambient of the task being polled on this thread, set by [`set`] for the length of a
@@ -36,6 +37,56 @@ fn set<R>(ambient: Option<&Ambient>, f: impl FnOnce() -> R) -> R {
     let pointer = ambient.map_or(ptr::null(), ptr::from_ref);
     let _reset = Reset(CURRENT.replace(pointer));
     f()
+}
+
+/// Runs `f` with the ambient of task `index`, named `name`, of the group whose ambient is
+/// `group` (its context, its identity and its shield depths): for groups whose tasks share one
+/// [`Ambient`] instead of holding one each, which would cost two reference counts per task.
+///
+/// Every per-task field of [`Member`](super::Member) must be set here from the task's own values
+/// (today `index` and `name`); the others are the group's.
+#[inline]
+pub(crate) fn set_task<R>(
+    group: &Ambient,
+    index: usize,
+    name: &TaskName,
+    f: impl FnOnce() -> R,
+) -> R {
+    // SAFETY: a bitwise copy of `group` with the task's `index` and a bitwise copy of `name`,
+    // never dropped (`ManuallyDrop`): it owns none of the reference counts it points to, it
+    // borrows them from `group` and `name`, which outlive this call (they are borrowed for it).
+    // It is only ever seen through the shared reference `set` lends for the length of `f`, so
+    // nothing can move out of it or drop it; cloning it (`ambient::current`, `member`) takes new
+    // reference counts from the originals, as cloning them would.
+    let task = unsafe {
+        let mut task = ManuallyDrop::new(ptr::read(group));
+        task.member.index = index;
+        // `write`, not an assignment: the field's old value is `group`'s, not ours to drop.
+        ptr::write(&mut task.member.name, ptr::read(name));
+        task
+    };
+    set(Some(&*task), f)
+}
+
+/// Runs `f` with `group` as the ambient, for a group that polls its tasks itself
+/// ([`ScopedGroup`](crate::ScopedGroup)): each task, polled inside `f`, finds its group's
+/// ambient with [`with_group`] and runs with its own index and name set into it ([`set_task`]).
+#[inline]
+pub(crate) fn set_group<R>(group: &Ambient, f: impl FnOnce() -> R) -> R {
+    set(Some(group), f)
+}
+
+/// Calls `f` with the ambient [`set_group`] set: for a task polled by its group.
+///
+/// # Panics
+///
+/// Outside a [`set_group`] (a scoped task is only ever polled by its group, inside one).
+#[inline]
+pub(crate) fn with_group<R>(f: impl FnOnce(&Ambient) -> R) -> R {
+    with(|group| match group {
+        Some(group) => f(group),
+        None => unreachable!("a scoped task polled outside its group's `wait`"),
+    })
 }
 
 /// Calls `f` with the ambient of the task being polled on this thread, if any.
@@ -82,11 +133,6 @@ impl<F> WithAmbient<F> {
             ambient: Some(ambient),
             fut: Some(fut),
         }
-    }
-
-    /// Takes the ambient back (once the future is done).
-    pub(crate) fn take_ambient(self: Pin<&mut Self>) -> Option<Ambient> {
-        self.project().ambient.take()
     }
 }
 

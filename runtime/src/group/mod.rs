@@ -22,8 +22,7 @@ use task::Finished;
 
 pub(crate) use crate::ambient::TaskName;
 
-use crate::ambient::{GroupId, Member};
-use crate::shield::ShieldDepths;
+use crate::ambient::{Ambient, GroupId, Member};
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
 /// How long cancelled async tasks get to stop by themselves before they are aborted.
@@ -76,15 +75,15 @@ pub const DEFAULT_GRACE: Duration = Duration::from_millis(100);
 /// # }
 /// ```
 pub struct Group<T: 'static = (), E: 'static = Cancelled> {
-    ctx: Ctx,
+    /// What the group's tasks run with, shared by all of them (one reference count per task):
+    /// the group's context; its identity, so that `wait` recognises a call from one of its
+    /// tasks; and which tasks are inside a shielded section (not to be aborted). Each task sets
+    /// its own index and name into it when it is polled (see `task::RunAsync`).
+    shared: Arc<Ambient>,
     set: JoinSet<Finished<T, E>>,
     tasks: Vec<Entry>,
     /// The concurrency limit's permits, if the builder set one.
     slots: Option<Arc<Semaphore>>,
-    /// Told to the tasks, so that `wait` recognises a call from one of them.
-    id: GroupId,
-    /// Which tasks are inside a shielded section (not to be aborted).
-    shields: Arc<ShieldDepths>,
     grace: Duration,
     /// Set when `wait` has collected every task; then dropping does nothing more.
     finished: bool,
@@ -127,13 +126,18 @@ where
     }
 
     pub(crate) fn from_ctx(ctx: Ctx) -> Self {
+        let member = Member {
+            group: GroupId::new(),
+            // Set per task, when it is polled.
+            index: 0,
+            shields: Arc::default(),
+            name: TaskName::Static("group"),
+        };
         Group {
-            ctx,
+            shared: Arc::new(Ambient { ctx, member }),
             set: JoinSet::new(),
             tasks: Vec::new(),
             slots: None,
-            id: GroupId::new(),
-            shields: Arc::default(),
             grace: DEFAULT_GRACE,
             finished: false,
             _error: PhantomData,
@@ -150,7 +154,7 @@ where
     /// The group's context: cancelled by the first error, a panic, the deadline, its parent, or
     /// [`Ctx::cancel`].
     pub fn ctx(&self) -> &Ctx {
-        &self.ctx
+        &self.shared.ctx
     }
 
     /// Spawns an async task on the current tokio runtime. It is named by its spawn location in
@@ -206,7 +210,7 @@ where
     {
         let index = self.tasks.len();
         let name = TaskName::SpawnedAt(Location::caller());
-        let ctx = self.ctx.clone();
+        let ctx = self.ctx().clone();
         let member = self.member(index, &name);
         let task_name = name.clone();
         match self.slots.clone() {
@@ -239,10 +243,9 @@ where
     /// What task `index` carries in its ambient context.
     fn member(&self, index: usize, name: &TaskName) -> Member {
         Member {
-            group: self.id,
             index,
-            shields: self.shields.clone(),
             name: name.clone(),
+            ..self.shared.member.clone()
         }
     }
 
@@ -251,8 +254,7 @@ where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
         let index = self.tasks.len();
-        let member = self.member(index, &name);
-        let run = task::RunAsync::new(self.ctx.clone(), member, name.clone(), fut);
+        let run = task::RunAsync::new(self.shared.clone(), index, name.clone(), fut);
         let abort = match (self.slots.clone(), permit) {
             // No limit: the task is just the body, as small as it can be (see `RunAsync`).
             (None, _) => self.set.spawn(run),
@@ -261,7 +263,7 @@ where
                 run.await
             }),
             (Some(limit), None) => {
-                let ctx = self.ctx.clone();
+                let ctx = self.ctx().clone();
                 self.set.spawn(async move {
                     let Some(_permit) = acquire(&ctx, limit).await else {
                         return task::not_started(index);
@@ -311,12 +313,12 @@ impl<T: 'static, E: 'static> Drop for Group<T, E> {
         if self.finished {
             return;
         }
-        self.ctx.cancel_with(Cause::Cancelled {
+        self.shared.ctx.cancel_with(Cause::Cancelled {
             reason: Some("group dropped before wait".into()),
         });
         for (index, entry) in self.tasks.iter().enumerate() {
             if let Some(abort) = &entry.abort {
-                if !self.shields.is_shielded(index) {
+                if !self.shared.member.shields.is_shielded(index) {
                     abort.abort();
                 }
             }
@@ -330,7 +332,7 @@ impl<T: 'static, E: 'static> Drop for Group<T, E> {
 impl<T: 'static, E: 'static> std::fmt::Debug for Group<T, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Group")
-            .field("ctx", &self.ctx)
+            .field("ctx", &self.shared.ctx)
             .field("tasks", &self.tasks.len())
             .field("running", &self.set.len())
             .field("limit", &self.slots.as_ref().map(|_| ()))

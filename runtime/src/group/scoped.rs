@@ -20,11 +20,10 @@ use std::time::Duration;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::time::{Instant, Sleep};
 
-use super::task::{self, CatchUnwind, Finished, Outcome};
+use super::task::{self, Finished, Outcome};
 use super::{Report, Straggler, TaskKind, TaskName, Waiting, DEFAULT_GRACE};
-use crate::ambient::{Ambient, GroupId, Member, WithAmbient};
+use crate::ambient::{self, Ambient, GroupId, Member};
 use crate::deadline::far_add;
-use crate::shield::ShieldDepths;
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
 /// A group whose tasks may borrow: they are polled inside the group's own [`wait`] future, on
@@ -63,10 +62,10 @@ use crate::{Cancelled, Cause, Ctx, Deadline};
 ///
 /// [`wait`]: ScopedGroup::wait
 pub struct ScopedGroup<'a, T = (), E = Cancelled> {
-    ctx: Ctx,
-    /// Told to the tasks, for their shield depths.
-    id: GroupId,
-    shields: Arc<ShieldDepths>,
+    /// What the group's tasks run with, shared by all of them: the group's context, identity
+    /// and shield depths. `wait` sets it as the ambient while it polls them, and each task
+    /// sets its own index and name into it for its poll (see [`Slot`]'s).
+    shared: Ambient,
     running: FuturesUnordered<Slot<'a, T, E>>,
     /// Spawned over the limit: started, in spawn order, as running ones end.
     queued: VecDeque<Slot<'a, T, E>>,
@@ -75,49 +74,96 @@ pub struct ScopedGroup<'a, T = (), E = Cancelled> {
     grace: Duration,
 }
 
-/// A task's body, as the group runs it: with the ambient set, its panic caught.
-type Body<'a, T, E> =
-    Pin<Box<dyn Future<Output = Option<Result<Result<T, E>, Box<dyn Any + Send>>>> + Send + 'a>>;
+/// A task's body: the user's future, boxed (each task is a future of its own type), nothing
+/// around it.
+type Body<'a, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>;
 
-/// One task: its body (gone once aborted), and what the group needs to report it.
+/// One task: its body (gone once it ended or was aborted), and what the group needs to run and
+/// report it. Polled with its group's ambient set ([`ScopedGroup::poll_wait`]): it sets its
+/// index and name into it, checks the group's flag on its first poll, and catches its panic.
 struct Slot<'a, T, E> {
     index: usize,
     name: TaskName,
+    started: bool,
     body: Option<Body<'a, T, E>>,
 }
 
 /// What a [`Slot`] ends with.
 enum Ended<T, E> {
-    Ran {
+    /// The common case, kept small: no name, no nested results.
+    Ok { index: usize, output: T },
+    /// It returned an error or panicked.
+    Failed {
         index: usize,
         name: TaskName,
-        result: Option<Result<Result<T, E>, Box<dyn Any + Send>>>,
+        result: Result<Result<T, E>, Box<dyn Any + Send>>,
     },
+    /// The group was cancelled before it started: it never ran.
+    NotStarted,
     /// Dropped by the group after the grace period (already counted).
     Aborted,
+}
+
+impl<T, E> Slot<'_, T, E> {
+    /// Drops the body with the task's ambient set, as if it were polled.
+    fn drop_body(&mut self, group: &Ambient) {
+        if self.body.is_some() {
+            let body = &mut self.body;
+            ambient::set_task(group, self.index, &self.name, || drop(body.take()));
+        }
+    }
 }
 
 impl<T, E> Future for Slot<'_, T, E> {
     type Output = Ended<T, E>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended<T, E>> {
-        let Some(body) = self.body.as_mut() else {
+        let this = &mut *self;
+        if this.body.is_none() {
             return Poll::Ready(Ended::Aborted);
-        };
-        // The body's own poll has its panic caught already (`CatchUnwind`); this catches one in
-        // the `Drop` of the finished future, which `WithAmbient` runs right after it: that is
-        // the task's panic too, not an unwind out of `wait`.
-        let polled = panic::catch_unwind(AssertUnwindSafe(|| body.as_mut().poll(cx)));
-        let result = match polled {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(result)) => result,
-            Err(payload) => Some(Err(payload)),
-        };
-        self.body = None;
-        Poll::Ready(Ended::Ran {
-            index: self.index,
-            name: self.name.clone(),
-            result,
+        }
+        let index = this.index;
+        ambient::with_group(|group| {
+            if !this.started {
+                this.started = true;
+                // The flag, not the clock: `wait` read the clock against the deadline just
+                // before polling the tasks.
+                if group.ctx.flagged() {
+                    this.drop_body(group);
+                    return Poll::Ready(Ended::NotStarted);
+                }
+            }
+            crate::ctx::reset_pacer();
+            let body = &mut this.body;
+            let polled = ambient::set_task(group, index, &this.name, || {
+                // Also catches a panic in the `Drop` of the finished future (dropped right away,
+                // with its ambient set): that is the task's panic too, not an unwind out of
+                // `wait`.
+                panic::catch_unwind(AssertUnwindSafe(|| {
+                    let Some(running) = body.as_mut() else {
+                        unreachable!("checked above");
+                    };
+                    let output = std::task::ready!(running.as_mut().poll(cx));
+                    drop(body.take());
+                    Poll::Ready(output)
+                }))
+            });
+            let result = match polled {
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(Ok(output))) => return Poll::Ready(Ended::Ok { index, output }),
+                Ok(Poll::Ready(Err(error))) => Ok(Err(error)),
+                Err(payload) => {
+                    // Its body panicked in `poll`: dropped now, with its ambient set; a second
+                    // panic, in its `Drop`, adds nothing to the first.
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| this.drop_body(group)));
+                    Err(payload)
+                }
+            };
+            Poll::Ready(Ended::Failed {
+                index,
+                name: this.name.clone(),
+                result,
+            })
         })
     }
 }
@@ -149,10 +195,15 @@ where
     }
 
     fn from_ctx(ctx: Ctx) -> Self {
-        ScopedGroup {
-            ctx,
-            id: GroupId::new(),
+        let member = Member {
+            group: GroupId::new(),
+            // Set per task, when it is polled.
+            index: 0,
             shields: Arc::default(),
+            name: TaskName::Static("scoped group"),
+        };
+        ScopedGroup {
+            shared: Ambient { ctx, member },
             running: FuturesUnordered::new(),
             queued: VecDeque::new(),
             spawned: 0,
@@ -193,7 +244,7 @@ where
     /// The group's context: cancelled by the first error, a panic, the deadline, its parent, or
     /// [`Ctx::cancel`].
     pub fn ctx(&self) -> &Ctx {
-        &self.ctx
+        &self.shared.ctx
     }
 
     /// Adds a task. It starts when [`wait`](ScopedGroup::wait) is polled; it is named by its
@@ -220,20 +271,11 @@ where
     {
         let index = self.spawned;
         self.spawned += 1;
-        let ambient = Ambient {
-            ctx: self.ctx.clone(),
-            member: Member {
-                group: self.id,
-                index,
-                shields: self.shields.clone(),
-                name: name.clone(),
-            },
-        };
-        let body = Box::pin(WithAmbient::new(ambient, CatchUnwind::new(fut)));
         let slot = Slot {
             index,
             name,
-            body: Some(body),
+            started: false,
+            body: Some(Box::pin(fut)),
         };
         // Under a limit every task queues, and `wait` starts them: the limit may still change.
         match self.limit {
@@ -262,7 +304,7 @@ where
             abort_timer: None,
             aborted: 0,
         };
-        let ctx = self.ctx.clone();
+        let ctx = self.ctx().clone();
         let mut cancelled = pin!(ctx.cancelled());
         poll_fn(|cx| self.poll_wait(cx, &mut run, cancelled.as_mut())).await;
         ctx.cancel_with(Cause::Cancelled {
@@ -290,12 +332,14 @@ where
         // Reads the clock against the deadline once per poll: the tasks started below check only
         // the flag (see `CatchUnwind`).
         if run.cancelled_at.is_none() && cancelled.poll(cx).is_ready() {
-            let at = self.ctx.cancelled_at().unwrap_or_else(Instant::now);
+            let at = self.ctx().cancelled_at().unwrap_or_else(Instant::now);
             run.cancelled_at = Some(at);
             run.abort_timer = Some(Box::pin(tokio::time::sleep_until(far_add(at, self.grace))));
             // Queued tasks never start.
             run.cut_short |= !self.queued.is_empty();
-            self.queued.clear();
+            for mut slot in self.queued.drain(..) {
+                slot.drop_body(&self.shared);
+            }
         }
         while let Some(mut timer) = run.abort_timer.take() {
             if timer.as_mut().poll(cx).is_pending() {
@@ -311,38 +355,45 @@ where
         self.start_queued();
         let mut clock = EndClock::default();
         loop {
-            match self.running.poll_next_unpin(cx) {
-                Poll::Ready(Some(Ended::Ran {
+            let shared = &self.shared;
+            let running = &mut self.running;
+            // The tasks find the group's ambient here, and set their own index and name into it.
+            match ambient::set_group(shared, || running.poll_next_unpin(cx)) {
+                Poll::Ready(Some(Ended::Ok { index, output })) => {
+                    run.outputs[index] = Some(output);
+                    run.cut_short |= clock.cancelled_now(self.ctx());
+                    self.start_queued();
+                }
+                Poll::Ready(Some(Ended::Failed {
                     index,
                     name,
                     result,
                 })) => {
-                    let finished = match result {
-                        None => task::not_started(index),
-                        Some(result) => {
-                            let after_cancel = clock.cancelled_now(&self.ctx);
-                            let ctx = &self.ctx;
-                            if !matches!(result, Ok(Err(_))) {
-                                task::finish_with(ctx, &name, index, result, after_cancel)
-                            } else {
-                                // The error's `Display` (rendered into the cause) may panic: that is
-                                // the task's panic, re-raised once the others stopped, not an unwind
-                                // out of `wait` that would drop them mid-flight.
-                                panic::catch_unwind(AssertUnwindSafe(|| {
-                                    task::finish_with(ctx, &name, index, result, after_cancel)
-                                }))
-                                .unwrap_or_else(|payload| {
-                                    ctx.cancel_with(task::panicked(name.render(), &*payload));
-                                    Finished {
-                                        index,
-                                        outcome: Outcome::Panicked(payload),
-                                        after_cancel: true,
-                                    }
-                                })
+                    let after_cancel = clock.cancelled_now(self.ctx());
+                    let ctx = self.ctx();
+                    let finished = if !matches!(result, Ok(Err(_))) {
+                        task::finish_with(ctx, &name, index, result, after_cancel)
+                    } else {
+                        // The error's `Display` (rendered into the cause) may panic: that is the
+                        // task's panic, re-raised once the others stopped, not an unwind out of
+                        // `wait` that would drop them mid-flight.
+                        panic::catch_unwind(AssertUnwindSafe(|| {
+                            task::finish_with(ctx, &name, index, result, after_cancel)
+                        }))
+                        .unwrap_or_else(|payload| {
+                            ctx.cancel_with(task::panicked(name.render(), &*payload));
+                            Finished {
+                                index,
+                                outcome: Outcome::Panicked(payload),
+                                after_cancel: true,
                             }
-                        }
+                        })
                     };
                     self.record(run, finished, &name);
+                    self.start_queued();
+                }
+                Poll::Ready(Some(Ended::NotStarted)) => {
+                    run.cut_short = true;
                     self.start_queued();
                 }
                 Poll::Ready(Some(Ended::Aborted)) => run.aborted -= 1,
@@ -378,7 +429,7 @@ where
                     run.first_error = Some(error);
                 } else if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error))) {
                     // The `Drop` of a losing error panicked: a panic of that task.
-                    self.ctx
+                    self.ctx()
                         .cancel_with(task::panicked(name.render(), &*payload));
                     run.panic.get_or_insert(payload);
                 }
@@ -400,17 +451,18 @@ where
             .cancelled_at
             .map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
         let mut shielded = false;
+        let shared = &self.shared;
         for slot in self.running.iter_mut() {
             if slot.body.is_none() {
                 continue;
             }
-            if self.shields.is_shielded(slot.index) {
+            if shared.member.shields.is_shielded(slot.index) {
                 shielded = true;
                 continue;
             }
             // Where it waits, read before its body (and the record of where it waits) is dropped.
-            let waiting = Waiting::of(&self.shields, slot.index);
-            slot.body = None; // dropped with its ambient set (see `WithAmbient`)
+            let waiting = Waiting::of(&shared.member.shields, slot.index);
+            slot.drop_body(shared);
             run.aborted += 1;
             run.cut_short = true;
             let straggler = Straggler {
@@ -486,17 +538,22 @@ where
 
 impl<T, E> Drop for ScopedGroup<'_, T, E> {
     fn drop(&mut self) {
-        // Its tasks are dropped with it; whatever was derived from its context stops too.
-        self.ctx.cancel_with(Cause::Cancelled {
+        // Its tasks are dropped with it (each with its ambient set, as if polled); whatever was
+        // derived from its context stops too.
+        self.shared.ctx.cancel_with(Cause::Cancelled {
             reason: Some("scoped group dropped".into()),
         });
+        let shared = &self.shared;
+        for slot in self.running.iter_mut().chain(self.queued.iter_mut()) {
+            slot.drop_body(shared);
+        }
     }
 }
 
 impl<T, E> std::fmt::Debug for ScopedGroup<'_, T, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScopedGroup")
-            .field("ctx", &self.ctx)
+            .field("ctx", &self.shared.ctx)
             .field("tasks", &self.spawned)
             .field("running", &self.running.len())
             .field("queued", &self.queued.len())

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::ambient::TaskName;
-use crate::ambient::{self, Ambient, Member, WithAmbient};
+use crate::ambient::{self, Ambient, Member};
 use crate::{Cause, Ctx};
 
 /// How a task ended.
@@ -93,23 +93,42 @@ pin_project_lite::pin_project! {
     ///
     /// A plain struct rather than an `async fn` around the user's future: nested `async` blocks
     /// each keep their own copy of the future they were given, and the task's future is moved
-    /// whole into the task and its output copied over it (by `memcpy` once it is large). With
-    /// the context and task state held once, in the task-local's slot, a group task is the
-    /// user's future plus a few words, and clones the context once, not twice.
+    /// whole into the task and its output copied over it (by `memcpy` once it is large). Of its
+    /// group the task holds one reference count, `group` (the ambient all the group's tasks
+    /// share), and sets its own index and name into it for each poll ([`ambient::set_task`]):
+    /// a group task is the user's future plus four words.
     pub(super) struct RunAsync<F> {
+        group: Arc<Ambient>,
+        index: usize,
         name: TaskName,
+        started: bool,
+        // `None` once done: dropped with the ambient set, as soon as it is.
         #[pin]
-        inner: WithAmbient<CatchUnwind<F>>,
+        fut: Option<F>,
+    }
+
+    impl<F> PinnedDrop for RunAsync<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let mut fut = this.fut;
+            if fut.is_some() {
+                // Aborted, or dropped with its group: dropped with its ambient set, as it would
+                // be polled.
+                ambient::set_task(this.group, *this.index, this.name, || fut.set(None));
+            }
+        }
     }
 }
 
 impl<F: Future> RunAsync<F> {
-    /// Task `member.index` of its group.
-    pub(super) fn new(ctx: Ctx, member: Member, name: TaskName, fut: F) -> RunAsync<F> {
-        let ambient = Ambient { ctx, member };
+    /// Task `index` of the group whose tasks share the ambient `group`.
+    pub(super) fn new(group: Arc<Ambient>, index: usize, name: TaskName, fut: F) -> RunAsync<F> {
         RunAsync {
+            group,
+            index,
             name,
-            inner: WithAmbient::new(ambient, CatchUnwind::new(fut)),
+            started: false,
+            fut: Some(fut),
         }
     }
 }
@@ -122,17 +141,38 @@ where
     type Output = Finished<T, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Finished<T, E>> {
-        let mut this = self.project();
-        let result = std::task::ready!(this.inner.as_mut().poll(cx));
-        // The slot is ours until taken, and taken only here, once the task body is done.
-        let Some(Ambient { ctx, member }) = this.inner.take_ambient() else {
-            unreachable!("a group task's ambient is taken once, when it finishes")
-        };
-        let index = member.index;
-        Poll::Ready(match result {
-            None => not_started(index),
-            Some(result) => finish(&ctx, this.name, index, result),
-        })
+        let this = self.project();
+        let (group, index, name) = (&**this.group, *this.index, &*this.name);
+        let mut fut = this.fut;
+        if !*this.started {
+            *this.started = true;
+            // The flag, not the clock: a clock read per task was a third of what a deadline
+            // added to a group task. A task that starts after a deadline nobody has noticed yet
+            // (the group's timer fires within its 1 ms tick) is still cut short: its first
+            // checkpoint reads the clock (`reset_pacer` below), and its end does (`finish`), so
+            // it counts as cancelled and cannot win against the deadline.
+            if group.ctx.flagged() {
+                ambient::set_task(group, index, name, || fut.set(None));
+                return Poll::Ready(not_started(index));
+            }
+        }
+        crate::ctx::reset_pacer();
+        let result = ambient::set_task(group, index, name, || {
+            let Some(body) = fut.as_mut().as_pin_mut() else {
+                panic!("a group task polled after completion");
+            };
+            let result = match panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx))) {
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(output)) => Ok(output),
+                Err(payload) => Err(payload),
+            };
+            // Dropped with its ambient set. A panic in its `Drop` is not caught here: tokio
+            // hands it to `wait` as the task's `JoinError`, which cancels the group with it.
+            fut.set(None);
+            Poll::Ready(result)
+        });
+        let result = std::task::ready!(result);
+        Poll::Ready(finish(&group.ctx, name, index, result))
     }
 }
 
@@ -177,52 +217,5 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         s
     } else {
         "Box<dyn Any>"
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// Catches a panic of the inner future's `poll` (the futures crate's `catch_unwind`, which
-    /// is all we would take from it). Polled with the group's context ambient; on its first
-    /// poll, completes with `None` without polling the task body if the group's cancellation
-    /// flag is set.
-    pub(super) struct CatchUnwind<F> {
-        #[pin]
-        fut: F,
-        started: bool,
-    }
-}
-
-impl<F> CatchUnwind<F> {
-    pub(super) fn new(fut: F) -> CatchUnwind<F> {
-        CatchUnwind {
-            fut,
-            started: false,
-        }
-    }
-}
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Option<Result<F::Output, Box<dyn Any + Send>>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        if !*this.started {
-            *this.started = true;
-            // The flag, not the clock: a clock read per task was a third of what a deadline
-            // added to a group task. A task that starts after a deadline nobody has noticed yet
-            // (the group's timer fires within its 1 ms tick) is still cut short: its first
-            // checkpoint reads the clock (`reset_pacer` below), and its end does (`finish`), so
-            // it counts as cancelled and cannot win against the deadline.
-            if ambient::is_flagged() {
-                return Poll::Ready(None);
-            }
-        }
-        let fut = this.fut;
-        crate::ctx::reset_pacer();
-        match panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Some(Ok(output))),
-            Err(payload) => Poll::Ready(Some(Err(payload))),
-        }
     }
 }

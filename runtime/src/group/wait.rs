@@ -54,7 +54,7 @@ where
     pub async fn wait_report(mut self) -> Report<T, E> {
         if let Some(current) = crate::ambient::member() {
             assert!(
-                current.group != self.id,
+                current.group != self.shared.member.group,
                 "Group::wait called from one of the group's own tasks: it would wait for itself \
                  forever"
             );
@@ -67,7 +67,7 @@ where
             stragglers: Vec::new(),
             by_id: None,
         };
-        let ctx = self.ctx.clone();
+        let ctx = self.ctx().clone();
         let mut cancelled = pin!(ctx.cancelled());
         let mut cancelled_at: Option<Instant> = None;
         let mut next_abort: Option<Instant> = None;
@@ -205,7 +205,7 @@ where
 
     /// Task `index` panicked outside its body: cancel the group as its body's panic would have.
     fn task_panicked(&self, tally: &mut Tally<T, E>, index: usize, payload: Box<dyn Any + Send>) {
-        self.ctx
+        self.ctx()
             .cancel_with(task::panicked(self.tasks[index].name.render(), &*payload));
         tally.panic.get_or_insert(payload);
     }
@@ -223,11 +223,11 @@ where
         let mut shielded = false;
         for (index, entry) in self.tasks.iter_mut().enumerate().filter(|(_, e)| !e.done) {
             match &entry.abort {
-                Some(_) if self.shields.is_shielded(index) => shielded = true,
+                Some(_) if self.shared.member.shields.is_shielded(index) => shielded = true,
                 Some(abort) => {
                     abort.abort();
                     entry.done = true;
-                    let waiting = Waiting::of(&self.shields, index);
+                    let waiting = Waiting::of(&self.shared.member.shields, index);
                     let straggler = Straggler {
                         name: entry.name.render(),
                         kind: TaskKind::Async,
