@@ -414,3 +414,76 @@ async fn a_limit_set_after_spawning_counts_every_task() {
 fn limit_zero_panics() {
     let _: ScopedGroup<'_> = ScopedGroup::new().limit(0);
 }
+
+/// Records, when dropped, whether the ambient context then was `ctx` (what the task's future
+/// sees in its `Drop`).
+struct SeesOnDrop {
+    ctx: Ctx,
+    saw: Arc<Mutex<Option<bool>>>,
+}
+
+impl Drop for SeesOnDrop {
+    fn drop(&mut self) {
+        *self.saw.lock().unwrap() = Some(Ctx::current().same_as(&self.ctx));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_task_is_shielded_by_its_own_index() {
+    // The tasks share their group's ambient, each setting its own index into it when polled: a
+    // shield entered by task 1 must not protect task 0 from being dropped after the grace period.
+    let shielded_finished = AtomicBool::new(false);
+    let mut group: ScopedGroup<'_, (), AppError> =
+        ScopedGroup::new().grace(Duration::from_millis(100));
+    group.spawn_named("ignores", async {
+        tokio::time::sleep(100 * SEC).await; // no checkpoint
+        Ok(())
+    });
+    group.spawn(async {
+        shield(tokio::time::sleep(2 * SEC)).await;
+        shielded_finished.store(true, Ordering::SeqCst);
+        Ok(())
+    });
+    group.spawn(async {
+        sleep(SEC / 10).await?;
+        Err(AppError::Failed("early"))
+    });
+    let start = Instant::now();
+    let report = group.wait_report().await;
+    assert!(shielded_finished.load(Ordering::SeqCst));
+    assert_eq!(start.elapsed(), 2 * SEC);
+    let names: Vec<_> = report.stragglers.iter().map(|s| &*s.name).collect();
+    assert_eq!(names, ["ignores"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn tasks_are_dropped_with_their_groups_context_ambient() {
+    // After the grace period, and with the group.
+    for drop_the_group in [false, true] {
+        let saw = Arc::new(Mutex::new(None));
+        let mut group: ScopedGroup<'_> =
+            ScopedGroup::with_timeout(SEC).grace(Duration::from_millis(100));
+        let sees = SeesOnDrop {
+            ctx: group.ctx().clone(),
+            saw: saw.clone(),
+        };
+        group.spawn(async move {
+            let _sees = sees;
+            tokio::time::sleep(100 * SEC).await; // ignores cancellation
+            Ok(())
+        });
+        if drop_the_group {
+            // The task starts and parks; then `wait` is dropped, and the group with it.
+            let waited = tokio::time::timeout(SEC / 2, group.wait_report()).await;
+            assert!(waited.is_err());
+        } else {
+            let report = group.wait_report().await;
+            assert_eq!(report.stragglers.len(), 1);
+        }
+        assert_eq!(
+            *saw.lock().unwrap(),
+            Some(true),
+            "dropped the group: {drop_the_group}"
+        );
+    }
+}

@@ -581,3 +581,71 @@ async fn a_task_starting_after_an_unnoticed_deadline_cannot_make_the_group_succe
         "{error}"
     );
 }
+
+// The tasks of a group share its ambient, each setting its own index and name into it for each
+// poll: shields, names and the context seen by a task's `Drop` are the task's own.
+#[tokio::test(start_paused = true)]
+async fn each_task_is_shielded_by_its_own_index() {
+    let finished = Arc::new(AtomicBool::new(false));
+    let mut group: Group = Group::with_timeout(SEC).grace(Duration::from_millis(10));
+    group.spawn_named("ignores", async {
+        tokio::time::sleep(100 * SEC).await; // no checkpoint
+        Ok(())
+    });
+    let f = finished.clone();
+    group.spawn(async move {
+        autocancel_runtime::shield(tokio::time::sleep(5 * SEC)).await;
+        f.store(true, Ordering::SeqCst);
+        Ok(())
+    });
+    let start = Instant::now();
+    let report = group.wait_report().await;
+    assert!(finished.load(Ordering::SeqCst));
+    assert_eq!(start.elapsed(), 5 * SEC);
+    let names: Vec<_> = report.stragglers.iter().map(|s| &*s.name).collect();
+    assert_eq!(names, ["ignores"]);
+}
+
+/// Records, when dropped, whether the ambient context then was `ctx`.
+struct SeesOnDrop {
+    ctx: Ctx,
+    saw: Arc<Mutex<Option<bool>>>,
+}
+
+impl Drop for SeesOnDrop {
+    fn drop(&mut self) {
+        *self.saw.lock().unwrap() = Some(Ctx::current().same_as(&self.ctx));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn aborted_tasks_are_dropped_with_their_groups_context_ambient() {
+    // After the grace period, and with the group.
+    for drop_the_group in [false, true] {
+        let saw = Arc::new(Mutex::new(None));
+        let mut group: Group = Group::with_timeout(SEC).grace(Duration::from_millis(10));
+        let sees = SeesOnDrop {
+            ctx: group.ctx().clone(),
+            saw: saw.clone(),
+        };
+        group.spawn(async move {
+            let _sees = sees;
+            tokio::time::sleep(100 * SEC).await; // ignores cancellation
+            Ok(())
+        });
+        tokio::task::yield_now().await; // the task starts and parks
+        if drop_the_group {
+            drop(group);
+        } else {
+            assert_eq!(group.wait_report().await.stragglers.len(), 1);
+        }
+        for _ in 0..10 {
+            tokio::task::yield_now().await; // the aborted task is reaped
+        }
+        assert_eq!(
+            *saw.lock().unwrap(),
+            Some(true),
+            "dropped the group: {drop_the_group}"
+        );
+    }
+}

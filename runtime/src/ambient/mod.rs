@@ -60,7 +60,6 @@ pub(crate) fn member() -> Option<Member> {
     with(|ambient| ambient.map(|a| a.member.clone()))
 }
 
-
 /// The ambient context, seen from [`Ctx`].
 impl Ctx {
     /// The ambient context of the running task or thread: the group's context inside a task
