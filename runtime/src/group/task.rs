@@ -171,8 +171,18 @@ where
             fut.set(None);
             Poll::Ready(result)
         });
-        let result = std::task::ready!(result);
-        Poll::Ready(finish(&group.ctx, name, index, result))
+        // Read the clock: a task ending on its deadline's instant ended cancelled, whether or
+        // not a paced check or the timer has seen the deadline yet.
+        let after_cancel = group.ctx.cancelled_now();
+        Poll::Ready(match std::task::ready!(result) {
+            // The common case, inline: no name, no cause.
+            Ok(Ok(output)) => Finished {
+                index,
+                outcome: Outcome::Ok(output),
+                after_cancel,
+            },
+            failed => finish_with(&group.ctx, name, index, failed, after_cancel),
+        })
     }
 }
 

@@ -117,6 +117,7 @@ where
     }
 
     /// Records one ended task, whether it handed back a [`Finished`] or a `JoinError`.
+    #[inline]
     fn collect(
         &mut self,
         tally: &mut Tally<T, E>,
@@ -129,6 +130,7 @@ where
         }
     }
 
+    #[inline]
     fn record(
         &mut self,
         tally: &mut Tally<T, E>,
