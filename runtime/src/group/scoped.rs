@@ -355,15 +355,28 @@ where
         self.start_queued();
         let mut clock = EndClock::default();
         loop {
-            let shared = &self.shared;
-            let running = &mut self.running;
+            let Self {
+                shared,
+                running,
+                queued,
+                limit,
+                ..
+            } = self;
+            let (outputs, cut_short) = (&mut run.outputs, &mut run.cut_short);
             // The tasks find the group's ambient here, and set their own index and name into it.
-            match ambient::set_group(shared, || running.poll_next_unpin(cx)) {
-                Poll::Ready(Some(Ended::Ok { index, output })) => {
-                    run.outputs[index] = Some(output);
-                    run.cut_short |= clock.cancelled_now(self.ctx());
-                    self.start_queued();
+            // Tasks that return `Ok`, the common case, are recorded without leaving it.
+            let ended = ambient::set_group(shared, || loop {
+                match running.poll_next_unpin(cx) {
+                    Poll::Ready(Some(Ended::Ok { index, output })) => {
+                        outputs[index] = Some(output);
+                        *cut_short |= clock.cancelled_now(&shared.ctx);
+                        start_queued(running, queued, *limit);
+                    }
+                    other => break other,
                 }
+            });
+            match ended {
+                Poll::Ready(Some(Ended::Ok { .. })) => unreachable!("recorded above"),
                 Poll::Ready(Some(Ended::Failed {
                     index,
                     name,
@@ -407,15 +420,7 @@ where
 
     /// Starts queued tasks while the limit leaves room.
     fn start_queued(&mut self) {
-        if let Some(limit) = self.limit {
-            // (Nothing is queued any more once tasks have been aborted: cancellation clears it.)
-            while self.running.len() < limit {
-                let Some(slot) = self.queued.pop_front() else {
-                    break;
-                };
-                self.running.push(slot);
-            }
-        }
+        start_queued(&mut self.running, &mut self.queued, self.limit);
     }
 
     fn record(&self, run: &mut Run<T, E>, finished: Finished<T, E>, name: &TaskName) {
@@ -476,6 +481,23 @@ where
             run.stragglers.push(straggler);
         }
         shielded.then(|| far_add(now, self.grace.max(Duration::from_millis(1))))
+    }
+}
+
+/// Starts queued tasks while `limit` leaves room.
+fn start_queued<'a, T, E>(
+    running: &mut FuturesUnordered<Slot<'a, T, E>>,
+    queued: &mut VecDeque<Slot<'a, T, E>>,
+    limit: Option<usize>,
+) {
+    if let Some(limit) = limit {
+        // (Nothing is queued any more once tasks have been aborted: cancellation clears it.)
+        while running.len() < limit {
+            let Some(slot) = queued.pop_front() else {
+                break;
+            };
+            running.push(slot);
+        }
     }
 }
 
