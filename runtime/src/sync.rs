@@ -8,7 +8,9 @@
 //! tasks), which loom cannot run.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::{atomic::AtomicBool, Mutex, MutexGuard, OnceLock};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr};
+#[cfg(not(loom))]
+pub(crate) use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// The clock deadlines are checked against (tokio's).
 #[cfg(not(loom))]
@@ -18,7 +20,10 @@ pub(crate) fn now() -> tokio::time::Instant {
 }
 
 #[cfg(loom)]
-pub(crate) use loom::sync::{atomic::AtomicBool, Mutex, MutexGuard};
+pub(crate) use loom::sync::{
+    atomic::{AtomicBool, AtomicPtr},
+    Mutex, MutexGuard,
+};
 
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;

@@ -21,7 +21,7 @@ use slab::Slab;
 use tokio::time::Instant;
 
 use super::idle::{Due, Idle};
-use super::wait_list::{WaitList, WaitNode};
+use super::wait_list::{Batch, WaitList, WaitNode};
 use crate::sync::{self, AtomicBool, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
 
@@ -268,11 +268,11 @@ impl State {
         let timer = lists.timer.take();
         // The waiters, in batches woken outside the lock (a waker may do anything, even come
         // back to this lock); owners dropped meanwhile unlink themselves from what is left.
+        let mut batch = Batch::new();
         loop {
-            let batch = lists.waiters.release_batch();
+            let more = lists.waiters.release_into(&mut batch);
             drop(lists);
-            let more = batch.is_full();
-            batch.wake();
+            batch.wake_all();
             if !more {
                 break;
             }

@@ -15,14 +15,16 @@
 //! 2. A node never moves while linked: its owner is pinned (`Pin<&mut Waiter>`), and dropping a
 //!    registered node first unlinks it under the lock, unless `released` says the cancellation
 //!    has already unlinked it and is done with it.
-//! 3. `links` is read and written under the lock only.
+//! 3. The links (`next`, and `prev` unless it says `released`) are read and written under the
+//!    lock only.
 //! 4. `waker` is written only by the node's owner, under the lock (to register, or to replace
 //!    the waker). It is read by the cancellation under the lock, and by the owner at any time:
 //!    reads may overlap reads, and every write is ordered with the cancellation's reads by the
 //!    lock and with the owner's reads by program order.
-//! 5. `released` is set once, under the lock, by the cancellation, after its last access to the
-//!    node (cloning the waker), with `Release`; the owner that reads it set with `Acquire` may drop
-//!    the node without the lock: nobody else will touch it again.
+//! 5. `released` (a sentinel value of `prev`) is set once, under the lock, by the cancellation,
+//!    after its last access to the node (cloning the waker), with `Release`; the owner that
+//!    reads it set with `Acquire` may drop the node without the lock: nobody else will touch it
+//!    again.
 //! 6. Once the context is cancelled (`closed`, set under the lock), nothing is linked any more:
 //!    the cancellation empties the list in batches, waking outside the lock (a waker may do
 //!    anything, even reach this context's lock), and owners dropped meanwhile unlink themselves
@@ -34,28 +36,43 @@ use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::task::Waker;
 
-use crate::sync::{AtomicBool, UnsafeCell};
+use crate::sync::{AtomicPtr, UnsafeCell};
 
 /// How many wakers the cancellation takes per lock acquisition.
 const BATCH: usize = 32;
 
-/// A waiter's place in a context's [`WaitList`]. See the module docs for the rules.
+/// A waiter's place in a context's [`WaitList`]. See the module docs for the rules. Four words,
+/// as small as a doubly linked node with a waker gets: `released` is a value of `prev`.
 pub(crate) struct WaitNode {
-    links: UnsafeCell<Links>,
+    /// The next node (towards the tail); rule 3.
+    next: UnsafeCell<Option<NonNull<WaitNode>>>,
+    /// The previous node (null at the head), or [`RELEASED`] (rule 5). Read and written under
+    /// the lock (`Relaxed`: the lock orders them), except the owner's `Acquire` read of
+    /// [`RELEASED`], which the cancellation stores with `Release`.
+    prev: AtomicPtr<WaitNode>,
     waker: UnsafeCell<Option<Waker>>,
-    released: AtomicBool,
     _pinned: PhantomPinned,
 }
 
-#[derive(Default)]
-struct Links {
-    prev: Option<NonNull<WaitNode>>,
-    next: Option<NonNull<WaitNode>>,
+/// `prev` of a node the cancellation has unlinked and is done with (rule 5): a well-aligned
+/// address no node can have.
+fn released() -> *mut WaitNode {
+    NonNull::dangling().as_ptr()
 }
 
-// SAFETY: a node's cells are only reached under the rules of the module docs: `links` under the
+/// A node's `prev` as an `Option`; under the lock, of a linked node (so not [`released`]).
+fn prev_of(node: &WaitNode) -> Option<NonNull<WaitNode>> {
+    NonNull::new(node.prev.load(Ordering::Relaxed))
+}
+
+/// `Option<NonNull>` as the pointer `prev` stores (null for `None`).
+fn as_ptr(node: Option<NonNull<WaitNode>>) -> *mut WaitNode {
+    node.map_or(std::ptr::null_mut(), NonNull::as_ptr)
+}
+
+// SAFETY: a node's cells are only reached under the rules of the module docs: `next` under the
 // lock, `waker` written by the owner under the lock and otherwise only read (and `Waker` is
-// `Send + Sync`); `released` is atomic.
+// `Send + Sync`); `prev` is atomic.
 unsafe impl Send for WaitNode {}
 // SAFETY: as for `Send`: a shared `&WaitNode` lets no one write outside those rules.
 unsafe impl Sync for WaitNode {}
@@ -63,9 +80,9 @@ unsafe impl Sync for WaitNode {}
 impl WaitNode {
     pub(crate) fn new() -> WaitNode {
         WaitNode {
-            links: UnsafeCell::new(Links::default()),
+            next: UnsafeCell::new(None),
+            prev: AtomicPtr::new(std::ptr::null_mut()),
             waker: UnsafeCell::new(None),
-            released: AtomicBool::new(false),
             _pinned: PhantomPinned,
         }
     }
@@ -89,7 +106,7 @@ impl WaitNode {
     /// Owner only: whether the cancellation has unlinked this node and is done with it (rule 5).
     #[inline]
     pub(crate) fn is_released(&self) -> bool {
-        self.released.load(Ordering::Acquire)
+        self.prev.load(Ordering::Acquire) == released()
     }
 }
 
@@ -132,16 +149,10 @@ impl WaitList {
         // SAFETY: rule 3 (the lock is held); the node is pinned, and unlinks itself before it
         // is dropped (rule 2), so `ptr` stays valid while linked; the old head is linked.
         unsafe {
-            node.links.with_mut(|links| {
-                *links = Links {
-                    prev: None,
-                    next: self.head,
-                }
-            });
+            node.next.with_mut(|next| *next = self.head);
+            node.prev.store(std::ptr::null_mut(), Ordering::Relaxed);
             if let Some(head) = self.head {
-                head.as_ref()
-                    .links
-                    .with_mut(|links| (*links).prev = Some(ptr));
+                head.as_ref().prev.store(ptr.as_ptr(), Ordering::Relaxed);
             }
         }
         self.head = Some(ptr);
@@ -153,20 +164,22 @@ impl WaitList {
     #[must_use = "drop the waker once the lock is released"]
     pub(crate) fn remove(&mut self, node: Pin<&WaitNode>) -> Option<Waker> {
         let node = node.get_ref();
-        // Rule 1. Relaxed: `released` is only written under the lock, which is held.
-        if !node.is_registered() || node.released.load(Ordering::Relaxed) {
+        // Rule 1. Relaxed: `prev` is only written under the lock, which is held.
+        if !node.is_registered() || node.prev.load(Ordering::Relaxed) == released() {
             return None;
         }
         // SAFETY: rule 3; the node is linked, and so are its neighbours.
         unsafe {
-            let Links { prev, next } = node.links.with_mut(|links| std::mem::take(&mut *links));
+            let prev = prev_of(node);
+            let next = node.next.with_mut(|next| (*next).take());
             match prev {
-                Some(prev) => prev.as_ref().links.with_mut(|links| (*links).next = next),
+                Some(prev) => prev.as_ref().next.with_mut(|slot| *slot = next),
                 None => self.head = next,
             }
             if let Some(next) = next {
-                next.as_ref().links.with_mut(|links| (*links).prev = prev);
+                next.as_ref().prev.store(as_ptr(prev), Ordering::Relaxed);
             }
+            node.prev.store(std::ptr::null_mut(), Ordering::Relaxed);
         }
         self.len -= 1;
         // Unregistered: linked no more (rule 1).
@@ -175,31 +188,29 @@ impl WaitList {
     }
 
     /// The cancellation's step: unlinks up to [`BATCH`] nodes, releasing each (rule 5), and
-    /// returns their wakers, to be woken once the lock is released; fewer than [`BATCH`] when
-    /// the list is now empty.
-    pub(crate) fn release_batch(&mut self) -> Batch {
-        let mut batch = Batch {
-            wakers: [const { None }; BATCH],
-            len: 0,
-        };
+    /// puts their wakers in `batch` (empty), to be woken once the lock is released; `true` if
+    /// the batch is full, so that the list may hold more.
+    pub(crate) fn release_into(&mut self, batch: &mut Batch) -> bool {
         while batch.len < BATCH {
             let Some(head) = self.head else { break };
             // SAFETY: `head` is linked, so valid (rule 2); rule 3 for `links`, rule 4 for the
             // read of `waker` (the lock is held); after `released` is set, `head` is not touched.
             unsafe {
                 let node = head.as_ref();
-                let Links { next, .. } = node.links.with_mut(|links| std::mem::take(&mut *links));
+                let next = node.next.with_mut(|next| (*next).take());
                 self.head = next;
                 if let Some(next) = next {
-                    next.as_ref().links.with_mut(|links| (*links).prev = None);
+                    next.as_ref()
+                        .prev
+                        .store(std::ptr::null_mut(), Ordering::Relaxed);
                 }
                 batch.wakers[batch.len] = node.waker.with(|waker| (*waker).clone());
-                node.released.store(true, Ordering::Release);
+                node.prev.store(released(), Ordering::Release);
             }
             batch.len += 1;
             self.len -= 1;
         }
-        batch
+        batch.len == BATCH
     }
 
     /// How many nodes are linked.
@@ -209,23 +220,29 @@ impl WaitList {
     }
 }
 
-/// Wakers taken by [`WaitList::release_batch`].
+/// The wakers [`WaitList::release_into`] takes, kept by the cancelling caller (on its stack,
+/// reused from one batch to the next: no allocation, no copy of the array per batch).
 pub(crate) struct Batch {
     wakers: [Option<Waker>; BATCH],
     len: usize,
 }
 
 impl Batch {
-    /// Whether the list may hold more (this batch was full).
-    pub(crate) fn is_full(&self) -> bool {
-        self.len == BATCH
+    pub(crate) fn new() -> Batch {
+        Batch {
+            wakers: [const { None }; BATCH],
+            len: 0,
+        }
     }
 
-    /// Wakes them all.
-    pub(crate) fn wake(self) {
-        for waker in self.wakers.into_iter().flatten() {
-            waker.wake();
+    /// Wakes them all, leaving the batch empty.
+    pub(crate) fn wake_all(&mut self) {
+        for waker in &mut self.wakers[..self.len] {
+            if let Some(waker) = waker.take() {
+                waker.wake();
+            }
         }
+        self.len = 0;
     }
 }
 
@@ -269,9 +286,9 @@ mod tests {
         assert!(list.remove(nodes[0].as_ref()).is_some()); // tail
         assert!(list.remove(nodes[0].as_ref()).is_none()); // no longer linked: nothing
         assert_eq!(list.len(), 2);
-        let batch = list.release_batch();
-        assert!(!batch.is_full());
-        batch.wake();
+        let mut batch = Batch::new();
+        assert!(!list.release_into(&mut batch));
+        batch.wake_all();
         assert_eq!(count.0.load(Ordering::SeqCst), 2);
         assert_eq!(list.len(), 0);
         assert!(nodes[1].is_released() && nodes[3].is_released());
@@ -290,8 +307,8 @@ mod tests {
         for node in &nodes {
             list.register(node.as_ref(), &waker);
         }
-        let first = list.release_batch();
-        assert!(first.is_full());
+        let mut first = Batch::new();
+        assert!(list.release_into(&mut first));
         // Owners dropped between two batches: the released ones without a removal, the
         // others removing themselves from what is left.
         let len = nodes.len();
@@ -300,13 +317,13 @@ mod tests {
         for node in leaving {
             drop(list.remove(node.as_ref()));
         }
-        first.wake();
+        first.wake_all();
         let mut woken_later = 0;
+        let mut batch = first;
         loop {
-            let batch = list.release_batch();
-            let full = batch.is_full();
+            let full = list.release_into(&mut batch);
             woken_later += batch.len;
-            batch.wake();
+            batch.wake_all();
             if !full {
                 break;
             }
@@ -333,7 +350,9 @@ mod tests {
             list.register(gone.as_ref(), &waker);
             assert!(list.remove(gone.as_ref()).is_some());
         }
-        list.release_batch().wake();
+        let mut batch = Batch::new();
+        list.release_into(&mut batch);
+        batch.wake_all();
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
     }
 }
