@@ -8,6 +8,9 @@
 //!
 //! (the difference between the two runs, divided by 100,000, is the cost per task, without the
 //! runtime's start-up).
+//!
+//! Also the cost of one poll of a group task: `yield_plain N` (a tokio task that yields `N`
+//! times) and `yield_group N` (the same in a `Group` task).
 
 #[path = "spawn_cost/workloads.rs"]
 mod workloads;
@@ -16,8 +19,8 @@ fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let name = args.next().unwrap_or_else(|| "scoped".into());
     assert!(
-        workloads::ALL.contains(&name.as_str()),
-        "workloads: {:?}",
+        workloads::ALL.contains(&name.as_str()) || name.starts_with("yield_"),
+        "workloads: {:?}, yield_plain, yield_group",
         workloads::ALL
     );
     let n: usize = args
@@ -28,8 +31,26 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async move {
-        tokio::spawn(async move { workloads::run(&name, n).await })
-            .await
-            .unwrap()
+        match name.as_str() {
+            "yield_plain" => tokio::spawn(yields(n)).await.unwrap(),
+            "yield_group" => {
+                let mut group: autocancel::Group = autocancel::Group::new();
+                group.spawn(async move {
+                    yields(n).await;
+                    Ok(())
+                });
+                group.wait().await.unwrap();
+            }
+            _ => tokio::spawn(async move { workloads::run(&name, n).await })
+                .await
+                .unwrap(),
+        }
     });
+}
+
+/// Yields to the scheduler `n` times: `n` polls of the task.
+async fn yields(n: usize) {
+    for _ in 0..n {
+        tokio::task::yield_now().await;
+    }
 }

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 pub(crate) use member::{GroupId, Member};
 pub(crate) use parked::ParkedAt;
-pub(crate) use task_local::{set_group, set_task, with_group, WithAmbient};
+pub(crate) use task_local::{set_group, set_task, with_group, TaskAmbient, WithAmbient};
 pub(crate) use task_name::TaskName;
 pub(crate) use thread_local::enter;
 pub use thread_local::EnterGuard;

@@ -68,6 +68,55 @@ pub(crate) fn set_task<R>(
     set(Some(&*task), f)
 }
 
+/// The ambient of one task of a group, borrowed from the group's shared [`Ambient`]: the group's
+/// context, identity and shield depths without a reference count of their own, and the task's
+/// own index and name. Built once per task, so that each poll only sets a pointer
+/// ([`TaskAmbient::set`]), as [`WithAmbient`] does.
+pub(crate) struct TaskAmbient(ManuallyDrop<Ambient>);
+
+impl TaskAmbient {
+    /// Task `index`, named `name`, of the group whose ambient is `group`. Every per-task field
+    /// of [`Member`](super::Member) must be set here from the task's own values (today `index`
+    /// and `name`); the others are the group's.
+    ///
+    /// # Safety
+    ///
+    /// What `group` refers to (its context's and shield depths' allocations) must outlive the
+    /// result: hold a reference count to `group` (an `Arc` of it) for as long as it lives.
+    pub(crate) unsafe fn borrow(group: &Ambient, index: usize, name: TaskName) -> TaskAmbient {
+        // SAFETY: a bitwise copy of `group` that is never dropped as a whole (`ManuallyDrop`): it
+        // owns none of the reference counts of the group's fields, which the caller keeps alive.
+        // It owns only `name`, moved in over the group's (`write`: the old value is the group's,
+        // not ours to drop), and dropped in `Drop`. It is only ever seen through a shared
+        // reference, so nothing can move out of it; cloning it takes new reference counts from
+        // the originals, as cloning them would.
+        unsafe {
+            let mut task = ManuallyDrop::new(ptr::read(group));
+            task.member.index = index;
+            ptr::write(&mut task.member.name, name);
+            TaskAmbient(task)
+        }
+    }
+
+    /// The task's ambient.
+    pub(crate) fn get(&self) -> &Ambient {
+        &self.0
+    }
+
+    /// Runs `f` with this as the task's ambient, then restores the previous one.
+    #[inline]
+    pub(crate) fn set<R>(&self, f: impl FnOnce() -> R) -> R {
+        set(Some(&self.0), f)
+    }
+}
+
+impl Drop for TaskAmbient {
+    fn drop(&mut self) {
+        // SAFETY: the name is the one field this copy owns (see `borrow`); dropped once, here.
+        unsafe { ptr::drop_in_place(&mut self.0.member.name) }
+    }
+}
+
 /// Runs `f` with `group` as the ambient, for a group that polls its tasks itself
 /// ([`ScopedGroup`](crate::ScopedGroup)): each task, polled inside `f`, finds its group's
 /// ambient with [`with_group`] and runs with its own index and name set into it ([`set_task`]).
@@ -152,5 +201,63 @@ impl<F: Future> Future for WithAmbient<F> {
             }
             output
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::ambient::{current, member, GroupId, Member};
+    use crate::Ctx;
+
+    fn group_ambient() -> Arc<Ambient> {
+        Arc::new(Ambient {
+            ctx: Ctx::new(),
+            member: Member {
+                group: GroupId::new(),
+                index: 0,
+                shields: Arc::default(),
+                name: TaskName::Static("group"),
+            },
+        })
+    }
+
+    /// What the ambient says while `f`'s ambient is set: the context, and the member's index and
+    /// rendered name (both cloned out, as the crate's readers do).
+    fn seen() -> (Ctx, usize, Arc<str>) {
+        let member = member().unwrap();
+        (current(), member.index, member.name.render())
+    }
+
+    #[test]
+    fn a_task_ambient_is_the_groups_with_its_own_index_and_name() {
+        let group = group_ambient();
+        // A name that owns an allocation: dropped once, by the task's ambient.
+        let task = unsafe { TaskAmbient::borrow(&group, 7, TaskName::Given("seven".into())) };
+        let (ctx, index, name) = task.set(seen);
+        assert!(ctx.same_as(&group.ctx));
+        assert_eq!((index, &*name), (7, "seven"));
+        // The group's own fields are untouched, and outlive the clones taken from the task's.
+        assert_eq!(group.member.index, 0);
+        drop(task);
+        assert_eq!(&*group.member.name.render(), "group");
+        assert!(ctx.same_as(&group.ctx));
+        assert!(member().is_none(), "restored");
+    }
+
+    #[test]
+    fn set_task_lends_the_task_an_ambient_for_the_call_only() {
+        let group = group_ambient();
+        let name = TaskName::Given("three".into());
+        let (ctx, index, seen_name) = set_group(&group, || {
+            with_group(|group| set_task(group, 3, &name, seen))
+        });
+        assert!(ctx.same_as(&group.ctx));
+        assert_eq!((index, &*seen_name), (3, "three"));
+        drop(name);
+        assert_eq!(group.member.index, 0);
+        assert!(member().is_none(), "restored");
     }
 }

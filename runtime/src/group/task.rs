@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::ambient::TaskName;
-use crate::ambient::{self, Ambient, Member};
+use crate::ambient::{self, Ambient, Member, TaskAmbient};
 use crate::{Cause, Ctx};
 
 /// How a task ended.
@@ -95,12 +95,11 @@ pin_project_lite::pin_project! {
     /// each keep their own copy of the future they were given, and the task's future is moved
     /// whole into the task and its output copied over it (by `memcpy` once it is large). Of its
     /// group the task holds one reference count, `group` (the ambient all the group's tasks
-    /// share), and sets its own index and name into it for each poll ([`ambient::set_task`]):
-    /// a group task is the user's future plus four words.
+    /// share); its own ambient borrows the rest from it ([`TaskAmbient`]).
     pub(super) struct RunAsync<F> {
+        // Keeps what `ambient` borrows alive: declared (and so dropped) after it.
+        ambient: TaskAmbient,
         group: Arc<Ambient>,
-        index: usize,
-        name: TaskName,
         started: bool,
         // `None` once done: dropped with the ambient set, as soon as it is.
         #[pin]
@@ -114,7 +113,7 @@ pin_project_lite::pin_project! {
             if fut.is_some() {
                 // Aborted, or dropped with its group: dropped with its ambient set, as it would
                 // be polled.
-                ambient::set_task(this.group, *this.index, this.name, || fut.set(None));
+                this.ambient.set(|| fut.set(None));
             }
         }
     }
@@ -123,10 +122,11 @@ pin_project_lite::pin_project! {
 impl<F: Future> RunAsync<F> {
     /// Task `index` of the group whose tasks share the ambient `group`.
     pub(super) fn new(group: Arc<Ambient>, index: usize, name: TaskName, fut: F) -> RunAsync<F> {
+        // SAFETY: the task holds `group` for as long as `ambient` lives (it is dropped after it).
+        let ambient = unsafe { TaskAmbient::borrow(&group, index, name) };
         RunAsync {
+            ambient,
             group,
-            index,
-            name,
             started: false,
             fut: Some(fut),
         }
@@ -142,7 +142,8 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Finished<T, E>> {
         let this = self.project();
-        let (group, index, name) = (&**this.group, *this.index, &*this.name);
+        let ambient = &*this.ambient;
+        let (ctx, index) = (&this.group.ctx, ambient.get().member.index);
         let mut fut = this.fut;
         if !*this.started {
             *this.started = true;
@@ -151,13 +152,13 @@ where
             // (the group's timer fires within its 1 ms tick) is still cut short: its first
             // checkpoint reads the clock (`reset_pacer` below), and its end does (`finish`), so
             // it counts as cancelled and cannot win against the deadline.
-            if group.ctx.flagged() {
-                ambient::set_task(group, index, name, || fut.set(None));
+            if ctx.flagged() {
+                ambient.set(|| fut.set(None));
                 return Poll::Ready(not_started(index));
             }
         }
         crate::ctx::reset_pacer();
-        let result = ambient::set_task(group, index, name, || {
+        let result = ambient.set(|| {
             let Some(body) = fut.as_mut().as_pin_mut() else {
                 panic!("a group task polled after completion");
             };
@@ -171,17 +172,18 @@ where
             fut.set(None);
             Poll::Ready(result)
         });
+        let result = std::task::ready!(result);
         // Read the clock: a task ending on its deadline's instant ended cancelled, whether or
         // not a paced check or the timer has seen the deadline yet.
-        let after_cancel = group.ctx.cancelled_now();
-        Poll::Ready(match std::task::ready!(result) {
+        let after_cancel = ctx.cancelled_now();
+        Poll::Ready(match result {
             // The common case, inline: no name, no cause.
             Ok(Ok(output)) => Finished {
                 index,
                 outcome: Outcome::Ok(output),
                 after_cancel,
             },
-            failed => finish_with(&group.ctx, name, index, failed, after_cancel),
+            failed => finish_with(ctx, &ambient.get().member.name, index, failed, after_cancel),
         })
     }
 }
