@@ -235,6 +235,7 @@ mod tests {
     fn a_task_ambient_is_the_groups_with_its_own_index_and_name() {
         let group = group_ambient();
         // A name that owns an allocation: dropped once, by the task's ambient.
+        // SAFETY: `group` is held until the end of the test, after `task` is dropped.
         let task = unsafe { TaskAmbient::borrow(&group, 7, TaskName::Given("seven".into())) };
         let (ctx, index, name) = task.set(seen);
         assert!(ctx.same_as(&group.ctx));
