@@ -29,6 +29,8 @@ fn set<R>(ambient: Option<&Ambient>, f: impl FnOnce() -> R) -> R {
     struct Reset(*const Ambient);
 
     impl Drop for Reset {
+        // Inline: this runs after every poll of every group task.
+        #[inline]
         fn drop(&mut self) {
             CURRENT.set(self.0);
         }
@@ -99,6 +101,7 @@ impl TaskAmbient {
     }
 
     /// The task's ambient.
+    #[inline]
     pub(crate) fn get(&self) -> &Ambient {
         &self.0
     }
@@ -111,6 +114,7 @@ impl TaskAmbient {
 }
 
 impl Drop for TaskAmbient {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: the name is the one field this copy owns (see `borrow`); dropped once, here.
         unsafe { ptr::drop_in_place(&mut self.0.member.name) }
