@@ -74,7 +74,7 @@ where
         loop {
             // The tasks that have already ended, without building the `select!` below for each:
             // it would take them first too (`biased`). Half the per-task cost of `wait` otherwise.
-            while let Some(joined) = self.set.try_join_next_with_id() {
+            while let Some(joined) = self.set.try_join_next() {
                 self.collect(&mut tally, joined, cancelled_at);
             }
             let abort_timer = async {
@@ -85,7 +85,7 @@ where
             };
             tokio::select! {
                 biased;
-                joined = self.set.join_next_with_id() => match joined {
+                joined = self.set.join_next() => match joined {
                     None => break,
                     Some(joined) => self.collect(&mut tally, joined, cancelled_at),
                 },
@@ -121,11 +121,11 @@ where
     fn collect(
         &mut self,
         tally: &mut Tally<T, E>,
-        joined: Result<(tokio::task::Id, Finished<T, E>), JoinError>,
+        joined: Result<Finished<T, E>, JoinError>,
         cancelled_at: Option<Instant>,
     ) {
         match joined {
-            Ok((_, finished)) => self.record(tally, finished, cancelled_at),
+            Ok(finished) => self.record(tally, finished, cancelled_at),
             Err(error) => self.record_join_error(tally, error),
         }
     }
