@@ -516,6 +516,7 @@ struct EndClock {
 impl EndClock {
     const READS_EVERY: u32 = 32;
 
+    #[inline]
     fn cancelled_now(&mut self, ctx: &Ctx) -> bool {
         if ctx.flagged() {
             return true;
@@ -523,6 +524,11 @@ impl EndClock {
         if !ctx.has_deadline() {
             return false;
         }
+        self.read(ctx)
+    }
+
+    /// The clock part of [`EndClock::cancelled_now`], out of line.
+    fn read(&mut self, ctx: &Ctx) -> bool {
         let now = match self.now {
             Some(now) if self.left > 0 => now,
             _ => {

@@ -175,7 +175,8 @@ where
         let result = std::task::ready!(result);
         // Read the clock: a task ending on its deadline's instant ended cancelled, whether or
         // not a paced check or the timer has seen the deadline yet.
-        let after_cancel = ctx.cancelled_now();
+        // (The flag and whether there is a deadline inline, the clock out of line.)
+        let after_cancel = ctx.flagged() || (ctx.has_deadline() && ctx.cancelled_now());
         Poll::Ready(match result {
             // The common case, inline: no name, no cause.
             Ok(Ok(output)) => Finished {
