@@ -8,7 +8,7 @@
 //! tasks), which loom cannot run.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr};
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU8};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -21,7 +21,7 @@ pub(crate) fn now() -> tokio::time::Instant {
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{AtomicBool, AtomicPtr},
+    atomic::{AtomicPtr, AtomicU8},
     Mutex, MutexGuard,
 };
 
@@ -135,4 +135,34 @@ pub(crate) mod loom_only {
     pub(crate) fn set(elapsed: Duration) {
         ELAPSED.with(|cell| cell.set(elapsed));
     }
+}
+
+/// Locks the state's mutex. Nothing panics while holding it, but a poisoned lock must not take
+/// the cancellation machinery down with it: the data is still consistent.
+#[cfg(not(loom))]
+#[inline]
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Loom's mutex, whose poisoning never happens in a model.
+#[cfg(loom)]
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap()
+}
+
+/// The mutex's value, through a unique reference: no lock.
+#[cfg(not(loom))]
+#[inline]
+pub(crate) fn get_mut<T>(mutex: &mut Mutex<T>) -> &mut T {
+    mutex
+        .get_mut()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(loom)]
+pub(crate) fn get_mut<T>(mutex: &mut Mutex<T>) -> &mut T {
+    mutex.get_mut().unwrap()
 }

@@ -339,3 +339,63 @@ fn two_waiters_link_while_cancel_releases() {
         canceller.join().unwrap();
     });
 }
+
+/// Lazy links (`src/ctx/state/link.rs`): an unlinked child links itself and its unlinked parent
+/// (a waiter registers) while the root cancels and another thread checks the child: the waiter
+/// is woken, and every view of the cause is the root's.
+#[test]
+fn lazy_link_races_cancel_and_checks() {
+    model(|| {
+        let root = Ctx::new();
+        // No deadline: `is_cancelled` would pace its clock reads with a thread-local that loom
+        // does not model.
+        let request = root.child();
+        let call = request.child();
+        let canceller = {
+            let root = root.clone();
+            thread::spawn(move || root.cancel_with_reason("stop"))
+        };
+        let checker = {
+            let request = request.clone();
+            thread::spawn(move || request.is_cancelled().then(|| reason(&request)))
+        };
+        let seen = loom::future::block_on(call.cancelled());
+        assert_eq!(seen.cause().root().to_string(), "cancelled: stop");
+        canceller.join().unwrap();
+        if let Some(seen) = checker.join().unwrap() {
+            assert_eq!(seen.unwrap(), "cancelled: parent context: cancelled: stop");
+        }
+        assert_eq!(
+            reason(&request).unwrap(),
+            "cancelled: parent context: cancelled: stop"
+        );
+    });
+}
+
+/// An unlinked child checked in a loop links itself (after a few checks) while its parent
+/// cancels: once the cancel has returned, the child reads cancelled.
+#[test]
+fn checks_link_a_child_while_its_parent_cancels() {
+    model(|| {
+        let parent = Ctx::new();
+        let child = parent.child();
+        let checker = {
+            let child = child.clone();
+            thread::spawn(move || {
+                for _ in 0..6 {
+                    if child.is_cancelled() {
+                        return true;
+                    }
+                }
+                false
+            })
+        };
+        parent.cancel_with_reason("stop");
+        let _ = checker.join().unwrap();
+        assert!(child.is_cancelled());
+        assert_eq!(
+            reason(&child).unwrap(),
+            "cancelled: parent context: cancelled: stop"
+        );
+    });
+}

@@ -13,7 +13,7 @@ pub(crate) struct WeakCtx(Weak<State>);
 impl WeakCtx {
     /// The context, if it still exists.
     pub(crate) fn upgrade(&self) -> Option<Ctx> {
-        self.0.upgrade().map(|state| Ctx { state })
+        self.0.upgrade().map(Ctx::from_state)
     }
 }
 

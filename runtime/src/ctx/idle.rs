@@ -140,9 +140,12 @@ impl Ctx {
     pub fn with_idle_timeout(&self, timeout: Duration) -> Ctx {
         let now = sync::now();
         let idle = Idle::new(now, timeout);
-        Ctx {
-            state: State::child(&self.state, self.state.limit, Some(idle), Some(now)),
-        }
+        Ctx::from_state(State::child(
+            &self.state,
+            self.state.limit,
+            Some(idle),
+            Some(now),
+        ))
     }
 
     /// Restarts the idle timeout of this context (see [`Ctx::with_idle_timeout`]), or of the

@@ -14,6 +14,7 @@ mod wait_list;
 mod waiter;
 
 use std::cell::Cell;
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -76,15 +77,27 @@ pub(crate) fn reset_pacer() {
 #[derive(Clone)]
 pub struct Ctx {
     /// Private to `ctx/`: the layers above (ambient, group, `__private`) use the methods below.
-    state: Arc<State>,
+    /// Dropped by hand (`Drop for Ctx`): the last handle may keep the allocation for the next
+    /// context made on this thread.
+    state: ManuallyDrop<Arc<State>>,
+}
+
+impl Drop for Ctx {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: `state` is not used again: this is the handle's drop.
+        let state = unsafe { ManuallyDrop::take(&mut self.state) };
+        #[cfg(not(loom))]
+        state::recycle::release(state);
+        #[cfg(loom)]
+        drop(state);
+    }
 }
 
 impl Ctx {
     /// A root context: never cancelled until [`Ctx::cancel`] is called, no deadline.
     pub fn new() -> Ctx {
-        Ctx {
-            state: State::root(),
-        }
+        Ctx::from_state(State::root())
     }
 
     /// A child context: cancelled when this one is (cause [`Cause::ParentCancelled`]), with the
@@ -131,15 +144,11 @@ impl Ctx {
             Some(parent) if parent.deadline <= deadline => parent,
             _ => own,
         };
-        Ctx {
-            state: State::child(&self.state, Some(limit), None, Some(now)),
-        }
+        Ctx::from_state(State::child(&self.state, Some(limit), None, Some(now)))
     }
 
     fn child_with(&self, limit: Option<Limit>) -> Ctx {
-        Ctx {
-            state: State::child(&self.state, limit, None, None),
-        }
+        Ctx::from_state(State::child(&self.state, limit, None, None))
     }
 
     /// Cancels this context and its children, with cause [`Cause::Cancelled`]. Does nothing if it
@@ -169,7 +178,7 @@ impl Ctx {
     /// only every so often (a thread-local countdown), so that this is cheap in a loop.
     #[inline]
     pub fn is_cancelled(&self) -> bool {
-        if self.state.flag() {
+        if self.state.check() {
             return true;
         }
         self.state.timed && self.deadline_check()
@@ -264,19 +273,24 @@ impl Ctx {
 /// generates) need beyond the public API: the flag without the clock, the recorded error, and
 /// deadline checks at a given instant.
 impl Ctx {
+    #[inline]
+    fn from_state(state: Arc<State>) -> Ctx {
+        Ctx {
+            state: ManuallyDrop::new(state),
+        }
+    }
+
     /// A context that is never cancelled ([`Ctx::cancel`] does nothing to it), which waiting on
     /// costs no lock: the ambient context outside any group.
     pub(crate) fn never() -> Ctx {
-        Ctx {
-            state: State::never(),
-        }
+        Ctx::from_state(State::never())
     }
 
     /// Whether the cancellation flag is set: one atomic load, no clock (a passed deadline that
     /// nothing has noticed yet reads `false`). The checkpoint's fast path.
     #[inline(always)]
     pub(crate) fn flagged(&self) -> bool {
-        self.state.flag()
+        self.state.check()
     }
 
     /// The recorded cancellation. Call only once [`Ctx::flagged`] (or a check) said cancelled.

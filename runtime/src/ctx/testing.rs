@@ -13,7 +13,7 @@ pub(crate) struct WeakRoot(Weak<State>);
 
 impl WeakRoot {
     pub(crate) fn upgrade(&self) -> Option<Ctx> {
-        self.0.upgrade().map(|state| Ctx { state })
+        self.0.upgrade().map(Ctx::from_state)
     }
 }
 
@@ -22,7 +22,7 @@ impl Ctx {
     pub(crate) fn test_root(cuts: impl FnOnce(WeakRoot) -> Cuts) -> Ctx {
         let state =
             Arc::new_cyclic(|root| State::with_cuts(Arc::new(cuts(WeakRoot(root.clone())))));
-        Ctx { state }
+        Ctx::from_state(state)
     }
 
     /// The countdown of the cancellation test this context belongs to, if any.

@@ -1,0 +1,67 @@
+//! Runs one child-deadline workload of `benches/servers.rs` once, for instruction counts:
+//!
+//! ```sh
+//! cargo bench --bench child_deadline_once --no-run   # prints the binary's path
+//! valgrind --tool=callgrind BINARY run 0
+//! valgrind --tool=callgrind BINARY run 50000
+//! ```
+//!
+//! (the difference between the two runs, divided by 50,000, is the cost per operation, without
+//! the runtime's start-up). Workloads: `timeout` (`tokio::time::timeout` around a ready
+//! future), `run` (`parent.with_timeout(d).run(fut)`), `check` (`with_timeout` + `check`).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use autocancel::Ctx;
+
+const FAR: Duration = Duration::from_secs(3600);
+
+async fn workload(name: &str, n: usize) {
+    let parent = Ctx::new();
+    match name {
+        "timeout" => {
+            for i in 0..n {
+                let v = tokio::time::timeout(FAR, std::future::ready(black_box(i))).await;
+                black_box(v.unwrap());
+            }
+        }
+        "run" => {
+            for i in 0..n {
+                let request = parent.with_timeout(FAR);
+                black_box(request.run(std::future::ready(black_box(i))).await.unwrap());
+            }
+        }
+        "run_unlinked" => {
+            // A parent that is never cancelled (the ambient context outside any group): no link.
+            let parent = Ctx::current();
+            for i in 0..n {
+                let request = parent.with_timeout(FAR);
+                black_box(request.run(std::future::ready(black_box(i))).await.unwrap());
+            }
+        }
+        "check" => {
+            for i in 0..n {
+                let request = parent.with_timeout(FAR);
+                request.check().unwrap();
+                black_box(std::future::ready(black_box(i)).await);
+            }
+        }
+        other => panic!("workloads: timeout, run, check (not {other})"),
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let name = args.next().unwrap_or_else(|| "run".into());
+    let n: usize = args.next().map_or(50_000, |n| n.parse().expect("a count"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        tokio::spawn(async move { workload(&name, n).await })
+            .await
+            .unwrap()
+    });
+}
