@@ -2,16 +2,15 @@
 //! the waiters to wake and the children to propagate to.
 //!
 //! Why not `tokio_util::sync::CancellationToken`? Its `is_cancelled()` locks a mutex, and a
-//! checkpoint runs at every loop iteration. Here the check is one atomic load of `flag`; the
-//! mutex is touched only to register a waiter (once per annotated call that ever waits), to add
-//! or remove a child, and when the context is cancelled.
+//! checkpoint runs at every loop iteration. Here the check is one atomic load of `bits`; the
+//! mutex is touched only to register a waiter (once per annotated call that ever waits), to link
+//! or unlink a child (lazily: a child that is only checked never is, see `state/link.rs`), and
+//! when the context is cancelled.
 //!
 //! Ordering: `cancel` records the cause, then sets `flag`, then marks the lists closed under the
 //! lock and empties the waiter list (`wait_list.rs`). A registration takes the same lock and
 //! refuses when closed, so every waiter either sees the flag or is woken. See `tests/loom.rs`
 //! for the model check.
-
-//! Children are linked to their parent lazily: see `state/link.rs`.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
