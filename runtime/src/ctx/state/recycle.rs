@@ -67,14 +67,18 @@ impl State {
 
     /// Leaves the parent's child list, for a context about to be recycled; false if the parent
     /// is being cancelled (it has taken its list and may upgrade this context: do not recycle).
-    #[cfg(not(loom))]
-    pub(super) fn leave_parent(&self) -> bool {
-        let Some(parent) = &self.parent else {
-            return true;
-        };
-        if self.bits.load(Ordering::Acquire) & UNLINKED != 0 {
-            return true; // not in the list: nothing to leave, no lock
+    #[inline]
+    fn leave_parent(&self) -> bool {
+        match &self.parent {
+            // Not in the list (unlinked, or a root): nothing to leave, no lock.
+            Some(parent) if self.bits.load(Ordering::Acquire) & UNLINKED == 0 => self.leave(parent),
+            _ => true,
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn leave(&self, parent: &State) -> bool {
         let removed = {
             let mut lists = parent.lock();
             if lists.closed {
