@@ -134,10 +134,8 @@ impl Call {
     #[inline(never)]
     fn report_parked(&mut self, at: &'static Location<'static>) {
         self.parked = Some(at);
-        if let Some(member) = crate::ambient::member() {
-            let call = std::ptr::from_ref(self) as usize;
-            member.shields.parked.park(member.index, call, at);
-        }
+        let call = std::ptr::from_ref(self) as usize;
+        crate::ambient::with_member(|member| member.shields.parked.park(member.index, call, at));
     }
 
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
@@ -151,10 +149,8 @@ impl Drop for Call {
     fn drop(&mut self) {
         if self.parked.is_some() {
             // Reported where it waited: the call is over, the task waits elsewhere now.
-            if let Some(member) = crate::ambient::member() {
-                let call = std::ptr::from_ref(self) as usize;
-                member.shields.parked.leave(member.index, call);
-            }
+            let call = std::ptr::from_ref(self) as usize;
+            crate::ambient::with_member(|member| member.shields.parked.leave(member.index, call));
         }
     }
 }

@@ -60,6 +60,13 @@ pub(crate) fn member() -> Option<Member> {
     with(|ambient| ambient.map(|a| a.member.clone()))
 }
 
+/// Calls `f` with the running task's group membership, borrowed (no clone: a `Member` holds a
+/// reference-counted handle), if any.
+#[inline]
+pub(crate) fn with_member<R>(f: impl FnOnce(&Member) -> R) -> Option<R> {
+    with(|ambient| ambient.map(|a| f(&a.member)))
+}
+
 /// The ambient context, seen from [`Ctx`].
 impl Ctx {
     /// The ambient context of the running task or thread: the group's context inside a task
