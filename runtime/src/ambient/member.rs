@@ -22,6 +22,10 @@ impl GroupId {
 /// What the ambient context carries besides the context: the running task's group, its index
 /// in that group, and the group's shield depths (shared by the group and its tasks: one
 /// allocation per group, not per task).
+///
+/// The tasks of a `Group` or `ScopedGroup` do not hold a `Member` each: they borrow their
+/// group's and set their own `index` and `name` into the copy (`TaskAmbient::borrow`,
+/// `set_task` in `task_local.rs`). A new per-task field must be set there too.
 #[derive(Debug, Clone)]
 pub(crate) struct Member {
     pub(crate) group: GroupId,
