@@ -10,7 +10,10 @@
 //! runtime's start-up).
 //!
 //! Also the cost of one poll of a group task: `yield_plain N` (a tokio task that yields `N`
-//! times) and `yield_group N` (the same in a `Group` task).
+//! times) and `yield_group N` (the same in a `Group` task); and `taskset N`: `N` trivial tasks
+//! spawned on a `TaskSet` and all ended (`benches/servers.rs`'s `task_set_100k`).
+
+use std::hint::black_box;
 
 #[path = "spawn_cost/workloads.rs"]
 mod workloads;
@@ -19,8 +22,8 @@ fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let name = args.next().unwrap_or_else(|| "scoped".into());
     assert!(
-        workloads::ALL.contains(&name.as_str()) || name.starts_with("yield_"),
-        "workloads: {:?}, yield_plain, yield_group",
+        workloads::ALL.contains(&name.as_str()) || name.starts_with("yield_") || name == "taskset",
+        "workloads: {:?}, yield_plain, yield_group, taskset",
         workloads::ALL
     );
     let n: usize = args
@@ -41,6 +44,15 @@ fn main() {
                 });
                 group.wait().await.unwrap();
             }
+            "taskset" => tokio::spawn(async move {
+                let tasks = autocancel::TaskSet::new();
+                for i in 0..n {
+                    tasks.spawn(async move { Ok::<_, autocancel::Cancelled>(black_box(i)) });
+                }
+                black_box(tasks.shutdown().await);
+            })
+            .await
+            .unwrap(),
             _ => tokio::spawn(async move { workloads::run(&name, n).await })
                 .await
                 .unwrap(),

@@ -217,3 +217,58 @@ async fn failures_go_to_tracing_by_default_and_panics_do_not_escape() {
     let report = tasks.shutdown().await;
     assert_eq!(report.counts.panicked, 1);
 }
+
+// The tasks of a set share its ambient, each setting its own key and name into it: shields,
+// names and the context seen by a task's `Drop` are the task's own.
+#[tokio::test(start_paused = true)]
+async fn each_task_is_shielded_by_its_own_key() {
+    let tasks = TaskSet::new().grace(SEC);
+    tasks.spawn_named("deaf", async {
+        tokio::time::sleep(3600 * SEC).await; // no checkpoint
+        Ok::<_, Cancelled>(())
+    });
+    let finished = Arc::new(AtomicBool::new(false));
+    let f = finished.clone();
+    tasks.spawn(async move {
+        shield(tokio::time::sleep(5 * SEC)).await;
+        f.store(true, Ordering::SeqCst);
+        Ok::<_, Cancelled>(())
+    });
+    tokio::task::yield_now().await;
+    let start = Instant::now();
+    let report = tasks.shutdown().await;
+    assert!(finished.load(Ordering::SeqCst));
+    assert_eq!(start.elapsed(), 5 * SEC);
+    let names: Vec<_> = report.stragglers.iter().map(|s| &*s.name).collect();
+    assert_eq!(names, ["deaf"]);
+}
+
+/// Records, when dropped, whether the ambient context then was `ctx`.
+struct SeesOnDrop {
+    ctx: Ctx,
+    saw: Arc<Mutex<Option<bool>>>,
+}
+
+impl Drop for SeesOnDrop {
+    fn drop(&mut self) {
+        *self.saw.lock().unwrap() = Some(Ctx::current().same_as(&self.ctx));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_aborted_task_is_dropped_with_the_sets_context_ambient() {
+    let tasks = TaskSet::new().grace(SEC);
+    let saw = Arc::new(Mutex::new(None));
+    let sees = SeesOnDrop {
+        ctx: tasks.ctx().clone(),
+        saw: saw.clone(),
+    };
+    tasks.spawn(async move {
+        let _sees = sees;
+        tokio::time::sleep(3600 * SEC).await; // ignores cancellation
+        Ok::<_, Cancelled>(())
+    });
+    tokio::task::yield_now().await;
+    assert_eq!(tasks.shutdown().await.stragglers.len(), 1);
+    assert_eq!(*saw.lock().unwrap(), Some(true));
+}

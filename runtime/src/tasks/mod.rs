@@ -18,10 +18,9 @@ use report::Counters;
 pub use report::{Counts, FailureKind, ShutdownReport, TaskFailure};
 use task::{SetTask, Slot};
 
-use crate::ambient::{GroupId, Member};
+use crate::ambient::{Ambient, GroupId, Member};
 use crate::deadline::far_add;
 use crate::group::TaskName;
-use crate::shield::ShieldDepths;
 use crate::{Cause, Ctx, Straggler, TaskKind, Waiting, DEFAULT_GRACE};
 
 /// A long-lived set of tasks sharing a context: a server's connections, a worker's jobs.
@@ -80,15 +79,15 @@ pub struct TaskSet {
 
 /// What the set and its tasks share.
 pub(super) struct Shared {
-    ctx: Ctx,
+    /// What the set's tasks run with, shared by all of them: its context, identity and shield
+    /// depths. Each task borrows it, with its own key and name (`ambient::TaskAmbient`), and
+    /// holds it through its [`Slot`]'s reference count to this.
+    ambient: Ambient,
     live: Mutex<Slab<Live>>,
     /// Notified when the last live task releases its slot.
     emptied: Notify,
     on_failure: OnceLock<Box<dyn Fn(TaskFailure) + Send + Sync>>,
     counts: Counters,
-    /// The set's identity and shield depths, for its tasks' ambient [`Member`].
-    group: GroupId,
-    shields: Arc<ShieldDepths>,
 }
 
 /// A running task: its name for the straggler report, and how to abort it.
@@ -133,13 +132,20 @@ impl TaskSet {
     pub fn child_of(ctx: &Ctx) -> TaskSet {
         TaskSet {
             shared: Arc::new(Shared {
-                ctx: ctx.child(),
+                ambient: Ambient {
+                    ctx: ctx.child(),
+                    member: Member {
+                        group: GroupId::new(),
+                        // Set per task, when it is polled.
+                        index: 0,
+                        shields: Arc::default(),
+                        name: TaskName::Static("task set"),
+                    },
+                },
                 live: Mutex::new(Slab::new()),
                 emptied: Notify::new(),
                 on_failure: OnceLock::new(),
                 counts: Counters::default(),
-                group: GroupId::new(),
-                shields: Arc::default(),
             }),
             grace: DEFAULT_GRACE,
             finished: false,
@@ -171,7 +177,7 @@ impl TaskSet {
     /// its parent, or by [`Ctx::cancel`]. Per-task contexts derive from it
     /// (`tasks.ctx().with_idle_timeout(..)`).
     pub fn ctx(&self) -> &Ctx {
-        &self.shared.ctx
+        &self.shared.ambient.ctx
     }
 
     /// Spawns a task on the current tokio runtime, with the set's context ambient. It is named
@@ -215,16 +221,9 @@ impl TaskSet {
         let slot = Slot {
             shared: shared.clone(),
             key,
-            member: Member {
-                group: shared.group,
-                index: key,
-                shields: shared.shields.clone(),
-                name: name.clone(),
-            },
-            name: name.clone(),
             counted: false,
         };
-        let handle = tokio::spawn(SetTask::new(shared.ctx.clone(), slot, fut));
+        let handle = tokio::spawn(SetTask::new(slot, name.clone(), fut));
         entry.insert(Live {
             name,
             abort: Some(handle.abort_handle()),
@@ -252,7 +251,7 @@ impl TaskSet {
     /// the stragglers by name (also logged as `tracing` warnings).
     pub async fn shutdown(mut self) -> ShutdownReport {
         let shared = self.shared.clone();
-        shared.ctx.cancel_with(Cause::Cancelled {
+        shared.ambient.ctx.cancel_with(Cause::Cancelled {
             reason: Some("shutdown".into()),
         });
         let started = Instant::now();
@@ -290,7 +289,7 @@ impl TaskSet {
         let mut shielded = false;
         let mut live = self.shared.lock();
         for (key, task) in live.iter_mut() {
-            if self.shared.shields.is_shielded(key) {
+            if self.shared.ambient.member.shields.is_shielded(key) {
                 shielded = true;
                 continue;
             }
@@ -303,7 +302,7 @@ impl TaskSet {
                 kind: TaskKind::Async,
                 overdue,
                 aborted: true,
-                waiting: Waiting::of(&self.shared.shields, key),
+                waiting: Waiting::of(&self.shared.ambient.member.shields, key),
             };
             tracing::warn!(%straggler, "aborting a task that ignored cancellation");
             stragglers.push(straggler);
@@ -323,13 +322,13 @@ impl Drop for TaskSet {
         if self.finished {
             return;
         }
-        self.shared.ctx.cancel_with(Cause::Cancelled {
+        self.shared.ambient.ctx.cancel_with(Cause::Cancelled {
             reason: Some("task set dropped".into()),
         });
         let live = self.shared.lock();
         for (key, task) in live.iter() {
             if let Some(abort) = &task.abort {
-                if !self.shared.shields.is_shielded(key) {
+                if !self.shared.ambient.member.shields.is_shielded(key) {
                     abort.abort();
                 }
             }
@@ -340,7 +339,7 @@ impl Drop for TaskSet {
 impl std::fmt::Debug for TaskSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TaskSet")
-            .field("ctx", &self.shared.ctx)
+            .field("ctx", &self.shared.ambient.ctx)
             .field("running", &self.len())
             .field("grace", &self.grace)
             .finish()

@@ -11,17 +11,31 @@ use std::task::{Context, Poll};
 
 use super::report::{Counters, FailureKind, TaskFailure};
 use super::Shared;
-use crate::ambient::{Ambient, Member, WithAmbient};
+use crate::ambient::TaskAmbient;
 use crate::group::TaskName;
 use crate::Cancelled;
 
 pin_project_lite::pin_project! {
-    /// The future spawned for a task. Fields drop in order: the user's future first (closing
-    /// its socket), then the slot, so that once the set is empty every task's resources are gone.
+    /// The future spawned for a task. Drops in order: the user's future first (closing its
+    /// socket), with its ambient set, then its ambient, then the slot (which holds what the
+    /// ambient borrows), so that once the set is empty every task's resources are gone.
     pub(super) struct SetTask<F> {
+        // `None` once done: dropped with the ambient set, as soon as it is.
         #[pin]
-        inner: WithAmbient<F>,
+        fut: Option<F>,
+        ambient: TaskAmbient,
         slot: Slot,
+    }
+
+    impl<F> PinnedDrop for SetTask<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let mut fut = this.fut;
+            if fut.is_some() {
+                // Aborted, or it panicked: dropped with its ambient set, as it would be polled.
+                this.ambient.set(|| fut.set(None));
+            }
+        }
     }
 }
 
@@ -29,8 +43,6 @@ pin_project_lite::pin_project! {
 pub(super) struct Slot {
     pub(super) shared: Arc<Shared>,
     pub(super) key: usize,
-    pub(super) member: Member,
-    pub(super) name: TaskName,
     /// Set once the outcome is counted: a task dropped before that was aborted.
     pub(super) counted: bool,
 }
@@ -45,13 +57,13 @@ impl Drop for Slot {
 }
 
 impl<F: Future> SetTask<F> {
-    pub(super) fn new(ctx: crate::Ctx, slot: Slot, fut: F) -> SetTask<F> {
-        let ambient = Ambient {
-            ctx,
-            member: slot.member.clone(),
-        };
+    pub(super) fn new(slot: Slot, name: TaskName, fut: F) -> SetTask<F> {
+        // SAFETY: the slot holds the set's `Shared`, and with it what the ambient borrows, for
+        // as long as the ambient lives: it is dropped after it.
+        let ambient = unsafe { TaskAmbient::borrow(&slot.shared.ambient, slot.key, name) };
         SetTask {
-            inner: WithAmbient::new(ambient, fut),
+            fut: Some(fut),
+            ambient,
             slot,
         }
     }
@@ -66,9 +78,21 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
-        let inner = this.inner;
+        let mut fut = this.fut;
         crate::ctx::reset_pacer();
-        let outcome = match panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+        let polled = this.ambient.set(|| {
+            // Also catches a panic in the `Drop` of the finished future, dropped right away with
+            // its ambient set: that is the task's panic too.
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                let Some(running) = fut.as_mut().as_pin_mut() else {
+                    panic!("a task set's task polled after completion");
+                };
+                let output = std::task::ready!(running.poll(cx));
+                fut.set(None);
+                Poll::Ready(output)
+            }))
+        });
+        let outcome = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(Ok(_))) => Ok(()),
             Ok(Poll::Ready(Err(error))) => Err(FailureKind::Error(error.into())),
@@ -89,7 +113,7 @@ where
                 };
                 Counters::add(counter);
                 shared.report(TaskFailure {
-                    task: slot.name.render(),
+                    task: this.ambient.get().member.name.render(),
                     error,
                 });
             }
