@@ -111,14 +111,23 @@ impl State {
             return false;
         }
         let lists = sync::get_mut(&mut self.lists);
-        self.cancellable
+        // What `Arc::get_mut` and the cause do not already rule out: the never-cancelled
+        // context, and a detached `OnCancel` hook, which stays in the list without a handle.
+        let recyclable = self.cancellable
             && self.record.get().is_none()
             && self.idle.is_none()
-            && !lists.closed
-            && lists.timer.is_none()
-            && lists.waiters.is_empty()
-            && lists.hooks.is_empty()
-            && lists.children.is_empty()
+            && lists.hooks.is_empty();
+        // Implied: cancelling records the cause before closing; a timer task, an `OnCancel`
+        // and a child each hold a handle (a `Weak`, or a strong one to their parent); a waiter
+        // holds a handle or borrows one.
+        debug_assert!(
+            !recyclable
+                || (!lists.closed
+                    && lists.timer.is_none()
+                    && lists.waiters.is_empty()
+                    && lists.children.is_empty())
+        );
+        recyclable
     }
 
     /// Makes a recyclable, unlinked state a blank: it lets go of its parent (whose drop, if this
@@ -224,6 +233,17 @@ mod tests {
         let idle = server.with_idle_timeout(Duration::from_secs(1));
         drop(idle);
         assert!(take().is_none(), "an idle deadline is not kept");
+
+        drop(Ctx::never());
+        assert!(
+            take().is_none(),
+            "a never-cancelled context is not reused as a cancellable one"
+        );
+
+        let detached = server.child();
+        detached.on_cancel(|_| {}).detach();
+        drop(detached);
+        assert!(take().is_none(), "a detached hook stays with its context");
     }
 
     #[test]
