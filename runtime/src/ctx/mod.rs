@@ -295,6 +295,14 @@ impl Ctx {
         self.state.check()
     }
 
+    /// Whether the context needs a closer look: cancelled, or not linked to its parent yet
+    /// (then [`Ctx::flagged`] looks at the parent). One load and no branch of its own, for the
+    /// loop checkpoint, which combines it with its clock countdown: zero in the common case.
+    #[inline(always)]
+    pub(crate) fn unsettled(&self) -> bool {
+        self.state.unsettled()
+    }
+
     /// The recorded cancellation. Call only once [`Ctx::flagged`] (or a check) said cancelled.
     #[cold]
     pub(crate) fn cancelled_error(&self) -> Cancelled {

@@ -21,6 +21,12 @@ use std::sync::Arc;
 use super::{inherited_by_children, State, FLAG, LINK_AFTER_CHECKS, UNLINKED};
 
 impl State {
+    /// Whether anything is set: cancelled, or unlinked. The loop checkpoint's fast path.
+    #[inline(always)]
+    pub(in crate::ctx) fn unsettled(&self) -> bool {
+        self.bits.load(Ordering::Acquire) != 0
+    }
+
     /// [`State::flag`] for the checks of [`Ctx`](crate::Ctx) (and so of annotated code): the
     /// same one load while nothing is set, and an unlinked context that is checked again and
     /// again (a loop) links itself, so that its checks are that one load again.
