@@ -71,29 +71,11 @@ impl State {
     fn leave_parent(&self) -> bool {
         match &self.parent {
             // Not in the list (unlinked, or a root): nothing to leave, no lock.
-            Some(parent) if self.bits.load(Ordering::Acquire) & UNLINKED == 0 => self.leave(parent),
+            Some(parent) if self.bits.load(Ordering::Acquire) & UNLINKED == 0 => {
+                parent.unlink(self.key.load(Ordering::Relaxed), self)
+            }
             _ => true,
         }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn leave(&self, parent: &State) -> bool {
-        let removed = {
-            let mut lists = parent.lock();
-            if lists.closed {
-                return false;
-            }
-            let key = self.key.load(Ordering::Relaxed);
-            match lists.children.get(key) {
-                Some(child) if std::ptr::eq(child.as_ptr(), self) => {
-                    Some(lists.children.remove(key))
-                }
-                _ => None,
-            }
-        };
-        drop(removed);
-        true
     }
 
     /// Whether this unique state can be a spare (see this module): never cancelled, and
