@@ -148,24 +148,49 @@ impl State {
         idle_above: bool,
         parent: Option<Arc<State>>,
     ) -> State {
-        let idle_chain = idle_above || idle.is_some();
-        State {
-            bits: AtomicU8::new(if parent.is_some() { UNLINKED } else { 0 }),
+        let mut state = State {
+            bits: AtomicU8::new(0),
             key: AtomicUsize::new(0),
             unlinked_checks: std::sync::atomic::AtomicU8::new(0),
             record: OnceLock::new(),
-            limit,
+            limit: None,
             cancellable: true,
-            timed: limit.is_some() || idle_chain,
-            idle,
-            idle_chain,
+            timed: false,
+            idle: None,
+            idle_chain: false,
             #[cfg(feature = "testing")]
-            cuts: parent.as_ref().and_then(|parent| parent.cuts.clone()),
-            parent,
+            cuts: None,
+            parent: None,
             lists: Mutex::new(Lists::default()),
             #[cfg(feature = "tokio-util")]
             interop: Default::default(),
+        };
+        state.configure(limit, idle, idle_above, parent);
+        state
+    }
+
+    /// Sets what a context is made with, and what follows from it: a new state's (`with`), and
+    /// a blank spare's made into a new context (`recycle.rs`), in one place.
+    #[inline(always)]
+    fn configure(
+        &mut self,
+        limit: Option<Limit>,
+        idle: Option<Idle>,
+        idle_above: bool,
+        parent: Option<Arc<State>>,
+    ) {
+        let idle_chain = idle_above || idle.is_some();
+        self.limit = limit;
+        self.timed = limit.is_some() || idle_chain;
+        self.idle = idle;
+        self.idle_chain = idle_chain;
+        #[cfg(feature = "testing")]
+        {
+            self.cuts = parent.as_ref().and_then(|parent| parent.cuts.clone());
         }
+        self.bits = AtomicU8::new(if parent.is_some() { UNLINKED } else { 0 });
+        *self.unlinked_checks.get_mut() = 0;
+        self.parent = parent;
     }
 
     /// The root of a cancellation test (see `crate::testing`).
@@ -193,7 +218,7 @@ impl State {
             // The parent's own flag only: an ancestor's cancellation the parent has not seen yet
             // is found by the child's first check, and looking for it here would walk the
             // whole unlinked chain for every child made at the end of it.
-            if parent.bits.load(Ordering::Acquire) & FLAG != 0 {
+            if parent.flagged_here() {
                 child.inherit_cancellation();
                 return child;
             }
@@ -535,9 +560,8 @@ impl Drop for State {
         if let Some(timer) = lists.timer.take() {
             timer.abort();
         }
-        let key = self.linked_key();
         let me: *const State = self;
-        release_parent(self.parent.take().map(|parent| (parent, key)), me);
+        release_parent(self.take_link(), me);
     }
 }
 

@@ -27,6 +27,19 @@ impl State {
         self.bits.load(Ordering::Acquire) != 0
     }
 
+    /// Whether this context's own flag is set (an ancestor's cancellation not recorded here yet
+    /// does not count).
+    #[inline(always)]
+    pub(super) fn flagged_here(&self) -> bool {
+        self.bits.load(Ordering::Acquire) & FLAG != 0
+    }
+
+    /// Whether this context is not in its parent's child list yet.
+    #[inline(always)]
+    pub(super) fn unlinked(&self) -> bool {
+        self.bits.load(Ordering::Acquire) & UNLINKED != 0
+    }
+
     /// [`State::flag`] for the checks of [`Ctx`](crate::Ctx) (and so of annotated code): the
     /// same one load while nothing is set, and an unlinked context that is checked again and
     /// again (a loop) links itself, so that its checks are that one load again.
@@ -55,7 +68,7 @@ impl State {
         }
         self.link();
         // Linking finds a parent cancelled meanwhile and records it.
-        self.bits.load(Ordering::Acquire) & FLAG != 0
+        self.flagged_here()
     }
 
     /// An unlinked context's check: whether an ancestor is cancelled (then this context is
@@ -70,11 +83,10 @@ impl State {
             let Some(parent) = here.parent.as_deref() else {
                 return false;
             };
-            let bits = parent.bits.load(Ordering::Acquire);
-            if bits & FLAG != 0 {
+            if parent.flagged_here() {
                 break;
             }
-            if bits & UNLINKED == 0 {
+            if !parent.unlinked() {
                 return false;
             }
             here = parent;
@@ -91,7 +103,7 @@ impl State {
         let mut chain = vec![self];
         let mut here = self;
         while let Some(parent) = here.parent.as_deref() {
-            if parent.bits.load(Ordering::Acquire) & FLAG != 0 {
+            if parent.flagged_here() {
                 break;
             }
             chain.push(parent);
@@ -110,7 +122,7 @@ impl State {
     /// One load once linked.
     #[inline]
     pub(in crate::ctx) fn link(self: &Arc<State>) {
-        if self.bits.load(Ordering::Acquire) & UNLINKED != 0 {
+        if self.unlinked() {
             self.link_slow();
         }
     }
@@ -123,7 +135,7 @@ impl State {
         let mut chain = vec![self];
         let mut here = self;
         while let Some(parent) = here.parent.as_ref() {
-            if parent.bits.load(Ordering::Acquire) & UNLINKED == 0 {
+            if !parent.unlinked() {
                 break;
             }
             chain.push(parent);
@@ -139,7 +151,7 @@ impl State {
             return;
         };
         let mut lists = parent.lock();
-        if self.bits.load(Ordering::Acquire) & UNLINKED == 0 {
+        if !self.unlinked() {
             return; // linked by another thread meanwhile
         }
         if lists.closed {
@@ -154,10 +166,11 @@ impl State {
         self.bits.fetch_and(!UNLINKED, Ordering::AcqRel);
     }
 
-    /// The slot this context holds in its parent's child list, if linked; through `&mut`.
-    pub(super) fn linked_key(&mut self) -> Option<usize> {
-        let linked = self.bits.load(Ordering::Relaxed) & UNLINKED == 0;
-        (linked && self.parent.is_some()).then(|| *self.key.get_mut())
+    /// Takes the parent, with the slot this context holds in its parent's child list if
+    /// linked: what `release_parent` lets go of.
+    pub(super) fn take_link(&mut self) -> Option<(Arc<State>, Option<usize>)> {
+        let key = (!self.unlinked()).then(|| *self.key.get_mut());
+        self.parent.take().map(|parent| (parent, key))
     }
 }
 
@@ -170,10 +183,7 @@ pub(super) fn release_parent(mut link: Option<(Arc<State>, Option<usize>)>, mut 
             parent.unlink(key, me);
         }
         me = Arc::as_ptr(&parent);
-        link = Arc::into_inner(parent).and_then(|mut parent| {
-            let key = parent.linked_key();
-            parent.parent.take().map(|grandparent| (grandparent, key))
-        });
+        link = Arc::into_inner(parent).and_then(|mut parent| parent.take_link());
     }
 }
 

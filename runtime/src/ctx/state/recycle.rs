@@ -22,10 +22,10 @@
 //! - Not under loom: the model checks the state machine, not the allocator's job.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::{Idle, Limit, State, UNLINKED};
+use super::{Idle, Limit, State};
 use crate::sync;
 
 thread_local! {
@@ -58,20 +58,13 @@ pub(super) fn take() -> Option<Arc<State>> {
 }
 
 impl State {
-    /// Whether this context's own flag is set (an ancestor's cancellation not recorded here yet
-    /// does not count).
-    #[inline]
-    fn flagged_here(&self) -> bool {
-        self.bits.load(Ordering::Acquire) & super::FLAG != 0
-    }
-
     /// Leaves the parent's child list, for a context about to be recycled; false if the parent
     /// is being cancelled (it has taken its list and may upgrade this context: do not recycle).
     #[inline]
     fn leave_parent(&self) -> bool {
         match &self.parent {
             // Not in the list (unlinked, or a root): nothing to leave, no lock.
-            Some(parent) if self.bits.load(Ordering::Acquire) & UNLINKED == 0 => {
+            Some(parent) if !self.unlinked() => {
                 parent.unlink(self.key.load(Ordering::Relaxed), self)
             }
             _ => true,
@@ -131,18 +124,7 @@ impl State {
         parent: Option<Arc<State>>,
     ) {
         debug_assert!(self.parent.is_none() && self.recyclable());
-        let idle_chain = idle_above || idle.is_some();
-        self.limit = limit;
-        self.timed = limit.is_some() || idle_chain;
-        self.idle = idle;
-        self.idle_chain = idle_chain;
-        #[cfg(feature = "testing")]
-        {
-            self.cuts = parent.as_ref().and_then(|parent| parent.cuts.clone());
-        }
-        self.bits = AtomicU8::new(if parent.is_some() { UNLINKED } else { 0 });
-        *self.unlinked_checks.get_mut() = 0;
-        self.parent = parent;
+        self.configure(limit, idle, idle_above, parent);
     }
 }
 
