@@ -147,7 +147,7 @@ impl Call {
     fn report_parked(&mut self, at: &'static Location<'static>) {
         self.parked = Some(at);
         let call = std::ptr::from_ref(self) as usize;
-        crate::ambient::with_member(|member| member.shields.parked.park(member.index, call, at));
+        crate::ambient::with_here(|task| task.shields().parked.park(task.index, call, at));
     }
 
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
@@ -162,7 +162,7 @@ impl Drop for Call {
         if self.parked.is_some() {
             // Reported where it waited: the call is over, the task waits elsewhere now.
             let call = std::ptr::from_ref(self) as usize;
-            crate::ambient::with_member(|member| member.shields.parked.leave(member.index, call));
+            crate::ambient::with_here(|task| task.shields().parked.leave(task.index, call));
         }
     }
 }

@@ -46,10 +46,4 @@ impl Member {
             name: TaskName::Static(name),
         }
     }
-
-    /// Whether this task is inside a shielded section now.
-    #[inline]
-    pub(crate) fn is_shielded(&self) -> bool {
-        self.shields.is_shielded(self.index)
-    }
 }

@@ -8,6 +8,7 @@
 
 mod member;
 mod parked;
+mod seat;
 mod task_local;
 mod task_name;
 mod thread_local;
@@ -17,11 +18,13 @@ use std::sync::OnceLock;
 
 pub(crate) use member::{GroupId, Member};
 pub(crate) use parked::ParkedAt;
-pub(crate) use task_local::{set_group, set_task, with_group, TaskAmbient, WithAmbient};
+pub(crate) use seat::{Seat, Seats};
+pub(crate) use task_local::{set_group, set_seat, set_task, with_group, TaskAmbient, WithAmbient};
 pub(crate) use task_name::TaskName;
 pub(crate) use thread_local::enter;
 pub use thread_local::EnterGuard;
 
+use crate::shield::ShieldDepths;
 use crate::Ctx;
 
 /// What a task or thread runs with: its context, and which task of which group it is.
@@ -31,40 +34,86 @@ pub(crate) struct Ambient {
     pub(crate) member: Member,
 }
 
+/// The running task, as the ambient sees it: the `Ambient` it runs with, and its own index and
+/// name. For most tasks they are the ambient's own (`member.index`, `member.name`); a `Group`
+/// task's ambient is its group's, shared by all its tasks, and its index and name come from its
+/// [`Seat`].
+#[derive(Clone, Copy)]
+pub(crate) struct Here<'a> {
+    pub(crate) ambient: &'a Ambient,
+    pub(crate) index: usize,
+    pub(crate) name: &'a TaskName,
+}
+
+impl<'a> Here<'a> {
+    /// A task that runs with `ambient` as its own.
+    #[inline]
+    fn of(ambient: &'a Ambient) -> Here<'a> {
+        Here {
+            ambient,
+            index: ambient.member.index,
+            name: &ambient.member.name,
+        }
+    }
+
+    /// The shield depths of the task's group (index them with `index`).
+    #[inline]
+    pub(crate) fn shields(&self) -> &'a ShieldDepths {
+        &self.ambient.member.shields
+    }
+
+    /// Whether the task is inside a shielded section now.
+    #[inline]
+    fn is_shielded(&self) -> bool {
+        self.shields().is_shielded(self.index)
+    }
+
+    /// The task's membership, owned.
+    fn member(&self) -> Member {
+        let group = &self.ambient.member;
+        Member {
+            group: group.group,
+            index: self.index,
+            shields: group.shields.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
 /// The never-cancelled context used outside any group.
 pub(crate) fn root() -> Ctx {
     static ROOT: OnceLock<Ctx> = OnceLock::new();
     ROOT.get_or_init(Ctx::never).clone()
 }
 
-/// Calls `f` with the ambient of the running task, else of the thread, else `None`.
+/// Calls `f` with the running task, else the thread's ambient, else `None`.
 #[inline]
-fn with<R>(f: impl FnOnce(Option<&Ambient>) -> R) -> R {
+fn with<R>(f: impl FnOnce(Option<Here<'_>>) -> R) -> R {
     task_local::with(|task| match task {
-        Some(ambient) => f(Some(ambient)),
-        None => thread_local::with(f),
+        Some(here) => f(Some(here)),
+        None => thread_local::with(|thread| f(thread.map(Here::of))),
     })
 }
 
 /// The ambient context, or the never-cancelled root. Inside a shielded section the root is
 /// returned too: code called from a shield must not be cut short.
 pub(crate) fn current() -> Ctx {
-    with(|ambient| match ambient {
-        Some(a) if !a.member.is_shielded() => a.ctx.clone(),
+    with(|here| match here {
+        Some(here) if !here.is_shielded() => here.ambient.ctx.clone(),
         _ => root(),
     })
 }
 
 /// Which task of which group is running, if any.
 pub(crate) fn member() -> Option<Member> {
-    with(|ambient| ambient.map(|a| a.member.clone()))
+    with(|here| here.map(|here| here.member()))
 }
 
-/// Calls `f` with the running task's group membership, borrowed (no clone: a `Member` holds a
-/// reference-counted handle), if any.
+/// Calls `f` with the running task, borrowed (no clone: a `Member` holds reference-counted
+/// handles), if any.
 #[inline]
-pub(crate) fn with_member<R>(f: impl FnOnce(&Member) -> R) -> Option<R> {
-    with(|ambient| ambient.map(|a| f(&a.member)))
+pub(crate) fn with_here<R>(f: impl FnOnce(Here<'_>) -> R) -> Option<R> {
+    with(|here| here.map(f))
 }
 
 /// The ambient context, seen from [`Ctx`].

@@ -1,5 +1,5 @@
 //! The ambient context of an async task: [`WithAmbient`] sets it for the length of each poll
-//! (and of the drop) of the task's future.
+//! (and of the drop) of the task's future; a `Group` task sets its [`Seat`] ([`set_seat`]).
 
 use std::cell::Cell;
 use std::future::Future;
@@ -8,25 +8,32 @@ use std::pin::Pin;
 use std::ptr;
 use std::task::{Context, Poll};
 
-use super::{Ambient, TaskName};
+use super::seat::{self, Seat};
+use super::{Ambient, Here, TaskName};
+
+/// Marks a [`CURRENT`] word that is a seat's ([`Seat::ambient_word`]), not an `Ambient`'s
+/// address (which is aligned, so its low bit is clear).
+pub(super) const SEAT_TAG: usize = 1;
 
 thread_local! {
-    /// The ambient of the task being polled on this thread, set by [`set`] for the length of a
-    /// closure (each poll of a [`WithAmbient`]). A pointer set and restored, like tokio's own
-    /// `runtime/context/scoped.rs`, rather than tokio's `task_local!` (which swaps the value in
-    /// and out of a `RefCell` twice per poll): this is paid on every poll of every group task.
+    /// The ambient of the task being polled on this thread, set by [`set_word`] for the length
+    /// of a closure (each poll of a [`WithAmbient`] or of a `Group` task). A word set and
+    /// restored, like tokio's own `runtime/context/scoped.rs`, rather than tokio's `task_local!`
+    /// (which swaps the value in and out of a `RefCell` twice per poll): this is paid on every
+    /// poll of every group task.
     ///
-    /// Invariant: it is null, or points to the `Ambient` borrowed by a call of [`set`] that has
-    /// not returned yet, on this thread.
-    static CURRENT: Cell<*const Ambient> = const { Cell::new(ptr::null()) };
+    /// Invariant: it is 0; or the address of the `Ambient` borrowed by a call of [`set`] that
+    /// has not returned yet, on this thread; or, tagged with [`SEAT_TAG`], the ambient word of
+    /// the `Seat` borrowed by a call of [`set_seat`] that has not returned yet, on this thread.
+    static CURRENT: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Runs `f` with `ambient` as the task's ambient (none if `None`), then restores the previous
-/// one, also when `f` unwinds.
+/// Runs `f` with `word` as the task's ambient (see [`CURRENT`]), then restores the previous
+/// one, also when `f` unwinds. The caller borrows what `word` stands for for the whole call.
 #[inline]
-fn set<R>(ambient: Option<&Ambient>, f: impl FnOnce() -> R) -> R {
-    /// Restores the previous pointer when `set` returns or unwinds.
-    struct Reset(*const Ambient);
+fn set_word<R>(word: usize, f: impl FnOnce() -> R) -> R {
+    /// Restores the previous word when `set_word` returns or unwinds.
+    struct Reset(usize);
 
     impl Drop for Reset {
         // Inline: this runs after every poll of every group task.
@@ -36,9 +43,24 @@ fn set<R>(ambient: Option<&Ambient>, f: impl FnOnce() -> R) -> R {
         }
     }
 
-    let pointer = ambient.map_or(ptr::null(), ptr::from_ref);
-    let _reset = Reset(CURRENT.replace(pointer));
+    let _reset = Reset(CURRENT.replace(word));
     f()
+}
+
+/// Runs `f` with `ambient` as the task's ambient (none if `None`), then restores the previous
+/// one, also when `f` unwinds.
+#[inline]
+fn set<R>(ambient: Option<&Ambient>, f: impl FnOnce() -> R) -> R {
+    let word = ambient.map_or(ptr::null(), ptr::from_ref) as usize;
+    debug_assert_eq!(word & SEAT_TAG, 0, "an `Ambient` is aligned");
+    set_word(word, f)
+}
+
+/// Runs `f` with the ambient of the `Group` task sitting in `seat`: its group's, with its own
+/// index and name.
+#[inline]
+pub(crate) fn set_seat<R>(seat: &Seat, f: impl FnOnce() -> R) -> R {
+    set_word(seat.ambient_word(), f)
 }
 
 /// Runs `f` with the ambient of task `index`, named `name`, of the group whose ambient is
@@ -136,26 +158,42 @@ pub(crate) fn set_group<R>(group: &Ambient, f: impl FnOnce() -> R) -> R {
 /// Outside a [`set_group`] (a scoped task is only ever polled by its group, inside one).
 #[inline]
 pub(crate) fn with_group<R>(f: impl FnOnce(&Ambient) -> R) -> R {
-    with(|group| match group {
-        Some(group) => f(group),
-        None => unreachable!("a scoped task polled outside its group's `wait`"),
-    })
+    let current = CURRENT.get();
+    if current == 0 || current & SEAT_TAG != 0 {
+        unreachable!("a scoped task polled outside its group's `wait`");
+    }
+    // SAFETY: as in `with`: `current` is the address of the `Ambient` borrowed by a call of
+    // `set_word` below us on this thread's stack (`set_group`'s), alive and shared for its length.
+    f(unsafe { &*(current as *const Ambient) })
 }
 
-/// Calls `f` with the ambient of the task being polled on this thread, if any.
+/// Calls `f` with the task being polled on this thread, if any.
 #[inline]
-pub(super) fn with<R>(f: impl FnOnce(Option<&Ambient>) -> R) -> R {
+pub(super) fn with<R>(f: impl FnOnce(Option<Here<'_>>) -> R) -> R {
     let current = CURRENT.get();
-    if current.is_null() {
+    if current == 0 {
         return f(None);
     }
-    // SAFETY: by `CURRENT`'s invariant, `current` points to the `Ambient` borrowed by a call of
-    // `set` still running on this thread (it is below us on the stack: we run inside its `f`).
-    // That borrow is shared and lives for the whole call, so the `Ambient` is alive and not
-    // mutated; calls of `set` nest like the stack frames they are, and each restores the
-    // pointer it replaced before its borrow ends (`Reset`, also when unwinding). The reference
-    // given to `f` cannot outlive this call: `f` is generic over its lifetime.
-    f(Some(unsafe { &*current }))
+    // SAFETY: by `CURRENT`'s invariant, `current` stands for the `Ambient` or the `Seat`
+    // borrowed by a call of `set_word` still running on this thread (it is below us on the
+    // stack: we run inside its `f`). That borrow is shared and lives for the whole call, so what
+    // it borrows is alive and not mutated (a seat's row, which the seat keeps alive, is only
+    // read); calls of `set_word` nest like the stack frames they are, and each restores the word
+    // it replaced before its borrow ends (`Reset`, also when unwinding). The references given to
+    // `f` cannot outlive this call: `f` is generic over their lifetime.
+    let here = unsafe {
+        if current & SEAT_TAG != 0 {
+            let (ambient, index, name) = seat::decode(current);
+            Here {
+                ambient,
+                index,
+                name,
+            }
+        } else {
+            Here::of(&*(current as *const Ambient))
+        }
+    };
+    f(Some(here))
 }
 
 pin_project_lite::pin_project! {

@@ -1,6 +1,7 @@
 //! [`Group`]: Go's `errgroup.WithContext`, structured.
 
 mod builder;
+mod ended;
 mod report;
 mod scoped;
 mod task;
@@ -16,13 +17,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::{AbortHandle, JoinSet};
 
 pub use builder::GroupBuilder;
+use ended::Ended;
 pub use report::{Report, Straggler, TaskKind, Waiting};
 pub use scoped::ScopedGroup;
-use task::Finished;
 
 pub(crate) use crate::ambient::TaskName;
 
-use crate::ambient::{Ambient, GroupId, Member};
+use crate::ambient::{Ambient, GroupId, Member, Seats};
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
 /// How long cancelled async tasks get to stop by themselves before they are aborted.
@@ -75,12 +76,15 @@ pub const DEFAULT_GRACE: Duration = Duration::from_millis(100);
 /// # }
 /// ```
 pub struct Group<T: 'static = (), E: 'static = Cancelled> {
-    /// What the group's tasks run with, shared by all of them (one reference count per task):
-    /// the group's context; its identity, so that `wait` recognises a call from one of its
-    /// tasks; and which tasks are inside a shielded section (not to be aborted). Each task sets
-    /// its own index and name into it when it is polled (see `task::RunAsync`).
+    /// What the group's tasks run with, shared by all of them: the group's context; its
+    /// identity, so that `wait` recognises a call from one of its tasks; and which tasks are
+    /// inside a shielded section (not to be aborted).
     shared: Arc<Ambient>,
-    set: JoinSet<Finished<T, E>>,
+    /// Each task's seat (its index and name, with `shared`): what the task carries of its group,
+    /// in one word (`ambient/seat.rs`). The names stay here for reports.
+    seats: Seats,
+    set: JoinSet<Ended<T, E>>,
+    /// Indexed like the seats.
     tasks: Vec<Entry>,
     /// The concurrency limit's permits, if the builder set one.
     slots: Option<Arc<Semaphore>>,
@@ -90,9 +94,8 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
     _error: PhantomData<fn() -> E>,
 }
 
-/// What the group remembers of a task while it runs.
+/// What the group remembers of a task while it runs (its name is in its seat's row).
 struct Entry {
-    name: TaskName,
     kind: TaskKind,
     /// For async tasks: to abort it, and to recognise it in a `JoinError`.
     abort: Option<AbortHandle>,
@@ -133,8 +136,10 @@ where
             shields: Arc::default(),
             name: TaskName::Static("group"),
         };
+        let shared = Arc::new(Ambient { ctx, member });
         Group {
-            shared: Arc::new(Ambient { ctx, member }),
+            seats: Seats::new(shared.clone()),
+            shared,
             set: JoinSet::new(),
             tasks: Vec::new(),
             slots: None,
@@ -208,53 +213,42 @@ where
     where
         F: FnOnce() -> Result<T, E> + Send + 'static,
     {
-        let index = self.tasks.len();
-        let name = TaskName::SpawnedAt(Location::caller());
-        let ctx = self.ctx().clone();
-        let member = self.member(index, &name);
-        let task_name = name.clone();
+        let seat = self.seats.take(TaskName::SpawnedAt(Location::caller()));
+        let index = seat.index();
         match self.slots.clone() {
             None => {
                 self.set
-                    .spawn_blocking(move || task::run_blocking(ctx, member, &task_name, index, f));
+                    .spawn_blocking(move || Ended::pack(task::run_blocking(seat, f)));
             }
             Some(limit) => {
+                let ctx = self.ctx().clone();
                 self.set.spawn(async move {
                     let Some(_permit) = acquire(&ctx, limit).await else {
-                        return task::not_started(index);
+                        return Ended::pack(task::not_started(index));
                     };
-                    let run = move || task::run_blocking(ctx, member, &task_name, index, f);
-                    match tokio::task::spawn_blocking(run).await {
+                    let run = move || task::run_blocking(seat, f);
+                    Ended::pack(match tokio::task::spawn_blocking(run).await {
                         Ok(finished) => finished,
                         // Only a runtime shutting down cancels a blocking task before it runs.
                         Err(_) => task::not_started(index),
-                    }
+                    })
                 });
             }
         }
         self.tasks.push(Entry {
-            name,
             kind: TaskKind::Blocking,
             abort: None,
             done: false,
         });
     }
 
-    /// What task `index` carries in its ambient context.
-    fn member(&self, index: usize, name: &TaskName) -> Member {
-        Member {
-            index,
-            name: name.clone(),
-            ..self.shared.member.clone()
-        }
-    }
-
     fn spawn_async<F>(&mut self, name: TaskName, fut: F, permit: Option<OwnedSemaphorePermit>)
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
-        let index = self.tasks.len();
-        let run = task::RunAsync::new(self.shared.clone(), index, name.clone(), fut);
+        let seat = self.seats.take(name);
+        let index = seat.index();
+        let run = task::RunAsync::new(seat, fut);
         let abort = match (self.slots.clone(), permit) {
             // No limit: the task is just the body, as small as it can be (see `RunAsync`).
             (None, _) => self.set.spawn(run),
@@ -266,14 +260,13 @@ where
                 let ctx = self.ctx().clone();
                 self.set.spawn(async move {
                     let Some(_permit) = acquire(&ctx, limit).await else {
-                        return task::not_started(index);
+                        return Ended::pack(task::not_started(index));
                     };
                     run.await
                 })
             }
         };
         self.tasks.push(Entry {
-            name,
             kind: TaskKind::Async,
             abort: Some(abort),
             done: false,

@@ -444,7 +444,7 @@ where
                 run.panic.get_or_insert(payload);
                 run.cut_short = true;
             }
-            Outcome::NotStarted => run.cut_short = true,
+            Outcome::NotStarted | Outcome::Lost => run.cut_short = true,
         }
     }
 

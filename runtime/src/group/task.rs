@@ -4,13 +4,15 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use super::ended::{self, Ended};
 use crate::ambient::TaskName;
-use crate::ambient::{self, Ambient, Member, TaskAmbient};
+use crate::ambient::{self, Ambient, Member, Seat};
 use crate::{Cause, Ctx};
 
 /// How a task ended.
@@ -24,6 +26,9 @@ pub(super) enum Outcome<T, E> {
     Panicked(Box<dyn Any + Send>),
     /// The group was cancelled before the task could start; it never ran.
     NotStarted,
+    /// An error that did not cancel the group (it was already cancelled), dropped by its task
+    /// (see `ended.rs`).
+    Lost,
 }
 
 /// What a task hands back to `wait`.
@@ -87,48 +92,46 @@ pub(super) fn not_started<T, E>(index: usize) -> Finished<T, E> {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// An async task of the group: the user's future with the group's context ambient, its
-    /// panic caught, turned into a [`Finished`].
-    ///
-    /// A plain struct rather than an `async fn` around the user's future: nested `async` blocks
-    /// each keep their own copy of the future they were given, and the task's future is moved
-    /// whole into the task and its output copied over it (by `memcpy` once it is large). Of its
-    /// group the task holds one reference count, `group` (the ambient all the group's tasks
-    /// share); its own ambient borrows the rest from it ([`TaskAmbient`]).
-    pub(super) struct RunAsync<F> {
-        // Keeps what `ambient` borrows alive: declared (and so dropped) after it.
-        ambient: TaskAmbient,
-        group: Arc<Ambient>,
-        started: bool,
-        // `None` once done: dropped with the ambient set, as soon as it is.
-        #[pin]
-        fut: Option<F>,
+/// An async task of the group: the user's future with the group's context ambient, its panic
+/// caught, turned into an [`Ended`].
+///
+/// A plain struct rather than an `async fn` around the user's future: nested `async` blocks each
+/// keep their own copy of the future they were given, and the task's future is moved whole into
+/// the task and its output copied over it. It adds one word to the user's future, its [`Seat`]
+/// (its group, index and name, and whether it has started and finished): a trivial task then
+/// fits tokio's smallest task allocation (`ambient/seat.rs` says why that matters).
+pub(super) struct RunAsync<F> {
+    seat: Seat,
+    /// Pinned (never moved out: see `poll`); dropped in place once the seat says `done`.
+    fut: ManuallyDrop<F>,
+}
+
+impl<F> RunAsync<F> {
+    /// The task sitting in `seat`.
+    pub(super) fn new(seat: Seat, fut: F) -> RunAsync<F> {
+        RunAsync {
+            seat,
+            fut: ManuallyDrop::new(fut),
+        }
     }
 
-    impl<F> PinnedDrop for RunAsync<F> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            let mut fut = this.fut;
-            if fut.is_some() {
-                // Aborted, or dropped with its group: dropped with its ambient set, as it would
-                // be polled.
-                this.ambient.set(|| fut.set(None));
-            }
-        }
+    /// Drops the user's future, with the task's ambient set (as it would be polled), and
+    /// records that it is gone. A panic in its `Drop` is not caught: polled, tokio hands it to
+    /// `wait` as the task's `JoinError`, which cancels the group with it.
+    fn drop_future(&mut self) {
+        self.seat.set_done();
+        let fut = &mut self.fut;
+        // SAFETY: dropped in place, where it was pinned, and only once: `done` is set first, so
+        // that nothing drops it again even if its `Drop` unwinds.
+        ambient::set_seat(&self.seat, || unsafe { ManuallyDrop::drop(fut) });
     }
 }
 
-impl<F: Future> RunAsync<F> {
-    /// Task `index` of the group whose tasks share the ambient `group`.
-    pub(super) fn new(group: Arc<Ambient>, index: usize, name: TaskName, fut: F) -> RunAsync<F> {
-        // SAFETY: the task holds `group` for as long as `ambient` lives (it is dropped after it).
-        let ambient = unsafe { TaskAmbient::borrow(&group, index, name) };
-        RunAsync {
-            ambient,
-            group,
-            started: false,
-            fut: Some(fut),
+impl<F> Drop for RunAsync<F> {
+    fn drop(&mut self) {
+        if !self.seat.done() {
+            // Aborted, or dropped with its group.
+            self.drop_future();
         }
     }
 }
@@ -138,79 +141,79 @@ where
     F: Future<Output = Result<T, E>>,
     E: std::fmt::Display,
 {
-    type Output = Finished<T, E>;
+    type Output = Ended<T, E>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Finished<T, E>> {
-        let this = self.project();
-        let ambient = &*this.ambient;
-        let (ctx, index) = (&this.group.ctx, ambient.get().member.index);
-        let mut fut = this.fut;
-        if !*this.started {
-            *this.started = true;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended<T, E>> {
+        // SAFETY: `fut` is structurally pinned: it is only ever reached pinned (below), and
+        // dropped in place (`drop_future`); nothing else is.
+        let this = unsafe { self.get_unchecked_mut() };
+        if !this.seat.started() {
+            this.seat.set_started();
             // The flag, not the clock: a clock read per task was a third of what a deadline
             // added to a group task. A task that starts after a deadline nobody has noticed yet
             // (the group's timer fires within its 1 ms tick) is still cut short: its first
             // checkpoint reads the clock (`reset_pacer` below), and its end does (`finish`), so
             // it counts as cancelled and cannot win against the deadline.
-            if ctx.flagged() {
-                ambient.set(|| fut.set(None));
-                return Poll::Ready(not_started(index));
+            if this.seat.group().ctx.flagged() {
+                this.drop_future();
+                return Poll::Ready(Ended::pack(not_started(this.seat.index())));
             }
         }
+        assert!(!this.seat.done(), "a group task polled after completion");
         crate::ctx::reset_pacer();
-        let result = ambient.set(|| {
-            let Some(body) = fut.as_mut().as_pin_mut() else {
-                panic!("a group task polled after completion");
-            };
-            let result = match panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx))) {
-                Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(output)) => Ok(output),
-                Err(payload) => Err(payload),
-            };
-            // Dropped with its ambient set. A panic in its `Drop` is not caught here: tokio
-            // hands it to `wait` as the task's `JoinError`, which cancels the group with it.
-            fut.set(None);
-            Poll::Ready(result)
+        // SAFETY: pinned, see above.
+        let body = unsafe { Pin::new_unchecked(&mut *this.fut) };
+        let polled = ambient::set_seat(&this.seat, || {
+            panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)))
         });
-        let result = std::task::ready!(result);
+        let result = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(payload) => Err(payload),
+        };
+        this.drop_future();
         // Read the clock: a task ending on its deadline's instant ended cancelled, whether or
         // not a paced check or the timer has seen the deadline yet.
         // (The flag and whether there is a deadline inline, the clock out of line.)
+        let (seat, ctx) = (&this.seat, &this.seat.group().ctx);
         let after_cancel = ctx.flagged() || (ctx.has_deadline() && ctx.cancelled_now());
         Poll::Ready(match result {
-            // The common case, inline: no name, no cause.
-            Ok(Ok(output)) => Finished {
-                index,
-                outcome: Outcome::Ok(output),
+            // The common case, inline: no name, no cause, no box.
+            Ok(Ok(output)) => Ended::ok(ended::index(seat.index()), output, after_cancel),
+            failed => Ended::pack(finish_with(
+                ctx,
+                seat.name(),
+                seat.index(),
+                failed,
                 after_cancel,
-            },
-            failed => finish_with(ctx, &ambient.get().member.name, index, failed, after_cancel),
+            )),
         })
     }
 }
 
-/// Runs a blocking task body with the group's context ambient on this thread.
-pub(super) fn run_blocking<T, E, F>(
-    ctx: Ctx,
-    member: Member,
-    name: &TaskName,
-    index: usize,
-    f: F,
-) -> Finished<T, E>
+/// Runs a blocking task body, the task sitting in `seat`, with the group's context ambient on
+/// this thread.
+pub(super) fn run_blocking<T, E, F>(seat: Seat, f: F) -> Finished<T, E>
 where
     F: FnOnce() -> Result<T, E>,
     E: std::fmt::Display,
 {
+    let (group, index) = (seat.group(), seat.index());
+    let ctx = &group.ctx;
     if ctx.is_cancelled() {
         return not_started(index);
     }
     let guard = ambient::enter(Ambient {
         ctx: ctx.clone(),
-        member,
+        member: Member {
+            index,
+            name: seat.name().clone(),
+            ..group.member.clone()
+        },
     });
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     drop(guard);
-    finish(&ctx, name, index, result)
+    finish(ctx, seat.name(), index, result)
 }
 
 /// The cause a task's panic records, wherever it was caught (its body, or the `Display` or
@@ -230,5 +233,36 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         s
     } else {
         "Box<dyn Any>"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Cancelled;
+
+    /// tokio's smallest task leaves 24 bytes for the future and for its output (`Result<_,
+    /// JoinError>`): a group task around a future of two words must fit it, as a `JoinSet` task
+    /// of the same future does (see `ambient/seat.rs`).
+    #[test]
+    fn a_group_task_adds_one_word_to_its_future() {
+        fn size<T>(_: &T) -> usize {
+            std::mem::size_of::<T>()
+        }
+        let n = 5_usize;
+        let fut = async move { Ok::<_, Cancelled>(n) };
+        assert_eq!(size(&fut), 16);
+        let mut seats = crate::ambient::Seats::new(Arc::new(Ambient {
+            ctx: Ctx::new(),
+            member: Member::alone("group"),
+        }));
+        let run = RunAsync::new(seats.take(TaskName::Static("task")), fut);
+        assert_eq!(size(&run), 24);
+        type Output = Result<Ended<usize, Cancelled>, tokio::task::JoinError>;
+        assert_eq!(std::mem::size_of::<Output>(), 24);
+        assert_eq!(
+            std::mem::size_of::<Result<usize, tokio::task::JoinError>>(),
+            24
+        );
     }
 }

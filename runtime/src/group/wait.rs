@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::task::{Id, JoinError};
 use tokio::time::Instant;
 
+use super::ended::Ended;
 use super::task::{self, Finished, Outcome};
 use super::{Group, Report, Straggler, TaskKind, Waiting};
 use crate::deadline::far_add;
@@ -121,11 +122,11 @@ where
     fn collect(
         &mut self,
         tally: &mut Tally<T, E>,
-        joined: Result<Finished<T, E>, JoinError>,
+        joined: Result<Ended<T, E>, JoinError>,
         cancelled_at: Option<Instant>,
     ) {
         match joined {
-            Ok(finished) => self.record(tally, finished, cancelled_at),
+            Ok(ended) => self.record(tally, ended.unpack(), cancelled_at),
             Err(error) => self.record_join_error(tally, error),
         }
     }
@@ -146,7 +147,7 @@ where
             let overdue = Instant::now().saturating_duration_since(at);
             if overdue > self.grace {
                 tally.stragglers.push(Straggler {
-                    name: entry.name.render(),
+                    name: self.seats.name(finished.index).render(),
                     kind: TaskKind::Blocking,
                     overdue,
                     aborted: false,
@@ -173,7 +174,7 @@ where
                 tally.panic.get_or_insert(payload);
                 tally.cut_short = true;
             }
-            Outcome::NotStarted => tally.cut_short = true,
+            Outcome::NotStarted | Outcome::Lost => tally.cut_short = true,
         }
     }
 
@@ -208,7 +209,7 @@ where
     /// Task `index` panicked outside its body: cancel the group as its body's panic would have.
     fn task_panicked(&self, tally: &mut Tally<T, E>, index: usize, payload: Box<dyn Any + Send>) {
         self.ctx()
-            .cancel_with(task::panicked(self.tasks[index].name.render(), &*payload));
+            .cancel_with(task::panicked(self.seats.name(index).render(), &*payload));
         tally.panic.get_or_insert(payload);
     }
 
@@ -231,7 +232,7 @@ where
                     entry.done = true;
                     let waiting = Waiting::of(&self.shared.member.shields, index);
                     let straggler = Straggler {
-                        name: entry.name.render(),
+                        name: self.seats.name(index).render(),
                         kind: TaskKind::Async,
                         overdue,
                         aborted: true,
@@ -241,7 +242,7 @@ where
                     tally.stragglers.push(straggler);
                 }
                 None => tracing::warn!(
-                    task = %entry.name.render(),
+                    task = %self.seats.name(index).render(),
                     ?overdue,
                     "blocking task ignores cancellation; `wait` keeps waiting for it"
                 ),

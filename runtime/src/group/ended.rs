@@ -1,0 +1,231 @@
+//! [`Ended`]: what a `Group` task hands back to `wait` through tokio, in as few bytes as it can.
+//!
+//! tokio keeps a task's output where its future was (in the same enum), so the output counts
+//! towards the task's size as much as the future does (see `ambient/seat.rs` for why that size
+//! matters). The common endings travel as the index, a flag, what happened and the output if
+//! any: `Ok(output)`; an error returned once the group was already cancelled (what every task of
+//! a cancelled group returns), which cannot become the group's error and is dropped by its task
+//! instead; a task that never started. The rare ones (the error that cancelled the group, a
+//! panic) travel boxed, in the same place. With a word-sized output that is 16 bytes, where the
+//! decoded [`Finished`] is 40.
+
+use std::mem::ManuallyDrop;
+
+use super::task::{Finished, Outcome};
+
+/// A [`Finished`], packed.
+pub(super) struct Ended<T, E> {
+    /// A group holds at most `u32::MAX` tasks ([`index`]).
+    index: u32,
+    after_cancel: bool,
+    kind: Kind,
+    value: Value<T, E>,
+}
+
+/// What happened, and which field of `value` holds something.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `value.ok`.
+    Ok,
+    /// [`Outcome::Lost`]; `value` holds nothing.
+    Lost,
+    /// [`Outcome::NotStarted`]; `value` holds nothing.
+    NotStarted,
+    /// `value.other`.
+    Boxed,
+}
+
+/// The output if the task returned `Ok`, the whole outcome if it is boxed.
+union Value<T, E> {
+    ok: ManuallyDrop<T>,
+    other: ManuallyDrop<Box<Outcome<T, E>>>,
+    none: (),
+}
+
+/// A task index as [`Ended`] carries it.
+///
+/// # Panics
+///
+/// Past `u32::MAX` tasks in one group (tokio would need 500 GB for their tasks first).
+#[inline]
+pub(super) fn index(index: usize) -> u32 {
+    u32::try_from(index).expect("a group holds at most u32::MAX tasks")
+}
+
+impl<T, E> Ended<T, E> {
+    /// Task `index` returned `Ok(output)`.
+    #[inline]
+    pub(super) fn ok(index: u32, output: T, after_cancel: bool) -> Ended<T, E> {
+        Ended {
+            index,
+            after_cancel,
+            kind: Kind::Ok,
+            value: Value {
+                ok: ManuallyDrop::new(output),
+            },
+        }
+    }
+
+    /// Packs `finished`. An error that did not cancel the group is dropped here, by its task
+    /// (`wait` would only drop it): a panic in its `Drop` is then the task's panic, which tokio
+    /// hands to `wait` as its `JoinError`.
+    pub(super) fn pack(finished: Finished<T, E>) -> Ended<T, E> {
+        let (index, after_cancel) = (index(finished.index), finished.after_cancel);
+        let (kind, value) = match finished.outcome {
+            Outcome::Ok(output) => return Ended::ok(index, output, after_cancel),
+            Outcome::Err { error, won: false } => {
+                drop(error);
+                (Kind::Lost, Value { none: () })
+            }
+            Outcome::Lost => (Kind::Lost, Value { none: () }),
+            Outcome::NotStarted => (Kind::NotStarted, Value { none: () }),
+            other => (
+                Kind::Boxed,
+                Value {
+                    other: ManuallyDrop::new(Box::new(other)),
+                },
+            ),
+        };
+        Ended {
+            index,
+            after_cancel,
+            kind,
+            value,
+        }
+    }
+
+    /// Unpacks it.
+    #[inline]
+    pub(super) fn unpack(self) -> Finished<T, E> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `kind` says which field holds a value; it is moved out once, and `this` is
+        // not dropped (`ManuallyDrop`), so it is not dropped twice.
+        let outcome = unsafe {
+            match this.kind {
+                Kind::Ok => Outcome::Ok(ManuallyDrop::into_inner(std::ptr::read(&this.value.ok))),
+                Kind::Lost => Outcome::Lost,
+                Kind::NotStarted => Outcome::NotStarted,
+                Kind::Boxed => *ManuallyDrop::into_inner(std::ptr::read(&this.value.other)),
+            }
+        };
+        Finished {
+            index: this.index as usize,
+            outcome,
+            after_cancel: this.after_cancel,
+        }
+    }
+}
+
+impl<T, E> Drop for Ended<T, E> {
+    fn drop(&mut self) {
+        // SAFETY: `kind` says which field holds a value; dropped once, here.
+        unsafe {
+            match self.kind {
+                Kind::Ok => ManuallyDrop::drop(&mut self.value.ok),
+                Kind::Boxed => ManuallyDrop::drop(&mut self.value.other),
+                Kind::Lost | Kind::NotStarted => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::Cancelled;
+
+    #[test]
+    fn a_word_sized_output_travels_in_two_words() {
+        assert_eq!(std::mem::size_of::<Ended<usize, Cancelled>>(), 16);
+        assert_eq!(std::mem::size_of::<Ended<(), std::io::Error>>(), 16);
+    }
+
+    #[test]
+    fn every_outcome_comes_back_as_it_went() {
+        let ok: Ended<usize, String> = Ended::pack(Finished {
+            index: 7,
+            outcome: Outcome::Ok(70),
+            after_cancel: true,
+        });
+        let Finished {
+            index: 7,
+            outcome: Outcome::Ok(70),
+            after_cancel: true,
+        } = ok.unpack()
+        else {
+            panic!("not as packed")
+        };
+        let err: Ended<usize, String> = Ended::pack(Finished {
+            index: 3,
+            outcome: Outcome::Err {
+                error: "e".into(),
+                won: true,
+            },
+            after_cancel: false,
+        });
+        let Finished {
+            index: 3,
+            outcome: Outcome::Err { error, won: true },
+            after_cancel: false,
+        } = err.unpack()
+        else {
+            panic!("not as packed")
+        };
+        assert_eq!(error, "e");
+        let not_started: Ended<usize, String> = Ended::pack(Finished {
+            index: 1,
+            outcome: Outcome::NotStarted,
+            after_cancel: true,
+        });
+        assert!(matches!(not_started.unpack().outcome, Outcome::NotStarted));
+    }
+
+    /// What every task of a cancelled group returns travels without an allocation: its error,
+    /// which can no longer become the group's, is dropped when it is packed.
+    #[test]
+    fn an_error_that_lost_is_dropped_by_its_task() {
+        let error = Arc::new(());
+        let lost: Ended<(), Arc<()>> = Ended::pack(Finished {
+            index: 4,
+            outcome: Outcome::Err {
+                error: error.clone(),
+                won: false,
+            },
+            after_cancel: true,
+        });
+        assert_eq!(Arc::strong_count(&error), 1, "dropped when packed");
+        assert!(lost.kind == Kind::Lost);
+        let Finished {
+            index: 4,
+            outcome: Outcome::Lost,
+            after_cancel: true,
+        } = lost.unpack()
+        else {
+            panic!("not as packed")
+        };
+    }
+
+    /// What it holds is dropped once, whichever field holds it.
+    #[test]
+    fn dropped_unread_it_drops_what_it_holds() {
+        let output = Arc::new(());
+        let ok: Ended<Arc<()>, String> = Ended::ok(0, output.clone(), false);
+        assert_eq!(Arc::strong_count(&output), 2);
+        drop(ok);
+        assert_eq!(Arc::strong_count(&output), 1);
+        let error = Arc::new(());
+        let err: Ended<(), Arc<()>> = Ended::pack(Finished {
+            index: 0,
+            outcome: Outcome::Err {
+                error: error.clone(),
+                won: true,
+            },
+            after_cancel: false,
+        });
+        assert_eq!(Arc::strong_count(&error), 2);
+        drop(err);
+        assert_eq!(Arc::strong_count(&error), 1);
+    }
+}
