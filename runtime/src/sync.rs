@@ -3,12 +3,16 @@
 //! state machine (cancel vs deadline vs child creation vs cause recording vs waiters).
 //!
 //! Only what the state machine itself synchronises with is swapped: its flag, its lock, its
-//! once-recorded cause and the waiter list's cells. `Arc`s stay `std`'s (loom's has no `Weak`, and
+//! once-recorded cause and the waiter list's cells; and the `Group`'s list of over tasks
+//! (`ambient/over.rs`). `Arc`s stay `std`'s (loom's has no `Weak`, and
 //! reference counts are not what is being checked), and so does everything tokio does (timers,
 //! tasks), which loom cannot run.
 
+/// The `Group`'s over list's waker (`ambient/over.rs`).
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU8};
+pub(crate) use futures_util::task::AtomicWaker;
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -20,8 +24,10 @@ pub(crate) fn now() -> tokio::time::Instant {
 }
 
 #[cfg(loom)]
+pub(crate) use loom::future::AtomicWaker;
+#[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{AtomicPtr, AtomicU8},
+    atomic::{AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering},
     Mutex, MutexGuard,
 };
 

@@ -649,3 +649,62 @@ async fn aborted_tasks_are_dropped_with_their_groups_context_ambient() {
         );
     }
 }
+
+// A task is over when tokio is done with it, however it ended, and `wait` reads each one once
+// (`ambient/over.rs`): tasks ending on two worker threads while `wait` reads them, async and
+// blocking, with and without a limit, every output in spawn order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(miri, ignore = "thousands of tasks: minutes under Miri")]
+async fn tasks_ending_on_other_threads_while_wait_reads_them_are_each_read_once() {
+    for limit in [None, Some(3)] {
+        let mut group: Group<usize> = match limit {
+            None => Group::new(),
+            Some(limit) => Group::builder().limit(limit).build(),
+        };
+        for i in 0..3_000 {
+            match i % 10 {
+                0 => group.spawn_blocking(move || Ok(i)),
+                1..=4 => group.spawn(async move {
+                    for _ in 0..i % 4 {
+                        tokio::task::yield_now().await;
+                    }
+                    Ok(i)
+                }),
+                _ => group.spawn(async move { Ok(i) }),
+            }
+        }
+        let outputs = group.wait().await.unwrap();
+        assert_eq!(outputs, (0..3_000).collect::<Vec<_>>(), "limit {limit:?}");
+    }
+}
+
+// Tasks that tokio drops unfinished (their runtime shuts down) are over too: `wait`, on another
+// runtime, returns instead of waiting for them forever.
+#[test]
+#[cfg_attr(miri, ignore = "two runtimes, one shut down under the other's feet")]
+fn tasks_dropped_with_their_runtime_are_over() {
+    let theirs = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let ours = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut group: Group = ours.block_on(async { Group::new() });
+    {
+        let _on_theirs = theirs.enter();
+        for _ in 0..10 {
+            group.spawn(std::future::pending());
+        }
+        group.spawn(async { Ok(()) });
+    }
+    theirs.shutdown_timeout(SEC);
+    let waited = ours.block_on(async { tokio::time::timeout(10 * SEC, group.wait()).await });
+    let waited = waited.expect("wait returned once the runtime dropped the tasks");
+    assert!(
+        waited.is_err(),
+        "tasks that never finished cut the group short"
+    );
+}

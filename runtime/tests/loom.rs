@@ -19,7 +19,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use autocancel_runtime::__private::loom_clock;
+use autocancel_runtime::__private::{loom_clock, loom_over};
 use autocancel_runtime::{Cause, Ctx, Deadline};
 use loom::thread;
 
@@ -397,5 +397,42 @@ fn checks_link_a_child_while_its_parent_cancels() {
             reason(&child).unwrap(),
             "cancelled: parent context: cancelled: stop"
         );
+    });
+}
+
+/// Two tasks of a group over at once, on two threads, while the group takes the over list and
+/// waits (`src/ambient/over.rs`): each index is taken exactly once, and the group is woken for
+/// the ones it has not taken yet (loom reports a deadlock if a wake-up is lost), whichever order
+/// the pushes, the group's registration and its takes interleave in.
+#[test]
+fn over_list_pushes_race_the_group_taking_them() {
+    use std::sync::Arc;
+
+    use loom::sync::atomic::AtomicU32;
+
+    model(|| {
+        let list = Arc::new(loom_over::List::default());
+        let links: Arc<[AtomicU32; 2]> = Arc::new([AtomicU32::new(0), AtomicU32::new(0)]);
+        let pushers: Vec<_> = (0..2)
+            .map(|index| {
+                let (list, links) = (list.clone(), links.clone());
+                thread::spawn(move || list.push(index, &links[index]))
+            })
+            .collect();
+        let mut seen = Vec::new();
+        loom::future::block_on(std::future::poll_fn(|cx| {
+            list.register(cx.waker());
+            seen.extend(list.take_all(&*links));
+            if seen.len() == 2 {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }));
+        seen.sort_unstable();
+        assert_eq!(seen, [0, 1]);
+        for pusher in pushers {
+            pusher.join().unwrap();
+        }
     });
 }

@@ -21,6 +21,44 @@ pub fn shield() -> crate::ShieldGuard {
     crate::ShieldGuard::enter()
 }
 
+/// The `Group`'s list of over tasks (`--cfg loom` only), for `tests/loom.rs`.
+#[cfg(loom)]
+pub mod loom_over {
+    use std::task::Waker;
+
+    use loom::sync::atomic::AtomicU32;
+
+    use crate::ambient::{over_link_of, OverList};
+
+    /// An over list.
+    #[derive(Default)]
+    pub struct List(OverList);
+
+    impl List {
+        /// Pushes `index`, linked through `link`.
+        pub fn push(&self, index: usize, link: &AtomicU32) {
+            self.0.push(index, link);
+        }
+
+        /// Registers the waker the next push onto an empty list wakes.
+        pub fn register(&self, waker: &Waker) {
+            self.0.register(waker);
+        }
+
+        /// Takes every index pushed so far, in push order, following `links` (indexed by task).
+        pub fn take_all(&self, links: &[AtomicU32]) -> Vec<usize> {
+            let mut taken = Vec::new();
+            let mut entry = self.0.take();
+            while entry != 0 {
+                taken.push(entry - 1);
+                entry = over_link_of(&links[entry - 1]);
+            }
+            taken.reverse();
+            taken
+        }
+    }
+}
+
 /// The model checker's clock (`--cfg loom` only): contexts read it instead of tokio's, so that
 /// `tests/loom.rs` can put a deadline in the past between two steps of a model.
 #[cfg(loom)]

@@ -7,6 +7,7 @@
 //! the ambient context is [`root`], which is never cancelled.
 
 mod member;
+mod over;
 mod parked;
 mod seat;
 mod task_local;
@@ -17,6 +18,8 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 pub(crate) use member::{GroupId, Member};
+#[cfg(loom)]
+pub(crate) use over::{link_of as over_link_of, OverList};
 pub(crate) use parked::ParkedAt;
 pub(crate) use seat::{Seat, Seats};
 pub(crate) use task_local::{set_group, set_seat, set_task, with_group, TaskAmbient, WithAmbient};

@@ -8,8 +8,9 @@
 //! through one tagged pointer, not carried.
 //!
 //! A group hands out seats from rows of [`ROW`], allocated as it spawns. A row holds what its
-//! seats share: the group's ambient (one reference count per row, not per task), the index of
-//! its first seat, and the name of each seat's task. A seat is the address of its row (rows are
+//! seats share: the group's ambient and its list of over tasks (one reference count each per
+//! row, not per task), the index of its first seat, the name of each seat's task, and the word
+//! that links each seat into the over list when it is given back ([`OverList`]). A seat is the address of its row (rows are
 //! aligned to 256 bytes, so its low 8 bits are free), its place in the row in bits 2..8, and two
 //! bits of its task's own state in bits 0 and 1 ([`STARTED`], [`DONE`]).
 //!
@@ -24,15 +25,19 @@
 //!   the group gives back its own and the seats it never handed out when it is dropped. Whoever
 //!   brings `refs` to zero frees the row (after an acquire fence, as `Arc` does).
 //! - A seat's row is alive while the seat is: the seat holds one of `refs`.
+//! - Dropping a seat pushes its index onto the group's over list (then gives back its reference):
+//!   a task is over exactly when its seat is gone. The group reads the links of the list it
+//!   takes from its rows, which it holds until it is dropped.
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
-use std::num::NonZeroUsize;
 use std::ptr::{self, NonNull};
 use std::sync::atomic::{self, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use super::over::{self, OverList};
 use super::{Ambient, TaskName};
+use crate::sync::AtomicU32;
 
 /// Seats per row.
 pub(crate) const ROW: usize = 64;
@@ -53,12 +58,15 @@ const ADDRESS: usize = !0xff;
 #[repr(C, align(256))]
 struct Row {
     group: Arc<Ambient>,
+    over: Arc<OverList>,
     /// The index, in its group, of the row's first seat.
     first: usize,
     refs: AtomicUsize,
     /// Names written, from the first.
     filled: AtomicUsize,
     names: [UnsafeCell<MaybeUninit<TaskName>>; ROW],
+    /// Each seat's link in the over list, written when the seat is dropped.
+    links: [AtomicU32; ROW],
 }
 
 // SAFETY: the names are written only before the seats that read them exist, by the one thread
@@ -98,7 +106,11 @@ unsafe fn release(row: NonNull<Row>, n: usize) {
 
 /// A task's seat in its group: its group's ambient, its index and its name, and whether it has
 /// started and finished, in one word. Dropping it gives back its row's reference.
-pub(crate) struct Seat(NonZeroUsize);
+///
+/// The word is the row's pointer with the place and the flags in its low bits (`map_addr`, so
+/// that the pointer keeps the provenance of the row's allocation); it is only dereferenced with
+/// them masked off.
+pub(crate) struct Seat(NonNull<Row>);
 
 // SAFETY: a seat is a counted reference to a `Row`, which is `Send` and `Sync`.
 unsafe impl Send for Seat {}
@@ -107,14 +119,25 @@ unsafe impl Sync for Seat {}
 
 impl Seat {
     #[inline]
+    fn row_ptr(&self) -> NonNull<Row> {
+        // SAFETY: a row's address is not null, and masking the tag bits off leaves it.
+        unsafe { NonNull::new_unchecked(self.0.as_ptr().map_addr(|a| a & ADDRESS)) }
+    }
+
+    #[inline]
     fn row(&self) -> &Row {
         // SAFETY: the seat holds a reference to its row, which is alive while it is.
-        unsafe { &*((self.0.get() & ADDRESS) as *const Row) }
+        unsafe { self.row_ptr().as_ref() }
+    }
+
+    #[inline]
+    fn bits(&self) -> usize {
+        self.0.as_ptr().addr()
     }
 
     #[inline]
     fn place(&self) -> usize {
-        (self.0.get() & PLACE) >> PLACE_SHIFT
+        (self.bits() & PLACE) >> PLACE_SHIFT
     }
 
     /// The group's ambient: its context, identity and shield depths.
@@ -136,38 +159,49 @@ impl Seat {
 
     #[inline]
     pub(crate) fn started(&self) -> bool {
-        self.0.get() & STARTED != 0
+        self.bits() & STARTED != 0
     }
 
     #[inline]
     pub(crate) fn set_started(&mut self) {
-        self.0 |= STARTED;
+        self.set(STARTED);
     }
 
     #[inline]
     pub(crate) fn done(&self) -> bool {
-        self.0.get() & DONE != 0
+        self.bits() & DONE != 0
     }
 
     #[inline]
     pub(crate) fn set_done(&mut self) {
-        self.0 |= DONE;
+        self.set(DONE);
+    }
+
+    #[inline]
+    fn set(&mut self, flag: usize) {
+        // SAFETY: setting a low bit of a non-null address leaves it non-null.
+        self.0 = unsafe { NonNull::new_unchecked(self.0.as_ptr().map_addr(|a| a | flag)) };
     }
 
     /// The word the ambient holds while this seat's task is polled: the seat without its task's
     /// state, tagged as a seat ([`super::task_local`] tells it from an `Ambient`'s address).
     #[inline]
-    pub(super) fn ambient_word(&self) -> usize {
-        (self.0.get() & !FLAGS) | super::task_local::SEAT_TAG
+    pub(super) fn ambient_word(&self) -> *const () {
+        let word = self
+            .0
+            .as_ptr()
+            .map_addr(|a| (a & !FLAGS) | super::task_local::SEAT_TAG);
+        word.cast_const().cast()
     }
 }
 
 impl Drop for Seat {
     #[inline]
     fn drop(&mut self) {
-        let row = NonNull::from(self.row());
+        let (row, place) = (self.row(), self.place());
+        row.over.push(row.first + place, &row.links[place]);
         // SAFETY: the seat holds one reference, given back here, and is not used afterwards.
-        unsafe { release(row, 1) }
+        unsafe { release(self.row_ptr(), 1) }
     }
 }
 
@@ -185,10 +219,10 @@ impl std::fmt::Debug for Seat {
 ///
 /// `word` is the ambient word of a seat that is alive for `'a`.
 #[inline]
-pub(super) unsafe fn decode<'a>(word: usize) -> (&'a Ambient, usize, &'a TaskName) {
+pub(super) unsafe fn decode<'a>(word: *const ()) -> (&'a Ambient, usize, &'a TaskName) {
     // SAFETY: the seat the word came from is alive, so is its row (caller's contract).
-    let row = unsafe { &*((word & ADDRESS) as *const Row) };
-    let place = (word & PLACE) >> PLACE_SHIFT;
+    let row = unsafe { &*word.map_addr(|a| a & ADDRESS).cast::<Row>() };
+    let place = (word.addr() & PLACE) >> PLACE_SHIFT;
     (&row.group, row.first + place, row_name(row, place))
 }
 
@@ -202,6 +236,7 @@ fn row_name(row: &Row, place: usize) -> &TaskName {
 /// tasks, in reports) until the group is dropped.
 pub(crate) struct Seats {
     group: Arc<Ambient>,
+    over: Arc<OverList>,
     rows: Vec<NonNull<Row>>,
     /// Seats handed out.
     len: usize,
@@ -217,13 +252,42 @@ impl Seats {
     pub(crate) fn new(group: Arc<Ambient>) -> Seats {
         Seats {
             group,
+            over: Arc::default(),
             rows: Vec::new(),
             len: 0,
         }
     }
 
+    /// Where the seats go when they are given back.
+    pub(crate) fn over(&self) -> &Arc<OverList> {
+        &self.over
+    }
+
+    /// Appends to `into` the indices of the tasks over since the last call, in the order their
+    /// seats were given back.
+    pub(crate) fn take_over(&self, into: &mut Vec<usize>) {
+        let start = into.len();
+        let mut entry = self.over.take();
+        while entry != 0 {
+            let index = entry - 1;
+            into.push(index);
+            // SAFETY: the group holds a reference to each of its rows.
+            let row = unsafe { self.rows[index / ROW].as_ref() };
+            entry = over::link_of(&row.links[index % ROW]);
+        }
+        into[start..].reverse();
+    }
+
     /// The seat of the next task (index [`Seats::len`]), named `name`.
+    ///
+    /// # Panics
+    ///
+    /// Past `u32::MAX - 1` seats (tokio would need 500 GB for their tasks first).
     pub(crate) fn take(&mut self, name: TaskName) -> Seat {
+        assert!(
+            self.len < u32::MAX as usize - 1,
+            "a group holds at most u32::MAX - 1 tasks"
+        );
         let place = self.len % ROW;
         if place == 0 {
             self.rows.push(self.new_row());
@@ -237,9 +301,10 @@ impl Seats {
             row.filled.store(place + 1, Ordering::Relaxed);
         }
         self.len += 1;
-        let word = row.as_ptr() as usize | place << PLACE_SHIFT;
         // The reference the seat holds was counted when the row was made.
-        Seat(NonZeroUsize::new(word).expect("a row's address is not null"))
+        // SAFETY: a row's address is not null; the place goes into its low bits, which its
+        // alignment leaves clear.
+        Seat(unsafe { NonNull::new_unchecked(row.as_ptr().map_addr(|a| a | place << PLACE_SHIFT)) })
     }
 
     /// The name of task `index`.
@@ -260,12 +325,15 @@ impl Seats {
         // uninitialised array of them is a valid value (nothing is read before it is written).
         let row = unsafe {
             ptr::addr_of_mut!((*at).group).write(self.group.clone());
+            ptr::addr_of_mut!((*at).over).write(self.over.clone());
+            ptr::addr_of_mut!((*at).links).write(std::array::from_fn(|_| AtomicU32::new(0)));
             ptr::addr_of_mut!((*at).first).write(self.len);
             ptr::addr_of_mut!((*at).refs).write(AtomicUsize::new(ROW + 1));
             ptr::addr_of_mut!((*at).filled).write(AtomicUsize::new(0));
             row.assume_init()
         };
-        NonNull::from(Box::leak(row))
+        // SAFETY: `Box::into_raw` is not null.
+        unsafe { NonNull::new_unchecked(Box::into_raw(row)) }
     }
 }
 
@@ -389,6 +457,30 @@ mod tests {
             }
         });
         assert_eq!(Arc::strong_count(&group), 1);
+    }
+
+    /// A task is over when its seat is given back: the group takes the indices in that order.
+    #[test]
+    fn dropped_seats_are_over_in_the_order_they_were_dropped() {
+        let mut seats = Seats::new(group());
+        let mut all: Vec<Option<Seat>> = (0..ROW + 3).map(|n| Some(seats.take(name(n)))).collect();
+        let mut over = Vec::new();
+        seats.take_over(&mut over);
+        assert!(over.is_empty());
+        for index in [ROW + 1, 2, 0, ROW] {
+            all[index] = None;
+        }
+        seats.take_over(&mut over);
+        assert_eq!(over, [ROW + 1, 2, 0, ROW]);
+        all[1] = None;
+        seats.take_over(&mut over);
+        assert_eq!(over, [ROW + 1, 2, 0, ROW, 1]);
+        drop(all);
+        over.clear();
+        seats.take_over(&mut over);
+        over.sort_unstable();
+        let rest: Vec<usize> = (3..ROW).chain([ROW + 2]).collect();
+        assert_eq!(over, rest);
     }
 
     #[test]

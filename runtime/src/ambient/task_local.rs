@@ -22,18 +22,18 @@ thread_local! {
     /// (which swaps the value in and out of a `RefCell` twice per poll): this is paid on every
     /// poll of every group task.
     ///
-    /// Invariant: it is 0; or the address of the `Ambient` borrowed by a call of [`set`] that
+    /// Invariant: it is null; or the address of the `Ambient` borrowed by a call of [`set`] that
     /// has not returned yet, on this thread; or, tagged with [`SEAT_TAG`], the ambient word of
     /// the `Seat` borrowed by a call of [`set_seat`] that has not returned yet, on this thread.
-    static CURRENT: Cell<usize> = const { Cell::new(0) };
+    static CURRENT: Cell<*const ()> = const { Cell::new(ptr::null()) };
 }
 
 /// Runs `f` with `word` as the task's ambient (see [`CURRENT`]), then restores the previous
 /// one, also when `f` unwinds. The caller borrows what `word` stands for for the whole call.
 #[inline]
-fn set_word<R>(word: usize, f: impl FnOnce() -> R) -> R {
+fn set_word<R>(word: *const (), f: impl FnOnce() -> R) -> R {
     /// Restores the previous word when `set_word` returns or unwinds.
-    struct Reset(usize);
+    struct Reset(*const ());
 
     impl Drop for Reset {
         // Inline: this runs after every poll of every group task.
@@ -51,8 +51,8 @@ fn set_word<R>(word: usize, f: impl FnOnce() -> R) -> R {
 /// one, also when `f` unwinds.
 #[inline]
 fn set<R>(ambient: Option<&Ambient>, f: impl FnOnce() -> R) -> R {
-    let word = ambient.map_or(ptr::null(), ptr::from_ref) as usize;
-    debug_assert_eq!(word & SEAT_TAG, 0, "an `Ambient` is aligned");
+    let word: *const () = ambient.map_or(ptr::null(), ptr::from_ref).cast();
+    debug_assert_eq!(word.addr() & SEAT_TAG, 0, "an `Ambient` is aligned");
     set_word(word, f)
 }
 
@@ -159,19 +159,19 @@ pub(crate) fn set_group<R>(group: &Ambient, f: impl FnOnce() -> R) -> R {
 #[inline]
 pub(crate) fn with_group<R>(f: impl FnOnce(&Ambient) -> R) -> R {
     let current = CURRENT.get();
-    if current == 0 || current & SEAT_TAG != 0 {
+    if current.is_null() || current.addr() & SEAT_TAG != 0 {
         unreachable!("a scoped task polled outside its group's `wait`");
     }
     // SAFETY: as in `with`: `current` is the address of the `Ambient` borrowed by a call of
     // `set_word` below us on this thread's stack (`set_group`'s), alive and shared for its length.
-    f(unsafe { &*(current as *const Ambient) })
+    f(unsafe { &*current.cast::<Ambient>() })
 }
 
 /// Calls `f` with the task being polled on this thread, if any.
 #[inline]
 pub(super) fn with<R>(f: impl FnOnce(Option<Here<'_>>) -> R) -> R {
     let current = CURRENT.get();
-    if current == 0 {
+    if current.is_null() {
         return f(None);
     }
     // SAFETY: by `CURRENT`'s invariant, `current` stands for the `Ambient` or the `Seat`
@@ -182,7 +182,7 @@ pub(super) fn with<R>(f: impl FnOnce(Option<Here<'_>>) -> R) -> R {
     // it replaced before its borrow ends (`Reset`, also when unwinding). The references given to
     // `f` cannot outlive this call: `f` is generic over their lifetime.
     let here = unsafe {
-        if current & SEAT_TAG != 0 {
+        if current.addr() & SEAT_TAG != 0 {
             let (ambient, index, name) = seat::decode(current);
             Here {
                 ambient,
@@ -190,7 +190,7 @@ pub(super) fn with<R>(f: impl FnOnce(Option<Here<'_>>) -> R) -> R {
                 name,
             }
         } else {
-            Here::of(&*(current as *const Ambient))
+            Here::of(&*current.cast::<Ambient>())
         }
     };
     f(Some(here))

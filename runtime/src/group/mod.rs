@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::task::{AbortHandle, JoinSet};
+use tokio::task::JoinHandle;
 
 pub use builder::GroupBuilder;
 use ended::Ended;
@@ -81,11 +81,14 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
     /// inside a shielded section (not to be aborted).
     shared: Arc<Ambient>,
     /// Each task's seat (its index and name, with `shared`): what the task carries of its group,
-    /// in one word (`ambient/seat.rs`). The names stay here for reports.
+    /// in one word (`ambient/seat.rs`). The names stay here for reports. A task gives its seat
+    /// back when it is over, onto the list `wait` takes them from (`ambient/over.rs`): a
+    /// `JoinSet`'s job, without its allocation and lock per task.
     seats: Seats,
-    set: JoinSet<Ended<T, E>>,
     /// Indexed like the seats.
-    tasks: Vec<Entry>,
+    tasks: Vec<Entry<T, E>>,
+    /// Tasks whose end `wait` has not collected yet.
+    running: usize,
     /// The concurrency limit's permits, if the builder set one.
     slots: Option<Arc<Semaphore>>,
     grace: Duration,
@@ -95,10 +98,11 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
 }
 
 /// What the group remembers of a task while it runs (its name is in its seat's row).
-struct Entry {
+struct Entry<T, E> {
     kind: TaskKind,
-    /// For async tasks: to abort it, and to recognise it in a `JoinError`.
-    abort: Option<AbortHandle>,
+    /// Its output (or how it failed to give one), and how to abort it; `None` once collected.
+    handle: Option<JoinHandle<Ended<T, E>>>,
+    /// Collected, or aborted and reported as a straggler.
     done: bool,
 }
 
@@ -140,8 +144,8 @@ where
         Group {
             seats: Seats::new(shared.clone()),
             shared,
-            set: JoinSet::new(),
             tasks: Vec::new(),
+            running: 0,
             slots: None,
             grace: DEFAULT_GRACE,
             finished: false,
@@ -215,14 +219,11 @@ where
     {
         let seat = self.seats.take(TaskName::SpawnedAt(Location::caller()));
         let index = seat.index();
-        match self.slots.clone() {
-            None => {
-                self.set
-                    .spawn_blocking(move || Ended::pack(task::run_blocking(seat, f)));
-            }
+        let handle = match self.slots.clone() {
+            None => tokio::task::spawn_blocking(move || Ended::pack(task::run_blocking(seat, f))),
             Some(limit) => {
                 let ctx = self.ctx().clone();
-                self.set.spawn(async move {
+                tokio::spawn(async move {
                     let Some(_permit) = acquire(&ctx, limit).await else {
                         return Ended::pack(task::not_started(index));
                     };
@@ -232,14 +233,10 @@ where
                         // Only a runtime shutting down cancels a blocking task before it runs.
                         Err(_) => task::not_started(index),
                     })
-                });
+                })
             }
-        }
-        self.tasks.push(Entry {
-            kind: TaskKind::Blocking,
-            abort: None,
-            done: false,
-        });
+        };
+        self.push(TaskKind::Blocking, handle);
     }
 
     fn spawn_async<F>(&mut self, name: TaskName, fut: F, permit: Option<OwnedSemaphorePermit>)
@@ -249,16 +246,16 @@ where
         let seat = self.seats.take(name);
         let index = seat.index();
         let run = task::RunAsync::new(seat, fut);
-        let abort = match (self.slots.clone(), permit) {
+        let handle = match (self.slots.clone(), permit) {
             // No limit: the task is just the body, as small as it can be (see `RunAsync`).
-            (None, _) => self.set.spawn(run),
-            (Some(_), Some(permit)) => self.set.spawn(async move {
+            (None, _) => tokio::spawn(run),
+            (Some(_), Some(permit)) => tokio::spawn(async move {
                 let _permit = permit;
                 run.await
             }),
             (Some(limit), None) => {
                 let ctx = self.ctx().clone();
-                self.set.spawn(async move {
+                tokio::spawn(async move {
                     let Some(_permit) = acquire(&ctx, limit).await else {
                         return Ended::pack(task::not_started(index));
                     };
@@ -266,11 +263,17 @@ where
                 })
             }
         };
+        self.push(TaskKind::Async, handle);
+    }
+
+    /// Records a task just spawned (at the index of the seat it was given).
+    fn push(&mut self, kind: TaskKind, handle: JoinHandle<Ended<T, E>>) {
         self.tasks.push(Entry {
-            kind: TaskKind::Async,
-            abort: Some(abort),
+            kind,
+            handle: Some(handle),
             done: false,
         });
+        self.running += 1;
     }
 }
 
@@ -310,15 +313,15 @@ impl<T: 'static, E: 'static> Drop for Group<T, E> {
             reason: Some("group dropped before wait".into()),
         });
         for (index, entry) in self.tasks.iter().enumerate() {
-            if let Some(abort) = &entry.abort {
+            if let (TaskKind::Async, Some(handle)) = (entry.kind, &entry.handle) {
                 if !self.shared.member.shields.is_shielded(index) {
-                    abort.abort();
+                    handle.abort();
                 }
             }
         }
         // Shielded tasks finish their section and stop at their next checkpoint; blocking ones
-        // notice the cancellation at theirs. Neither can be waited for in `drop`.
-        self.set.detach_all();
+        // notice the cancellation at theirs. Neither can be waited for in `drop`: their handles
+        // are dropped with the group, which detaches them.
     }
 }
 
@@ -327,7 +330,7 @@ impl<T: 'static, E: 'static> std::fmt::Debug for Group<T, E> {
         f.debug_struct("Group")
             .field("ctx", &self.shared.ctx)
             .field("tasks", &self.tasks.len())
-            .field("running", &self.set.len())
+            .field("running", &self.running)
             .field("limit", &self.slots.as_ref().map(|_| ()))
             .field("grace", &self.grace)
             .finish()

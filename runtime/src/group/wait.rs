@@ -2,15 +2,15 @@
 //! result.
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::pin;
+use std::pin::{pin, Pin};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::task::{Id, JoinError};
-use tokio::time::Instant;
+use tokio::task::JoinError;
+use tokio::time::{Instant, Sleep};
 
-use super::ended::Ended;
 use super::task::{self, Finished, Outcome};
 use super::{Group, Report, Straggler, TaskKind, Waiting};
 use crate::deadline::far_add;
@@ -24,10 +24,6 @@ struct Tally<T, E> {
     /// Some task did not end with `Ok` before the group was cancelled.
     cut_short: bool,
     stragglers: Vec<Straggler>,
-    /// Task id to index, for the tasks that end with a `JoinError` (aborted, or panicked outside
-    /// their body): built at the first one, so that spawning never pays for it and thousands of
-    /// aborted tasks are not matched by a search each.
-    by_id: Option<HashMap<Id, usize>>,
 }
 
 impl<T, E> Group<T, E>
@@ -66,40 +62,46 @@ where
             panic: None,
             cut_short: false,
             stragglers: Vec::new(),
-            by_id: None,
         };
         let ctx = self.ctx().clone();
+        let over = self.seats.over().clone();
         let mut cancelled = pin!(ctx.cancelled());
         let mut cancelled_at: Option<Instant> = None;
-        let mut next_abort: Option<Instant> = None;
-        loop {
-            // The tasks that have already ended, without building the `select!` below for each:
-            // it would take them first too (`biased`). Half the per-task cost of `wait` otherwise.
-            while let Some(joined) = self.set.try_join_next() {
-                self.collect(&mut tally, joined, cancelled_at);
+        // Made when the group is cancelled: when to abort the tasks still running.
+        let mut abort_timer: Option<Pin<Box<Sleep>>> = None;
+        // Tasks over whose output was not readable yet (their thread was still storing it):
+        // their `JoinHandle` wakes us when it is.
+        let mut over_tasks = Vec::new();
+        // Unconstrained: `wait` reads every task that is over at once (as many as there are, with
+        // no await in between), as `JoinSet::try_join_next` did. Its coop budget would otherwise
+        // refuse most of them, each with a wake-up of its own.
+        let waiting = std::future::poll_fn(|cx| loop {
+            // In this order: a task over after `take_over` finds the list empty, and wakes us.
+            over.register(cx.waker());
+            self.seats.take_over(&mut over_tasks);
+            self.collect_over(&mut tally, &mut over_tasks, cancelled_at, cx);
+            if self.running == 0 {
+                return Poll::Ready(());
             }
-            let abort_timer = async {
-                match next_abort {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
+            if cancelled_at.is_none() && cancelled.as_mut().poll(cx).is_ready() {
+                let at = ctx.cancelled_at().unwrap_or_else(Instant::now);
+                cancelled_at = Some(at);
+                let when = far_add(at, self.grace);
+                abort_timer = Some(Box::pin(tokio::time::sleep_until(when)));
+            }
+            let Some(timer) = abort_timer.as_mut() else {
+                return Poll::Pending;
             };
-            tokio::select! {
-                biased;
-                joined = self.set.join_next() => match joined {
-                    None => break,
-                    Some(joined) => self.collect(&mut tally, joined, cancelled_at),
-                },
-                _ = &mut cancelled, if cancelled_at.is_none() => {
-                    let at = ctx.cancelled_at().unwrap_or_else(Instant::now);
-                    cancelled_at = Some(at);
-                    next_abort = Some(far_add(at, self.grace));
-                }
-                () = abort_timer => {
-                    next_abort = self.abort_stragglers(&mut tally, cancelled_at);
-                }
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
             }
-        }
+            match self.abort_stragglers(&mut tally, cancelled_at) {
+                // Shielded tasks: look again later (and poll the timer, to be woken then).
+                Some(when) => timer.as_mut().reset(when),
+                None => abort_timer = None,
+            }
+        });
+        tokio::task::unconstrained(waiting).await;
         self.finished = true;
         ctx.cancel_with(Cause::Cancelled {
             reason: Some("group finished".into()),
@@ -117,18 +119,38 @@ where
         }
     }
 
-    /// Records one ended task, whether it handed back a [`Finished`] or a `JoinError`.
-    #[inline]
-    fn collect(
+    /// Records the tasks of `over` whose output is readable; leaves the others in it.
+    fn collect_over(
         &mut self,
         tally: &mut Tally<T, E>,
-        joined: Result<Ended<T, E>, JoinError>,
+        over: &mut Vec<usize>,
         cancelled_at: Option<Instant>,
+        cx: &mut Context<'_>,
     ) {
-        match joined {
-            Ok(ended) => self.record(tally, ended.unpack(), cancelled_at),
-            Err(error) => self.record_join_error(tally, error),
+        let mut kept = 0;
+        for at in 0..over.len() {
+            let index = over[at];
+            let Some(handle) = self.tasks[index].handle.as_mut() else {
+                continue;
+            };
+            match Pin::new(handle).poll(cx) {
+                Poll::Ready(joined) => {
+                    // The handle holds the finished task's memory: release it now, while it is
+                    // still in cache, rather than all at once when the group is dropped.
+                    self.tasks[index].handle = None;
+                    self.running -= 1;
+                    match joined {
+                        Ok(ended) => self.record(tally, ended.unpack(), cancelled_at),
+                        Err(error) => self.record_join_error(tally, index, error),
+                    }
+                }
+                Poll::Pending => {
+                    over[kept] = index;
+                    kept += 1;
+                }
+            }
         }
+        over.truncate(kept);
     }
 
     #[inline]
@@ -140,9 +162,6 @@ where
     ) {
         let entry = &mut self.tasks[finished.index];
         entry.done = true;
-        // The abort handle holds the finished task's memory: release it now, while it is
-        // still in cache, rather than all at once when the group is dropped.
-        entry.abort = None;
         if let (TaskKind::Blocking, Some(at)) = (entry.kind, cancelled_at) {
             let overdue = Instant::now().saturating_duration_since(at);
             if overdue > self.grace {
@@ -178,31 +197,15 @@ where
         }
     }
 
-    /// A task ended without handing back a [`Finished`]: we aborted it (already reported), or
-    /// something outside the task body panicked.
-    fn record_join_error(&mut self, tally: &mut Tally<T, E>, error: JoinError) {
+    /// Task `index` ended without handing back a [`Finished`]: we aborted it (already
+    /// reported), the runtime dropped it, or something outside the task body panicked.
+    fn record_join_error(&mut self, tally: &mut Tally<T, E>, index: usize, error: JoinError) {
         tally.cut_short = true;
-        let tasks = &self.tasks;
-        let by_id = tally.by_id.get_or_insert_with(|| {
-            // Only tasks not recorded yet can still end: they are the ones with a handle.
-            let running = tasks.iter().enumerate();
-            running
-                .filter_map(|(index, e)| Some((e.abort.as_ref()?.id(), index)))
-                .collect()
-        });
-        let index = by_id.get(&error.id()).copied();
-        if let Some(index) = index {
-            self.tasks[index].done = true;
-        }
+        self.tasks[index].done = true;
         if let Ok(payload) = error.try_into_panic() {
-            // A panic outside the task body's own `catch_unwind`: the `Display` of its error, or
-            // the `Drop` of a future being aborted. It cancels the siblings like any panic.
-            match index {
-                Some(index) => self.task_panicked(tally, index, payload),
-                None => {
-                    tally.panic.get_or_insert(payload);
-                }
-            }
+            // A panic outside the task body's own `catch_unwind`: the `Display` or `Drop` of its
+            // error, or the `Drop` of its future. It cancels the siblings like any panic.
+            self.task_panicked(tally, index, payload);
         }
     }
 
@@ -225,10 +228,14 @@ where
         let overdue = cancelled_at.map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
         let mut shielded = false;
         for (index, entry) in self.tasks.iter_mut().enumerate().filter(|(_, e)| !e.done) {
-            match &entry.abort {
+            let async_task = match entry.kind {
+                TaskKind::Async => entry.handle.as_ref(),
+                TaskKind::Blocking => None,
+            };
+            match async_task {
                 Some(_) if self.shared.member.shields.is_shielded(index) => shielded = true,
-                Some(abort) => {
-                    abort.abort();
+                Some(handle) => {
+                    handle.abort();
                     entry.done = true;
                     let waiting = Waiting::of(&self.shared.member.shields, index);
                     let straggler = Straggler {
