@@ -335,3 +335,26 @@ fn a_chain_of_100_000_nested_contexts_cancels_prints_and_drops_without_recursion
     drop(root);
     drop(leaf); // the last reference to the whole chain
 }
+
+// Spawning outside a runtime panics, as `tokio::spawn` does; the group stays usable, and counts
+// the task that could not be spawned as one that never started.
+#[test]
+fn a_group_survives_a_spawn_outside_a_runtime() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut group: Group<u32> = runtime.block_on(async { Group::new() });
+    runtime.block_on(async { group.spawn(async { Ok(1) }) });
+    let outside = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        group.spawn(async { Ok(2) });
+    }));
+    assert!(outside.is_err(), "no runtime to spawn on");
+    runtime.block_on(async { group.spawn(async { Ok(3) }) });
+    let report = runtime.block_on(group.wait_report());
+    assert_eq!(report.outputs, [Some(1), None, Some(3)]);
+    assert!(
+        report.error.is_some(),
+        "a task that never started cuts the group short"
+    );
+}

@@ -218,7 +218,8 @@ where
         F: FnOnce() -> Result<T, E> + Send + 'static,
     {
         let seat = self.seats.take(TaskName::SpawnedAt(Location::caller()));
-        let index = seat.index();
+        let index = self.reserve(TaskKind::Blocking);
+        debug_assert_eq!(seat.index(), index, "seats and entries are taken together");
         let handle = match self.slots.clone() {
             None => tokio::task::spawn_blocking(move || Ended::pack(task::run_blocking(seat, f))),
             Some(limit) => {
@@ -236,7 +237,7 @@ where
                 })
             }
         };
-        self.push(TaskKind::Blocking, handle);
+        self.tasks[index].handle = Some(handle);
     }
 
     fn spawn_async<F>(&mut self, name: TaskName, fut: F, permit: Option<OwnedSemaphorePermit>)
@@ -244,7 +245,8 @@ where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
         let seat = self.seats.take(name);
-        let index = seat.index();
+        let index = self.reserve(TaskKind::Async);
+        debug_assert_eq!(seat.index(), index, "seats and entries are taken together");
         let run = task::RunAsync::new(seat, fut);
         let handle = match (self.slots.clone(), permit) {
             // No limit: the task is just the body, as small as it can be (see `RunAsync`).
@@ -263,17 +265,20 @@ where
                 })
             }
         };
-        self.push(TaskKind::Async, handle);
+        self.tasks[index].handle = Some(handle);
     }
 
-    /// Records a task just spawned (at the index of the seat it was given).
-    fn push(&mut self, kind: TaskKind, handle: JoinHandle<Ended<T, E>>) {
+    /// Records the task about to be spawned in the seat just taken, before it is: if spawning
+    /// panics (outside a runtime), the seat, given back with the task's future, still has its
+    /// entry, which `wait` then counts as a task that never started.
+    fn reserve(&mut self, kind: TaskKind) -> usize {
         self.tasks.push(Entry {
             kind,
-            handle: Some(handle),
+            handle: None,
             done: false,
         });
         self.running += 1;
+        self.tasks.len() - 1
     }
 }
 

@@ -131,6 +131,11 @@ where
         for at in 0..over.len() {
             let index = over[at];
             let Some(handle) = self.tasks[index].handle.as_mut() else {
+                // Its spawn panicked (outside a runtime): it never ran. (An index is over once,
+                // so this is not a task already collected.)
+                self.tasks[index].done = true;
+                self.running -= 1;
+                tally.cut_short = true;
                 continue;
             };
             match Pin::new(handle).poll(cx) {
