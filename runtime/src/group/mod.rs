@@ -171,7 +171,9 @@ where
     ///
     /// # Panics
     ///
-    /// Outside a tokio runtime, like `tokio::spawn`.
+    /// Outside a tokio runtime, like `tokio::spawn` (the group stays usable; `wait` counts the
+    /// task as one that never started). Past `u32::MAX - 1` tasks in one group, which tokio
+    /// would need half a terabyte to hold.
     #[track_caller]
     pub fn spawn<F>(&mut self, fut: F)
     where
