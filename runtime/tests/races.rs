@@ -444,7 +444,7 @@ async fn losing_error_whose_drop_panics_does_not_cut_wait_short() {
     });
     group.spawn(async {
         tokio::time::sleep(10 * MS).await; // ignores cancellation
-        Err(Bomb::Fail("second, dropped by wait")) // loses: the group is already cancelled
+        Err(Bomb::Fail("second, which loses")) // loses: the group is already cancelled
     });
     let alive = bodies.clone();
     group.spawn_blocking(move || {
@@ -481,6 +481,15 @@ async fn error_whose_display_panics_cancels_siblings_and_is_reraised() {
     assert_eq!(bodies.count(), 0);
 }
 
+// The same from a blocking task of a group with a limit (its body runs in a task of its own).
+#[tokio::test(start_paused = true)]
+async fn blocking_error_whose_display_panics_is_reraised_with_a_limit_too() {
+    let mut group: Group<(), Bomb> = Group::builder().limit(2).build();
+    group.spawn_blocking(|| Err(Bomb::BadDisplay));
+    let payload = tokio::spawn(group.wait()).await.unwrap_err().into_panic();
+    assert_eq!(panic_message(&*payload), "Display of an error");
+}
+
 #[derive(Debug)]
 enum Bomb {
     Fail(&'static str),
@@ -505,7 +514,7 @@ impl std::fmt::Display for Bomb {
 
 impl Drop for Bomb {
     fn drop(&mut self) {
-        if matches!(self, Bomb::Fail("second, dropped by wait")) && !std::thread::panicking() {
+        if matches!(self, Bomb::Fail("second, which loses")) && !std::thread::panicking() {
             panic!("drop of a losing error");
         }
     }

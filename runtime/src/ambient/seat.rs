@@ -363,18 +363,13 @@ impl std::fmt::Debug for Seats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ambient::{GroupId, Member};
+    use crate::ambient::Member;
     use crate::Ctx;
 
     fn group() -> Arc<Ambient> {
         Arc::new(Ambient {
             ctx: Ctx::new(),
-            member: Member {
-                group: GroupId::new(),
-                index: 0,
-                shields: Arc::default(),
-                name: TaskName::Static("group"),
-            },
+            member: Member::alone("group"),
         })
     }
 

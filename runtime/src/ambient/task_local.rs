@@ -251,18 +251,13 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::ambient::{current, member, GroupId, Member};
+    use crate::ambient::{current, member, Member};
     use crate::Ctx;
 
     fn group_ambient() -> Arc<Ambient> {
         Arc::new(Ambient {
             ctx: Ctx::new(),
-            member: Member {
-                group: GroupId::new(),
-                index: 0,
-                shields: Arc::default(),
-                name: TaskName::Static("group"),
-            },
+            member: Member::alone("group"),
         })
     }
 

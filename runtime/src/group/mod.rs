@@ -233,6 +233,11 @@ where
                     let run = move || task::run_blocking(seat, f);
                     Ended::pack(match tokio::task::spawn_blocking(run).await {
                         Ok(finished) => finished,
+                        // A panic outside the body's own `catch_unwind` (the `Display` of its
+                        // error): this task's panic, as it is without a limit.
+                        Err(error) if error.is_panic() => {
+                            std::panic::resume_unwind(error.into_panic())
+                        }
                         // Only a runtime shutting down cancels a blocking task before it runs.
                         Err(_) => task::not_started(index),
                     })
