@@ -708,3 +708,12 @@ fn tasks_dropped_with_their_runtime_are_over() {
         "tasks that never finished cut the group short"
     );
 }
+
+// A group can be moved to, and shared with, another thread, as when it held a `JoinSet`
+// (its tasks' seats and handles must not take that away: semver).
+#[test]
+fn a_group_is_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Group<u32, Cancelled>>();
+    send_sync::<Group<String, std::io::Error>>();
+}
