@@ -28,7 +28,7 @@ pub mod loom_over {
 
     use loom::sync::atomic::AtomicU32;
 
-    use crate::ambient::{over_link_of, OverList};
+    use crate::ambient::OverList;
 
     /// An over list.
     #[derive(Default)]
@@ -48,12 +48,7 @@ pub mod loom_over {
         /// Takes every index pushed so far, in push order, following `links` (indexed by task).
         pub fn take_all(&self, links: &[AtomicU32]) -> Vec<usize> {
             let mut taken = Vec::new();
-            let mut entry = self.0.take();
-            while entry != 0 {
-                taken.push(entry - 1);
-                entry = over_link_of(&links[entry - 1]);
-            }
-            taken.reverse();
+            self.0.take_into(&mut taken, |index| &links[index]);
             taken
         }
     }

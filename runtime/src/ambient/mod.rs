@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 pub(crate) use member::{GroupId, Member};
 #[cfg(loom)]
-pub(crate) use over::{link_of as over_link_of, OverList};
+pub(crate) use over::OverList;
 pub(crate) use parked::ParkedAt;
 pub(crate) use seat::{Seat, Seats};
 pub(crate) use task_local::{set_group, set_seat, set_task, with_group, TaskAmbient, WithAmbient};

@@ -58,10 +58,10 @@ impl OverList {
         }
     }
 
-    /// Wakes `waker` at the next push that finds the list empty. Register before [`take`],
-    /// or a push between the two is missed.
+    /// Wakes `waker` at the next push that finds the list empty. Register before
+    /// [`take_into`], or a push between the two is missed.
     ///
-    /// [`take`]: OverList::take
+    /// [`take_into`]: OverList::take_into
     pub(crate) fn register(&self, waker: &Waker) {
         #[cfg(not(loom))]
         self.waker.register(waker);
@@ -69,17 +69,26 @@ impl OverList {
         self.waker.register_by_ref(waker);
     }
 
-    /// Takes every index pushed so far: returns the last pushed + 1 (or 0 if none); each entry's
-    /// link (see [`link_of`]) leads to the one pushed before it.
-    pub(crate) fn take(&self) -> usize {
-        self.head.swap(EMPTY, Ordering::Acquire)
+    /// Takes every index pushed so far and appends them to `into`, in push order; `link(i)` is
+    /// the word index `i` was pushed with.
+    #[inline]
+    pub(crate) fn take_into<'a>(
+        &self,
+        into: &mut Vec<usize>,
+        link: impl Fn(usize) -> &'a AtomicU32,
+    ) {
+        let start = into.len();
+        let mut entry = self.head.swap(EMPTY, Ordering::Acquire);
+        while entry != EMPTY {
+            let index = entry - 1;
+            into.push(index);
+            // `Relaxed`: the `Acquire` of the swap that handed us the list orders it after the
+            // push that wrote the link.
+            entry = link(index).load(Ordering::Relaxed) as usize;
+        }
+        // Each entry links to the one pushed before it.
+        into[start..].reverse();
     }
-}
-
-/// The entry after `index`'s in a taken list, as [`OverList::take`] answers (0: none).
-pub(crate) fn link_of(link: &AtomicU32) -> usize {
-    // `Relaxed`: the `Acquire` of the take that handed us the list orders it after the push.
-    link.load(Ordering::Relaxed) as usize
 }
 
 impl std::fmt::Debug for OverList {
@@ -97,12 +106,7 @@ mod tests {
     /// Indices from a taken list, in push order.
     fn drain(list: &OverList, links: &[AtomicU32]) -> Vec<usize> {
         let mut taken = Vec::new();
-        let mut entry = list.take();
-        while entry != EMPTY {
-            taken.push(entry - 1);
-            entry = link_of(&links[entry - 1]);
-        }
-        taken.reverse();
+        list.take_into(&mut taken, |index| &links[index]);
         taken
     }
 

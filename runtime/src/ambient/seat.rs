@@ -36,7 +36,7 @@ use std::ptr::{self, NonNull};
 use std::sync::atomic::{self, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use super::over::{self, OverList};
+use super::over::OverList;
 use super::{Ambient, TaskName};
 use crate::sync::AtomicU32;
 
@@ -267,16 +267,11 @@ impl Seats {
     /// Appends to `into` the indices of the tasks over since the last call, in the order their
     /// seats were given back.
     pub(crate) fn take_over(&self, into: &mut Vec<usize>) {
-        let start = into.len();
-        let mut entry = self.over.take();
-        while entry != 0 {
-            let index = entry - 1;
-            into.push(index);
+        self.over.take_into(into, |index| {
             // SAFETY: the group holds a reference to each of its rows.
             let row = unsafe { self.rows[index / ROW].as_ref() };
-            entry = over::link_of(&row.links[index % ROW]);
-        }
-        into[start..].reverse();
+            &row.links[index % ROW]
+        });
     }
 
     /// The seat of the next task (index [`Seats::len`]), named `name`.
