@@ -47,4 +47,15 @@ impl Member {
             name: TaskName::Static(name),
         }
     }
+
+    /// Task `index`, named `name`, of the group this is the membership of (its identity and
+    /// shield depths).
+    pub(crate) fn task(&self, index: usize, name: &TaskName) -> Member {
+        Member {
+            group: self.group,
+            index,
+            shields: self.shields.clone(),
+            name: name.clone(),
+        }
+    }
 }

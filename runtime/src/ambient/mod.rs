@@ -73,13 +73,7 @@ impl<'a> Here<'a> {
 
     /// The task's membership, owned.
     fn member(&self) -> Member {
-        let group = &self.ambient.member;
-        Member {
-            group: group.group,
-            index: self.index,
-            shields: group.shields.clone(),
-            name: self.name.clone(),
-        }
+        self.ambient.member.task(self.index, self.name)
     }
 }
 

@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 
 use super::ended::{self, Ended};
 use crate::ambient::TaskName;
-use crate::ambient::{self, Ambient, Member, Seat};
+use crate::ambient::{self, Ambient, Seat};
 use crate::{Cause, Ctx};
 
 /// How a task ended.
@@ -205,11 +205,7 @@ where
     }
     let guard = ambient::enter(Ambient {
         ctx: ctx.clone(),
-        member: Member {
-            index,
-            name: seat.name().clone(),
-            ..group.member.clone()
-        },
+        member: group.member.task(index, seat.name()),
     });
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     drop(guard);
@@ -239,6 +235,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ambient::Member;
     use crate::Cancelled;
 
     /// tokio's smallest task leaves 24 bytes for the future and for its output (`Result<_,
