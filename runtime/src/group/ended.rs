@@ -15,7 +15,7 @@ use super::task::{Finished, Outcome};
 
 /// A [`Finished`], packed.
 pub(super) struct Ended<T, E> {
-    /// A group holds at most `u32::MAX` tasks ([`index`]).
+    /// A task's index always fits: a group holds fewer than `u32::MAX` tasks (`Seats::take`).
     index: u32,
     after_cancel: bool,
     kind: Kind,
@@ -42,14 +42,12 @@ union Value<T, E> {
     none: (),
 }
 
-/// A task index as [`Ended`] carries it.
-///
-/// # Panics
-///
-/// Past `u32::MAX` tasks in one group (tokio would need 500 GB for their tasks first).
+/// A task index as [`Ended`] carries it. Every index is a seat's, and `Seats::take` refuses a
+/// seat past `u32::MAX - 1`: checking it again here, for every task that ends, would be a twin.
 #[inline]
 pub(super) fn index(index: usize) -> u32 {
-    u32::try_from(index).expect("a group holds at most u32::MAX tasks")
+    debug_assert!(index < u32::MAX as usize, "indices come from seats");
+    index as u32
 }
 
 impl<T, E> Ended<T, E> {
