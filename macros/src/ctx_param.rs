@@ -9,6 +9,10 @@ pub(crate) enum CtxSource {
     Ambient,
     /// A parameter (or `self`), named by the user's own ident so that it resolves to the binding.
     Param(Ident),
+    /// A parameter whose type is a shared reference (`ctx: &Ctx`): the call borrows the context
+    /// for as long as the reference lives (no reference count: see the runtime's `Call`), and
+    /// copies the reference, so the function may still rebind its parameter.
+    Ref(Ident),
 }
 
 /// Finds the context parameter of `sig`.
@@ -33,7 +37,7 @@ fn find_named(sig: &Signature, name: &Ident) -> syn::Result<CtxSource> {
             FnArg::Typed(typed) => {
                 if let Pat::Ident(pat) = &*typed.pat {
                     if pat.ident == *name {
-                        return Ok(CtxSource::Param(pat.ident.clone()));
+                        return Ok(source(&typed.ty, &pat.ident));
                     }
                 }
             }
@@ -46,8 +50,20 @@ fn find_named(sig: &Signature, name: &Ident) -> syn::Result<CtxSource> {
     ))
 }
 
+/// How the call reaches the parameter `ident` of type `ty`.
+fn source(ty: &Type, ident: &Ident) -> CtxSource {
+    match ty {
+        Type::Reference(reference) if reference.mutability.is_none() => {
+            CtxSource::Ref(ident.clone())
+        }
+        Type::Paren(paren) => source(&paren.elem, ident),
+        Type::Group(group) => source(&group.elem, ident),
+        _ => CtxSource::Param(ident.clone()),
+    }
+}
+
 fn find_by_type(sig: &Signature) -> syn::Result<CtxSource> {
-    let mut found: Option<Ident> = None;
+    let mut found: Option<CtxSource> = None;
     for arg in &sig.inputs {
         let FnArg::Typed(typed) = arg else { continue };
         if !is_ctx_type(&typed.ty) {
@@ -67,9 +83,9 @@ fn find_by_type(sig: &Signature) -> syn::Result<CtxSource> {
                 "several context parameters; choose one with #[cancellable(ctx = name)]",
             ));
         }
-        found = Some(pat.ident.clone());
+        found = Some(source(&typed.ty, &pat.ident));
     }
-    Ok(found.map_or(CtxSource::Ambient, CtxSource::Param))
+    Ok(found.unwrap_or(CtxSource::Ambient))
 }
 
 /// `Ctx`, `path::to::Ctx`, `&Ctx`, `&mut Ctx`, `&'a Ctx` (possibly parenthesised).
@@ -111,13 +127,25 @@ mod tests {
 
     #[test]
     fn by_type_value_ref_and_path() {
+        // By value, or by `&mut` (which the call must not hold: the body may use it): a handle
+        // of the call's own.
         for s in [
             sig(parse_quote!(fn f(n: u32, ctx: Ctx))),
-            sig(parse_quote!(fn f(n: u32, ctx: &Ctx))),
             sig(parse_quote!(fn f<'a>(n: u32, mut ctx: &'a mut Ctx))),
             sig(parse_quote!(fn f(&self, ctx: ::autocancel::Ctx))),
         ] {
             assert_eq!(find(&s, None).unwrap(), param("ctx"));
+        }
+        // A shared reference: borrowed for the call.
+        for s in [
+            sig(parse_quote!(fn f(n: u32, ctx: &Ctx))),
+            sig(parse_quote!(fn f<'a>(n: u32, ctx: &'a autocancel::Ctx))),
+            sig(parse_quote!(fn f(n: u32, ctx: (&Ctx)))),
+        ] {
+            assert_eq!(
+                find(&s, None).unwrap(),
+                CtxSource::Ref(Ident::new("ctx", proc_macro2::Span::call_site()))
+            );
         }
         // `Option<Ctx>` is not a context.
         let s = sig(parse_quote!(fn f(ctx: Option<Ctx>)));
@@ -134,7 +162,11 @@ mod tests {
         let s = sig(parse_quote!(fn f(a: Ctx, b: &Ctx)));
         assert!(find(&s, None).unwrap_err().to_string().contains("several"));
         // ...unless one is named.
-        assert_eq!(find(&s, Some(&parse_quote!(b))).unwrap(), param("b"));
+        assert_eq!(find(&s, Some(&parse_quote!(a))).unwrap(), param("a"));
+        assert_eq!(
+            find(&s, Some(&parse_quote!(b))).unwrap(),
+            CtxSource::Ref(Ident::new("b", proc_macro2::Span::call_site()))
+        );
     }
 
     #[test]

@@ -91,8 +91,8 @@ impl Emit {
         }
     }
 
-    /// `let mut __cancellable = pin!(Call::ambient());` or `pin!(Call::new(&ctx));`, at function
-    /// entry.
+    /// `let mut __cancellable = pin!(Call::ambient());`, `pin!(Call::new(&ctx));` (a context by
+    /// value) or `pin!(Call::borrowed(ctx));` (a `&Ctx`), at function entry.
     pub(crate) fn scope_init(&self, source: &CtxSource) -> Stmt {
         let scope = &self.scope;
         let init = match source {
@@ -104,6 +104,11 @@ impl Emit {
                 let span = span_at(param.span());
                 let krate = self.krate(span);
                 quote_spanned!(span=> #krate::__private::Call::new(&#param))
+            }
+            CtxSource::Ref(param) => {
+                let span = span_at(param.span());
+                let krate = self.krate(span);
+                quote_spanned!(span=> #krate::__private::Call::borrowed(#param))
             }
         };
         // Pinned: the call's registration links it into its context's waiter list.

@@ -4,7 +4,7 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::ambient::{self, Ambient, Member, WithAmbient};
+use crate::ambient::{self, Ambient, Here, Member, WithAmbient};
 
 /// The ambient of detached work: the never-cancelled root context, as a task of no group.
 fn root() -> Ambient {
@@ -73,7 +73,7 @@ impl<F> std::fmt::Debug for Detached<F> {
 /// written, and inside `f` the thread's ambient context is never cancelled.
 pub fn detached_blocking<R>(f: impl FnOnce() -> R) -> impl FnOnce() -> R {
     move || {
-        let _entered = ambient::enter(root());
-        f()
+        let root = root();
+        ambient::set(&Here::of(&root), f)
     }
 }

@@ -53,14 +53,16 @@ pub async fn sleep(duration: Duration) -> Result<(), Cancelled> {
 /// ```
 #[track_caller]
 pub fn sleep_blocking(duration: Duration) -> Result<(), Cancelled> {
-    sleep_blocking_in(&Ctx::current(), duration)
+    sleep_blocking_in(&Ctx::current(), duration, std::panic::Location::caller())
 }
 
-/// [`sleep_blocking`] on a given context. The error's location is the caller's.
-#[track_caller]
-pub(crate) fn sleep_blocking_in(ctx: &Ctx, duration: Duration) -> Result<(), Cancelled> {
-    ctx.check()?; // a cancellation point, at the caller's location
-    let at = std::panic::Location::caller();
+/// [`sleep_blocking`] on a given context, the error located at `at`.
+pub(crate) fn sleep_blocking_in(
+    ctx: &Ctx,
+    duration: Duration,
+    at: &'static std::panic::Location<'static>,
+) -> Result<(), Cancelled> {
+    ctx.check_at(at)?; // a cancellation point
     sleep_until_cancelled(ctx, duration).map_err(|cancelled| observed(cancelled, at))
 }
 

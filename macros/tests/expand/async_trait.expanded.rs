@@ -150,7 +150,7 @@ impl Service for Svc {
             let n = n;
             let __ret: Result<u32, Cancelled> = {
                 let mut __cancellable = ::core::pin::pin!(
-                    ::autocancel::__private::Call::new(& ctx)
+                    ::autocancel::__private::Call::borrowed(ctx)
                 );
                 for _ in 0..n {
                     if let ::core::result::Result::Err(c) = __cancellable

@@ -80,7 +80,7 @@ impl Service for Svc {
                     let __self = self;
                     let __ret: Result<u32, Cancelled> = {
                         let mut __cancellable = ::core::pin::pin!(
-                            ::autocancel::__private::Call::new(& ctx)
+                            ::autocancel::__private::Call::borrowed(ctx)
                         );
                         loop {
                             if let ::core::result::Result::Err(c) = __cancellable
@@ -226,7 +226,7 @@ impl Service for Svc {
             let __self = self;
             let __ret: Result<u32, Cancelled> = {
                 let mut __cancellable = ::core::pin::pin!(
-                    ::autocancel::__private::Call::new(& ctx)
+                    ::autocancel::__private::Call::borrowed(ctx)
                 );
                 loop {
                     if let ::core::result::Result::Err(c) = __cancellable

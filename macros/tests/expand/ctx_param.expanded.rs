@@ -1,5 +1,7 @@
 async fn with_ctx(ctx: &autocancel::Ctx, n: u32) -> Result<(), Cancelled> {
-    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::new(& ctx));
+    let mut __cancellable = ::core::pin::pin!(
+        ::autocancel::__private::Call::borrowed(ctx)
+    );
     for _ in 0..n {
         if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
             return ::autocancel::__private::exit(c);

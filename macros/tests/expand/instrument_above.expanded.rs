@@ -56,7 +56,7 @@ async fn plain(ctx: &Ctx) -> Result<(), Cancelled> {
         }
         {
             let mut __cancellable = ::core::pin::pin!(
-                ::autocancel::__private::Call::new(& ctx)
+                ::autocancel::__private::Call::borrowed(ctx)
             );
             loop {
                 if let ::core::result::Result::Err(c) = __cancellable
@@ -165,7 +165,7 @@ async fn err_ret(ctx: &Ctx, n: u32) -> Result<u32, Cancelled> {
             }
             {
                 let mut __cancellable = ::core::pin::pin!(
-                    ::autocancel::__private::Call::new(& ctx)
+                    ::autocancel::__private::Call::borrowed(ctx)
                 );
                 for _ in 0..n {
                     if let ::core::result::Result::Err(c) = __cancellable

@@ -32,7 +32,9 @@ async fn fan_out(jobs: Vec<Job>) -> Result<(), Cancelled> {
     Ok(())
 }
 fn start(handle: &Handle, ctx: &Ctx) {
-    let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::new(& ctx));
+    let mut __cancellable = ::core::pin::pin!(
+        ::autocancel::__private::Call::borrowed(ctx)
+    );
     let _enter = handle.enter();
     tokio::spawn(::autocancel::__private::inherit(run(Job::default()), &__cancellable));
 }

@@ -5,57 +5,175 @@ use std::pin::Pin;
 use std::task::Waker;
 use std::time::Duration;
 
-use crate::ctx::{Pacer, Registering, Waiter};
+use crate::ambient;
+use crate::ctx::{Pacer, Registration};
 use crate::observe::observed;
 use crate::testing::cuts_of;
 use crate::{Cancelled, Ctx};
 
-/// One per call of a `#[cancellable]` function: the context it checks, its clock pacer, and its
-/// one registration with the context's waiters (made the first time an `.await` would block,
-/// reused by every later `.await` of the same call).
+/// One per call of a `#[cancellable]` function: where its context comes from, its clock pacer,
+/// and its one registration with the context's waiters (made the first time an `.await` would
+/// block, reused by every later `.await` of the same call).
+///
+/// Entering a call writes nothing another worker writes: a call on the ambient context reads
+/// it at every check from the task being polled (borrowed for the check), and a call with a
+/// `&Ctx` parameter borrows it. A reference count is taken only when the call first waits (its
+/// registration must keep the context alive until it unlinks), where the registration takes a
+/// lock anyway.
 ///
 /// Generated code pins it (`let mut __cancellable = pin!(Call::ambient());`): the registration
 /// links the call's node into the context's waiter list, so the call must not move while it
 /// may be linked. `!Unpin`; everything that registers takes `Pin<&mut Call>`.
-pub struct Call {
-    /// The context, and the call's registration with it. Structurally pinned: never moved
-    /// out of a pinned call (the methods below only reach `pacer` and `parked` mutably).
-    waiter: Waiter<Ctx>,
+pub struct Call<'a> {
+    source: Source<'a>,
+    /// Structurally pinned: never moved out of a pinned call (the methods below only reach
+    /// `pacer` and `parked` mutably, and this by projection).
+    registration: Registration,
     pacer: Pacer,
     /// The `.await` this call last reported blocking at (see [`Call::parked_at`]).
     parked: Option<&'static Location<'static>>,
 }
 
-impl Call {
+/// Where a call's context comes from.
+enum Source<'a> {
+    /// The ambient context of the task (or thread) running the call, read at each check.
+    Ambient,
+    /// A `&Ctx` parameter; or the never-cancelled context (a static: no reference count), when
+    /// there was no ambient context at entry (outside any task of ours) or the call entered a
+    /// shielded section.
+    Borrowed(&'a Ctx),
+    /// A context parameter by value (or any other `AsRef<Ctx>`): a handle of the call's own,
+    /// since the function may move its parameter away.
+    Owned(Ctx),
+}
+
+impl Source<'_> {
+    #[inline(always)]
+    fn get(&self) -> CtxRef<'_> {
+        match self {
+            Source::Ambient => CtxRef::Ambient,
+            Source::Borrowed(ctx) => CtxRef::Given(ctx),
+            Source::Owned(ctx) => CtxRef::Given(ctx),
+        }
+    }
+}
+
+/// A call's context, for the length of one check.
+#[derive(Clone, Copy)]
+pub(super) enum CtxRef<'a> {
+    Ambient,
+    Given(&'a Ctx),
+}
+
+impl CtxRef<'_> {
+    /// Calls `f` with the context (`None`: never cancelled, no ambient context), borrowed for the
+    /// call.
+    #[inline(always)]
+    pub(super) fn with<R>(self, f: impl FnOnce(Option<&Ctx>) -> R) -> R {
+        match self {
+            CtxRef::Given(ctx) => f(Some(ctx)),
+            CtxRef::Ambient => ambient::with(|here| f(here.map(|here| here.ctx()))),
+        }
+    }
+
+    /// Whether the context is cancelled: the flag, and after a wake-up (`woken`) the clock
+    /// against its deadline. The error, observed at `at`, if so.
+    #[inline]
+    pub(super) fn cancelled(
+        self,
+        woken: bool,
+        at: &'static Location<'static>,
+    ) -> Option<Cancelled> {
+        self.with(|ctx| {
+            let ctx = ctx?;
+            let cancelled = ctx.flagged()
+                || (woken && ctx.has_deadline() && ctx.expire_if_due(crate::sync::now()));
+            cancelled.then(|| observed(ctx.cancelled_error(), at))
+        })
+    }
+
+    /// The recorded cancellation, observed at `at`: call only once a check said cancelled.
+    #[cold]
+    pub(super) fn error(self, at: &'static Location<'static>) -> Cancelled {
+        observed(self.cancelled_error(), at)
+    }
+
+    /// The recorded cancellation: call only once a check said cancelled.
+    #[cold]
+    pub(super) fn cancelled_error(self) -> Cancelled {
+        self.with(|ctx| ctx.unwrap_or(ambient::root_ref()).cancelled_error())
+    }
+
+    /// Makes sure `waker` is woken on cancellation, through `registration`; `false` if already
+    /// cancelled.
+    #[inline]
+    fn register(self, mut registration: Pin<&mut Registration>, waker: &Waker) -> bool {
+        self.with(|ctx| {
+            let Some(ctx) = ctx else {
+                return true; // never cancelled: nothing will wake it, nothing to store
+            };
+            match registration.as_mut().register(ctx, waker) {
+                Some(waiting) => waiting,
+                None => {
+                    // The call now runs on another context than the one it registered with (its
+                    // future moved to another task): unlink, and register afresh.
+                    registration.set(Registration::new());
+                    registration.register(ctx, waker).unwrap_or(true)
+                }
+            }
+        })
+    }
+}
+
+impl Call<'static> {
     /// The state of a call of a function without a context parameter: on the ambient context.
     #[inline]
-    pub fn ambient() -> Call {
-        Call::owning(Ctx::current())
+    pub fn ambient() -> Call<'static> {
+        ambient::with(|here| match here {
+            Some(here) if !here.is_shielded() => Call::with(Source::Ambient, Some(here.ctx())),
+            _ => Call::with(Source::Borrowed(ambient::root_ref()), None),
+        })
     }
 
-    /// The state of a call of a function with a context parameter (`Ctx` or `&Ctx`).
+    /// The state of a call of a function with a context parameter that is not a shared
+    /// reference (`ctx: Ctx`, or any `AsRef<Ctx>`): a handle of its own, so that the function
+    /// can move its parameter.
     #[inline]
-    pub fn new<C: AsRef<Ctx>>(ctx: C) -> Call {
-        Call::owning(ctx.as_ref().clone())
-    }
-
-    fn owning(ctx: Ctx) -> Call {
-        let pacer = if ctx.has_deadline() || cuts_of(&ctx).is_some() {
-            Pacer::new()
-        } else {
-            Pacer::idle()
-        };
+    pub fn new<C: AsRef<Ctx>>(ctx: &C) -> Call<'static> {
+        let ctx = ctx.as_ref().clone();
+        let pacer = pacer_for(Some(&ctx));
         Call {
-            waiter: Waiter::new(ctx),
+            source: Source::Owned(ctx),
+            registration: Registration::new(),
             pacer,
             parked: None,
         }
     }
+}
 
-    /// The context this call checks.
+impl<'a> Call<'a> {
+    /// The state of a call of a function with a `&Ctx` parameter (or `&C`, `C: AsRef<Ctx>`):
+    /// the context borrowed for the call.
+    #[inline]
+    pub fn borrowed<C: AsRef<Ctx> + ?Sized>(ctx: &'a C) -> Call<'a> {
+        let ctx = ctx.as_ref();
+        Call::with(Source::Borrowed(ctx), Some(ctx))
+    }
+
     #[inline(always)]
-    pub(super) fn ctx(&self) -> &Ctx {
-        self.waiter.ctx()
+    fn with(source: Source<'a>, ctx: Option<&Ctx>) -> Call<'a> {
+        Call {
+            source,
+            registration: Registration::new(),
+            pacer: pacer_for(ctx),
+            parked: None,
+        }
+    }
+
+    /// The context this call checks, for the length of a check.
+    #[inline(always)]
+    pub(super) fn ctx(&self) -> CtxRef<'_> {
+        self.source.get()
     }
 
     /// A loop checkpoint: `Err` once the context is cancelled or its deadline has passed.
@@ -64,23 +182,17 @@ impl Call {
     #[inline(always)]
     #[track_caller]
     pub fn checkpoint(self: Pin<&mut Self>) -> Result<(), Cancelled> {
-        // SAFETY: only `pacer` is written (`checkpoint_slow` too): `waiter` does not move.
+        // SAFETY: only `pacer` is written (`checkpoint_slow` too): `registration` does not move.
         let this = unsafe { self.get_unchecked_mut() };
         // Two plain tests combined without a branch between them: the context's bits (zero while
         // it runs and is linked: see `Ctx::unsettled`) and the clock countdown.
         let tick = this.pacer.tick();
-        if this.ctx().unsettled() | tick {
+        let unsettled = this.ctx().with(|ctx| ctx.is_some_and(Ctx::unsettled));
+        if unsettled | tick {
             this.checkpoint_slow(tick, Location::caller())
         } else {
             Ok(())
         }
-    }
-
-    /// The pinned waiter.
-    #[inline(always)]
-    fn waiter(self: Pin<&mut Self>) -> Pin<&mut Waiter<Ctx>> {
-        // SAFETY: a structural projection: `waiter` is never moved out of a pinned call.
-        unsafe { self.map_unchecked_mut(|call| &mut call.waiter) }
     }
 
     #[cold]
@@ -90,43 +202,55 @@ impl Call {
         tick: bool,
         at: &'static Location<'static>,
     ) -> Result<(), Cancelled> {
-        if let Some(cuts) = cuts_of(self.waiter.ctx()) {
-            // Every checkpoint comes here (a fresh pacer's countdown is 1); one not yet cancelled
-            // is a cancellation point of the test.
-            self.pacer = Pacer::new();
-            let ctx = self.waiter.ctx();
-            return if ctx.flagged() || cuts.reached(at) || ctx.cancelled_now() {
-                Err(observed(ctx.cancelled_error(), at))
-            } else {
-                Ok(())
+        let (source, pacer) = (self.source.get(), &mut self.pacer);
+        let cancelled = source.with(|ctx| {
+            let Some(ctx) = ctx else {
+                return false;
             };
-        }
-        if !self.waiter.ctx().flagged() {
-            if !tick {
-                // Unsettled but not cancelled: a context not linked to its parent yet, whose
-                // check looked at the parent (and, checked often, links it). No clock read due.
-                return Ok(());
+            if let Some(cuts) = cuts_of(ctx) {
+                // Every checkpoint comes here (a fresh pacer's countdown is 1); one not yet
+                // cancelled is a cancellation point of the test.
+                *pacer = Pacer::new();
+                return ctx.flagged() || cuts.reached(at) || ctx.cancelled_now();
             }
-            let now = self.pacer.now();
-            if !self.waiter.ctx().expire_if_due(now) {
-                return Ok(());
+            if ctx.flagged() {
+                return true;
             }
+            // Unsettled but not cancelled: a context not linked to its parent yet, whose check
+            // looked at the parent (and, checked often, links it). No clock read due.
+            tick && ctx.expire_if_due(pacer.now())
+        });
+        if cancelled {
+            Err(source.error(at))
+        } else {
+            Ok(())
         }
-        Err(observed(self.ctx().cancelled_error(), at))
     }
 
     /// `std::thread::sleep` in a `#[cancellable]` blocking function: sleeps, or returns the
     /// cancellation as soon as it happens.
     #[track_caller]
     pub fn sleep_blocking(&self, duration: Duration) -> Result<(), Cancelled> {
-        crate::sleep::sleep_blocking_in(self.ctx(), duration)
+        let at = Location::caller();
+        self.ctx().with(|ctx| match ctx {
+            Some(ctx) => crate::sleep::sleep_blocking_in(ctx, duration, at),
+            None => {
+                std::thread::sleep(duration);
+                Ok(())
+            }
+        })
     }
 
     /// The context and the registration, apart: a `select!` shares the one among its branches
     /// and lends the other to its cancellation branch.
     #[inline]
-    pub(super) fn split(self: Pin<&mut Self>) -> (&Ctx, Registering<'_>) {
-        self.waiter().split()
+    pub(super) fn split(self: Pin<&mut Self>) -> (CtxRef<'_>, Registering<'_>) {
+        // SAFETY: `registration` is projected pinned and never moved; `source` is only read.
+        let this = unsafe { self.get_unchecked_mut() };
+        let ctx = this.source.get();
+        // SAFETY: a structural projection of a pinned field.
+        let registration = unsafe { Pin::new_unchecked(&mut this.registration) };
+        (ctx, Registering { ctx, registration })
     }
 
     /// The `.await` at `at` has blocked: tells the group where its task waits, if that is not
@@ -134,7 +258,7 @@ impl Call {
     /// a lock, once per place).
     #[inline]
     pub(super) fn parked_at(self: Pin<&mut Self>, at: &'static Location<'static>) {
-        // SAFETY: only `parked` is written: `waiter` does not move.
+        // SAFETY: only `parked` is written: `registration` does not move.
         let this = unsafe { self.get_unchecked_mut() };
         // By address: `Location`'s `==` compares the file names.
         if !this.parked.is_some_and(|parked| std::ptr::eq(parked, at)) {
@@ -147,30 +271,193 @@ impl Call {
     fn report_parked(&mut self, at: &'static Location<'static>) {
         self.parked = Some(at);
         let call = std::ptr::from_ref(self) as usize;
-        crate::ambient::with_here(|task| task.shields().parked.park(task.index, call, at));
+        ambient::with_here(|task| task.shields().parked.park(task.index, call, at));
     }
 
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
     #[inline]
     pub(super) fn register(self: Pin<&mut Self>, waker: &Waker) -> bool {
-        self.waiter().register(waker)
+        let (ctx, registering) = self.split();
+        ctx.register(registering.registration, waker)
     }
 }
 
-impl Drop for Call {
+/// Whether a call on `ctx` (`None`: never cancelled) reads the clock at its checkpoints.
+#[inline(always)]
+fn pacer_for(ctx: Option<&Ctx>) -> Pacer {
+    match ctx {
+        Some(ctx) if ctx.has_deadline() || cuts_of(ctx).is_some() => Pacer::new(),
+        _ => Pacer::idle(),
+    }
+}
+
+/// A [`Call`]'s registration, lent by [`Call::split`] to a `select!`'s cancellation branch.
+pub(super) struct Registering<'a> {
+    ctx: CtxRef<'a>,
+    registration: Pin<&'a mut Registration>,
+}
+
+impl Registering<'_> {
+    /// See [`Call::register`].
+    #[inline]
+    pub(super) fn register(&mut self, waker: &Waker) -> bool {
+        self.ctx.register(self.registration.as_mut(), waker)
+    }
+}
+
+impl Drop for Call<'_> {
+    #[inline]
     fn drop(&mut self) {
         if self.parked.is_some() {
-            // Reported where it waited: the call is over, the task waits elsewhere now.
-            let call = std::ptr::from_ref(self) as usize;
-            crate::ambient::with_here(|task| task.shields().parked.leave(task.index, call));
+            self.leave_parked();
         }
     }
 }
 
-impl std::fmt::Debug for Call {
+impl Call<'_> {
+    /// Reported where it waited: the call is over, the task waits elsewhere now.
+    #[cold]
+    #[inline(never)]
+    fn leave_parked(&mut self) {
+        let call = std::ptr::from_ref(self) as usize;
+        ambient::with_here(|task| task.shields().parked.leave(task.index, call));
+    }
+}
+
+impl std::fmt::Debug for Call<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let source = match &self.source {
+            Source::Ambient => "ambient",
+            Source::Borrowed(_) => "borrowed",
+            Source::Owned(_) => "owned",
+        };
         f.debug_struct("Call")
-            .field("ctx", self.ctx())
+            .field("ctx", &source)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake};
+
+    use super::*;
+    use crate::__private::race;
+    use crate::ambient::{Ambient, Here, Member};
+
+    fn ambient(ctx: &Ctx) -> Ambient {
+        Ambient {
+            ctx: ctx.clone(),
+            member: Member::alone("test"),
+        }
+    }
+
+    /// Counts its wake-ups.
+    #[derive(Default)]
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn entering_and_checking_takes_no_reference_count() {
+        let ctx = Ctx::new().with_timeout(Duration::from_secs(3600));
+        let task = ambient(&ctx);
+        let before = ctx.handles();
+        ambient::set(&Here::of(&task), || {
+            let mut call = pin!(Call::ambient());
+            for _ in 0..100 {
+                call.as_mut().checkpoint().unwrap();
+            }
+            assert_eq!(ctx.handles(), before, "ambient: borrowed at each check");
+        });
+        let mut call = pin!(Call::borrowed(&ctx));
+        call.as_mut().checkpoint().unwrap();
+        assert_eq!(
+            ctx.handles(),
+            before,
+            "a `&Ctx` parameter: borrowed for the call"
+        );
+        // Outside any task: the never-cancelled context, borrowed too.
+        let root = ambient::root_ref();
+        let root_before = root.handles();
+        let mut call = pin!(Call::ambient());
+        call.as_mut().checkpoint().unwrap();
+        assert_eq!(root.handles(), root_before);
+    }
+
+    #[test]
+    fn a_parked_call_holds_its_context_until_it_ends() {
+        let ctx = Ctx::new();
+        let task = ambient(&ctx);
+        let before = ctx.handles();
+        let count = Arc::new(Count::default());
+        let waker = Waker::from(count.clone());
+        ambient::set(&Here::of(&task), || {
+            let mut call = pin!(Call::ambient());
+            {
+                let mut pending = pin!(race(std::future::pending::<()>(), call.as_mut()));
+                let polled = pending.as_mut().poll(&mut Context::from_waker(&waker));
+                assert!(polled.is_pending());
+            }
+            assert_eq!(ctx.handles(), before + 1, "registered: one handle, held");
+            assert_eq!(ctx.waiter_count(), 1);
+        });
+        assert_eq!(ctx.handles(), before, "given back when the call ends");
+        assert_eq!(ctx.waiter_count(), 0);
+    }
+
+    #[test]
+    fn a_call_polled_by_another_task_follows_that_tasks_context() {
+        let (a, b) = (Ctx::new(), Ctx::new());
+        let (task_a, task_b) = (ambient(&a), ambient(&b));
+        let count = Arc::new(Count::default());
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut call = Box::pin(ambient::set(&Here::of(&task_a), Call::ambient));
+        let mut poll_in = |task: &Ambient| {
+            ambient::set(&Here::of(task), || {
+                let mut pending = pin!(race(std::future::pending::<()>(), call.as_mut()));
+                pending.as_mut().poll(&mut cx)
+            })
+        };
+        assert!(poll_in(&task_a).is_pending());
+        assert_eq!((a.waiter_count(), b.waiter_count()), (1, 0));
+        // Its future moved to a task on `b`: it registers there, and leaves `a`'s list.
+        assert!(poll_in(&task_b).is_pending());
+        assert_eq!((a.waiter_count(), b.waiter_count()), (0, 1));
+        a.cancel();
+        assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+        b.cancel();
+        assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        match poll_in(&task_b) {
+            Poll::Ready(Err(cancelled)) => assert!(!cancelled.is_deadline_exceeded()),
+            other => panic!("expected the cancellation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_shielded_call_is_on_the_never_cancelled_context() {
+        let ctx = Ctx::new();
+        ctx.cancel();
+        let task = ambient(&ctx);
+        ambient::set(&Here::of(&task), || {
+            let _shield = crate::ShieldGuard::enter();
+            let mut call = pin!(Call::ambient());
+            assert!(call.as_mut().checkpoint().is_ok());
+        });
+        ambient::set(&Here::of(&task), || {
+            let mut call = pin!(Call::ambient());
+            assert!(call.as_mut().checkpoint().is_err());
+        });
     }
 }

@@ -7,13 +7,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::Call;
-use crate::ambient::{self, Ambient, Member, WithAmbient};
+use crate::ambient::{self, Ambient, Here, Member, WithAmbient};
 
 /// The ambient of a spawned task: the spawner's context, as a task of no group (its own shield
 /// depth, so that `#[shield]` inside it works as in any task).
-fn spawned(call: &Call) -> Ambient {
+fn spawned(call: &Call<'_>) -> Ambient {
     Ambient {
-        ctx: call.ctx().clone(),
+        ctx: call
+            .ctx()
+            .with(|ctx| ctx.unwrap_or(ambient::root_ref()).clone()),
         member: Member::alone("spawned"),
     }
 }
@@ -21,7 +23,7 @@ fn spawned(call: &Call) -> Ambient {
 /// `fut`, run with the call's context as its ambient context: `Ctx::current()` inside it, and
 /// the context of every `#[cancellable]` function it calls.
 #[inline]
-pub fn inherit<F: IntoFuture>(fut: F, call: &Call) -> Inherited<F::IntoFuture> {
+pub fn inherit<F: IntoFuture>(fut: F, call: &Call<'_>) -> Inherited<F::IntoFuture> {
     Inherited {
         inner: WithAmbient::new(spawned(call), fut.into_future()),
     }
@@ -54,12 +56,9 @@ impl<F> std::fmt::Debug for Inherited<F> {
 /// `f`, run with the call's context as its thread's ambient context while it runs: for
 /// `spawn_blocking`.
 #[inline]
-pub fn inherit_blocking<R>(f: impl FnOnce() -> R, call: &Call) -> impl FnOnce() -> R {
+pub fn inherit_blocking<R>(f: impl FnOnce() -> R, call: &Call<'_>) -> impl FnOnce() -> R {
     let ambient = spawned(call);
-    move || {
-        let _entered = ambient::enter(ambient);
-        f()
-    }
+    move || ambient::set(&Here::of(&ambient), f)
 }
 
 #[cfg(test)]

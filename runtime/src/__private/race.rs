@@ -5,10 +5,7 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use tokio::time::Instant;
-
 use super::Call;
-use crate::observe::observed;
 use crate::testing::cuts_of;
 use crate::Cancelled;
 
@@ -20,7 +17,10 @@ use crate::Cancelled;
 /// kept for the error, should the race be lost.
 #[inline]
 #[track_caller]
-pub fn race<F: IntoFuture>(fut: F, call: Pin<&mut Call>) -> Race<'_, F::IntoFuture> {
+pub fn race<'c, 'a, F: IntoFuture>(
+    fut: F,
+    call: Pin<&'c mut Call<'a>>,
+) -> Race<'c, 'a, F::IntoFuture> {
     Race {
         fut: fut.into_future(),
         call,
@@ -32,10 +32,10 @@ pub fn race<F: IntoFuture>(fut: F, call: Pin<&mut Call>) -> Race<'_, F::IntoFutu
 pin_project_lite::pin_project! {
     /// The future returned by [`race`].
     #[must_use = "futures do nothing unless polled"]
-    pub struct Race<'a, F> {
+    pub struct Race<'c, 'a, F> {
         #[pin]
         fut: F,
-        call: Pin<&'a mut Call>,
+        call: Pin<&'c mut Call<'a>>,
         // Set once `fut` has returned `Pending`: a later poll is a wake-up, worth a clock read.
         woken: bool,
         // Where the `.await` is, for `Cancelled::location`.
@@ -43,31 +43,25 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F: Future> Future for Race<'_, F> {
+impl<F: Future> Future for Race<'_, '_, F> {
     type Output = Result<F::Output, Cancelled>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let ctx = this.call.ctx();
-        if ctx.flagged() {
-            return Poll::Ready(Err(observed(ctx.cancelled_error(), this.at)));
+        // After a wake-up, the deadline is checked against the clock before the inner future:
+        // when both fall due at the same instant (the seed's step 7 and its 7 s deadline),
+        // cancellation wins, whichever of the two timers the runtime happened to fire first. A
+        // ready future on its first poll never pays for this clock read.
+        if let Some(cancelled) = ctx.cancelled(*this.woken, this.at) {
+            return Poll::Ready(Err(cancelled));
         }
         // Under a cancellation test, an `.await` is a cancellation point once, before its future
         // is first polled. (Compiled away without the `testing` feature.)
-        if !*this.woken {
-            if let Some(cuts) = cuts_of(ctx) {
-                if cuts.reached(this.at) {
-                    return Poll::Ready(Err(observed(ctx.cancelled_error(), this.at)));
-                }
-            }
-        }
-        // After a wake-up, check the deadline before the inner future: when both fall due at
-        // the same instant (the seed's step 7 and its 7 s deadline), cancellation wins, whichever
-        // of the two timers the runtime happened to fire first. A ready future on its first poll
-        // never pays for this clock read.
-        if *this.woken && ctx.has_deadline() && ctx.expire_if_due(Instant::now()) {
-            return Poll::Ready(Err(observed(ctx.cancelled_error(), this.at)));
+        if !*this.woken && ctx.with(|ctx| ctx.and_then(cuts_of).is_some_and(|c| c.reached(this.at)))
+        {
+            return Poll::Ready(Err(ctx.error(this.at)));
         }
         match this.fut.poll(cx) {
             Poll::Ready(output) => Poll::Ready(Ok(output)),
@@ -77,8 +71,7 @@ impl<F: Future> Future for Race<'_, F> {
                     this.call.as_mut().parked_at(this.at);
                     Poll::Pending
                 } else {
-                    let cancelled = this.call.ctx().cancelled_error();
-                    Poll::Ready(Err(observed(cancelled, this.at)))
+                    Poll::Ready(Err(this.call.ctx().error(this.at)))
                 }
             }
         }

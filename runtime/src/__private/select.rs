@@ -46,14 +46,14 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
+use super::call::{CtxRef, Registering};
 use super::Call;
-use crate::ctx::Registering;
-use crate::{Cancelled, Ctx};
+use crate::Cancelled;
 
 /// The shared state of one `select!` evaluation: see the module docs. `branches` is the number of
 /// the user's branches (the `else` branch not counted).
 #[inline]
-pub fn select(call: Pin<&mut Call>, branches: usize) -> (Select<'_>, SelectWaiter<'_>) {
+pub fn select<'c>(call: Pin<&'c mut Call<'_>>, branches: usize) -> (Select<'c>, SelectWaiter<'c>) {
     let (ctx, registering) = call.split();
     let select = Select {
         ctx,
@@ -73,7 +73,7 @@ impl std::fmt::Debug for SelectWaiter<'_> {
 
 /// Returned by [`select`].
 pub struct Select<'a> {
-    ctx: &'a Ctx,
+    ctx: CtxRef<'a>,
     /// The user's branches that may still complete: enabled by their precondition, and whose
     /// future has not completed yet.
     live: AtomicUsize,
@@ -124,8 +124,12 @@ impl<'a> Select<'a> {
     /// A part ready at its first poll never pays for the clock.
     #[inline]
     fn is_cancelled(&self, woken: bool) -> bool {
-        let ctx = self.ctx;
-        ctx.flagged() || (woken && ctx.has_deadline() && ctx.expire_if_due(crate::sync::now()))
+        self.ctx.with(|ctx| {
+            ctx.is_some_and(|ctx| {
+                ctx.flagged()
+                    || (woken && ctx.has_deadline() && ctx.expire_if_due(crate::sync::now()))
+            })
+        })
     }
 
     fn error(&self) -> Cancelled {

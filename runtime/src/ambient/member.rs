@@ -23,10 +23,9 @@ impl GroupId {
 /// in that group, and the group's shield depths (shared by the group and its tasks: one
 /// allocation per group, not per task).
 ///
-/// The tasks of groups do not hold a `Member` each. A `Group` task's index and name come from its
-/// `Seat` (`seat.rs`; readers see them through `Here`); `ScopedGroup` and `TaskSet` tasks borrow
-/// their group's and set their own `index` and `name` into the copy (`TaskAmbient::borrow`,
-/// `set_task` in `task_local.rs`). A new per-task field must be added to all three.
+/// The tasks of groups do not hold a `Member` each: they share their group's, and what is their
+/// own (index, name) is in the [`Here`](super::Here) their poller builds for each poll, the one
+/// place a per-task field goes.
 #[derive(Debug, Clone)]
 pub(crate) struct Member {
     pub(crate) group: GroupId,

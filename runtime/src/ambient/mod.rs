@@ -1,31 +1,35 @@
-//! The ambient context: the [`Ctx`] of the running task or thread, read once at entry by every
-//! `#[cancellable]` function that has no context parameter.
+//! The ambient context: the [`Ctx`] of the running task or thread, read by every check of a
+//! `#[cancellable]` function that has no context parameter (borrowed for the check: no reference
+//! count is taken, so calls on many workers write nothing they share).
 //!
-//! Set for an async task by [`WithAmbient`] (what [`Group::spawn`](crate::Group::spawn) and
-//! [`Ctx::scope`] wrap the task's future in), for a thread by [`enter`]
-//! ([`Group::spawn_blocking`](crate::Group::spawn_blocking), [`Ctx::enter`]). Outside of those,
-//! the ambient context is [`root`], which is never cancelled.
+//! What the running code sees is a [`Here`], set for the length of each poll of a task (and of a
+//! blocking task's body) by whoever runs it ([`set`]): [`WithAmbient`] (what [`Ctx::scope`] and
+//! inherited spawns wrap a future in), a `Group` task's seat, a `TaskSet` or `ScopedGroup` task.
+//! A thread users start sets its own with [`Ctx::enter`] (`enter.rs`). Outside of those, the
+//! ambient context is [`root`], which is never cancelled.
 
+mod enter;
 mod member;
 mod over;
 mod parked;
+mod scoped;
 mod seat;
-mod task_local;
 mod task_name;
-mod thread_local;
+mod with_ambient;
 
 use std::future::Future;
 use std::sync::OnceLock;
 
+pub(crate) use enter::enter;
+pub use enter::EnterGuard;
 pub(crate) use member::{GroupId, Member};
 #[cfg(loom)]
 pub(crate) use over::OverList;
 pub(crate) use parked::ParkedAt;
+pub(crate) use scoped::set;
 pub(crate) use seat::{Seat, Seats};
-pub(crate) use task_local::{set_group, set_seat, set_task, with_group, TaskAmbient, WithAmbient};
 pub(crate) use task_name::TaskName;
-pub(crate) use thread_local::enter;
-pub use thread_local::EnterGuard;
+pub(crate) use with_ambient::WithAmbient;
 
 use crate::shield::ShieldDepths;
 use crate::Ctx;
@@ -37,10 +41,12 @@ pub(crate) struct Ambient {
     pub(crate) member: Member,
 }
 
-/// The running task, as the ambient sees it: the `Ambient` it runs with, and its own index and
-/// name. For most tasks they are the ambient's own (`member.index`, `member.name`); a `Group`
-/// task's ambient is its group's, shared by all its tasks, and its index and name come from its
-/// [`Seat`].
+/// What the running code sees: the [`Ambient`] it runs with, and the running task's own index
+/// and name. For most tasks they are the ambient's own (`member.index`, `member.name`); the
+/// tasks of a group share their group's ambient, and their index and name are their own (a
+/// `Group` task's from its seat, a `TaskSet` or `ScopedGroup` task's from its entry). Built on
+/// the stack by whoever polls a task, for the length of the poll ([`set`]), and read through
+/// [`with`]: every per-task field is here, in one place.
 #[derive(Clone, Copy)]
 pub(crate) struct Here<'a> {
     pub(crate) ambient: &'a Ambient,
@@ -51,12 +57,18 @@ pub(crate) struct Here<'a> {
 impl<'a> Here<'a> {
     /// A task that runs with `ambient` as its own.
     #[inline]
-    fn of(ambient: &'a Ambient) -> Here<'a> {
+    pub(crate) fn of(ambient: &'a Ambient) -> Here<'a> {
         Here {
             ambient,
             index: ambient.member.index,
             name: &ambient.member.name,
         }
+    }
+
+    /// The context the running code sees.
+    #[inline(always)]
+    pub(crate) fn ctx(&self) -> &'a Ctx {
+        &self.ambient.ctx
     }
 
     /// The shield depths of the task's group (index them with `index`).
@@ -67,7 +79,7 @@ impl<'a> Here<'a> {
 
     /// Whether the task is inside a shielded section now.
     #[inline]
-    fn is_shielded(&self) -> bool {
+    pub(crate) fn is_shielded(&self) -> bool {
         self.shields().is_shielded(self.index)
     }
 
@@ -79,37 +91,49 @@ impl<'a> Here<'a> {
 
 /// The never-cancelled context used outside any group.
 pub(crate) fn root() -> Ctx {
-    static ROOT: OnceLock<Ctx> = OnceLock::new();
-    ROOT.get_or_init(Ctx::never).clone()
+    root_ref().clone()
 }
 
-/// Calls `f` with the running task, else the thread's ambient, else `None`.
-#[inline]
-fn with<R>(f: impl FnOnce(Option<Here<'_>>) -> R) -> R {
-    task_local::with(|task| match task {
-        Some(here) => f(Some(here)),
-        None => thread_local::with(|thread| f(thread.map(Here::of))),
-    })
+/// The never-cancelled context, borrowed: no reference count taken (every worker would write
+/// the same one).
+pub(crate) fn root_ref() -> &'static Ctx {
+    static ROOT: OnceLock<Ctx> = OnceLock::new();
+    ROOT.get_or_init(Ctx::never)
 }
 
 /// The ambient context, or the never-cancelled root. Inside a shielded section the root is
 /// returned too: code called from a shield must not be cut short.
 pub(crate) fn current() -> Ctx {
     with(|here| match here {
-        Some(here) if !here.is_shielded() => here.ambient.ctx.clone(),
+        Some(here) if !here.is_shielded() => here.ctx().clone(),
         _ => root(),
     })
 }
 
+/// Calls `f` with what the running code sees: the task being polled on this thread, else the
+/// thread's ambient ([`Ctx::enter`]), else `None`.
+#[inline(always)]
+pub(crate) fn with<R>(f: impl FnOnce(Option<&Here<'_>>) -> R) -> R {
+    scoped::with(|task| match task {
+        Some(here) => f(Some(here)),
+        None => with_thread(f),
+    })
+}
+
+#[inline]
+fn with_thread<R>(f: impl FnOnce(Option<&Here<'_>>) -> R) -> R {
+    enter::with(|thread| f(thread.map(Here::of).as_ref()))
+}
+
 /// Which task of which group is running, if any.
 pub(crate) fn member() -> Option<Member> {
-    with(|here| here.map(|here| here.member()))
+    with(|here| here.map(Here::member))
 }
 
 /// Calls `f` with the running task, borrowed (no clone: a `Member` holds reference-counted
 /// handles), if any.
 #[inline]
-pub(crate) fn with_here<R>(f: impl FnOnce(Here<'_>) -> R) -> Option<R> {
+pub(crate) fn with_here<R>(f: impl FnOnce(&Here<'_>) -> R) -> Option<R> {
     with(|here| here.map(f))
 }
 
@@ -136,6 +160,11 @@ impl Ctx {
 
     /// Makes this context the thread's ambient context until the guard is dropped. Use it in
     /// threads you start yourself; [`Group::spawn_blocking`](crate::Group::spawn_blocking) does it for you.
+    ///
+    /// # Panics
+    ///
+    /// Guards must be dropped in the reverse order of their creation: dropping one while a
+    /// guard created after it is still alive panics (as tokio's `Handle::enter` does).
     pub fn enter(&self) -> EnterGuard {
         enter(Ambient {
             ctx: self.clone(),

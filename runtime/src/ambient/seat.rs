@@ -37,7 +37,7 @@ use std::sync::atomic::{self, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::over::OverList;
-use super::{Ambient, TaskName};
+use super::{Ambient, Here, TaskName};
 use crate::sync::AtomicU32;
 
 /// Seats per row.
@@ -46,8 +46,6 @@ pub(crate) const ROW: usize = 64;
 const STARTED: usize = 1;
 /// A seat's task has finished with its future (dropped it).
 const DONE: usize = 2;
-/// The task-state bits of a seat.
-const FLAGS: usize = STARTED | DONE;
 /// Where the place in the row starts.
 const PLACE_SHIFT: usize = 2;
 /// The place bits of a seat.
@@ -184,15 +182,16 @@ impl Seat {
         self.0 = unsafe { NonNull::new_unchecked(self.0.as_ptr().map_addr(|a| a | flag)) };
     }
 
-    /// The word the ambient holds while this seat's task is polled: the seat without its task's
-    /// state, tagged as a seat ([`super::task_local`] tells it from an `Ambient`'s address).
+    /// What the seat's task sees while it is polled: its group's ambient, its own index and
+    /// name (read from the row once per poll, then from the stack).
     #[inline]
-    pub(super) fn ambient_word(&self) -> *const () {
-        let word = self
-            .0
-            .as_ptr()
-            .map_addr(|a| (a & !FLAGS) | super::task_local::SEAT_TAG);
-        word.cast_const().cast()
+    pub(crate) fn here(&self) -> Here<'_> {
+        let (row, place) = (self.row(), self.place());
+        Here {
+            ambient: &row.group,
+            index: row.first + place,
+            name: row_name(row, place),
+        }
     }
 }
 
@@ -212,19 +211,6 @@ impl std::fmt::Debug for Seat {
             .field("index", &self.index())
             .finish()
     }
-}
-
-/// What [`Seat::ambient_word`] stands for: the group's ambient, the task's index and name.
-///
-/// # Safety
-///
-/// `word` is the ambient word of a seat that is alive for `'a`.
-#[inline]
-pub(super) unsafe fn decode<'a>(word: *const ()) -> (&'a Ambient, usize, &'a TaskName) {
-    // SAFETY: the seat the word came from is alive, so is its row (caller's contract).
-    let row = unsafe { &*word.map_addr(|a| a & ADDRESS).cast::<Row>() };
-    let place = (word.addr() & PLACE) >> PLACE_SHIFT;
-    (&row.group, row.first + place, row_name(row, place))
 }
 
 fn row_name(row: &Row, place: usize) -> &TaskName {
@@ -388,10 +374,12 @@ mod tests {
             assert_eq!(&*seat.name().render(), format!("task {n}"));
             assert_eq!(&*seats.name(n).render(), format!("task {n}"));
             assert!(std::ptr::eq(seat.group(), &*group));
-            // SAFETY: `seat` is alive for the loop's body.
-            let (ambient, index, named) = unsafe { decode(seat.ambient_word()) };
-            assert!(std::ptr::eq(ambient, &*group));
-            assert_eq!((index, &*named.render()), (n, &*format!("task {n}")));
+            let here = seat.here();
+            assert!(std::ptr::eq(here.ambient, &*group));
+            assert_eq!(
+                (here.index, &*here.name.render()),
+                (n, &*format!("task {n}"))
+            );
         }
     }
 
@@ -400,13 +388,12 @@ mod tests {
         let mut seats = Seats::new(group());
         let _first = seats.take(name(0));
         let mut seat = seats.take(name(1));
-        let word = seat.ambient_word();
         assert!(!seat.started() && !seat.done());
         seat.set_started();
         assert!(seat.started() && !seat.done());
         seat.set_done();
         assert!(seat.started() && seat.done());
-        assert_eq!((seat.index(), seat.ambient_word()), (1, word));
+        assert_eq!((seat.index(), &*seat.name().render()), (1, "task 1"));
     }
 
     /// The names and the group's reference count are released once, by whoever is last: the

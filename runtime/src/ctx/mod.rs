@@ -29,7 +29,7 @@ use state::{Limit, State};
 #[cfg(feature = "testing")]
 pub(crate) use testing::WeakRoot;
 pub use wait::{WaitForCancellation, WaitForCancellationOwned};
-pub(crate) use waiter::{Registering, Waiter};
+pub(crate) use waiter::{Registration, Waiter};
 
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Deadline};
@@ -215,7 +215,15 @@ impl Ctx {
     #[inline]
     #[track_caller]
     pub fn check(&self) -> Result<(), Cancelled> {
-        let at = std::panic::Location::caller();
+        self.check_at(std::panic::Location::caller())
+    }
+
+    /// [`Ctx::check`], the error located at `at`.
+    #[inline]
+    pub(crate) fn check_at(
+        &self,
+        at: &'static std::panic::Location<'static>,
+    ) -> Result<(), Cancelled> {
         if self.is_cancelled() || crate::testing::cut_here(self, at) {
             Err(crate::observe::observed(self.state.cancelled_error(), at))
         } else {
@@ -333,6 +341,13 @@ impl Ctx {
     #[cfg(test)]
     pub(crate) fn waiter_count(&self) -> usize {
         self.state.waiter_count()
+    }
+
+    /// How many handles this context has (`Arc::strong_count`): what entering a call must not
+    /// change.
+    #[cfg(test)]
+    pub(crate) fn handles(&self) -> usize {
+        Arc::strong_count(&self.state)
     }
 }
 

@@ -248,7 +248,7 @@ impl State {
     }
 
     /// False only for [`State::never`] (the ambient context outside any group).
-    #[cfg(feature = "tokio-util")]
+    #[inline]
     pub(super) fn can_be_cancelled(&self) -> bool {
         self.cancellable
     }

@@ -50,35 +50,6 @@ impl<C: AsRef<Ctx>> Waiter<C> {
         let this = self.into_ref();
         this.get_ref().ctx().state.watch(this.node(), waker)
     }
-
-    /// The context, and the right to register: a `select!` shares the context among its
-    /// branches while its cancellation branch registers.
-    #[inline]
-    pub(crate) fn split(self: Pin<&mut Self>) -> (&Ctx, Registering<'_>) {
-        let this = self.into_ref();
-        let ctx = this.get_ref().ctx();
-        (
-            ctx,
-            Registering {
-                ctx,
-                node: this.node(),
-            },
-        )
-    }
-}
-
-/// A [`Waiter`]'s registration, lent by [`Waiter::split`].
-pub(crate) struct Registering<'a> {
-    ctx: &'a Ctx,
-    node: Pin<&'a WaitNode>,
-}
-
-impl Registering<'_> {
-    /// See [`Waiter::register`].
-    #[inline]
-    pub(crate) fn register(&mut self, waker: &Waker) -> bool {
-        self.ctx.state.watch(self.node, waker)
-    }
 }
 
 impl<'a> Waiter<&'a Ctx> {
@@ -94,6 +65,70 @@ impl<'a> Waiter<&'a Ctx> {
     pub(crate) fn register_unarmed(self: Pin<&mut Self>, waker: &Waker) -> bool {
         let this = self.into_ref();
         this.get_ref().ctx.state.watch_unarmed(this.node(), waker)
+    }
+}
+
+/// A waiter whose context is chosen when it first registers, and held (one reference count)
+/// only from then on: the registration of a `#[cancellable]` call, which reads its context
+/// from the running task at every check and so takes no reference of its own until it waits.
+/// Registering with another context than the held one is refused (`None`): the caller makes a
+/// fresh registration in place (`Pin::set`, which unlinks this one).
+pub(crate) struct Registration {
+    ctx: Option<Ctx>,
+    node: WaitNode,
+}
+
+impl Registration {
+    /// Not registered, holding no context.
+    #[inline(always)]
+    pub(crate) fn new() -> Registration {
+        Registration {
+            ctx: None,
+            node: WaitNode::new(),
+        }
+    }
+
+    /// Makes sure `waker` is woken when `ctx` is cancelled; `Some(false)` if it already is (do
+    /// not wait then), `None` if this registration is with another context. Arms the context's
+    /// deadline timer on its first waiter. The never-cancelled context stores nothing, and is not
+    /// held: its reference count is the one every worker would write.
+    #[inline]
+    pub(crate) fn register(self: Pin<&mut Self>, ctx: &Ctx, waker: &Waker) -> Option<bool> {
+        if !ctx.state.can_be_cancelled() {
+            return Some(true);
+        }
+        // SAFETY: `node` is structurally pinned (projected below, never moved out); `ctx` is
+        // only read and written as a plain field.
+        let this = unsafe { self.get_unchecked_mut() };
+        match &this.ctx {
+            Some(held) if !held.same_as(ctx) => return None,
+            Some(_) => {}
+            None => this.ctx = Some(ctx.clone()),
+        }
+        // SAFETY: as above: the node is pinned with the registration.
+        let node = unsafe { Pin::new_unchecked(&this.node) };
+        Some(ctx.state.watch(node, waker))
+    }
+}
+
+impl Drop for Registration {
+    #[inline]
+    fn drop(&mut self) {
+        if self.ctx.is_some() {
+            self.unregister();
+        }
+    }
+}
+
+impl Registration {
+    #[cold]
+    #[inline(never)]
+    fn unregister(&mut self) {
+        if let Some(ctx) = &self.ctx {
+            // SAFETY: `drop` runs in place: the node is where it was pinned.
+            let node = unsafe { Pin::new_unchecked(&self.node) };
+            ctx.state.unwatch(node);
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
 use super::{Report, Straggler, TaskKind, TaskName, Waiting, DEFAULT_GRACE};
-use crate::ambient::{self, Ambient, GroupId, Member};
+use crate::ambient::{self, Ambient, GroupId, Here, Member};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
@@ -104,12 +104,35 @@ enum Ended<T, E> {
     Aborted,
 }
 
+/// What task `index`, named `name`, of the group whose ambient is `group` sees while it is polled.
+#[inline]
+fn task_here<'a>(group: &'a Ambient, index: usize, name: &'a TaskName) -> Here<'a> {
+    Here {
+        ambient: group,
+        index,
+        name,
+    }
+}
+
+/// Calls `f` with the group's ambient, which `wait` sets around the polls of its tasks (a
+/// scoped task is only ever polled there): each task finds it there rather than holding a
+/// pointer to it.
+#[inline]
+fn with_group<R>(f: impl FnOnce(&Ambient) -> R) -> R {
+    ambient::with(|here| match here {
+        Some(here) => f(here.ambient),
+        None => unreachable!("a scoped task polled outside its group's `wait`"),
+    })
+}
+
 impl<T, E> Slot<'_, T, E> {
     /// Drops the body with the task's ambient set, as if it were polled.
     fn drop_body(&mut self, group: &Ambient) {
         if self.body.is_some() {
             let body = &mut self.body;
-            ambient::set_task(group, self.index, &self.name, || drop(body.take()));
+            ambient::set(&task_here(group, self.index, &self.name), || {
+                drop(body.take())
+            });
         }
     }
 }
@@ -123,7 +146,7 @@ impl<T, E> Future for Slot<'_, T, E> {
             return Poll::Ready(Ended::Aborted);
         }
         let index = this.index;
-        ambient::with_group(|group| {
+        with_group(|group| {
             if !this.started {
                 this.started = true;
                 // The flag, not the clock: `wait` read the clock against the deadline just
@@ -135,7 +158,7 @@ impl<T, E> Future for Slot<'_, T, E> {
             }
             crate::ctx::reset_pacer();
             let body = &mut this.body;
-            let polled = ambient::set_task(group, index, &this.name, || {
+            let polled = ambient::set(&task_here(group, index, &this.name), || {
                 // Also catches a panic in the `Drop` of the finished future (dropped right away,
                 // with its ambient set): that is the task's panic too, not an unwind out of
                 // `wait`.
@@ -365,7 +388,7 @@ where
             let (outputs, cut_short) = (&mut run.outputs, &mut run.cut_short);
             // The tasks find the group's ambient here, and set their own index and name into it.
             // Tasks that return `Ok`, the common case, are recorded without leaving it.
-            let ended = ambient::set_group(shared, || loop {
+            let ended = ambient::set(&Here::of(shared), || loop {
                 match running.poll_next_unpin(cx) {
                     Poll::Ready(Some(Ended::Ok { index, output })) => {
                         outputs[index] = Some(output);

@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 
 use super::ended::{self, Ended};
 use crate::ambient::TaskName;
-use crate::ambient::{self, Ambient, Seat};
+use crate::ambient::{self, Seat};
 use crate::{Cause, Ctx};
 
 /// How a task ended.
@@ -123,7 +123,7 @@ impl<F> RunAsync<F> {
         let fut = &mut self.fut;
         // SAFETY: dropped in place, where it was pinned, and only once: `done` is set first, so
         // that nothing drops it again even if its `Drop` unwinds.
-        ambient::set_seat(&self.seat, || unsafe { ManuallyDrop::drop(fut) });
+        ambient::set(&self.seat.here(), || unsafe { ManuallyDrop::drop(fut) });
     }
 }
 
@@ -163,7 +163,7 @@ where
         crate::ctx::reset_pacer();
         // SAFETY: pinned, see above.
         let body = unsafe { Pin::new_unchecked(&mut *this.fut) };
-        let polled = ambient::set_seat(&this.seat, || {
+        let polled = ambient::set(&this.seat.here(), || {
             panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)))
         });
         let result = match polled {
@@ -203,12 +203,7 @@ where
     if ctx.is_cancelled() {
         return not_started(index);
     }
-    let guard = ambient::enter(Ambient {
-        ctx: ctx.clone(),
-        member: group.member.task(index, seat.name()),
-    });
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    drop(guard);
+    let result = ambient::set(&seat.here(), || panic::catch_unwind(AssertUnwindSafe(f)));
     finish(ctx, seat.name(), index, result)
 }
 
@@ -249,7 +244,7 @@ mod tests {
         let n = 5_usize;
         let fut = async move { Ok::<_, Cancelled>(n) };
         assert_eq!(size(&fut), 16);
-        let mut seats = crate::ambient::Seats::new(Arc::new(Ambient {
+        let mut seats = crate::ambient::Seats::new(Arc::new(crate::ambient::Ambient {
             ctx: Ctx::new(),
             member: Member::alone("group"),
         }));

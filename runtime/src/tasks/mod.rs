@@ -80,7 +80,7 @@ pub struct TaskSet {
 /// What the set and its tasks share.
 pub(super) struct Shared {
     /// What the set's tasks run with, shared by all of them: its context, identity and shield
-    /// depths. Each task borrows it, with its own key and name (`ambient::TaskAmbient`), and
+    /// depths. Each task sees it while it is polled, with its own key and name (`task.rs`), and
     /// holds it through its [`Slot`]'s reference count to this.
     ambient: Ambient,
     live: Mutex<Slab<Live>>,

@@ -11,19 +11,19 @@ use std::task::{Context, Poll};
 
 use super::report::{Counters, FailureKind, TaskFailure};
 use super::Shared;
-use crate::ambient::TaskAmbient;
+use crate::ambient::{self, Here};
 use crate::group::TaskName;
 use crate::Cancelled;
 
 pin_project_lite::pin_project! {
     /// The future spawned for a task. Drops in order: the user's future first (closing its
-    /// socket), with its ambient set, then its ambient, then the slot (which holds what the
-    /// ambient borrows), so that once the set is empty every task's resources are gone.
+    /// socket), with its ambient set, then its name, then the slot (which holds the set's
+    /// ambient), so that once the set is empty every task's resources are gone.
     pub(super) struct SetTask<F> {
         // `None` once done: dropped with the ambient set, as soon as it is.
         #[pin]
         fut: Option<F>,
-        ambient: TaskAmbient,
+        name: TaskName,
         slot: Slot,
     }
 
@@ -33,7 +33,7 @@ pin_project_lite::pin_project! {
             let mut fut = this.fut;
             if fut.is_some() {
                 // Aborted, or it panicked: dropped with its ambient set, as it would be polled.
-                this.ambient.set(|| fut.set(None));
+                ambient::set(&here(this.slot, this.name), || fut.set(None));
             }
         }
     }
@@ -58,12 +58,9 @@ impl Drop for Slot {
 
 impl<F: Future> SetTask<F> {
     pub(super) fn new(slot: Slot, name: TaskName, fut: F) -> SetTask<F> {
-        // SAFETY: the slot holds the set's `Shared`, and with it what the ambient borrows, for
-        // as long as the ambient lives: it is dropped after it.
-        let ambient = unsafe { TaskAmbient::borrow(&slot.shared.ambient, slot.key, name) };
         SetTask {
             fut: Some(fut),
-            ambient,
+            name,
             slot,
         }
     }
@@ -80,7 +77,7 @@ where
         let this = self.project();
         let mut fut = this.fut;
         crate::ctx::reset_pacer();
-        let polled = this.ambient.set(|| {
+        let polled = ambient::set(&here(this.slot, this.name), || {
             // Also catches a panic in the `Drop` of the finished future, dropped right away with
             // its ambient set: that is the task's panic too.
             panic::catch_unwind(AssertUnwindSafe(|| {
@@ -113,12 +110,23 @@ where
                 };
                 Counters::add(counter);
                 shared.report(TaskFailure {
-                    task: this.ambient.get().member.name.render(),
+                    task: this.name.render(),
                     error,
                 });
             }
         }
         Poll::Ready(())
+    }
+}
+
+/// What the task in `slot`, named `name`, sees while it is polled: the set's ambient, with its own
+/// key and name.
+#[inline]
+fn here<'a>(slot: &'a Slot, name: &'a TaskName) -> Here<'a> {
+    Here {
+        ambient: &slot.shared.ambient,
+        index: slot.key,
+        name,
     }
 }
 
