@@ -173,7 +173,8 @@
 //!
 //! All off by default. `tokio-util`: `Ctx::from_token` and `Ctx::token`, tokio-util's
 //! `CancellationToken` both ways. `tonic`: `From<Cancelled> for tonic::Status`
-//! (`DEADLINE_EXCEEDED` or `CANCELLED`; needs Rust 1.88, as tonic does). `http`:
+//! (`DEADLINE_EXCEEDED`, `UNAVAILABLE` for a shutdown, else `CANCELLED`; needs Rust 1.88, as
+//! tonic does). `http`:
 //! `From<Cancelled> for http::Response<B>` (504 or 503). `axum`: `IntoResponse for Cancelled`.
 //! Deadlines that travel between services (`grpc-timeout`): the `autocancel-tower` crate.
 
