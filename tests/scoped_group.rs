@@ -249,7 +249,12 @@ async fn a_shielded_task_is_waited_for() {
     let report = group.wait_report().await;
     assert!(finished.load(Ordering::SeqCst));
     assert!(start.elapsed() >= 2 * SEC);
-    assert!(report.stragglers.is_empty(), "{:?}", report.stragglers);
+    // Waited for, and reported once it ended.
+    let [straggler] = &report.stragglers[..] else {
+        panic!("one straggler: {:?}", report.stragglers)
+    };
+    assert!(!straggler.aborted);
+    assert_eq!(straggler.overdue, 19 * SEC / 10);
     assert!(report.error.is_some());
 }
 
@@ -452,8 +457,16 @@ async fn each_task_is_shielded_by_its_own_index() {
     let report = group.wait_report().await;
     assert!(shielded_finished.load(Ordering::SeqCst));
     assert_eq!(start.elapsed(), 2 * SEC);
-    let names: Vec<_> = report.stragglers.iter().map(|s| &*s.name).collect();
-    assert_eq!(names, ["ignores"]);
+    let seen: Vec<_> = report
+        .stragglers
+        .iter()
+        .map(|s| (s.aborted, s.overdue))
+        .collect();
+    assert_eq!(
+        seen,
+        [(true, Duration::from_millis(100)), (false, 19 * SEC / 10)]
+    );
+    assert_eq!(&*report.stragglers[0].name, "ignores");
 }
 
 #[tokio::test(start_paused = true)]

@@ -429,7 +429,12 @@ async fn shielded_task_is_not_aborted_as_a_straggler() {
     let report = group.wait_report().await;
     assert!(finished.load(Ordering::SeqCst));
     assert!(start.elapsed() >= 5 * SEC);
-    assert!(report.stragglers.is_empty());
+    // Waited for, and reported once it ended.
+    let [straggler] = &report.stragglers[..] else {
+        panic!("one straggler: {:?}", report.stragglers)
+    };
+    assert!(!straggler.aborted);
+    assert_eq!(straggler.overdue, 4 * SEC);
 }
 
 #[tokio::test(start_paused = true)]
@@ -602,8 +607,17 @@ async fn each_task_is_shielded_by_its_own_index() {
     let report = group.wait_report().await;
     assert!(finished.load(Ordering::SeqCst));
     assert_eq!(start.elapsed(), 5 * SEC);
-    let names: Vec<_> = report.stragglers.iter().map(|s| &*s.name).collect();
-    assert_eq!(names, ["ignores"]);
+    let seen: Vec<_> = report
+        .stragglers
+        .iter()
+        .map(|s| (s.aborted, s.overdue))
+        .collect();
+    assert_eq!(
+        seen,
+        [(true, Duration::from_millis(10)), (false, 4 * SEC)],
+        "the deaf task aborted, the shielded one waited for"
+    );
+    assert_eq!(&*report.stragglers[0].name, "ignores");
 }
 
 /// Records, when dropped, whether the ambient context then was `ctx`.

@@ -183,7 +183,13 @@ async fn a_shielded_task_is_waited_for_not_aborted() {
     let report = tasks.shutdown().await;
     assert!(finished.load(Ordering::SeqCst));
     assert_eq!(start.elapsed(), 5 * SEC);
-    assert!(report.is_clean());
+    // Reported: it outlived the grace period, by itself.
+    let [straggler] = &report.stragglers[..] else {
+        panic!("one straggler: {report}")
+    };
+    assert!(!straggler.aborted);
+    assert_eq!(straggler.overdue, 5 * SEC);
+    assert!(!report.is_clean());
 }
 
 #[tokio::test(start_paused = true)]
@@ -239,8 +245,13 @@ async fn each_task_is_shielded_by_its_own_key() {
     let report = tasks.shutdown().await;
     assert!(finished.load(Ordering::SeqCst));
     assert_eq!(start.elapsed(), 5 * SEC);
-    let names: Vec<_> = report.stragglers.iter().map(|s| &*s.name).collect();
-    assert_eq!(names, ["deaf"]);
+    let aborted: Vec<_> = report
+        .stragglers
+        .iter()
+        .map(|s| (s.aborted, s.overdue))
+        .collect();
+    assert_eq!(aborted, [(true, SEC), (false, 5 * SEC)]);
+    assert_eq!(&*report.stragglers[0].name, "deaf");
 }
 
 /// Records, when dropped, whether the ambient context then was `ctx`.

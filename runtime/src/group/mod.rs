@@ -42,7 +42,8 @@ pub const DEFAULT_GRACE: Duration = Duration::from_millis(100);
 ///   running a grace period ([`DEFAULT_GRACE`], see [`Group::grace`]) after cancellation are
 ///   aborted and reported as [`Straggler`]s (a `tracing` warning, and
 ///   [`Report::stragglers`]); blocking ones cannot be aborted, so `wait` waits for them and
-///   reports them too. A task inside a shielded section is waited for, not aborted.
+///   reports them too. A task inside a shielded section is waited for, not aborted, and
+///   reported once it ends if that is after the grace period.
 /// - Dropping a group without waiting cancels it and aborts its async tasks (except shielded
 ///   ones, which finish their section and then stop at their next checkpoint); blocking tasks
 ///   already running are left to notice the cancellation.
@@ -104,6 +105,9 @@ struct Entry<T, E> {
     handle: Option<JoinHandle<Ended<T, E>>>,
     /// Collected, or aborted and reported as a straggler.
     done: bool,
+    /// The grace period ran out while it was inside a shielded section: a straggler, reported
+    /// when it ends (or when it is aborted, once it leaves the section).
+    late: bool,
 }
 
 impl<T, E> Group<T, E>
@@ -283,6 +287,7 @@ where
             kind,
             handle: None,
             done: false,
+            late: false,
         });
         self.running += 1;
         self.tasks.len() - 1

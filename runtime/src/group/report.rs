@@ -19,7 +19,8 @@ pub enum TaskKind {
 /// A task still running when the grace period after cancellation ran out.
 ///
 /// Async stragglers are aborted (unless inside a shielded section, which is waited for); blocking
-/// ones cannot be, so `wait` waits for them and reports how long they overran.
+/// ones cannot be, so `wait` waits for them. Those waited for are reported once they end
+/// (`aborted: false`), with how long after the cancellation that was.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Straggler {

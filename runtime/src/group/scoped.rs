@@ -85,6 +85,9 @@ struct Slot<'a, T, E> {
     index: usize,
     name: TaskName,
     started: bool,
+    /// The grace period ran out while it was inside a shielded section: a straggler, reported
+    /// when it ends.
+    late: bool,
     body: Option<Body<'a, T, E>>,
 }
 
@@ -92,11 +95,12 @@ struct Slot<'a, T, E> {
 enum Ended<T, E> {
     /// The common case, kept small: no name, no nested results.
     Ok { index: usize, output: T },
-    /// It returned an error or panicked.
+    /// It returned an error or panicked, or it is a straggler (`late`) that ended by itself.
     Failed {
         index: usize,
         name: TaskName,
         result: Result<Result<T, E>, Box<dyn Any + Send>>,
+        late: bool,
     },
     /// The group was cancelled before it started: it never ran.
     NotStarted,
@@ -150,8 +154,10 @@ impl<T, E> Future for Slot<'_, T, E> {
             });
             let result = match polled {
                 Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(Ok(output))) => return Poll::Ready(Ended::Ok { index, output }),
-                Ok(Poll::Ready(Err(error))) => Ok(Err(error)),
+                Ok(Poll::Ready(Ok(output))) if !this.late => {
+                    return Poll::Ready(Ended::Ok { index, output })
+                }
+                Ok(Poll::Ready(output)) => Ok(output),
                 Err(payload) => {
                     // Its body panicked in `poll`: dropped now, with its ambient set; a second
                     // panic, in its `Drop`, adds nothing to the first.
@@ -163,6 +169,7 @@ impl<T, E> Future for Slot<'_, T, E> {
                 index,
                 name: this.name.clone(),
                 result,
+                late: this.late,
             })
         })
     }
@@ -275,6 +282,7 @@ where
             index,
             name,
             started: false,
+            late: false,
             body: Some(Box::pin(fut)),
         };
         // Under a limit every task queues, and `wait` starts them: the limit may still change.
@@ -381,7 +389,19 @@ where
                     index,
                     name,
                     result,
+                    late,
                 })) => {
+                    if let (true, Some(at)) = (late, run.cancelled_at) {
+                        let straggler = Straggler {
+                            name: name.render(),
+                            kind: TaskKind::Async,
+                            overdue: Instant::now().saturating_duration_since(at),
+                            aborted: false,
+                            waiting: None,
+                        };
+                        tracing::warn!(%straggler, "a shielded task outlived the grace period");
+                        run.stragglers.push(straggler);
+                    }
                     let after_cancel = clock.cancelled_now(self.ctx());
                     let ctx = self.ctx();
                     let finished = if !matches!(result, Ok(Err(_))) {
@@ -463,6 +483,7 @@ where
             }
             if shared.member.shields.is_shielded(slot.index) {
                 shielded = true;
+                slot.late = true;
                 continue;
             }
             // Where it waits, read before its body (and the record of where it waits) is dropped.

@@ -146,7 +146,7 @@ where
                     self.running -= 1;
                     match joined {
                         Ok(ended) => self.record(tally, ended.unpack(), cancelled_at),
-                        Err(error) => self.record_join_error(tally, index, error),
+                        Err(error) => self.record_join_error(tally, index, error, cancelled_at),
                     }
                 }
                 Poll::Pending => {
@@ -167,16 +167,13 @@ where
     ) {
         let entry = &mut self.tasks[finished.index];
         entry.done = true;
-        if let (TaskKind::Blocking, Some(at)) = (entry.kind, cancelled_at) {
+        if let Some(at) = cancelled_at {
             let overdue = Instant::now().saturating_duration_since(at);
-            if overdue > self.grace {
-                tally.stragglers.push(Straggler {
-                    name: self.seats.name(finished.index).render(),
-                    kind: TaskKind::Blocking,
-                    overdue,
-                    aborted: false,
-                    waiting: None,
-                });
+            // A blocking task cannot be aborted, an async one inside a shield is not: both are
+            // waited for, and reported once they end.
+            if entry.late || (entry.kind == TaskKind::Blocking && overdue > self.grace) {
+                let kind = entry.kind;
+                self.ended_late(tally, finished.index, kind, overdue);
             }
         }
         match finished.outcome {
@@ -204,14 +201,42 @@ where
 
     /// Task `index` ended without handing back a [`Finished`]: we aborted it (already
     /// reported), the runtime dropped it, or something outside the task body panicked.
-    fn record_join_error(&mut self, tally: &mut Tally<T, E>, index: usize, error: JoinError) {
+    fn record_join_error(
+        &mut self,
+        tally: &mut Tally<T, E>,
+        index: usize,
+        error: JoinError,
+        cancelled_at: Option<Instant>,
+    ) {
         tally.cut_short = true;
         self.tasks[index].done = true;
+        if let (true, Some(at)) = (self.tasks[index].late, cancelled_at) {
+            // A shielded straggler that panicked outside its body (it was not aborted: that
+            // clears `late`).
+            let overdue = Instant::now().saturating_duration_since(at);
+            self.ended_late(tally, index, TaskKind::Async, overdue);
+        }
         if let Ok(payload) = error.try_into_panic() {
             // A panic outside the task body's own `catch_unwind`: the `Display` or `Drop` of its
             // error, or the `Drop` of its future. It cancels the siblings like any panic.
             self.task_panicked(tally, index, payload);
         }
+    }
+
+    /// Task `index`, which outlived the grace period without being aborted (blocking, or
+    /// shielded), has ended, `overdue` after the cancellation: a straggler.
+    fn ended_late(&self, tally: &mut Tally<T, E>, index: usize, kind: TaskKind, overdue: Duration) {
+        let straggler = Straggler {
+            name: self.seats.name(index).render(),
+            kind,
+            overdue,
+            aborted: false,
+            waiting: None,
+        };
+        if kind == TaskKind::Async {
+            tracing::warn!(%straggler, "a shielded task outlived the grace period");
+        }
+        tally.stragglers.push(straggler);
     }
 
     /// Task `index` panicked outside its body: cancel the group as its body's panic would have.
@@ -238,10 +263,14 @@ where
                 TaskKind::Blocking => None,
             };
             match async_task {
-                Some(_) if self.shared.member.shields.is_shielded(index) => shielded = true,
+                Some(_) if self.shared.member.shields.is_shielded(index) => {
+                    shielded = true;
+                    entry.late = true;
+                }
                 Some(handle) => {
                     handle.abort();
                     entry.done = true;
+                    entry.late = false;
                     let waiting = Waiting::of(&self.shared.member.shields, index);
                     let straggler = Straggler {
                         name: self.seats.name(index).render(),

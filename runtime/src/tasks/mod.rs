@@ -88,12 +88,18 @@ pub(super) struct Shared {
     emptied: Notify,
     on_failure: OnceLock<Box<dyn Fn(TaskFailure) + Send + Sync>>,
     counts: Counters,
+    /// Shielded stragglers that ended by themselves during `shutdown` (see [`Live::late`]).
+    late: Mutex<Vec<Straggler>>,
 }
 
 /// A running task: its name for the straggler report, and how to abort it.
 struct Live {
     name: TaskName,
     abort: Option<AbortHandle>,
+    /// Set by `shutdown` (to when it cancelled the set) when the grace period ran out while the
+    /// task was inside a shielded section: a straggler, reported when it ends (by itself, or
+    /// aborted once it leaves the section).
+    late: Option<Instant>,
 }
 
 impl Shared {
@@ -106,11 +112,37 @@ impl Shared {
     /// Called by a task's [`Slot`] when its future is dropped.
     fn release(&self, key: usize) {
         let mut live = self.lock();
-        live.try_remove(key);
-        if live.is_empty() {
-            drop(live);
+        let ended = live.try_remove(key);
+        let emptied = live.is_empty();
+        drop(live);
+        if let Some(Live {
+            name,
+            late: Some(cancelled_at),
+            ..
+        }) = ended
+        {
+            self.ended_late(name, cancelled_at);
+        }
+        if emptied {
             self.emptied.notify_waiters();
         }
+    }
+
+    /// A shielded task that outlived the grace period has ended by itself: a straggler, with how
+    /// long after the cancellation it ended.
+    fn ended_late(&self, name: TaskName, cancelled_at: Instant) {
+        let straggler = Straggler {
+            name: name.render(),
+            kind: TaskKind::Async,
+            overdue: cancelled_at.elapsed(),
+            aborted: false,
+            waiting: None,
+        };
+        tracing::warn!(%straggler, "a shielded task outlived the grace period");
+        self.late
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(straggler);
     }
 
     fn report(&self, failure: TaskFailure) {
@@ -146,6 +178,7 @@ impl TaskSet {
                 emptied: Notify::new(),
                 on_failure: OnceLock::new(),
                 counts: Counters::default(),
+                late: Mutex::default(),
             }),
             grace: DEFAULT_GRACE,
             finished: false,
@@ -227,6 +260,7 @@ impl TaskSet {
         entry.insert(Live {
             name,
             abort: Some(handle.abort_handle()),
+            late: None,
         });
     }
 
@@ -248,7 +282,9 @@ impl TaskSet {
     /// Cancels the set's context (cause: cancelled, "shutdown"), waits for its tasks to stop,
     /// aborts those still running after the grace period (except inside a shielded section,
     /// which is waited for), and returns once every task's future has been dropped: counts, and
-    /// the stragglers by name (also logged as `tracing` warnings).
+    /// the stragglers by name (also logged as `tracing` warnings) — the aborted ones, and the
+    /// shielded ones that outlived the grace period, with how long after the cancellation each
+    /// ended.
     pub async fn shutdown(mut self) -> ShutdownReport {
         let shared = self.shared.clone();
         shared.ambient.ctx.cancel_with(Cause::Cancelled {
@@ -276,6 +312,9 @@ impl TaskSet {
             }
         }
         self.finished = true;
+        // In the order they ended or were aborted.
+        stragglers.append(&mut shared.late.lock().unwrap_or_else(|p| p.into_inner()));
+        stragglers.sort_by_key(|straggler| straggler.overdue);
         ShutdownReport {
             counts: shared.counts.snapshot(),
             stragglers,
@@ -283,7 +322,7 @@ impl TaskSet {
     }
 
     /// Aborts every running task outside a shielded section and reports it; true if some task
-    /// is shielded (look again later).
+    /// is shielded (look again later: it is reported when it ends or is aborted).
     fn abort_stragglers(&self, started: Instant, stragglers: &mut Vec<Straggler>) -> bool {
         let overdue = started.elapsed();
         let mut shielded = false;
@@ -291,8 +330,11 @@ impl TaskSet {
         for (key, task) in live.iter_mut() {
             if self.shared.ambient.member.shields.is_shielded(key) {
                 shielded = true;
+                task.late.get_or_insert(started);
                 continue;
             }
+            // Reported here, not again when it ends.
+            task.late = None;
             let Some(abort) = task.abort.take() else {
                 continue; // aborted before, still being dropped
             };
