@@ -1,6 +1,7 @@
 //! [`TaskSet`]: a long-lived set of tasks for a server's connections.
 
 mod report;
+mod serve;
 mod task;
 
 use std::future::Future;
@@ -30,9 +31,11 @@ use crate::{Cause, Ctx, Straggler, TaskKind, Waiting, DEFAULT_GRACE};
 ///
 /// - **A task's failure is its own business.** It does not cancel the others; it is counted
 ///   ([`TaskSet::counts`]) and reported to [`TaskSet::on_failure`] (by default, a `tracing`
-///   warning). A panic is caught and reported the same way. A task that stops because the set
-///   shuts down (it returns the cancellation, see [`Cancelled::is_shutdown`](crate::Cancelled::is_shutdown))
-///   is counted as stopped, not failed.
+///   warning), with its source chain. A panic is caught and reported the same way. A task that
+///   stops because the set shuts down (it returns the cancellation, see
+///   [`Cancelled::is_shutdown`](crate::Cancelled::is_shutdown)) is counted as stopped, one that
+///   ran out of time (it returns a deadline's cancellation: its connection's idle timeout, its
+///   request's deadline) as timed out: neither is a failure, neither is reported.
 /// - **A finished task costs nothing.** Its slot is released when its future is dropped, and
 ///   outputs are not kept: memory follows the tasks running now, not every task ever spawned.
 /// - **The same structure as a group.** Every task runs with the set's context ambient (so
@@ -185,9 +188,9 @@ impl TaskSet {
         }
     }
 
-    /// Calls `f` with every task failure (an error that is not a shutdown's cancellation, or a
-    /// panic), on the task's thread as it ends, instead of logging a `tracing` warning. Keep it
-    /// short: count, log, forward to a channel.
+    /// Calls `f` with every task failure (an error that is neither a shutdown's cancellation
+    /// nor a deadline's, or a panic), on the task's thread as it ends, instead of logging a
+    /// `tracing` warning. Keep it short: count, log, forward to a channel.
     ///
     /// # Panics
     ///
