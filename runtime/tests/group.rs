@@ -731,3 +731,29 @@ fn a_group_is_send_and_sync() {
     send_sync::<Group<u32, Cancelled>>();
     send_sync::<Group<String, std::io::Error>>();
 }
+
+/// Issue 21, item 7: tasks spawned by one line are told apart in the report.
+#[tokio::test(start_paused = true)]
+async fn unnamed_stragglers_spawned_by_one_line_are_numbered() {
+    let mut group: Group = Group::with_timeout(SEC);
+    group.spawn_named("named", async {
+        tokio::time::sleep(100 * SEC).await;
+        Ok(())
+    });
+    let line = line!() + 2;
+    for _ in 0..3 {
+        group.spawn(async {
+            tokio::time::sleep(100 * SEC).await; // no checkpoint
+            Ok(())
+        });
+    }
+    let report = group.wait_report().await;
+    let names: Vec<&str> = report.stragglers.iter().map(|s| &*s.name).collect();
+    let at = format!("{}:{}:", file!(), line);
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names[0], "named");
+    for (n, name) in names[1..].iter().enumerate() {
+        assert!(name.starts_with(&at), "{name}");
+        assert!(name.ends_with(&format!(" #{}", n + 2)), "{name}");
+    }
+}

@@ -377,3 +377,27 @@ async fn on_failure_is_not_given_a_deadline() {
     assert!(failures.lock().unwrap().is_empty());
     assert_eq!(tasks.counts().timed_out, 1);
 }
+
+/// Issue 21, item 7: tasks spawned by one line are told apart in the report, numbered in spawn
+/// order.
+#[tokio::test(start_paused = true)]
+async fn unnamed_stragglers_spawned_by_one_line_are_numbered() {
+    let tasks = TaskSet::new().grace(SEC);
+    let line = line!() + 2;
+    for _ in 0..3 {
+        tasks.spawn(async {
+            tokio::time::sleep(3600 * SEC).await; // no checkpoint
+            Ok::<_, Cancelled>(())
+        });
+    }
+    tokio::task::yield_now().await;
+    let report = tasks.shutdown().await;
+    let mut names: Vec<&str> = report.stragglers.iter().map(|s| &*s.name).collect();
+    names.sort();
+    let at = format!("{}:{}:", file!(), line);
+    assert_eq!(names.len(), 3, "{report}");
+    for (n, name) in names.iter().enumerate() {
+        assert!(name.starts_with(&at), "{name}");
+        assert!(name.ends_with(&format!(" #{}", n + 1)), "{name}");
+    }
+}

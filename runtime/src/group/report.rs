@@ -6,6 +6,8 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::ambient::TaskName;
+
 /// Whether a task ran on the async runtime or on a blocking thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -14,6 +16,18 @@ pub enum TaskKind {
     Async,
     /// Spawned with [`Group::spawn_blocking`](crate::Group::spawn_blocking).
     Blocking,
+}
+
+/// A straggler's name: the given one, else its spawn location numbered with the task's place in
+/// spawn order (`src/main.rs:12:9 #3`, the third task of its group or set), so that the tasks
+/// one line spawns in a loop are told apart.
+pub(crate) fn straggler_name(name: &TaskName, number: u64) -> Arc<str> {
+    match name {
+        TaskName::SpawnedAt(at) => {
+            format!("{}:{}:{} #{number}", at.file(), at.line(), at.column()).into()
+        }
+        named => named.render(),
+    }
 }
 
 /// A task still running when the grace period after cancellation ran out.
@@ -25,7 +39,8 @@ pub enum TaskKind {
 #[non_exhaustive]
 pub struct Straggler {
     /// The task's name: given to [`Group::spawn_named`](crate::Group::spawn_named), else its
-    /// spawn location (`src/main.rs:12:11`).
+    /// spawn location and its number in spawn order in its group or set (`src/main.rs:12:11
+    /// #3`: the third task spawned), so that tasks spawned by one line are told apart.
     pub name: Arc<str>,
     /// Async or blocking.
     pub kind: TaskKind,

@@ -21,7 +21,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
-use super::{Report, Straggler, TaskKind, TaskName, Waiting, DEFAULT_GRACE};
+use super::{straggler_name, Report, Straggler, TaskKind, TaskName, Waiting, DEFAULT_GRACE};
 use crate::ambient::{self, Ambient, GroupId, Member};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Ctx, Deadline};
@@ -393,7 +393,7 @@ where
                 })) => {
                     if let (true, Some(at)) = (late, run.cancelled_at) {
                         let straggler = Straggler {
-                            name: name.render(),
+                            name: straggler_name(&name, index as u64 + 1),
                             kind: TaskKind::Async,
                             overdue: Instant::now().saturating_duration_since(at),
                             aborted: false,
@@ -492,7 +492,7 @@ where
             run.aborted += 1;
             run.cut_short = true;
             let straggler = Straggler {
-                name: slot.name.render(),
+                name: straggler_name(&slot.name, slot.index as u64 + 1),
                 kind: TaskKind::Async,
                 overdue,
                 aborted: true,

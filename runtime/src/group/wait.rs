@@ -12,7 +12,7 @@ use tokio::task::JoinError;
 use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
-use super::{Group, Report, Straggler, TaskKind, Waiting};
+use super::{straggler_name, Group, Report, Straggler, TaskKind, Waiting};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause};
 
@@ -227,7 +227,7 @@ where
     /// shielded), has ended, `overdue` after the cancellation: a straggler.
     fn ended_late(&self, tally: &mut Tally<T, E>, index: usize, kind: TaskKind, overdue: Duration) {
         let straggler = Straggler {
-            name: self.seats.name(index).render(),
+            name: straggler_name(self.seats.name(index), index as u64 + 1),
             kind,
             overdue,
             aborted: false,
@@ -273,7 +273,7 @@ where
                     entry.late = false;
                     let waiting = Waiting::of(&self.shared.member.shields, index);
                     let straggler = Straggler {
-                        name: self.seats.name(index).render(),
+                        name: straggler_name(self.seats.name(index), index as u64 + 1),
                         kind: TaskKind::Async,
                         overdue,
                         aborted: true,
@@ -283,7 +283,7 @@ where
                     tally.stragglers.push(straggler);
                 }
                 None => tracing::warn!(
-                    task = %self.seats.name(index).render(),
+                    task = %straggler_name(self.seats.name(index), index as u64 + 1),
                     ?overdue,
                     "blocking task ignores cancellation; `wait` keeps waiting for it"
                 ),

@@ -21,7 +21,7 @@ use task::{SetTask, Slot};
 
 use crate::ambient::{Ambient, GroupId, Member};
 use crate::deadline::far_add;
-use crate::group::TaskName;
+use crate::group::{straggler_name, TaskName};
 use crate::{Cause, Ctx, Straggler, TaskKind, Waiting, DEFAULT_GRACE};
 
 /// A long-lived set of tasks sharing a context: a server's connections, a worker's jobs.
@@ -98,6 +98,8 @@ pub(super) struct Shared {
 /// A running task: its name for the straggler report, and how to abort it.
 struct Live {
     name: TaskName,
+    /// Its place in spawn order (from 1): numbers an unnamed straggler's name.
+    number: u64,
     abort: Option<AbortHandle>,
     /// Set by `shutdown` (to when it cancelled the set) when the grace period ran out while the
     /// task was inside a shielded section: a straggler, reported when it ends (by itself, or
@@ -120,11 +122,12 @@ impl Shared {
         drop(live);
         if let Some(Live {
             name,
+            number,
             late: Some(cancelled_at),
             ..
         }) = ended
         {
-            self.ended_late(name, cancelled_at);
+            self.ended_late(straggler_name(&name, number), cancelled_at);
         }
         if emptied {
             self.emptied.notify_waiters();
@@ -133,9 +136,9 @@ impl Shared {
 
     /// A shielded task that outlived the grace period has ended by itself: a straggler, with how
     /// long after the cancellation it ended.
-    fn ended_late(&self, name: TaskName, cancelled_at: Instant) {
+    fn ended_late(&self, name: Arc<str>, cancelled_at: Instant) {
         let straggler = Straggler {
-            name: name.render(),
+            name,
             kind: TaskKind::Async,
             overdue: cancelled_at.elapsed(),
             aborted: false,
@@ -248,7 +251,7 @@ impl TaskSet {
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let shared = &self.shared;
-        Counters::add(&shared.counts.spawned);
+        let number = shared.counts.spawn();
         // Under the lock, so that the task, should it end at once on another thread, releases
         // its slot only after the slot holds its abort handle.
         let mut live = shared.lock();
@@ -262,6 +265,7 @@ impl TaskSet {
         let handle = tokio::spawn(SetTask::new(slot, name.clone(), fut));
         entry.insert(Live {
             name,
+            number,
             abort: Some(handle.abort_handle()),
             late: None,
         });
@@ -343,7 +347,7 @@ impl TaskSet {
             };
             abort.abort();
             let straggler = Straggler {
-                name: task.name.render(),
+                name: straggler_name(&task.name, task.number),
                 kind: TaskKind::Async,
                 overdue,
                 aborted: true,

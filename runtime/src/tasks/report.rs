@@ -55,6 +55,11 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a spawn; returns its number (from 1).
+    pub(super) fn spawn(&self) -> u64 {
+        self.spawned.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
     /// A snapshot. The ended counters are read before `spawned`, so that `running` never
     /// underflows.
     pub(super) fn snapshot(&self) -> Counts {
