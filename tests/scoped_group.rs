@@ -500,3 +500,28 @@ async fn tasks_are_dropped_with_their_groups_context_ambient() {
         );
     }
 }
+
+/// The report says how each task ended, as a `Group`'s does (issue 21, item 6).
+#[tokio::test(start_paused = true)]
+async fn the_report_says_how_each_task_ended() {
+    use autocancel::TaskOutcome;
+    let mut group: ScopedGroup<'_, u32, AppError> =
+        ScopedGroup::with_timeout(10 * SEC).limit(3).grace(SEC);
+    group.spawn(async {
+        tokio::time::sleep(3 * SEC / 2).await; // ends within the grace period
+        Ok(1)
+    });
+    group.spawn(async {
+        sleep(SEC).await?;
+        Err(AppError::Failed("fetch"))
+    });
+    group.spawn(async {
+        tokio::time::sleep(60 * SEC).await; // ignores the cancellation
+        Ok(3)
+    });
+    group.spawn(async { Ok(4) }); // queued behind the limit until the cancellation
+    let report = group.wait_report().await;
+    use TaskOutcome::{Aborted, Failed, NotStarted, Succeeded};
+    assert_eq!(report.outcomes, [Succeeded, Failed, Aborted, NotStarted]);
+    assert_eq!(report.outputs, [Some(1), None, None, None]);
+}

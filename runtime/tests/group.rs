@@ -757,3 +757,105 @@ async fn unnamed_stragglers_spawned_by_one_line_are_numbered() {
         assert!(name.ends_with(&format!(" #{}", n + 2)), "{name}");
     }
 }
+
+/// Issue 21, item 6: the report says how each task ended.
+#[tokio::test(start_paused = true)]
+async fn the_report_says_how_each_task_ended() {
+    use autocancel_runtime::TaskOutcome;
+    let mut group: Group<u32, AppError> = Group::builder()
+        .timeout(10 * SEC)
+        .limit(4)
+        .build::<u32, AppError>()
+        .grace(SEC);
+    group.spawn(async {
+        // 0: succeeds, after the cancellation but within the grace period (no checkpoint).
+        tokio::time::sleep(3 * SEC / 2).await;
+        Ok(1)
+    });
+    group.spawn(async {
+        sleep(SEC).await?;
+        Err(AppError::Failed("fetch")) // 1: fails at 1 s, cancelling the rest
+    });
+    group.spawn(async {
+        sleep(60 * SEC).await?; // 2: cancelled in flight
+        Ok(2)
+    });
+    group.spawn(async {
+        tokio::time::sleep(60 * SEC).await; // 3: ignores it, aborted
+        Ok(3)
+    });
+    group.spawn(async { Ok(4) }); // 4: queued behind the limit until the cancellation
+    let report = group.wait_report().await;
+    assert_eq!(
+        report.outcomes,
+        [
+            TaskOutcome::Succeeded,
+            TaskOutcome::Failed,
+            TaskOutcome::Cancelled,
+            TaskOutcome::Aborted,
+            TaskOutcome::NotStarted,
+        ]
+    );
+    assert_eq!(report.outputs, [Some(1), None, None, None, None]);
+    assert!(matches!(report.error, Some(AppError::Failed("fetch"))));
+    assert!(report.errors.is_empty());
+}
+
+/// Issue 21, item 6: with `collect_errors`, a failure cancels nobody and every error is kept.
+#[tokio::test(start_paused = true)]
+async fn collect_errors_keeps_every_error_and_cancels_nobody() {
+    use autocancel_runtime::TaskOutcome;
+    let mut group: Group<u32, AppError> = Group::builder().collect_errors().build();
+    for n in 0..5u32 {
+        group.spawn(async move {
+            sleep((5 - n) * SEC).await?; // the last spawned ends first
+            if n % 2 == 0 {
+                return Err(AppError::Failed(["a", "b", "c"][n as usize / 2]));
+            }
+            Ok(n)
+        });
+    }
+    let ctx = group.ctx().clone();
+    let start = Instant::now();
+    let report = group.wait_report().await;
+    assert_eq!(start.elapsed(), 5 * SEC, "every task ran to its end");
+    assert_eq!(report.outputs, [None, Some(1), None, Some(3), None]);
+    use TaskOutcome::{Failed, Succeeded};
+    assert_eq!(
+        report.outcomes,
+        [Failed, Succeeded, Failed, Succeeded, Failed]
+    );
+    // The first to end is `error` (what `wait` returns), the others in the order they ended.
+    assert!(matches!(report.error, Some(AppError::Failed("c"))));
+    let others: Vec<_> = report
+        .errors
+        .iter()
+        .map(|(i, e)| (*i, e.to_string()))
+        .collect();
+    assert_eq!(others, [(2, "failed: b".into()), (0, "failed: a".into())]);
+    assert_eq!(
+        ctx.cause().unwrap().to_string(),
+        "cancelled: group finished",
+        "no failure cancelled it"
+    );
+}
+
+/// With `collect_errors`, a deadline still cancels the group: the tasks it stops are cancelled,
+/// not failed, and `wait` returns the error of the one that failed before it.
+#[tokio::test(start_paused = true)]
+async fn collect_errors_still_stops_at_the_deadline() {
+    use autocancel_runtime::TaskOutcome;
+    let mut group: Group<(), AppError> = Group::builder().timeout(2 * SEC).collect_errors().build();
+    group.spawn(async { Err(AppError::Failed("early")) });
+    group.spawn(async {
+        sleep(60 * SEC).await?;
+        Ok(())
+    });
+    let report = group.wait_report().await;
+    assert_eq!(
+        report.outcomes,
+        [TaskOutcome::Failed, TaskOutcome::Cancelled]
+    );
+    assert!(matches!(report.error, Some(AppError::Failed("early"))));
+    assert!(report.errors.is_empty());
+}

@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 pub use builder::GroupBuilder;
 use ended::Ended;
 pub(crate) use report::straggler_name;
-pub use report::{Report, Straggler, TaskKind, Waiting};
+pub use report::{Report, Straggler, TaskKind, TaskOutcome, Waiting};
 pub use scoped::ScopedGroup;
 
 pub(crate) use crate::ambient::TaskName;
@@ -94,6 +94,9 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
     /// The concurrency limit's permits, if the builder set one.
     slots: Option<Arc<Semaphore>>,
     grace: Duration,
+    /// A task's error does not cancel the group; every error is kept for the report
+    /// ([`GroupBuilder::collect_errors`]).
+    keep_errors: bool,
     /// Set when `wait` has collected every task; then dropping does nothing more.
     finished: bool,
     _error: PhantomData<fn() -> E>,
@@ -153,6 +156,7 @@ where
             running: 0,
             slots: None,
             grace: DEFAULT_GRACE,
+            keep_errors: false,
             finished: false,
             _error: PhantomData,
         }
@@ -227,15 +231,18 @@ where
         let seat = self.seats.take(TaskName::SpawnedAt(Location::caller()));
         let index = self.reserve(TaskKind::Blocking);
         debug_assert_eq!(seat.index(), index, "seats and entries are taken together");
+        let keep = self.keep_errors;
         let handle = match self.slots.clone() {
-            None => tokio::task::spawn_blocking(move || Ended::pack(task::run_blocking(seat, f))),
+            None => {
+                tokio::task::spawn_blocking(move || Ended::pack(task::run_blocking(seat, f, keep)))
+            }
             Some(limit) => {
                 let ctx = self.ctx().clone();
                 tokio::spawn(async move {
                     let Some(_permit) = acquire(&ctx, limit).await else {
                         return Ended::pack(task::not_started(index));
                     };
-                    let run = move || task::run_blocking(seat, f);
+                    let run = move || task::run_blocking(seat, f, keep);
                     Ended::pack(match tokio::task::spawn_blocking(run).await {
                         Ok(finished) => finished,
                         // A panic outside the body's own `catch_unwind` (the `Display` of its
@@ -259,7 +266,20 @@ where
         let seat = self.seats.take(name);
         let index = self.reserve(TaskKind::Async);
         debug_assert_eq!(seat.index(), index, "seats and entries are taken together");
-        let run = task::RunAsync::new(seat, fut);
+        if self.keep_errors {
+            let run: task::RunAsync<F, true> = task::RunAsync::new(seat, fut);
+            self.spawn_run(index, run, permit);
+        } else {
+            let run: task::RunAsync<F> = task::RunAsync::new(seat, fut);
+            self.spawn_run(index, run, permit);
+        }
+    }
+
+    /// Spawns task `index`'s future, under the limit if there is one.
+    fn spawn_run<R>(&mut self, index: usize, run: R, permit: Option<OwnedSemaphorePermit>)
+    where
+        R: Future<Output = Ended<T, E>> + Send + 'static,
+    {
         let handle = match (self.slots.clone(), permit) {
             // No limit: the task is just the body, as small as it can be (see `RunAsync`).
             (None, _) => tokio::spawn(run),

@@ -98,14 +98,44 @@ impl fmt::Display for Straggler {
     }
 }
 
+/// How one task of a group ended: [`Report::outcomes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskOutcome {
+    /// It returned `Ok`: its output is in [`Report::outputs`].
+    Succeeded,
+    /// It returned an error before the group was cancelled: the error that cancelled the group
+    /// ([`Report::error`]), or, in a group that collects every error
+    /// ([`GroupBuilder::collect_errors`](crate::GroupBuilder::collect_errors)), one of
+    /// [`Report::errors`].
+    Failed,
+    /// It was running when the group was cancelled, and returned an error after that: it
+    /// stopped for the cancellation (its error, as a rule `E::from(Cancelled)`, is dropped).
+    Cancelled,
+    /// It panicked.
+    Panicked,
+    /// The group was cancelled before it started: it never ran.
+    NotStarted,
+    /// It ignored the cancellation and was aborted after the grace period (see
+    /// [`Report::stragglers`]).
+    Aborted,
+}
+
 /// Everything [`Group::wait_report`](crate::Group::wait_report) learned.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Report<T, E> {
     /// Per task, in spawn order: its output if it returned `Ok`.
     pub outputs: Vec<Option<T>>,
+    /// Per task, in spawn order: how it ended.
+    pub outcomes: Vec<TaskOutcome>,
     /// What [`Group::wait`](crate::Group::wait) returns as its error, if anything.
     pub error: Option<E>,
+    /// In a group that collects every error
+    /// ([`GroupBuilder::collect_errors`](crate::GroupBuilder::collect_errors)): the errors of
+    /// the failed tasks other than [`error`](Report::error) (the first), with each task's index,
+    /// in the order they ended. Empty otherwise.
+    pub errors: Vec<(usize, E)>,
     /// Tasks that were still running when the grace period after cancellation ran out.
     pub stragglers: Vec<Straggler>,
 }

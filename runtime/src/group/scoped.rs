@@ -21,7 +21,9 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
-use super::{straggler_name, Report, Straggler, TaskKind, TaskName, Waiting, DEFAULT_GRACE};
+use super::{
+    straggler_name, Report, Straggler, TaskKind, TaskName, TaskOutcome, Waiting, DEFAULT_GRACE,
+};
 use crate::ambient::{self, Ambient, GroupId, Member};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Ctx, Deadline};
@@ -103,7 +105,7 @@ enum Ended<T, E> {
         late: bool,
     },
     /// The group was cancelled before it started: it never ran.
-    NotStarted,
+    NotStarted { index: usize },
     /// Dropped by the group after the grace period (already counted).
     Aborted,
 }
@@ -134,7 +136,7 @@ impl<T, E> Future for Slot<'_, T, E> {
                 // before polling the tasks.
                 if group.ctx.flagged() {
                     this.drop_body(group);
-                    return Poll::Ready(Ended::NotStarted);
+                    return Poll::Ready(Ended::NotStarted { index });
                 }
             }
             crate::ctx::reset_pacer();
@@ -304,6 +306,7 @@ where
     pub async fn wait_report(mut self) -> Report<T, E> {
         let mut run = Run {
             outputs: (0..self.spawned).map(|_| None).collect(),
+            outcomes: vec![TaskOutcome::Succeeded; self.spawned],
             first_error: None,
             panic: None,
             cut_short: false,
@@ -326,7 +329,9 @@ where
             .or_else(|| run.cut_short.then(|| E::from(ctx.cancelled_error())));
         Report {
             outputs: run.outputs,
+            outcomes: run.outcomes,
             error,
+            errors: Vec::new(),
             stragglers: run.stragglers,
         }
     }
@@ -346,6 +351,7 @@ where
             // Queued tasks never start.
             run.cut_short |= !self.queued.is_empty();
             for mut slot in self.queued.drain(..) {
+                run.outcomes[slot.index] = TaskOutcome::NotStarted;
                 slot.drop_body(&self.shared);
             }
         }
@@ -425,7 +431,8 @@ where
                     self.record(run, finished, &name);
                     self.start_queued();
                 }
-                Poll::Ready(Some(Ended::NotStarted)) => {
+                Poll::Ready(Some(Ended::NotStarted { index })) => {
+                    run.outcomes[index] = TaskOutcome::NotStarted;
                     run.cut_short = true;
                     self.start_queued();
                 }
@@ -444,27 +451,42 @@ where
     }
 
     fn record(&self, run: &mut Run<T, E>, finished: Finished<T, E>, name: &TaskName) {
+        let index = finished.index;
         match finished.outcome {
             Outcome::Ok(output) => {
-                run.outputs[finished.index] = Some(output);
+                run.outputs[index] = Some(output);
                 run.cut_short |= finished.after_cancel;
             }
-            Outcome::Err { error, won } => {
-                if won {
-                    run.first_error = Some(error);
-                } else if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error))) {
+            // (A scoped group does not keep every error: `Kept` is never made here.)
+            Outcome::Err { error, won: true } | Outcome::Kept(error) => {
+                run.outcomes[index] = TaskOutcome::Failed;
+                run.first_error = Some(error);
+                run.cut_short = true;
+            }
+            Outcome::Err { error, won: false } => {
+                run.outcomes[index] = TaskOutcome::Cancelled;
+                if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error))) {
                     // The `Drop` of a losing error panicked: a panic of that task.
                     self.ctx()
                         .cancel_with(task::panicked(name.render(), &*payload));
+                    run.outcomes[index] = TaskOutcome::Panicked;
                     run.panic.get_or_insert(payload);
                 }
                 run.cut_short = true;
             }
             Outcome::Panicked(payload) => {
+                run.outcomes[index] = TaskOutcome::Panicked;
                 run.panic.get_or_insert(payload);
                 run.cut_short = true;
             }
-            Outcome::NotStarted | Outcome::Lost => run.cut_short = true,
+            Outcome::NotStarted => {
+                run.outcomes[index] = TaskOutcome::NotStarted;
+                run.cut_short = true;
+            }
+            Outcome::Lost => {
+                run.outcomes[index] = TaskOutcome::Cancelled;
+                run.cut_short = true;
+            }
         }
     }
 
@@ -491,6 +513,7 @@ where
             slot.drop_body(shared);
             run.aborted += 1;
             run.cut_short = true;
+            run.outcomes[slot.index] = TaskOutcome::Aborted;
             let straggler = Straggler {
                 name: straggler_name(&slot.name, slot.index as u64 + 1),
                 kind: TaskKind::Async,
@@ -565,6 +588,8 @@ impl EndClock {
 /// What `wait` accumulates while tasks end.
 struct Run<T, E> {
     outputs: Vec<Option<T>>,
+    /// Written for the tasks that did not succeed only.
+    outcomes: Vec<TaskOutcome>,
     first_error: Option<E>,
     panic: Option<Box<dyn Any + Send>>,
     cut_short: bool,

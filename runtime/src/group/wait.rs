@@ -12,14 +12,18 @@ use tokio::task::JoinError;
 use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
-use super::{straggler_name, Group, Report, Straggler, TaskKind, Waiting};
+use super::{straggler_name, Group, Report, Straggler, TaskKind, TaskOutcome, Waiting};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause};
 
 /// What `wait` accumulates while tasks end.
 struct Tally<T, E> {
     outputs: Vec<Option<T>>,
+    /// Written for the tasks that did not succeed only.
+    outcomes: Vec<TaskOutcome>,
     first_error: Option<E>,
+    /// The errors after the first, in a group that keeps them all.
+    errors: Vec<(usize, E)>,
     panic: Option<Box<dyn Any + Send>>,
     /// Some task did not end with `Ok` before the group was cancelled.
     cut_short: bool,
@@ -58,7 +62,9 @@ where
         }
         let mut tally = Tally {
             outputs: (0..self.tasks.len()).map(|_| None).collect(),
+            outcomes: vec![TaskOutcome::Succeeded; self.tasks.len()],
             first_error: None,
+            errors: Vec::new(),
             panic: None,
             cut_short: false,
             stragglers: Vec::new(),
@@ -114,7 +120,9 @@ where
             .or_else(|| tally.cut_short.then(|| E::from(ctx.cancelled_error())));
         Report {
             outputs: tally.outputs,
+            outcomes: tally.outcomes,
             error,
+            errors: tally.errors,
             stragglers: tally.stragglers,
         }
     }
@@ -134,6 +142,7 @@ where
                 // Its spawn panicked (outside a runtime): it never ran. (An index is over once,
                 // so this is not a task already collected.)
                 self.tasks[index].done = true;
+                tally.outcomes[index] = TaskOutcome::NotStarted;
                 self.running -= 1;
                 tally.cut_short = true;
                 continue;
@@ -176,26 +185,47 @@ where
                 self.ended_late(tally, finished.index, kind, overdue);
             }
         }
+        let index = finished.index;
         match finished.outcome {
             Outcome::Ok(output) => {
-                tally.outputs[finished.index] = Some(output);
+                tally.outputs[index] = Some(output);
                 tally.cut_short |= finished.after_cancel;
             }
             Outcome::Err { error, won } => {
                 if won {
                     tally.first_error = Some(error);
-                } else if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error))) {
-                    // The `Drop` of a losing error panicked: a panic of that task, re-raised once
-                    // every task has ended rather than unwinding out of `wait` now.
-                    self.task_panicked(tally, finished.index, payload);
+                    tally.outcomes[index] = TaskOutcome::Failed;
+                } else {
+                    tally.outcomes[index] = TaskOutcome::Cancelled;
+                    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error))) {
+                        // The `Drop` of a losing error panicked: a panic of that task, re-raised
+                        // once every task has ended rather than unwinding out of `wait` now.
+                        self.task_panicked(tally, index, payload);
+                    }
+                }
+                tally.cut_short = true;
+            }
+            Outcome::Kept(error) => {
+                tally.outcomes[index] = TaskOutcome::Failed;
+                match tally.first_error {
+                    None => tally.first_error = Some(error),
+                    Some(_) => tally.errors.push((index, error)),
                 }
                 tally.cut_short = true;
             }
             Outcome::Panicked(payload) => {
+                tally.outcomes[index] = TaskOutcome::Panicked;
                 tally.panic.get_or_insert(payload);
                 tally.cut_short = true;
             }
-            Outcome::NotStarted | Outcome::Lost => tally.cut_short = true,
+            Outcome::NotStarted => {
+                tally.outcomes[index] = TaskOutcome::NotStarted;
+                tally.cut_short = true;
+            }
+            Outcome::Lost => {
+                tally.outcomes[index] = TaskOutcome::Cancelled;
+                tally.cut_short = true;
+            }
         }
     }
 
@@ -210,6 +240,7 @@ where
     ) {
         tally.cut_short = true;
         self.tasks[index].done = true;
+        tally.outcomes[index] = TaskOutcome::Aborted;
         if let (true, Some(at)) = (self.tasks[index].late, cancelled_at) {
             // A shielded straggler that panicked outside its body (it was not aborted: that
             // clears `late`).
@@ -241,6 +272,7 @@ where
 
     /// Task `index` panicked outside its body: cancel the group as its body's panic would have.
     fn task_panicked(&self, tally: &mut Tally<T, E>, index: usize, payload: Box<dyn Any + Send>) {
+        tally.outcomes[index] = TaskOutcome::Panicked;
         self.ctx()
             .cancel_with(task::panicked(self.seats.name(index).render(), &*payload));
         tally.panic.get_or_insert(payload);
