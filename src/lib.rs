@@ -188,9 +188,9 @@ pub use autocancel_macros::cancellable;
 pub use autocancel_runtime::{
     detached, detached_blocking, is_shutdown, shield, shield_blocking, sleep, sleep_blocking,
     Cancelled, Cause, Counts, Ctx, Deadline, Detached, EnterGuard, FailureKind, Group,
-    GroupBuilder, Report, Run, ScopedGroup, ShieldGuard, ShutdownReport, Straggler, TaskFailure,
-    TaskKind, TaskOutcome, TaskSet, WaitForCancellation, WaitForCancellationOwned, Waiting,
-    DEFAULT_GRACE,
+    GroupBuilder, Joined, Report, Run, ScopedGroup, ShieldGuard, ShutdownReport, Straggler,
+    TaskFailure, TaskKind, TaskOutcome, TaskSet, WaitForCancellation, WaitForCancellationOwned,
+    Waiting, DEFAULT_GRACE,
 };
 
 /// Runs a function when a context is cancelled: see [`Ctx::on_cancel`].

@@ -859,3 +859,148 @@ async fn collect_errors_still_stops_at_the_deadline() {
     assert!(matches!(report.error, Some(AppError::Failed("early"))));
     assert!(report.errors.is_empty());
 }
+
+/// Issue 21, item 6: tasks as they end, each with its own outcome; the group's rules hold
+/// meanwhile (the first error cancels the rest, stragglers are aborted after the grace period).
+#[tokio::test(start_paused = true)]
+async fn join_next_hands_out_tasks_as_they_end() {
+    use autocancel_runtime::TaskOutcome;
+    let mut group: Group<u32, AppError> = Group::new().grace(SEC);
+    group.spawn_named("fast", async {
+        sleep(SEC).await?;
+        Ok(1)
+    });
+    group.spawn_named("broken", async {
+        sleep(2 * SEC).await?;
+        Err(AppError::Failed("fetch"))
+    });
+    group.spawn_named("slow", async {
+        sleep(60 * SEC).await?;
+        Ok(3)
+    });
+    group.spawn_named("deaf", async {
+        tokio::time::sleep(60 * SEC).await; // no checkpoint
+        Ok(4)
+    });
+    let start = Instant::now();
+    let first = group.join_next().await.unwrap();
+    assert_eq!((first.index, &*first.name), (0, "fast"));
+    assert_eq!(
+        (first.outcome, first.output),
+        (TaskOutcome::Succeeded, Some(1))
+    );
+    assert_eq!(start.elapsed(), SEC);
+    // Spawned between calls: it is one of the group's.
+    group.spawn_named("late", async {
+        sleep(60 * SEC).await?;
+        Ok(5)
+    });
+    let broken = group.join_next().await.unwrap();
+    assert_eq!(broken.outcome, TaskOutcome::Failed);
+    assert!(matches!(broken.error, Some(AppError::Failed("fetch"))));
+    assert_eq!(start.elapsed(), 2 * SEC);
+    let mut rest = Vec::new();
+    while let Some(task) = group.join_next().await {
+        rest.push((
+            task.name.to_string(),
+            task.outcome,
+            task.straggler.map(|s| s.overdue),
+        ));
+    }
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        rest,
+        [
+            ("deaf".to_string(), TaskOutcome::Aborted, Some(SEC)),
+            ("late".to_string(), TaskOutcome::Cancelled, None),
+            ("slow".to_string(), TaskOutcome::Cancelled, None),
+        ]
+    );
+    assert_eq!(start.elapsed(), 3 * SEC, "the grace period, then the abort");
+    assert!(group.join_next().await.is_none());
+}
+
+/// `wait_report` after `join_next`: every task's outcome, the outputs and the error not handed
+/// out yet; the error `join_next` handed out is not returned twice.
+#[tokio::test(start_paused = true)]
+async fn wait_report_after_join_next_goes_on_from_it() {
+    use autocancel_runtime::TaskOutcome;
+    let mut group: Group<u32, AppError> = Group::new();
+    group.spawn(async {
+        sleep(SEC).await?;
+        Err(AppError::Failed("fetch"))
+    });
+    group.spawn(async {
+        sleep(60 * SEC).await?;
+        Ok(2)
+    });
+    group.spawn(async { Ok(3) });
+    let first = group.join_next().await.unwrap();
+    assert_eq!((first.index, first.output), (2, Some(3)));
+    let broken = group.join_next().await.unwrap();
+    assert!(broken.error.is_some());
+    let report = group.wait_report().await;
+    assert_eq!(
+        report.outcomes,
+        [
+            TaskOutcome::Failed,
+            TaskOutcome::Cancelled,
+            TaskOutcome::Succeeded
+        ]
+    );
+    assert_eq!(report.outputs, [None, None, None], "handed out already");
+    let Some(AppError::Cancelled(error)) = report.error else {
+        panic!("the group's cancellation, the task's error was handed out")
+    };
+    assert_eq!(error.to_string(), "cancelled: task failed: failed: fetch");
+}
+
+/// Dropping `join_next`'s future loses nothing: the task that ended meanwhile comes next.
+#[tokio::test(start_paused = true)]
+async fn join_next_is_cancel_safe() {
+    let mut group: Group<u32> = Group::new();
+    group.spawn(async {
+        sleep(2 * SEC).await?;
+        Ok(7)
+    });
+    let timed_out = tokio::time::timeout(SEC, group.join_next()).await;
+    assert!(timed_out.is_err());
+    tokio::time::sleep(5 * SEC).await; // the task ends while nobody is joining
+    let task = group.join_next().await.unwrap();
+    assert_eq!(task.output, Some(7));
+    assert!(group.join_next().await.is_none());
+    assert_eq!(group.wait().await.unwrap(), Vec::<u32>::new());
+}
+
+/// With `collect_errors`, every failed task hands out its own error.
+#[tokio::test(start_paused = true)]
+async fn join_next_hands_out_every_error_when_collecting() {
+    let mut group: Group<(), AppError> = Group::builder().collect_errors().build();
+    for (n, what) in ["a", "b", "c"].into_iter().enumerate() {
+        group.spawn(async move {
+            sleep((n as u32 + 1) * SEC).await?;
+            Err(AppError::Failed(what))
+        });
+    }
+    let mut errors = Vec::new();
+    while let Some(task) = group.join_next().await {
+        errors.push(task.error.unwrap().to_string());
+    }
+    assert_eq!(errors, ["failed: a", "failed: b", "failed: c"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn join_next_reraises_a_panic_at_the_end() {
+    let mut group: Group = Group::new();
+    group.spawn(async {
+        if true {
+            panic!("boom");
+        }
+        Ok(())
+    });
+    let task = group.join_next().await.unwrap();
+    assert_eq!(task.outcome, autocancel_runtime::TaskOutcome::Panicked);
+    let end = tokio::spawn(async move { group.join_next().await.is_none() });
+    let panic = end.await.unwrap_err().into_panic();
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"boom"));
+}

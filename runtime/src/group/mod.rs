@@ -2,6 +2,7 @@
 
 mod builder;
 mod ended;
+mod join;
 mod report;
 mod scoped;
 mod task;
@@ -18,6 +19,7 @@ use tokio::task::JoinHandle;
 
 pub use builder::GroupBuilder;
 use ended::Ended;
+pub use join::Joined;
 pub(crate) use report::straggler_name;
 pub use report::{Report, Straggler, TaskKind, TaskOutcome, Waiting};
 pub use scoped::ScopedGroup;
@@ -97,6 +99,10 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
     /// A task's error does not cancel the group; every error is kept for the report
     /// ([`GroupBuilder::collect_errors`]).
     keep_errors: bool,
+    /// What `join_next` has collected so far (and `wait` then goes on from). In a `Mutex` only
+    /// so that the group stays `Sync` whatever `T` and `E` are: it is only reached through
+    /// `&mut self` (`into_inner`, `get_mut`), never locked.
+    collect: Option<std::sync::Mutex<Box<wait::Collect<T, E>>>>,
     /// Set when `wait` has collected every task; then dropping does nothing more.
     finished: bool,
     _error: PhantomData<fn() -> E>,
@@ -157,6 +163,7 @@ where
             slots: None,
             grace: DEFAULT_GRACE,
             keep_errors: false,
+            collect: None,
             finished: false,
             _error: PhantomData,
         }

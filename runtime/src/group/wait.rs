@@ -2,6 +2,7 @@
 //! result.
 
 use std::any::Any;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{pin, Pin};
@@ -14,20 +15,64 @@ use tokio::time::{Instant, Sleep};
 use super::task::{self, Finished, Outcome};
 use super::{straggler_name, Group, Report, Straggler, TaskKind, TaskOutcome, Waiting};
 use crate::deadline::far_add;
-use crate::{Cancelled, Cause};
+use crate::{Cancelled, Cause, WaitForCancellation};
 
 /// What `wait` accumulates while tasks end.
-struct Tally<T, E> {
-    outputs: Vec<Option<T>>,
+pub(super) struct Tally<T, E> {
+    pub(super) outputs: Vec<Option<T>>,
     /// Written for the tasks that did not succeed only.
-    outcomes: Vec<TaskOutcome>,
-    first_error: Option<E>,
+    pub(super) outcomes: Vec<TaskOutcome>,
+    pub(super) first_error: Option<E>,
+    /// Whose error `first_error` is (it stays set once `join_next` has taken the error).
+    pub(super) first_error_index: Option<usize>,
     /// The errors after the first, in a group that keeps them all.
-    errors: Vec<(usize, E)>,
-    panic: Option<Box<dyn Any + Send>>,
+    pub(super) errors: Vec<(usize, E)>,
+    pub(super) panic: Option<Box<dyn Any + Send>>,
     /// Some task did not end with `Ok` before the group was cancelled.
     cut_short: bool,
-    stragglers: Vec<Straggler>,
+    /// With the index of their task.
+    pub(super) stragglers: Vec<(usize, Straggler)>,
+    /// For `join_next`: the tasks recorded and not yet handed out, in the order they ended.
+    /// `None` for `wait`, which hands out nothing before the end.
+    pub(super) ended: Option<VecDeque<usize>>,
+}
+
+/// What collecting the tasks' ends keeps between polls, and, for `join_next`, between calls.
+pub(super) struct Collect<T, E> {
+    pub(super) tally: Tally<T, E>,
+    cancelled_at: Option<Instant>,
+    /// Made when the group is cancelled: when to abort the tasks still running.
+    abort_timer: Option<Pin<Box<Sleep>>>,
+    /// Tasks over whose output was not readable yet (their thread was still storing it): their
+    /// `JoinHandle` wakes us when it is.
+    over_tasks: Vec<usize>,
+}
+
+impl<T, E> Collect<T, E> {
+    pub(super) fn new(track_ended: bool) -> Box<Collect<T, E>> {
+        Box::new(Collect {
+            tally: Tally {
+                outputs: Vec::new(),
+                outcomes: Vec::new(),
+                first_error: None,
+                first_error_index: None,
+                errors: Vec::new(),
+                panic: None,
+                cut_short: false,
+                stragglers: Vec::new(),
+                ended: track_ended.then(VecDeque::new),
+            },
+            cancelled_at: None,
+            abort_timer: None,
+            over_tasks: Vec::new(),
+        })
+    }
+
+    /// Makes room for every task spawned so far (`tasks`).
+    pub(super) fn cover(&mut self, tasks: usize) {
+        self.tally.outputs.resize_with(tasks, || None);
+        self.tally.outcomes.resize(tasks, TaskOutcome::Succeeded);
+    }
 }
 
 impl<T, E> Group<T, E>
@@ -47,71 +92,34 @@ where
     }
 
     /// [`Group::wait`], also returning the outputs of the tasks that succeeded when the group
-    /// failed, and the stragglers. Re-raises the first panic of a task, like `wait`.
+    /// failed, how each task ended, and the stragglers. Re-raises the first panic of a task,
+    /// like `wait`.
+    ///
+    /// After [`join_next`](Group::join_next), the report covers every task still, but the
+    /// outputs and errors `join_next` handed out are not in it again: if it handed out the
+    /// error that cancelled the group, `error` is `E::from(Cancelled)` (its cause names the
+    /// task and its error).
     ///
     /// # Panics
     ///
     /// Called from one of the group's own tasks (it would wait for itself forever).
     pub async fn wait_report(mut self) -> Report<T, E> {
-        if let Some(current) = crate::ambient::member() {
-            assert!(
-                current.group != self.shared.member.group,
-                "Group::wait called from one of the group's own tasks: it would wait for itself \
-                 forever"
-            );
-        }
-        let mut tally = Tally {
-            outputs: (0..self.tasks.len()).map(|_| None).collect(),
-            outcomes: vec![TaskOutcome::Succeeded; self.tasks.len()],
-            first_error: None,
-            errors: Vec::new(),
-            panic: None,
-            cut_short: false,
-            stragglers: Vec::new(),
-        };
+        self.assert_not_own_task("Group::wait");
+        let mut collect = self.take_collect(false);
+        collect.tally.ended = None;
         let ctx = self.ctx().clone();
-        let over = self.seats.over().clone();
         let mut cancelled = pin!(ctx.cancelled());
-        let mut cancelled_at: Option<Instant> = None;
-        // Made when the group is cancelled: when to abort the tasks still running.
-        let mut abort_timer: Option<Pin<Box<Sleep>>> = None;
-        // Tasks over whose output was not readable yet (their thread was still storing it):
-        // their `JoinHandle` wakes us when it is.
-        let mut over_tasks = Vec::new();
         // Unconstrained: `wait` reads every task that is over at once (as many as there are, with
         // no await in between), as `JoinSet::try_join_next` did. Its coop budget would otherwise
         // refuse most of them, each with a wake-up of its own.
-        let waiting = std::future::poll_fn(|cx| loop {
-            // In this order: a task over after `take_over` finds the list empty, and wakes us.
-            over.register(cx.waker());
-            self.seats.take_over(&mut over_tasks);
-            self.collect_over(&mut tally, &mut over_tasks, cancelled_at, cx);
-            if self.running == 0 {
-                return Poll::Ready(());
-            }
-            if cancelled_at.is_none() && cancelled.as_mut().poll(cx).is_ready() {
-                let at = ctx.cancelled_at().unwrap_or_else(Instant::now);
-                cancelled_at = Some(at);
-                let when = far_add(at, self.grace);
-                abort_timer = Some(Box::pin(tokio::time::sleep_until(when)));
-            }
-            let Some(timer) = abort_timer.as_mut() else {
-                return Poll::Pending;
-            };
-            if timer.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            match self.abort_stragglers(&mut tally, cancelled_at) {
-                // Shielded tasks: look again later (and poll the timer, to be woken then).
-                Some(when) => timer.as_mut().reset(when),
-                None => abort_timer = None,
-            }
-        });
+        let waiting =
+            std::future::poll_fn(|cx| self.poll_collect(&mut collect, cancelled.as_mut(), cx));
         tokio::task::unconstrained(waiting).await;
         self.finished = true;
         ctx.cancel_with(Cause::Cancelled {
             reason: Some("group finished".into()),
         });
+        let tally = collect.tally;
         if let Some(payload) = tally.panic {
             std::panic::resume_unwind(payload);
         }
@@ -123,7 +131,67 @@ where
             outcomes: tally.outcomes,
             error,
             errors: tally.errors,
-            stragglers: tally.stragglers,
+            stragglers: tally.stragglers.into_iter().map(|(_, s)| s).collect(),
+        }
+    }
+
+    /// What `join_next` collected so far, or a new collection (`track_ended`: for `join_next`),
+    /// covering every task spawned.
+    pub(super) fn take_collect(&mut self, track_ended: bool) -> Box<Collect<T, E>> {
+        let mut collect = match self.collect.take() {
+            Some(kept) => kept.into_inner().unwrap_or_else(|p| p.into_inner()),
+            None => Collect::new(track_ended),
+        };
+        collect.cover(self.tasks.len());
+        collect
+    }
+
+    /// Panics if called from one of the group's own tasks (`what` would wait for itself).
+    pub(super) fn assert_not_own_task(&self, what: &str) {
+        if let Some(current) = crate::ambient::member() {
+            assert!(
+                current.group != self.shared.member.group,
+                "{what} called from one of the group's own tasks: it would wait for itself \
+                 forever"
+            );
+        }
+    }
+
+    /// Collects the tasks that are over, and after the cancellation aborts the stragglers when
+    /// the grace period is over; ready when no task runs any more, or, for `join_next`
+    /// (`tally.ended` is `Some`), when some task has ended that it has not handed out yet.
+    pub(super) fn poll_collect(
+        &mut self,
+        c: &mut Collect<T, E>,
+        mut cancelled: Pin<&mut WaitForCancellation<'_>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        loop {
+            // In this order: a task over after `take_over` finds the list empty, and wakes us.
+            self.seats.over().register(cx.waker());
+            self.seats.take_over(&mut c.over_tasks);
+            self.collect_over(&mut c.tally, &mut c.over_tasks, c.cancelled_at, cx);
+            let handed = c.tally.ended.as_ref().is_some_and(|e| !e.is_empty());
+            if self.running == 0 || handed {
+                return Poll::Ready(());
+            }
+            if c.cancelled_at.is_none() && cancelled.as_mut().poll(cx).is_ready() {
+                let at = self.ctx().cancelled_at().unwrap_or_else(Instant::now);
+                c.cancelled_at = Some(at);
+                let when = far_add(at, self.grace);
+                c.abort_timer = Some(Box::pin(tokio::time::sleep_until(when)));
+            }
+            let Some(timer) = c.abort_timer.as_mut() else {
+                return Poll::Pending;
+            };
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            match self.abort_stragglers(&mut c.tally, c.cancelled_at) {
+                // Shielded tasks: look again later (and poll the timer, to be woken then).
+                Some(when) => timer.as_mut().reset(when),
+                None => c.abort_timer = None,
+            }
         }
     }
 
@@ -145,6 +213,9 @@ where
                 tally.outcomes[index] = TaskOutcome::NotStarted;
                 self.running -= 1;
                 tally.cut_short = true;
+                if let Some(ended) = &mut tally.ended {
+                    ended.push_back(index);
+                }
                 continue;
             };
             match Pin::new(handle).poll(cx) {
@@ -156,6 +227,9 @@ where
                     match joined {
                         Ok(ended) => self.record(tally, ended.unpack(), cancelled_at),
                         Err(error) => self.record_join_error(tally, index, error, cancelled_at),
+                    }
+                    if let Some(ended) = &mut tally.ended {
+                        ended.push_back(index);
                     }
                 }
                 Poll::Pending => {
@@ -194,6 +268,7 @@ where
             Outcome::Err { error, won } => {
                 if won {
                     tally.first_error = Some(error);
+                    tally.first_error_index = Some(index);
                     tally.outcomes[index] = TaskOutcome::Failed;
                 } else {
                     tally.outcomes[index] = TaskOutcome::Cancelled;
@@ -207,8 +282,11 @@ where
             }
             Outcome::Kept(error) => {
                 tally.outcomes[index] = TaskOutcome::Failed;
-                match tally.first_error {
-                    None => tally.first_error = Some(error),
+                match tally.first_error_index {
+                    None => {
+                        tally.first_error = Some(error);
+                        tally.first_error_index = Some(index);
+                    }
                     Some(_) => tally.errors.push((index, error)),
                 }
                 tally.cut_short = true;
@@ -267,7 +345,7 @@ where
         if kind == TaskKind::Async {
             tracing::warn!(%straggler, "a shielded task outlived the grace period");
         }
-        tally.stragglers.push(straggler);
+        tally.stragglers.push((index, straggler));
     }
 
     /// Task `index` panicked outside its body: cancel the group as its body's panic would have.
@@ -312,7 +390,7 @@ where
                         waiting,
                     };
                     tracing::warn!(%straggler, "aborting a task that ignored cancellation");
-                    tally.stragglers.push(straggler);
+                    tally.stragglers.push((index, straggler));
                 }
                 None => tracing::warn!(
                     task = %straggler_name(self.seats.name(index), index as u64 + 1),
