@@ -10,11 +10,13 @@
 //!
 //! `tests/echo_server.rs` drives [`serve`] with real clients.
 
-use std::io;
-use std::net::SocketAddr;
-use std::time::Duration;
+use std::net::SocketAddr; // for `main`
 
-use autocancel::{cancellable, Cancelled, Ctx, ShutdownReport, TaskSet};
+// From here to the end of `echo`: the README's "Servers" code, word for word
+// (`tests/echo_server.rs` checks it).
+
+use autocancel::{cancellable, Ctx, ShutdownReport, TaskSet};
+use std::{io, time::Duration};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -35,43 +37,38 @@ pub async fn serve(
     server: &Ctx,
     config: Config,
 ) -> io::Result<ShutdownReport> {
+    // On failure: "task `127.0.0.1:49928` failed: …", the error with its source chain.
     let connections = TaskSet::child_of(server)
         .grace(config.grace)
-        .on_failure(|failure| {
-            eprintln!("{failure}");
-        });
-    loop {
-        // `run`: the accept, or the shutdown, whichever comes first.
-        let (stream, peer) = match server.run(listener.accept()).await {
-            Ok(accepted) => accepted?,
-            Err(_shutdown) => break,
-        };
-        let conn = connections.ctx().with_idle_timeout(config.idle);
-        connections.spawn_named(peer.to_string(), connection(stream, conn));
-    }
-    Ok(connections.shutdown().await)
+        .on_failure(|failure| eprintln!("{failure}"));
+    // The accept loop, then the graceful shutdown, however the loop ends.
+    connections
+        .serve(async |connections| accept(&listener, connections, config.idle).await)
+        .await
 }
 
-/// One connection: echoes until the client closes it, it stays idle too long, or the server
-/// shuts down (which the task set counts as stopped, not failed).
-async fn connection(mut stream: TcpStream, conn: Ctx) -> io::Result<()> {
-    match echo(&mut stream, &conn).await {
-        // An idle timeout is how a quiet connection normally ends, not a failure.
-        Err(err) if Cancelled::find(&err).is_some_and(Cancelled::is_deadline_exceeded) => Ok(()),
-        other => other,
-    }
-}
-
-/// Every `.await` here is raced against `conn`: its idle deadline, and the server's shutdown.
+/// Accepts until the server shuts down: the `.await` then returns the cancellation (the
+/// connections' context, a child of the server's, is the ambient one here).
 #[cancellable]
-async fn echo(stream: &mut TcpStream, conn: &Ctx) -> io::Result<()> {
+async fn accept(listener: &TcpListener, connections: &TaskSet, idle: Duration) -> io::Result<()> {
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let conn = connections.ctx().with_idle_timeout(idle);
+        connections.spawn_named(peer.to_string(), echo(stream, conn));
+    }
+}
+
+/// One connection, until the client closes it, it stays idle too long (counted `timed_out`,
+/// not failed), or the server shuts down (counted `stopped`).
+#[cancellable]
+async fn echo(mut stream: TcpStream, conn: Ctx) -> io::Result<()> {
     let mut buf = [0; 4096];
     loop {
-        let n = stream.read(&mut buf).await?;
+        let n = stream.read(&mut buf).await?; // raced against the idle deadline and the shutdown
         if n == 0 {
             return Ok(()); // the client closed
         }
-        conn.reset_idle_timeout(); // one clock read and an atomic store
+        conn.reset_idle_timeout(); // a clock read and an atomic store
         stream.write_all(&buf[..n]).await?;
     }
 }

@@ -173,7 +173,8 @@
 //!
 //! All off by default. `tokio-util`: `Ctx::from_token` and `Ctx::token`, tokio-util's
 //! `CancellationToken` both ways. `tonic`: `From<Cancelled> for tonic::Status`
-//! (`DEADLINE_EXCEEDED` or `CANCELLED`; needs Rust 1.88, as tonic does). `http`:
+//! (`DEADLINE_EXCEEDED`, `UNAVAILABLE` for a shutdown, else `CANCELLED`; needs Rust 1.88, as
+//! tonic does). `http`:
 //! `From<Cancelled> for http::Response<B>` (504 or 503). `axum`: `IntoResponse for Cancelled`.
 //! Deadlines that travel between services (`grpc-timeout`): the `autocancel-tower` crate.
 
@@ -187,8 +188,9 @@ pub use autocancel_macros::cancellable;
 pub use autocancel_runtime::{
     detached, detached_blocking, is_shutdown, shield, shield_blocking, sleep, sleep_blocking,
     Cancelled, Cause, Counts, Ctx, Deadline, Detached, EnterGuard, FailureKind, Group,
-    GroupBuilder, Report, Run, ScopedGroup, ShieldGuard, ShutdownReport, Straggler, TaskFailure,
-    TaskKind, TaskSet, WaitForCancellation, WaitForCancellationOwned, Waiting, DEFAULT_GRACE,
+    GroupBuilder, Joined, Report, Run, ScopedGroup, ShieldGuard, ShutdownReport, Straggler,
+    TaskFailure, TaskKind, TaskOutcome, TaskSet, WaitForCancellation, WaitForCancellationOwned,
+    Waiting, DEFAULT_GRACE,
 };
 
 /// Runs a function when a context is cancelled: see [`Ctx::on_cancel`].

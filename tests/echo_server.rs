@@ -1,6 +1,7 @@
 //! The example echo server (`examples/echo_server.rs`) driven by real clients over 127.0.0.1:
 //! idle connections are closed, busy ones are kept, and after a shutdown no task is alive, every
-//! client saw its connection closed, and the accept loop's result reads as success.
+//! client saw its connection closed, and the accept loop's result reads as success. And the
+//! README's "Servers" code is this example's, word for word.
 
 #[path = "../examples/echo_server.rs"]
 mod echo_server;
@@ -73,9 +74,16 @@ async fn shutdown_closes_every_connection_and_leaves_no_task() {
     assert!(report.is_clean(), "{report}");
     let counts = report.counts;
     assert_eq!(counts.spawned, 5);
+    // The polite one succeeded, the quiet one timed out (its idle deadline: not a failure), the
+    // busy ones were stopped by the shutdown.
     assert_eq!(
-        (counts.succeeded, counts.stopped, counts.failed),
-        (2, 3, 0),
+        (
+            counts.succeeded,
+            counts.timed_out,
+            counts.stopped,
+            counts.failed
+        ),
+        (1, 1, 3, 0),
         "{report}"
     );
 
@@ -83,4 +91,25 @@ async fn shutdown_closes_every_connection_and_leaves_no_task() {
     tokio::task::yield_now().await;
     let metrics = tokio::runtime::Handle::current().metrics();
     assert_eq!(metrics.num_alive_tasks(), 0);
+}
+
+/// The README shows this server: its "Servers" code block is the example's, from `use
+/// autocancel::` to the end of `echo`, word for word.
+#[test]
+fn the_readme_shows_this_server() {
+    let readme = include_str!("../README.md");
+    let example = include_str!("../examples/echo_server.rs");
+    let section = &readme[readme.find("## Servers").expect("a Servers section")..];
+    let start = section.find("```rust\n").expect("a code block") + "```rust\n".len();
+    let snippet = &section[start..start + section[start..].find("```").unwrap()];
+    assert!(snippet.starts_with("use autocancel::"), "{snippet}");
+    assert!(
+        example.contains(snippet),
+        "the README's Servers code differs from examples/echo_server.rs"
+    );
+    let after = &example[example.find(snippet).unwrap() + snippet.len()..];
+    assert!(
+        after.trim_start().starts_with("#[allow(dead_code)]"),
+        "the README's Servers code stops before the end of `echo`"
+    );
 }

@@ -249,7 +249,12 @@ async fn a_shielded_task_is_waited_for() {
     let report = group.wait_report().await;
     assert!(finished.load(Ordering::SeqCst));
     assert!(start.elapsed() >= 2 * SEC);
-    assert!(report.stragglers.is_empty(), "{:?}", report.stragglers);
+    // Waited for, and reported once it ended.
+    let [straggler] = &report.stragglers[..] else {
+        panic!("one straggler: {:?}", report.stragglers)
+    };
+    assert!(!straggler.aborted);
+    assert_eq!(straggler.overdue, 19 * SEC / 10);
     assert!(report.error.is_some());
 }
 
@@ -452,8 +457,16 @@ async fn each_task_is_shielded_by_its_own_index() {
     let report = group.wait_report().await;
     assert!(shielded_finished.load(Ordering::SeqCst));
     assert_eq!(start.elapsed(), 2 * SEC);
-    let names: Vec<_> = report.stragglers.iter().map(|s| &*s.name).collect();
-    assert_eq!(names, ["ignores"]);
+    let seen: Vec<_> = report
+        .stragglers
+        .iter()
+        .map(|s| (s.aborted, s.overdue))
+        .collect();
+    assert_eq!(
+        seen,
+        [(true, Duration::from_millis(100)), (false, 19 * SEC / 10)]
+    );
+    assert_eq!(&*report.stragglers[0].name, "ignores");
 }
 
 #[tokio::test(start_paused = true)]
@@ -486,4 +499,29 @@ async fn tasks_are_dropped_with_their_groups_context_ambient() {
             "dropped the group: {drop_the_group}"
         );
     }
+}
+
+/// The report says how each task ended, as a `Group`'s does (issue 21, item 6).
+#[tokio::test(start_paused = true)]
+async fn the_report_says_how_each_task_ended() {
+    use autocancel::TaskOutcome;
+    let mut group: ScopedGroup<'_, u32, AppError> =
+        ScopedGroup::with_timeout(10 * SEC).limit(3).grace(SEC);
+    group.spawn(async {
+        tokio::time::sleep(3 * SEC / 2).await; // ends within the grace period
+        Ok(1)
+    });
+    group.spawn(async {
+        sleep(SEC).await?;
+        Err(AppError::Failed("fetch"))
+    });
+    group.spawn(async {
+        tokio::time::sleep(60 * SEC).await; // ignores the cancellation
+        Ok(3)
+    });
+    group.spawn(async { Ok(4) }); // queued behind the limit until the cancellation
+    let report = group.wait_report().await;
+    use TaskOutcome::{Aborted, Failed, NotStarted, Succeeded};
+    assert_eq!(report.outcomes, [Succeeded, Failed, Aborted, NotStarted]);
+    assert_eq!(report.outputs, [Some(1), None, None, None]);
 }

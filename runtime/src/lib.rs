@@ -48,7 +48,8 @@ pub use ctx::{Ctx, OnCancel, Run, WaitForCancellation, WaitForCancellationOwned}
 pub use deadline::Deadline;
 pub use detach::{detached, detached_blocking, Detached};
 pub use group::{
-    Group, GroupBuilder, Report, ScopedGroup, Straggler, TaskKind, Waiting, DEFAULT_GRACE,
+    Group, GroupBuilder, Joined, Report, ScopedGroup, Straggler, TaskKind, TaskOutcome, Waiting,
+    DEFAULT_GRACE,
 };
 pub use shield::{shield, shield_blocking, ShieldGuard};
 pub use sleep::{sleep, sleep_blocking};

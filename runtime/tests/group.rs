@@ -429,7 +429,12 @@ async fn shielded_task_is_not_aborted_as_a_straggler() {
     let report = group.wait_report().await;
     assert!(finished.load(Ordering::SeqCst));
     assert!(start.elapsed() >= 5 * SEC);
-    assert!(report.stragglers.is_empty());
+    // Waited for, and reported once it ended.
+    let [straggler] = &report.stragglers[..] else {
+        panic!("one straggler: {:?}", report.stragglers)
+    };
+    assert!(!straggler.aborted);
+    assert_eq!(straggler.overdue, 4 * SEC);
 }
 
 #[tokio::test(start_paused = true)]
@@ -602,8 +607,17 @@ async fn each_task_is_shielded_by_its_own_index() {
     let report = group.wait_report().await;
     assert!(finished.load(Ordering::SeqCst));
     assert_eq!(start.elapsed(), 5 * SEC);
-    let names: Vec<_> = report.stragglers.iter().map(|s| &*s.name).collect();
-    assert_eq!(names, ["ignores"]);
+    let seen: Vec<_> = report
+        .stragglers
+        .iter()
+        .map(|s| (s.aborted, s.overdue))
+        .collect();
+    assert_eq!(
+        seen,
+        [(true, Duration::from_millis(10)), (false, 4 * SEC)],
+        "the deaf task aborted, the shielded one waited for"
+    );
+    assert_eq!(&*report.stragglers[0].name, "ignores");
 }
 
 /// Records, when dropped, whether the ambient context then was `ctx`.
@@ -716,4 +730,277 @@ fn a_group_is_send_and_sync() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Group<u32, Cancelled>>();
     send_sync::<Group<String, std::io::Error>>();
+}
+
+/// Issue 21, item 7: tasks spawned by one line are told apart in the report.
+#[tokio::test(start_paused = true)]
+async fn unnamed_stragglers_spawned_by_one_line_are_numbered() {
+    let mut group: Group = Group::with_timeout(SEC);
+    group.spawn_named("named", async {
+        tokio::time::sleep(100 * SEC).await;
+        Ok(())
+    });
+    let line = line!() + 2;
+    for _ in 0..3 {
+        group.spawn(async {
+            tokio::time::sleep(100 * SEC).await; // no checkpoint
+            Ok(())
+        });
+    }
+    let report = group.wait_report().await;
+    let names: Vec<&str> = report.stragglers.iter().map(|s| &*s.name).collect();
+    let at = format!("{}:{}:", file!(), line);
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names[0], "named");
+    for (n, name) in names[1..].iter().enumerate() {
+        assert!(name.starts_with(&at), "{name}");
+        assert!(name.ends_with(&format!(" #{}", n + 2)), "{name}");
+    }
+}
+
+/// Issue 21, item 6: the report says how each task ended.
+#[tokio::test(start_paused = true)]
+async fn the_report_says_how_each_task_ended() {
+    use autocancel_runtime::TaskOutcome;
+    let mut group: Group<u32, AppError> = Group::builder()
+        .timeout(10 * SEC)
+        .limit(4)
+        .build::<u32, AppError>()
+        .grace(SEC);
+    group.spawn(async {
+        // 0: succeeds, after the cancellation but within the grace period (no checkpoint).
+        tokio::time::sleep(3 * SEC / 2).await;
+        Ok(1)
+    });
+    group.spawn(async {
+        sleep(SEC).await?;
+        Err(AppError::Failed("fetch")) // 1: fails at 1 s, cancelling the rest
+    });
+    group.spawn(async {
+        sleep(60 * SEC).await?; // 2: cancelled in flight
+        Ok(2)
+    });
+    group.spawn(async {
+        tokio::time::sleep(60 * SEC).await; // 3: ignores it, aborted
+        Ok(3)
+    });
+    group.spawn(async { Ok(4) }); // 4: queued behind the limit until the cancellation
+    let report = group.wait_report().await;
+    assert_eq!(
+        report.outcomes,
+        [
+            TaskOutcome::Succeeded,
+            TaskOutcome::Failed,
+            TaskOutcome::Cancelled,
+            TaskOutcome::Aborted,
+            TaskOutcome::NotStarted,
+        ]
+    );
+    assert_eq!(report.outputs, [Some(1), None, None, None, None]);
+    assert!(matches!(report.error, Some(AppError::Failed("fetch"))));
+    assert!(report.errors.is_empty());
+}
+
+/// Issue 21, item 6: with `collect_errors`, a failure cancels nobody and every error is kept.
+#[tokio::test(start_paused = true)]
+async fn collect_errors_keeps_every_error_and_cancels_nobody() {
+    use autocancel_runtime::TaskOutcome;
+    let mut group: Group<u32, AppError> = Group::builder().collect_errors().build();
+    for n in 0..5u32 {
+        group.spawn(async move {
+            sleep((5 - n) * SEC).await?; // the last spawned ends first
+            if n % 2 == 0 {
+                return Err(AppError::Failed(["a", "b", "c"][n as usize / 2]));
+            }
+            Ok(n)
+        });
+    }
+    let ctx = group.ctx().clone();
+    let start = Instant::now();
+    let report = group.wait_report().await;
+    assert_eq!(start.elapsed(), 5 * SEC, "every task ran to its end");
+    assert_eq!(report.outputs, [None, Some(1), None, Some(3), None]);
+    use TaskOutcome::{Failed, Succeeded};
+    assert_eq!(
+        report.outcomes,
+        [Failed, Succeeded, Failed, Succeeded, Failed]
+    );
+    // The first to end is `error` (what `wait` returns), the others in the order they ended.
+    assert!(matches!(report.error, Some(AppError::Failed("c"))));
+    let others: Vec<_> = report
+        .errors
+        .iter()
+        .map(|(i, e)| (*i, e.to_string()))
+        .collect();
+    assert_eq!(others, [(2, "failed: b".into()), (0, "failed: a".into())]);
+    assert_eq!(
+        ctx.cause().unwrap().to_string(),
+        "cancelled: group finished",
+        "no failure cancelled it"
+    );
+}
+
+/// With `collect_errors`, a deadline still cancels the group: the tasks it stops are cancelled,
+/// not failed, and `wait` returns the error of the one that failed before it.
+#[tokio::test(start_paused = true)]
+async fn collect_errors_still_stops_at_the_deadline() {
+    use autocancel_runtime::TaskOutcome;
+    let mut group: Group<(), AppError> = Group::builder().timeout(2 * SEC).collect_errors().build();
+    group.spawn(async { Err(AppError::Failed("early")) });
+    group.spawn(async {
+        sleep(60 * SEC).await?;
+        Ok(())
+    });
+    let report = group.wait_report().await;
+    assert_eq!(
+        report.outcomes,
+        [TaskOutcome::Failed, TaskOutcome::Cancelled]
+    );
+    assert!(matches!(report.error, Some(AppError::Failed("early"))));
+    assert!(report.errors.is_empty());
+}
+
+/// Issue 21, item 6: tasks as they end, each with its own outcome; the group's rules hold
+/// meanwhile (the first error cancels the rest, stragglers are aborted after the grace period).
+#[tokio::test(start_paused = true)]
+async fn join_next_hands_out_tasks_as_they_end() {
+    use autocancel_runtime::TaskOutcome;
+    let mut group: Group<u32, AppError> = Group::new().grace(SEC);
+    group.spawn_named("fast", async {
+        sleep(SEC).await?;
+        Ok(1)
+    });
+    group.spawn_named("broken", async {
+        sleep(2 * SEC).await?;
+        Err(AppError::Failed("fetch"))
+    });
+    group.spawn_named("slow", async {
+        sleep(60 * SEC).await?;
+        Ok(3)
+    });
+    group.spawn_named("deaf", async {
+        tokio::time::sleep(60 * SEC).await; // no checkpoint
+        Ok(4)
+    });
+    let start = Instant::now();
+    let first = group.join_next().await.unwrap();
+    assert_eq!((first.index, &*first.name), (0, "fast"));
+    assert_eq!(
+        (first.outcome, first.output),
+        (TaskOutcome::Succeeded, Some(1))
+    );
+    assert_eq!(start.elapsed(), SEC);
+    // Spawned between calls: it is one of the group's.
+    group.spawn_named("late", async {
+        sleep(60 * SEC).await?;
+        Ok(5)
+    });
+    let broken = group.join_next().await.unwrap();
+    assert_eq!(broken.outcome, TaskOutcome::Failed);
+    assert!(matches!(broken.error, Some(AppError::Failed("fetch"))));
+    assert_eq!(start.elapsed(), 2 * SEC);
+    let mut rest = Vec::new();
+    while let Some(task) = group.join_next().await {
+        rest.push((
+            task.name.to_string(),
+            task.outcome,
+            task.straggler.map(|s| s.overdue),
+        ));
+    }
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        rest,
+        [
+            ("deaf".to_string(), TaskOutcome::Aborted, Some(SEC)),
+            ("late".to_string(), TaskOutcome::Cancelled, None),
+            ("slow".to_string(), TaskOutcome::Cancelled, None),
+        ]
+    );
+    assert_eq!(start.elapsed(), 3 * SEC, "the grace period, then the abort");
+    assert!(group.join_next().await.is_none());
+}
+
+/// `wait_report` after `join_next`: every task's outcome, the outputs and the error not handed
+/// out yet; the error `join_next` handed out is not returned twice.
+#[tokio::test(start_paused = true)]
+async fn wait_report_after_join_next_goes_on_from_it() {
+    use autocancel_runtime::TaskOutcome;
+    let mut group: Group<u32, AppError> = Group::new();
+    group.spawn(async {
+        sleep(SEC).await?;
+        Err(AppError::Failed("fetch"))
+    });
+    group.spawn(async {
+        sleep(60 * SEC).await?;
+        Ok(2)
+    });
+    group.spawn(async { Ok(3) });
+    let first = group.join_next().await.unwrap();
+    assert_eq!((first.index, first.output), (2, Some(3)));
+    let broken = group.join_next().await.unwrap();
+    assert!(broken.error.is_some());
+    let report = group.wait_report().await;
+    assert_eq!(
+        report.outcomes,
+        [
+            TaskOutcome::Failed,
+            TaskOutcome::Cancelled,
+            TaskOutcome::Succeeded
+        ]
+    );
+    assert_eq!(report.outputs, [None, None, None], "handed out already");
+    let Some(AppError::Cancelled(error)) = report.error else {
+        panic!("the group's cancellation, the task's error was handed out")
+    };
+    assert_eq!(error.to_string(), "cancelled: task failed: failed: fetch");
+}
+
+/// Dropping `join_next`'s future loses nothing: the task that ended meanwhile comes next.
+#[tokio::test(start_paused = true)]
+async fn join_next_is_cancel_safe() {
+    let mut group: Group<u32> = Group::new();
+    group.spawn(async {
+        sleep(2 * SEC).await?;
+        Ok(7)
+    });
+    let timed_out = tokio::time::timeout(SEC, group.join_next()).await;
+    assert!(timed_out.is_err());
+    tokio::time::sleep(5 * SEC).await; // the task ends while nobody is joining
+    let task = group.join_next().await.unwrap();
+    assert_eq!(task.output, Some(7));
+    assert!(group.join_next().await.is_none());
+    assert_eq!(group.wait().await.unwrap(), Vec::<u32>::new());
+}
+
+/// With `collect_errors`, every failed task hands out its own error.
+#[tokio::test(start_paused = true)]
+async fn join_next_hands_out_every_error_when_collecting() {
+    let mut group: Group<(), AppError> = Group::builder().collect_errors().build();
+    for (n, what) in ["a", "b", "c"].into_iter().enumerate() {
+        group.spawn(async move {
+            sleep((n as u32 + 1) * SEC).await?;
+            Err(AppError::Failed(what))
+        });
+    }
+    let mut errors = Vec::new();
+    while let Some(task) = group.join_next().await {
+        errors.push(task.error.unwrap().to_string());
+    }
+    assert_eq!(errors, ["failed: a", "failed: b", "failed: c"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn join_next_reraises_a_panic_at_the_end() {
+    let mut group: Group = Group::new();
+    group.spawn(async {
+        if true {
+            panic!("boom");
+        }
+        Ok(())
+    });
+    let task = group.join_next().await.unwrap();
+    assert_eq!(task.outcome, autocancel_runtime::TaskOutcome::Panicked);
+    let end = tokio::spawn(async move { group.join_next().await.is_none() });
+    let panic = end.await.unwrap_err().into_panic();
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"boom"));
 }

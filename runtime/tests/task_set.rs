@@ -128,7 +128,7 @@ async fn shutdown_waits_stops_aborts_and_names_stragglers() {
         tokio::time::sleep(3600 * SEC).await;
         Ok::<_, Cancelled>(())
     });
-    // An idle timeout is the connection's failure, not a shutdown.
+    // An idle timeout: neither a shutdown nor a failure.
     let conn = tasks.ctx().with_idle_timeout(SEC);
     tasks.spawn_named("idle", async move {
         conn.run(std::future::pending::<()>()).await?;
@@ -145,7 +145,10 @@ async fn shutdown_waits_stops_aborts_and_names_stragglers() {
     assert!(report.stragglers[0].aborted);
     assert!(!report.is_clean());
     let c = report.counts;
-    assert_eq!((c.spawned, c.succeeded, c.failed, c.stopped), (5, 0, 1, 4));
+    assert_eq!(
+        (c.spawned, c.succeeded, c.timed_out, c.failed, c.stopped),
+        (5, 0, 1, 0, 4)
+    );
     assert!(report
         .to_string()
         .contains("task `deaf` ignored cancellation: aborted 2s after it"));
@@ -183,7 +186,13 @@ async fn a_shielded_task_is_waited_for_not_aborted() {
     let report = tasks.shutdown().await;
     assert!(finished.load(Ordering::SeqCst));
     assert_eq!(start.elapsed(), 5 * SEC);
-    assert!(report.is_clean());
+    // Reported: it outlived the grace period, by itself.
+    let [straggler] = &report.stragglers[..] else {
+        panic!("one straggler: {report}")
+    };
+    assert!(!straggler.aborted);
+    assert_eq!(straggler.overdue, 5 * SEC);
+    assert!(!report.is_clean());
 }
 
 #[tokio::test(start_paused = true)]
@@ -239,8 +248,13 @@ async fn each_task_is_shielded_by_its_own_key() {
     let report = tasks.shutdown().await;
     assert!(finished.load(Ordering::SeqCst));
     assert_eq!(start.elapsed(), 5 * SEC);
-    let names: Vec<_> = report.stragglers.iter().map(|s| &*s.name).collect();
-    assert_eq!(names, ["deaf"]);
+    let aborted: Vec<_> = report
+        .stragglers
+        .iter()
+        .map(|s| (s.aborted, s.overdue))
+        .collect();
+    assert_eq!(aborted, [(true, SEC), (false, 5 * SEC)]);
+    assert_eq!(&*report.stragglers[0].name, "deaf");
 }
 
 /// Records, when dropped, whether the ambient context then was `ctx`.
@@ -271,4 +285,119 @@ async fn an_aborted_task_is_dropped_with_the_sets_context_ambient() {
     tokio::task::yield_now().await;
     assert_eq!(tasks.shutdown().await.stragglers.len(), 1);
     assert_eq!(*saw.lock().unwrap(), Some(true));
+}
+
+/// What a `tracing_subscriber::fmt` subscriber writes, at debug level, while the guard lives
+/// (this thread only: a current-thread runtime's tasks run on it).
+fn capture_tracing() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .finish();
+    (buffer.0, tracing::subscriber::set_default(subscriber))
+}
+
+/// Issue 21, item 3: a connection closed by its own idle deadline, or stopped by the set's
+/// shutdown, is no failure: counted (`timed_out`, `stopped`), not reported, not a warning.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_task_ended_by_its_deadline_or_the_shutdown_is_no_failure() {
+    let (log, _guard) = capture_tracing();
+    let tasks = TaskSet::new(); // the default report: a `tracing` warning
+    for n in 1..=2 {
+        // Plain `io::Result`, as `?` makes it from the cancellation.
+        let conn = tasks.ctx().with_idle_timeout(n * SEC);
+        tasks.spawn_named(format!("quiet {n}"), async move {
+            conn.run(std::future::pending::<()>()).await?;
+            Ok::<_, std::io::Error>(())
+        });
+    }
+    let conn = tasks.ctx().with_timeout(3600 * SEC);
+    tasks.spawn_named("busy", async move {
+        conn.run(std::future::pending::<()>()).await?;
+        Ok::<_, std::io::Error>(())
+    });
+    tasks.spawn_named("broken", async {
+        Err::<(), _>(std::io::Error::from(std::io::ErrorKind::ConnectionReset))
+    });
+    tokio::time::sleep(3 * SEC).await;
+    let c = tasks.counts();
+    assert_eq!((c.timed_out, c.failed, c.running()), (2, 1, 1));
+    let report = tasks.shutdown().await;
+    let c = report.counts;
+    assert_eq!(
+        (c.succeeded, c.timed_out, c.failed, c.stopped),
+        (0, 2, 1, 1)
+    );
+    assert_eq!(
+        report.to_string(),
+        "4 tasks: 0 succeeded, 2 timed out, 1 failed, 0 panicked, 1 stopped; 0 stragglers"
+    );
+    let log = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    let warnings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.trim_start().starts_with("WARN"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "only the broken one: {log}");
+    assert!(
+        warnings[0].contains("task `broken` failed: connection reset"),
+        "{log}"
+    );
+    assert!(log.contains("task ran out of time"), "a debug event: {log}");
+}
+
+/// The same through `on_failure`: the deadline's end is not given to it.
+#[tokio::test(start_paused = true)]
+async fn on_failure_is_not_given_a_deadline() {
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let tasks = TaskSet::new().on_failure({
+        let failures = failures.clone();
+        move |failure| failures.lock().unwrap().push(failure.to_string())
+    });
+    let conn = tasks.ctx().with_idle_timeout(SEC);
+    tasks.spawn(async move {
+        conn.run(std::future::pending::<()>()).await?;
+        Ok::<_, Cancelled>(())
+    });
+    tokio::time::sleep(2 * SEC).await;
+    assert!(failures.lock().unwrap().is_empty());
+    assert_eq!(tasks.counts().timed_out, 1);
+}
+
+/// Issue 21, item 7: tasks spawned by one line are told apart in the report, numbered in spawn
+/// order.
+#[tokio::test(start_paused = true)]
+async fn unnamed_stragglers_spawned_by_one_line_are_numbered() {
+    let tasks = TaskSet::new().grace(SEC);
+    let line = line!() + 2;
+    for _ in 0..3 {
+        tasks.spawn(async {
+            tokio::time::sleep(3600 * SEC).await; // no checkpoint
+            Ok::<_, Cancelled>(())
+        });
+    }
+    tokio::task::yield_now().await;
+    let report = tasks.shutdown().await;
+    let mut names: Vec<&str> = report.stragglers.iter().map(|s| &*s.name).collect();
+    names.sort();
+    let at = format!("{}:{}:", file!(), line);
+    assert_eq!(names.len(), 3, "{report}");
+    for (n, name) in names.iter().enumerate() {
+        assert!(name.starts_with(&at), "{name}");
+        assert!(name.ends_with(&format!(" #{}", n + 1)), "{name}");
+    }
 }

@@ -40,6 +40,7 @@ pub struct GroupBuilder {
     parent: Option<Ctx>,
     until: Option<Until>,
     limit: Option<usize>,
+    collect_errors: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -87,6 +88,41 @@ impl GroupBuilder {
         self
     }
 
+    /// A task's error does not cancel the group: every task runs to its end (or to the
+    /// deadline, a panic, the parent's cancellation), and every error is kept —
+    /// [`Report::error`](crate::Report::error) the first to end, what
+    /// [`wait`](Group::wait) returns, [`Report::errors`](crate::Report::errors) the others,
+    /// [`Report::outcomes`](crate::Report::outcomes) which task ended how. For batches whose
+    /// tasks are independent (a crawler's fetches), where one failure should not stop the rest.
+    ///
+    /// ```
+    /// use autocancel::{Group, TaskOutcome};
+    /// use std::io;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let mut group: Group<u32, io::Error> = Group::builder().collect_errors().build();
+    /// for n in 0..4 {
+    ///     group.spawn(async move {
+    ///         if n % 2 == 1 {
+    ///             return Err(io::Error::other(format!("{n} failed")));
+    ///         }
+    ///         Ok(n)
+    ///     });
+    /// }
+    /// let report = group.wait_report().await;
+    /// assert_eq!(report.outputs, [Some(0), None, Some(2), None]);
+    /// assert_eq!(report.outcomes[3], TaskOutcome::Failed);
+    /// let mut errors: Vec<String> = report.errors.iter().map(|(_, e)| e.to_string()).collect();
+    /// errors.extend(report.error.map(|e| e.to_string())); // the first to end
+    /// errors.sort();
+    /// assert_eq!(errors, ["1 failed", "3 failed"]);
+    /// # }
+    /// ```
+    pub fn collect_errors(mut self) -> Self {
+        self.collect_errors = true;
+        self
+    }
+
     /// The group.
     pub fn build<T, E>(self) -> Group<T, E>
     where
@@ -100,6 +136,7 @@ impl GroupBuilder {
             Some(Until::Deadline(deadline)) => parent.with_deadline(deadline),
         };
         let mut group = Group::from_ctx(ctx);
+        group.keep_errors = self.collect_errors;
         group.slots = self
             .limit
             .filter(|&n| n <= Semaphore::MAX_PERMITS)

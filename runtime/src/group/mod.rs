@@ -2,6 +2,7 @@
 
 mod builder;
 mod ended;
+mod join;
 mod report;
 mod scoped;
 mod task;
@@ -18,7 +19,9 @@ use tokio::task::JoinHandle;
 
 pub use builder::GroupBuilder;
 use ended::Ended;
-pub use report::{Report, Straggler, TaskKind, Waiting};
+pub use join::Joined;
+pub(crate) use report::straggler_name;
+pub use report::{Report, Straggler, TaskKind, TaskOutcome, Waiting};
 pub use scoped::ScopedGroup;
 
 pub(crate) use crate::ambient::TaskName;
@@ -42,7 +45,8 @@ pub const DEFAULT_GRACE: Duration = Duration::from_millis(100);
 ///   running a grace period ([`DEFAULT_GRACE`], see [`Group::grace`]) after cancellation are
 ///   aborted and reported as [`Straggler`]s (a `tracing` warning, and
 ///   [`Report::stragglers`]); blocking ones cannot be aborted, so `wait` waits for them and
-///   reports them too. A task inside a shielded section is waited for, not aborted.
+///   reports them too. A task inside a shielded section is waited for, not aborted, and
+///   reported once it ends if that is after the grace period.
 /// - Dropping a group without waiting cancels it and aborts its async tasks (except shielded
 ///   ones, which finish their section and then stop at their next checkpoint); blocking tasks
 ///   already running are left to notice the cancellation.
@@ -92,6 +96,13 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
     /// The concurrency limit's permits, if the builder set one.
     slots: Option<Arc<Semaphore>>,
     grace: Duration,
+    /// A task's error does not cancel the group; every error is kept for the report
+    /// ([`GroupBuilder::collect_errors`]).
+    keep_errors: bool,
+    /// What `join_next` has collected so far (and `wait` then goes on from). In a `Mutex` only
+    /// so that the group stays `Sync` whatever `T` and `E` are: it is only reached through
+    /// `&mut self` (`into_inner`, `get_mut`), never locked.
+    collect: Option<std::sync::Mutex<Box<wait::Collect<T, E>>>>,
     /// Set when `wait` has collected every task; then dropping does nothing more.
     finished: bool,
     _error: PhantomData<fn() -> E>,
@@ -104,6 +115,9 @@ struct Entry<T, E> {
     handle: Option<JoinHandle<Ended<T, E>>>,
     /// Collected, or aborted and reported as a straggler.
     done: bool,
+    /// The grace period ran out while it was inside a shielded section: a straggler, reported
+    /// when it ends (or when it is aborted, once it leaves the section).
+    late: bool,
 }
 
 impl<T, E> Group<T, E>
@@ -148,6 +162,8 @@ where
             running: 0,
             slots: None,
             grace: DEFAULT_GRACE,
+            keep_errors: false,
+            collect: None,
             finished: false,
             _error: PhantomData,
         }
@@ -222,15 +238,18 @@ where
         let seat = self.seats.take(TaskName::SpawnedAt(Location::caller()));
         let index = self.reserve(TaskKind::Blocking);
         debug_assert_eq!(seat.index(), index, "seats and entries are taken together");
+        let keep = self.keep_errors;
         let handle = match self.slots.clone() {
-            None => tokio::task::spawn_blocking(move || Ended::pack(task::run_blocking(seat, f))),
+            None => {
+                tokio::task::spawn_blocking(move || Ended::pack(task::run_blocking(seat, f, keep)))
+            }
             Some(limit) => {
                 let ctx = self.ctx().clone();
                 tokio::spawn(async move {
                     let Some(_permit) = acquire(&ctx, limit).await else {
                         return Ended::pack(task::not_started(index));
                     };
-                    let run = move || task::run_blocking(seat, f);
+                    let run = move || task::run_blocking(seat, f, keep);
                     Ended::pack(match tokio::task::spawn_blocking(run).await {
                         Ok(finished) => finished,
                         // A panic outside the body's own `catch_unwind` (the `Display` of its
@@ -254,7 +273,20 @@ where
         let seat = self.seats.take(name);
         let index = self.reserve(TaskKind::Async);
         debug_assert_eq!(seat.index(), index, "seats and entries are taken together");
-        let run = task::RunAsync::new(seat, fut);
+        if self.keep_errors {
+            let run: task::RunAsync<F, true> = task::RunAsync::new(seat, fut);
+            self.spawn_run(index, run, permit);
+        } else {
+            let run: task::RunAsync<F> = task::RunAsync::new(seat, fut);
+            self.spawn_run(index, run, permit);
+        }
+    }
+
+    /// Spawns task `index`'s future, under the limit if there is one.
+    fn spawn_run<R>(&mut self, index: usize, run: R, permit: Option<OwnedSemaphorePermit>)
+    where
+        R: Future<Output = Ended<T, E>> + Send + 'static,
+    {
         let handle = match (self.slots.clone(), permit) {
             // No limit: the task is just the body, as small as it can be (see `RunAsync`).
             (None, _) => tokio::spawn(run),
@@ -283,6 +315,7 @@ where
             kind,
             handle: None,
             done: false,
+            late: false,
         });
         self.running += 1;
         self.tasks.len() - 1

@@ -6,6 +6,8 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::ambient::TaskName;
+
 /// Whether a task ran on the async runtime or on a blocking thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -16,15 +18,29 @@ pub enum TaskKind {
     Blocking,
 }
 
+/// A straggler's name: the given one, else its spawn location numbered with the task's place in
+/// spawn order (`src/main.rs:12:9 #3`, the third task of its group or set), so that the tasks
+/// one line spawns in a loop are told apart.
+pub(crate) fn straggler_name(name: &TaskName, number: u64) -> Arc<str> {
+    match name {
+        TaskName::SpawnedAt(at) => {
+            format!("{}:{}:{} #{number}", at.file(), at.line(), at.column()).into()
+        }
+        named => named.render(),
+    }
+}
+
 /// A task still running when the grace period after cancellation ran out.
 ///
 /// Async stragglers are aborted (unless inside a shielded section, which is waited for); blocking
-/// ones cannot be, so `wait` waits for them and reports how long they overran.
+/// ones cannot be, so `wait` waits for them. Those waited for are reported once they end
+/// (`aborted: false`), with how long after the cancellation that was.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Straggler {
     /// The task's name: given to [`Group::spawn_named`](crate::Group::spawn_named), else its
-    /// spawn location (`src/main.rs:12:11`).
+    /// spawn location and its number in spawn order in its group or set (`src/main.rs:12:11
+    /// #3`: the third task spawned), so that tasks spawned by one line are told apart.
     pub name: Arc<str>,
     /// Async or blocking.
     pub kind: TaskKind,
@@ -82,14 +98,44 @@ impl fmt::Display for Straggler {
     }
 }
 
+/// How one task of a group ended: [`Report::outcomes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskOutcome {
+    /// It returned `Ok`: its output is in [`Report::outputs`].
+    Succeeded,
+    /// It returned an error before the group was cancelled: the error that cancelled the group
+    /// ([`Report::error`]), or, in a group that collects every error
+    /// ([`GroupBuilder::collect_errors`](crate::GroupBuilder::collect_errors)), one of
+    /// [`Report::errors`].
+    Failed,
+    /// It was running when the group was cancelled, and returned an error after that: it
+    /// stopped for the cancellation (its error, as a rule `E::from(Cancelled)`, is dropped).
+    Cancelled,
+    /// It panicked.
+    Panicked,
+    /// The group was cancelled before it started: it never ran.
+    NotStarted,
+    /// It ignored the cancellation and was aborted after the grace period (see
+    /// [`Report::stragglers`]).
+    Aborted,
+}
+
 /// Everything [`Group::wait_report`](crate::Group::wait_report) learned.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Report<T, E> {
     /// Per task, in spawn order: its output if it returned `Ok`.
     pub outputs: Vec<Option<T>>,
+    /// Per task, in spawn order: how it ended.
+    pub outcomes: Vec<TaskOutcome>,
     /// What [`Group::wait`](crate::Group::wait) returns as its error, if anything.
     pub error: Option<E>,
+    /// In a group that collects every error
+    /// ([`GroupBuilder::collect_errors`](crate::GroupBuilder::collect_errors)): the errors of
+    /// the failed tasks other than [`error`](Report::error) (the first), with each task's index,
+    /// in the order they ended. Empty otherwise.
+    pub errors: Vec<(usize, E)>,
     /// Tasks that were still running when the grace period after cancellation ran out.
     pub stragglers: Vec<Straggler>,
 }

@@ -21,7 +21,9 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
-use super::{Report, Straggler, TaskKind, TaskName, Waiting, DEFAULT_GRACE};
+use super::{
+    straggler_name, Report, Straggler, TaskKind, TaskName, TaskOutcome, Waiting, DEFAULT_GRACE,
+};
 use crate::ambient::{self, Ambient, GroupId, Here, Member};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Ctx, Deadline};
@@ -85,6 +87,9 @@ struct Slot<'a, T, E> {
     index: usize,
     name: TaskName,
     started: bool,
+    /// The grace period ran out while it was inside a shielded section: a straggler, reported
+    /// when it ends.
+    late: bool,
     body: Option<Body<'a, T, E>>,
 }
 
@@ -92,14 +97,15 @@ struct Slot<'a, T, E> {
 enum Ended<T, E> {
     /// The common case, kept small: no name, no nested results.
     Ok { index: usize, output: T },
-    /// It returned an error or panicked.
+    /// It returned an error or panicked, or it is a straggler (`late`) that ended by itself.
     Failed {
         index: usize,
         name: TaskName,
         result: Result<Result<T, E>, Box<dyn Any + Send>>,
+        late: bool,
     },
     /// The group was cancelled before it started: it never ran.
-    NotStarted,
+    NotStarted { index: usize },
     /// Dropped by the group after the grace period (already counted).
     Aborted,
 }
@@ -153,7 +159,7 @@ impl<T, E> Future for Slot<'_, T, E> {
                 // before polling the tasks.
                 if group.ctx.flagged() {
                     this.drop_body(group);
-                    return Poll::Ready(Ended::NotStarted);
+                    return Poll::Ready(Ended::NotStarted { index });
                 }
             }
             crate::ctx::reset_pacer();
@@ -173,8 +179,10 @@ impl<T, E> Future for Slot<'_, T, E> {
             });
             let result = match polled {
                 Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(Ok(output))) => return Poll::Ready(Ended::Ok { index, output }),
-                Ok(Poll::Ready(Err(error))) => Ok(Err(error)),
+                Ok(Poll::Ready(Ok(output))) if !this.late => {
+                    return Poll::Ready(Ended::Ok { index, output })
+                }
+                Ok(Poll::Ready(output)) => Ok(output),
                 Err(payload) => {
                     // Its body panicked in `poll`: dropped now, with its ambient set; a second
                     // panic, in its `Drop`, adds nothing to the first.
@@ -186,6 +194,7 @@ impl<T, E> Future for Slot<'_, T, E> {
                 index,
                 name: this.name.clone(),
                 result,
+                late: this.late,
             })
         })
     }
@@ -298,6 +307,7 @@ where
             index,
             name,
             started: false,
+            late: false,
             body: Some(Box::pin(fut)),
         };
         // Under a limit every task queues, and `wait` starts them: the limit may still change.
@@ -319,6 +329,7 @@ where
     pub async fn wait_report(mut self) -> Report<T, E> {
         let mut run = Run {
             outputs: (0..self.spawned).map(|_| None).collect(),
+            outcomes: vec![TaskOutcome::Succeeded; self.spawned],
             first_error: None,
             panic: None,
             cut_short: false,
@@ -341,7 +352,9 @@ where
             .or_else(|| run.cut_short.then(|| E::from(ctx.cancelled_error())));
         Report {
             outputs: run.outputs,
+            outcomes: run.outcomes,
             error,
+            errors: Vec::new(),
             stragglers: run.stragglers,
         }
     }
@@ -361,6 +374,7 @@ where
             // Queued tasks never start.
             run.cut_short |= !self.queued.is_empty();
             for mut slot in self.queued.drain(..) {
+                run.outcomes[slot.index] = TaskOutcome::NotStarted;
                 slot.drop_body(&self.shared);
             }
         }
@@ -404,7 +418,19 @@ where
                     index,
                     name,
                     result,
+                    late,
                 })) => {
+                    if let (true, Some(at)) = (late, run.cancelled_at) {
+                        let straggler = Straggler {
+                            name: straggler_name(&name, index as u64 + 1),
+                            kind: TaskKind::Async,
+                            overdue: Instant::now().saturating_duration_since(at),
+                            aborted: false,
+                            waiting: None,
+                        };
+                        tracing::warn!(%straggler, "a shielded task outlived the grace period");
+                        run.stragglers.push(straggler);
+                    }
                     let after_cancel = clock.cancelled_now(self.ctx());
                     let ctx = self.ctx();
                     let finished = if !matches!(result, Ok(Err(_))) {
@@ -428,7 +454,8 @@ where
                     self.record(run, finished, &name);
                     self.start_queued();
                 }
-                Poll::Ready(Some(Ended::NotStarted)) => {
+                Poll::Ready(Some(Ended::NotStarted { index })) => {
+                    run.outcomes[index] = TaskOutcome::NotStarted;
                     run.cut_short = true;
                     self.start_queued();
                 }
@@ -447,27 +474,42 @@ where
     }
 
     fn record(&self, run: &mut Run<T, E>, finished: Finished<T, E>, name: &TaskName) {
+        let index = finished.index;
         match finished.outcome {
             Outcome::Ok(output) => {
-                run.outputs[finished.index] = Some(output);
+                run.outputs[index] = Some(output);
                 run.cut_short |= finished.after_cancel;
             }
-            Outcome::Err { error, won } => {
-                if won {
-                    run.first_error = Some(error);
-                } else if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error))) {
+            // (A scoped group does not keep every error: `Kept` is never made here.)
+            Outcome::Err { error, won: true } | Outcome::Kept(error) => {
+                run.outcomes[index] = TaskOutcome::Failed;
+                run.first_error = Some(error);
+                run.cut_short = true;
+            }
+            Outcome::Err { error, won: false } => {
+                run.outcomes[index] = TaskOutcome::Cancelled;
+                if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| drop(error))) {
                     // The `Drop` of a losing error panicked: a panic of that task.
                     self.ctx()
                         .cancel_with(task::panicked(name.render(), &*payload));
+                    run.outcomes[index] = TaskOutcome::Panicked;
                     run.panic.get_or_insert(payload);
                 }
                 run.cut_short = true;
             }
             Outcome::Panicked(payload) => {
+                run.outcomes[index] = TaskOutcome::Panicked;
                 run.panic.get_or_insert(payload);
                 run.cut_short = true;
             }
-            Outcome::NotStarted | Outcome::Lost => run.cut_short = true,
+            Outcome::NotStarted => {
+                run.outcomes[index] = TaskOutcome::NotStarted;
+                run.cut_short = true;
+            }
+            Outcome::Lost => {
+                run.outcomes[index] = TaskOutcome::Cancelled;
+                run.cut_short = true;
+            }
         }
     }
 
@@ -486,6 +528,7 @@ where
             }
             if shared.member.shields.is_shielded(slot.index) {
                 shielded = true;
+                slot.late = true;
                 continue;
             }
             // Where it waits, read before its body (and the record of where it waits) is dropped.
@@ -493,8 +536,9 @@ where
             slot.drop_body(shared);
             run.aborted += 1;
             run.cut_short = true;
+            run.outcomes[slot.index] = TaskOutcome::Aborted;
             let straggler = Straggler {
-                name: slot.name.render(),
+                name: straggler_name(&slot.name, slot.index as u64 + 1),
                 kind: TaskKind::Async,
                 overdue,
                 aborted: true,
@@ -567,6 +611,8 @@ impl EndClock {
 /// What `wait` accumulates while tasks end.
 struct Run<T, E> {
     outputs: Vec<Option<T>>,
+    /// Written for the tasks that did not succeed only.
+    outcomes: Vec<TaskOutcome>,
     first_error: Option<E>,
     panic: Option<Box<dyn Any + Send>>,
     cut_short: bool,

@@ -29,6 +29,10 @@ pub(super) enum Outcome<T, E> {
     /// An error that did not cancel the group (it was already cancelled), dropped by its task
     /// (see `ended.rs`).
     Lost,
+    /// An error returned before the group was cancelled, by a task of a group that keeps every
+    /// error ([`GroupBuilder::collect_errors`](crate::GroupBuilder::collect_errors)): it does
+    /// not cancel the group.
+    Kept(E),
 }
 
 /// What a task hands back to `wait`.
@@ -84,6 +88,25 @@ pub(super) fn finish_with<T, E: std::fmt::Display>(
     }
 }
 
+/// [`finish_with`] for a group that keeps every error: an error returned before the group was
+/// cancelled is kept, and cancels nothing.
+pub(super) fn finish_keeping<T, E: std::fmt::Display>(
+    ctx: &Ctx,
+    name: &TaskName,
+    index: usize,
+    result: Result<Result<T, E>, Box<dyn Any + Send>>,
+    after_cancel: bool,
+) -> Finished<T, E> {
+    match result {
+        Ok(Err(error)) if !after_cancel => Finished {
+            index,
+            outcome: Outcome::Kept(error),
+            after_cancel,
+        },
+        other => finish_with(ctx, name, index, other, after_cancel),
+    }
+}
+
 pub(super) fn not_started<T, E>(index: usize) -> Finished<T, E> {
     Finished {
         index,
@@ -100,15 +123,19 @@ pub(super) fn not_started<T, E>(index: usize) -> Finished<T, E> {
 /// the task and its output copied over it. It adds one word to the user's future, its [`Seat`]
 /// (its group, index and name, and whether it has started and finished): a trivial task then
 /// fits tokio's smallest task allocation (`ambient/seat.rs` says why that matters).
-pub(super) struct RunAsync<F> {
+///
+/// `KEEP_ERRORS`: the group keeps every error instead of being cancelled by the first
+/// ([`finish_keeping`]); a parameter of the type rather than a field, so that the task stays one
+/// word larger than its future.
+pub(super) struct RunAsync<F, const KEEP_ERRORS: bool = false> {
     seat: Seat,
     /// Pinned (never moved out: see `poll`); dropped in place once the seat says `done`.
     fut: ManuallyDrop<F>,
 }
 
-impl<F> RunAsync<F> {
+impl<F, const KEEP_ERRORS: bool> RunAsync<F, KEEP_ERRORS> {
     /// The task sitting in `seat`.
-    pub(super) fn new(seat: Seat, fut: F) -> RunAsync<F> {
+    pub(super) fn new(seat: Seat, fut: F) -> RunAsync<F, KEEP_ERRORS> {
         RunAsync {
             seat,
             fut: ManuallyDrop::new(fut),
@@ -127,7 +154,7 @@ impl<F> RunAsync<F> {
     }
 }
 
-impl<F> Drop for RunAsync<F> {
+impl<F, const KEEP_ERRORS: bool> Drop for RunAsync<F, KEEP_ERRORS> {
     fn drop(&mut self) {
         if !self.seat.done() {
             // Aborted, or dropped with its group.
@@ -136,7 +163,7 @@ impl<F> Drop for RunAsync<F> {
     }
 }
 
-impl<T, E, F> Future for RunAsync<F>
+impl<T, E, F, const KEEP_ERRORS: bool> Future for RunAsync<F, KEEP_ERRORS>
 where
     F: Future<Output = Result<T, E>>,
     E: std::fmt::Display,
@@ -180,20 +207,21 @@ where
         Poll::Ready(match result {
             // The common case, inline: no name, no cause, no box.
             Ok(Ok(output)) => Ended::ok(ended::index(seat.index()), output, after_cancel),
-            failed => Ended::pack(finish_with(
-                ctx,
-                seat.name(),
-                seat.index(),
-                failed,
-                after_cancel,
-            )),
+            failed => {
+                let finish = if KEEP_ERRORS {
+                    finish_keeping
+                } else {
+                    finish_with
+                };
+                Ended::pack(finish(ctx, seat.name(), seat.index(), failed, after_cancel))
+            }
         })
     }
 }
 
 /// Runs a blocking task body, the task sitting in `seat`, with the group's context ambient on
-/// this thread.
-pub(super) fn run_blocking<T, E, F>(seat: Seat, f: F) -> Finished<T, E>
+/// this thread; `keep_errors` as [`RunAsync`]'s.
+pub(super) fn run_blocking<T, E, F>(seat: Seat, f: F, keep_errors: bool) -> Finished<T, E>
 where
     F: FnOnce() -> Result<T, E>,
     E: std::fmt::Display,
@@ -204,7 +232,11 @@ where
         return not_started(index);
     }
     let result = ambient::set(&seat.here(), || panic::catch_unwind(AssertUnwindSafe(f)));
-    finish(ctx, seat.name(), index, result)
+    if keep_errors {
+        finish_keeping(ctx, seat.name(), index, result, ctx.cancelled_now())
+    } else {
+        finish(ctx, seat.name(), index, result)
+    }
 }
 
 /// The cause a task's panic records, wherever it was caught (its body, or the `Display` or
@@ -248,7 +280,7 @@ mod tests {
             ctx: Ctx::new(),
             member: Member::alone("group"),
         }));
-        let run = RunAsync::new(seats.take(TaskName::Static("task")), fut);
+        let run: RunAsync<_> = RunAsync::new(seats.take(TaskName::Static("task")), fut);
         assert_eq!(size(&run), 24);
         type Output = Result<Ended<usize, Cancelled>, tokio::task::JoinError>;
         assert_eq!(std::mem::size_of::<Output>(), 24);

@@ -4,7 +4,8 @@
 use crate::Cancelled;
 
 impl Cancelled {
-    /// The HTTP status for this cancellation: 504 for a deadline, 503 otherwise.
+    /// The HTTP status for this cancellation: 504 for a deadline, 503 otherwise (a shutdown,
+    /// [`Cancelled::is_shutdown`], answers 503 as the gRPC mapping answers `UNAVAILABLE`).
     pub fn http_status(&self) -> http::StatusCode {
         if self.is_deadline_exceeded() {
             http::StatusCode::GATEWAY_TIMEOUT

@@ -1,6 +1,7 @@
 //! [`TaskSet`]: a long-lived set of tasks for a server's connections.
 
 mod report;
+mod serve;
 mod task;
 
 use std::future::Future;
@@ -20,7 +21,7 @@ use task::{SetTask, Slot};
 
 use crate::ambient::{Ambient, GroupId, Member};
 use crate::deadline::far_add;
-use crate::group::TaskName;
+use crate::group::{straggler_name, TaskName};
 use crate::{Cause, Ctx, Straggler, TaskKind, Waiting, DEFAULT_GRACE};
 
 /// A long-lived set of tasks sharing a context: a server's connections, a worker's jobs.
@@ -30,9 +31,11 @@ use crate::{Cause, Ctx, Straggler, TaskKind, Waiting, DEFAULT_GRACE};
 ///
 /// - **A task's failure is its own business.** It does not cancel the others; it is counted
 ///   ([`TaskSet::counts`]) and reported to [`TaskSet::on_failure`] (by default, a `tracing`
-///   warning). A panic is caught and reported the same way. A task that stops because the set
-///   shuts down (it returns the cancellation, see [`Cancelled::is_shutdown`](crate::Cancelled::is_shutdown))
-///   is counted as stopped, not failed.
+///   warning), with its source chain. A panic is caught and reported the same way. A task that
+///   stops because the set shuts down (it returns the cancellation, see
+///   [`Cancelled::is_shutdown`](crate::Cancelled::is_shutdown)) is counted as stopped, one that
+///   ran out of time (it returns a deadline's cancellation: its connection's idle timeout, its
+///   request's deadline) as timed out: neither is a failure, neither is reported.
 /// - **A finished task costs nothing.** Its slot is released when its future is dropped, and
 ///   outputs are not kept: memory follows the tasks running now, not every task ever spawned.
 /// - **The same structure as a group.** Every task runs with the set's context ambient (so
@@ -88,12 +91,20 @@ pub(super) struct Shared {
     emptied: Notify,
     on_failure: OnceLock<Box<dyn Fn(TaskFailure) + Send + Sync>>,
     counts: Counters,
+    /// Shielded stragglers that ended by themselves during `shutdown` (see [`Live::late`]).
+    late: Mutex<Vec<Straggler>>,
 }
 
 /// A running task: its name for the straggler report, and how to abort it.
 struct Live {
     name: TaskName,
+    /// Its place in spawn order (from 1): numbers an unnamed straggler's name.
+    number: u64,
     abort: Option<AbortHandle>,
+    /// Set by `shutdown` (to when it cancelled the set) when the grace period ran out while the
+    /// task was inside a shielded section: a straggler, reported when it ends (by itself, or
+    /// aborted once it leaves the section).
+    late: Option<Instant>,
 }
 
 impl Shared {
@@ -106,11 +117,38 @@ impl Shared {
     /// Called by a task's [`Slot`] when its future is dropped.
     fn release(&self, key: usize) {
         let mut live = self.lock();
-        live.try_remove(key);
-        if live.is_empty() {
-            drop(live);
+        let ended = live.try_remove(key);
+        let emptied = live.is_empty();
+        drop(live);
+        if let Some(Live {
+            name,
+            number,
+            late: Some(cancelled_at),
+            ..
+        }) = ended
+        {
+            self.ended_late(straggler_name(&name, number), cancelled_at);
+        }
+        if emptied {
             self.emptied.notify_waiters();
         }
+    }
+
+    /// A shielded task that outlived the grace period has ended by itself: a straggler, with how
+    /// long after the cancellation it ended.
+    fn ended_late(&self, name: Arc<str>, cancelled_at: Instant) {
+        let straggler = Straggler {
+            name,
+            kind: TaskKind::Async,
+            overdue: cancelled_at.elapsed(),
+            aborted: false,
+            waiting: None,
+        };
+        tracing::warn!(%straggler, "a shielded task outlived the grace period");
+        self.late
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(straggler);
     }
 
     fn report(&self, failure: TaskFailure) {
@@ -146,15 +184,16 @@ impl TaskSet {
                 emptied: Notify::new(),
                 on_failure: OnceLock::new(),
                 counts: Counters::default(),
+                late: Mutex::default(),
             }),
             grace: DEFAULT_GRACE,
             finished: false,
         }
     }
 
-    /// Calls `f` with every task failure (an error that is not a shutdown's cancellation, or a
-    /// panic), on the task's thread as it ends, instead of logging a `tracing` warning. Keep it
-    /// short: count, log, forward to a channel.
+    /// Calls `f` with every task failure (an error that is neither a shutdown's cancellation
+    /// nor a deadline's, or a panic), on the task's thread as it ends, instead of logging a
+    /// `tracing` warning. Keep it short: count, log, forward to a channel.
     ///
     /// # Panics
     ///
@@ -212,7 +251,7 @@ impl TaskSet {
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let shared = &self.shared;
-        Counters::add(&shared.counts.spawned);
+        let number = shared.counts.spawn();
         // Under the lock, so that the task, should it end at once on another thread, releases
         // its slot only after the slot holds its abort handle.
         let mut live = shared.lock();
@@ -226,7 +265,9 @@ impl TaskSet {
         let handle = tokio::spawn(SetTask::new(slot, name.clone(), fut));
         entry.insert(Live {
             name,
+            number,
             abort: Some(handle.abort_handle()),
+            late: None,
         });
     }
 
@@ -248,7 +289,9 @@ impl TaskSet {
     /// Cancels the set's context (cause: cancelled, "shutdown"), waits for its tasks to stop,
     /// aborts those still running after the grace period (except inside a shielded section,
     /// which is waited for), and returns once every task's future has been dropped: counts, and
-    /// the stragglers by name (also logged as `tracing` warnings).
+    /// the stragglers by name (also logged as `tracing` warnings) — the aborted ones, and the
+    /// shielded ones that outlived the grace period, with how long after the cancellation each
+    /// ended.
     pub async fn shutdown(mut self) -> ShutdownReport {
         let shared = self.shared.clone();
         shared.ambient.ctx.cancel_with(Cause::Cancelled {
@@ -276,6 +319,9 @@ impl TaskSet {
             }
         }
         self.finished = true;
+        // In the order they ended or were aborted.
+        stragglers.append(&mut shared.late.lock().unwrap_or_else(|p| p.into_inner()));
+        stragglers.sort_by_key(|straggler| straggler.overdue);
         ShutdownReport {
             counts: shared.counts.snapshot(),
             stragglers,
@@ -283,7 +329,7 @@ impl TaskSet {
     }
 
     /// Aborts every running task outside a shielded section and reports it; true if some task
-    /// is shielded (look again later).
+    /// is shielded (look again later: it is reported when it ends or is aborted).
     fn abort_stragglers(&self, started: Instant, stragglers: &mut Vec<Straggler>) -> bool {
         let overdue = started.elapsed();
         let mut shielded = false;
@@ -291,14 +337,17 @@ impl TaskSet {
         for (key, task) in live.iter_mut() {
             if self.shared.ambient.member.shields.is_shielded(key) {
                 shielded = true;
+                task.late.get_or_insert(started);
                 continue;
             }
+            // Reported here, not again when it ends.
+            task.late = None;
             let Some(abort) = task.abort.take() else {
                 continue; // aborted before, still being dropped
             };
             abort.abort();
             let straggler = Straggler {
-                name: task.name.render(),
+                name: straggler_name(&task.name, task.number),
                 kind: TaskKind::Async,
                 overdue,
                 aborted: true,

@@ -15,9 +15,16 @@ pub struct Counts {
     pub spawned: u64,
     /// Tasks that returned `Ok`.
     pub succeeded: u64,
-    /// Tasks that returned an error that is not a shutdown's cancellation (see
-    /// [`Cancelled::is_shutdown`](crate::Cancelled::is_shutdown)): reported to
-    /// [`TaskSet::on_failure`](crate::TaskSet::on_failure).
+    /// Tasks that ran out of time: they returned a deadline's cancellation (found as
+    /// [`Cancelled::find`](crate::Cancelled::find) finds it, and
+    /// [`is_deadline_exceeded`](crate::Cancelled::is_deadline_exceeded)), such as their
+    /// connection's idle timeout or their request's deadline. How a quiet connection normally
+    /// ends, not a failure: not reported to [`TaskSet::on_failure`](crate::TaskSet::on_failure),
+    /// only logged at `debug` level.
+    pub timed_out: u64,
+    /// Tasks that returned any other error (not a shutdown's cancellation, see
+    /// [`Cancelled::is_shutdown`](crate::Cancelled::is_shutdown), nor a deadline's): reported
+    /// to [`TaskSet::on_failure`](crate::TaskSet::on_failure).
     pub failed: u64,
     /// Tasks that panicked (caught, reported like failures).
     pub panicked: u64,
@@ -29,7 +36,7 @@ pub struct Counts {
 impl Counts {
     /// Tasks spawned that have not ended yet.
     pub fn running(&self) -> u64 {
-        self.spawned - self.succeeded - self.failed - self.panicked - self.stopped
+        self.spawned - self.succeeded - self.timed_out - self.failed - self.panicked - self.stopped
     }
 }
 
@@ -37,6 +44,7 @@ impl Counts {
 pub(super) struct Counters {
     pub(super) spawned: AtomicU64,
     pub(super) succeeded: AtomicU64,
+    pub(super) timed_out: AtomicU64,
     pub(super) failed: AtomicU64,
     pub(super) panicked: AtomicU64,
     pub(super) stopped: AtomicU64,
@@ -47,16 +55,23 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a spawn; returns its number (from 1).
+    pub(super) fn spawn(&self) -> u64 {
+        self.spawned.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
     /// A snapshot. The ended counters are read before `spawned`, so that `running` never
     /// underflows.
     pub(super) fn snapshot(&self) -> Counts {
         let succeeded = self.succeeded.load(Ordering::Acquire);
+        let timed_out = self.timed_out.load(Ordering::Acquire);
         let failed = self.failed.load(Ordering::Acquire);
         let panicked = self.panicked.load(Ordering::Acquire);
         let stopped = self.stopped.load(Ordering::Acquire);
         Counts {
             spawned: self.spawned.load(Ordering::Acquire),
             succeeded,
+            timed_out,
             failed,
             panicked,
             stopped,
@@ -86,14 +101,84 @@ pub enum FailureKind {
     Panicked(Arc<str>),
 }
 
+/// "task `NAME` failed: ERROR", with the error's whole [`source`](std::error::Error::source)
+/// chain, as anyhow's `{:#}` prints it ("outer: inner: root"): the context an error was given
+/// says where, its source says why.
+///
+/// ```
+/// use autocancel::TaskSet;
+/// use std::sync::{Arc, Mutex};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let logged = Arc::new(Mutex::new(Vec::new()));
+/// let tasks = TaskSet::new().on_failure({
+///     let logged = logged.clone();
+///     move |failure| logged.lock().unwrap().push(failure.to_string())
+/// });
+/// tasks.spawn_named("127.0.0.1:49928", async {
+///     let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+///     let error = std::io::Error::other(Wrapped("reading the request", refused));
+///     Err::<(), _>(error)
+/// });
+/// tasks.shutdown().await;
+/// assert_eq!(
+///     logged.lock().unwrap()[0],
+///     "task `127.0.0.1:49928` failed: reading the request: connection refused"
+/// );
+/// # }
+/// # #[derive(Debug)] struct Wrapped(&'static str, std::io::Error);
+/// # impl std::fmt::Display for Wrapped {
+/// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.0) }
+/// # }
+/// # impl std::error::Error for Wrapped {
+/// #     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> { Some(&self.1) }
+/// # }
+/// ```
 impl fmt::Display for TaskFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.error {
-            FailureKind::Error(error) => write!(f, "task `{}` failed: {error}", self.task),
+            FailureKind::Error(error) => {
+                write!(f, "task `{}` failed: ", self.task)?;
+                write_chain(f, &**error)
+            }
             FailureKind::Panicked(message) => {
                 write!(f, "task `{}` panicked: {message}", self.task)
             }
         }
+    }
+}
+
+/// `error` and its sources, joined by ": ". A source whose message its wrapper already ends
+/// with (a wrapper that prints "outer: inner" and also returns inner as its source) is not
+/// printed twice.
+fn write_chain(
+    f: &mut fmt::Formatter<'_>,
+    error: &(dyn std::error::Error + 'static),
+) -> fmt::Result {
+    let mut last = error.to_string();
+    f.write_str(&last)?;
+    let mut next = source_of(error);
+    while let Some(source) = next {
+        let message = source.to_string();
+        if !last.ends_with(&message) {
+            write!(f, ": {message}")?;
+        }
+        last = message;
+        next = source_of(source);
+    }
+    Ok(())
+}
+
+/// `error`'s source. `io::Error::source` skips the error it wraps (it returns that error's
+/// source), so that an `io::Error` made from another error, as `?` makes one, would lose it.
+fn source_of<'e>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e (dyn std::error::Error + 'static)> {
+    match error.downcast_ref::<std::io::Error>() {
+        Some(io) => io
+            .get_ref()
+            .map(|inner| inner as &(dyn std::error::Error + 'static)),
+        None => error.source(),
     }
 }
 
@@ -120,9 +205,10 @@ impl fmt::Display for ShutdownReport {
         let c = &self.counts;
         write!(
             f,
-            "{} tasks: {} succeeded, {} failed, {} panicked, {} stopped; {} stragglers",
+            "{} tasks: {} succeeded, {} timed out, {} failed, {} panicked, {} stopped; {} stragglers",
             c.spawned,
             c.succeeded,
+            c.timed_out,
             c.failed,
             c.panicked,
             c.stopped,

@@ -98,19 +98,27 @@ where
         let slot = this.slot;
         slot.counted = true;
         let shared = &slot.shared;
+        let task = || this.name.render();
         match outcome {
             Ok(()) => Counters::add(&shared.counts.succeeded),
-            Err(FailureKind::Error(error)) if is_shutdown(&*error) => {
-                Counters::add(&shared.counts.stopped)
-            }
+            Err(FailureKind::Error(error)) => match Cancelled::find(&*error) {
+                Some(cancelled) if cancelled.is_shutdown() => Counters::add(&shared.counts.stopped),
+                Some(cancelled) if cancelled.is_deadline_exceeded() => {
+                    Counters::add(&shared.counts.timed_out);
+                    tracing::debug!(task = %task(), %cancelled, "task ran out of time");
+                }
+                _ => {
+                    Counters::add(&shared.counts.failed);
+                    shared.report(TaskFailure {
+                        task: task(),
+                        error: FailureKind::Error(error),
+                    });
+                }
+            },
             Err(error) => {
-                let counter = match error {
-                    FailureKind::Panicked(_) => &shared.counts.panicked,
-                    _ => &shared.counts.failed,
-                };
-                Counters::add(counter);
+                Counters::add(&shared.counts.panicked);
                 shared.report(TaskFailure {
-                    task: this.name.render(),
+                    task: task(),
                     error,
                 });
             }
@@ -128,10 +136,6 @@ fn here<'a>(slot: &'a Slot, name: &'a TaskName) -> Here<'a> {
         index: slot.key,
         name,
     }
-}
-
-fn is_shutdown(error: &(dyn std::error::Error + 'static)) -> bool {
-    Cancelled::find(error).is_some_and(Cancelled::is_shutdown)
 }
 
 /// The message of a panic payload, as `std` prints it.
