@@ -1,5 +1,6 @@
 //! The `hops.Hop` gRPC service over tonic: `Call(HopRequest) -> HopReply`. A hop with
-//! `hops_left > 0` calls the next hop; the last one replies, or runs [`endless`].
+//! `hops_left > 0` calls the next hop; the last one replies, or runs [`endless`] (in the handler,
+//! or in a task it spawns: [`spawned_endless`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Server};
 use tonic::{Request, Response, Status};
 
-use crate::probe::{endless, Probe};
+use crate::probe::{endless, spawned_endless, Probe};
 
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct HopRequest {
@@ -22,6 +23,10 @@ pub struct HopRequest {
     /// Whether the last hop runs forever (else it replies at once).
     #[prost(bool, tag = "2")]
     pub endless: bool,
+    /// Whether the last hop runs the endless loop in a task it starts with `tokio::spawn` (see
+    /// [`spawned_endless`]), rather than in the handler itself.
+    #[prost(bool, tag = "3")]
+    pub spawned: bool,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -93,6 +98,10 @@ impl Hop for HopService {
                     })
                     .await?;
                 Ok(reply)
+            }
+            _ if request.spawned => {
+                spawned_endless(self.probe.clone()).await?;
+                Err(Status::internal("the endless loop ended"))
             }
             _ if request.endless => {
                 endless(&self.probe).await?; // `Cancelled` into `Status`: no glue

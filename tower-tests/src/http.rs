@@ -1,6 +1,6 @@
 //! The same hops over plain HTTP/1: axum servers, hyper-util's client. `GET /hop/{hops_left}/{endless}`
 //! calls the next hop while `hops_left > 0`; the last one answers with its context's remaining
-//! time in µs (or `none`), or runs [`endless`].
+//! time in µs (or `none`), or runs [`endless`]; `GET /spawned` runs it in a task of its own.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tower::{Service, ServiceExt};
 
-use crate::probe::{endless, Probe};
+use crate::probe::{endless, spawned_endless, Probe};
 
 /// A hyper client whose requests carry the ambient deadline.
 pub type Client = ClientService<hyper_util::client::legacy::Client<HttpConnector, Empty<Bytes>>>;
@@ -89,6 +89,13 @@ async fn hop(
     }
 }
 
+/// `GET /spawned`: the endless loop in a task the handler spawns (see [`spawned_endless`]).
+async fn spawned(State(hop): State<Hop>) -> Result<Response, Cancelled> {
+    let _live = hop.probe.enter();
+    spawned_endless(hop.probe.clone()).await?;
+    Ok("the endless loop ended".into_response())
+}
+
 /// Starts a hop on 127.0.0.1 (calling `next`, if any), with [`ServerLayer`](autocancel_tower::ServerLayer)
 /// under `ctx` if `layered`; it shuts down gracefully when `ctx` is cancelled.
 pub async fn serve(
@@ -103,6 +110,7 @@ pub async fn serve(
     let addr = listener.local_addr().expect("a local address");
     let mut router = Router::new()
         .route("/hop/{hops_left}/{endless}", get(hop))
+        .route("/spawned", get(spawned))
         .with_state(Hop {
             probe,
             next,

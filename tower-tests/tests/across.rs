@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use autocancel::{Cancelled, Ctx};
+use autocancel::{Cancelled, Cause, Ctx};
 use autocancel_tower::NoPropagation;
 use autocancel_tower_tests::{grpc, http, Probe};
 
@@ -36,14 +36,15 @@ async fn assert_all_stopped(probes: &[Arc<Probe>], edge_answered: Instant) {
     eprintln!("all hops stopped within {lag:?} of the edge's answer");
 }
 
-/// Each hop's context, if it was cancelled rather than dropped first, was cancelled by the
-/// caller's deadline, propagated; and not before the edge's deadline.
+/// Each hop's context was cancelled by the caller's deadline, propagated, or, when the caller
+/// reached its own copy of that deadline first and dropped the call, because the caller went
+/// away; and not before the edge's deadline.
 fn assert_propagated_causes(probes: &[Arc<Probe>], edge_deadline: Instant) {
     for (i, probe) in probes.iter().enumerate() {
         if let Some((at, cancelled)) = probe.cancelled() {
-            assert!(cancelled.is_deadline_exceeded(), "hop {i}: {cancelled}");
+            let caller_gone = matches!(cancelled.cause().root(), Cause::CallerGone { .. });
             assert!(
-                cancelled.cause().is_propagated_deadline(),
+                caller_gone || cancelled.cause().is_propagated_deadline(),
                 "hop {i}: {cancelled}"
             );
             assert!(
@@ -88,7 +89,11 @@ mod over_grpc {
     use tonic::Code;
 
     fn request(hops_left: u32, endless: bool) -> grpc::HopRequest {
-        grpc::HopRequest { hops_left, endless }
+        grpc::HopRequest {
+            hops_left,
+            endless,
+            ..Default::default()
+        }
     }
 
     /// A → B → C, the edge's 300 ms: C's endless loop stops at the deadline, B and A answer
@@ -385,6 +390,103 @@ mod over_http {
             .unwrap()
             .is_deadline_exceeded());
         assert_eq!(probes[0].entered(), 0, "the client did not send it");
+        servers.cancel();
+    }
+}
+
+/// The caller goes away while the handler's spawned work runs: the server drops the response
+/// future, the layer cancels the request's context (cause `CallerGone`, not a shutdown), and
+/// the spawned task, which inherited that context, stops.
+mod caller_gone {
+    use super::*;
+
+    /// Waits (real clock, bounded) until the spawned loop has run at least once.
+    async fn until_running(probe: &Probe) {
+        let give_up = Instant::now() + Duration::from_secs(10);
+        while probe.iterations() == 0 {
+            assert!(Instant::now() < give_up, "the spawned loop never ran");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    /// Waits (real clock, bounded) until the spawned loop stopped, then checks why it did and
+    /// that it stays stopped.
+    async fn assert_spawned_work_stopped(probe: &Probe) {
+        let give_up = Instant::now() + Duration::from_secs(10);
+        while probe.spawned_stopped().is_none() {
+            assert!(
+                Instant::now() < give_up,
+                "the spawned loop still runs 10 s after the caller left"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let stopped = probe.spawned_stopped().unwrap();
+        assert!(
+            matches!(stopped.cause().root(), Cause::CallerGone { .. }),
+            "{stopped}"
+        );
+        assert!(!stopped.is_shutdown(), "the server is not shutting down");
+        assert!(!stopped.is_deadline_exceeded());
+        assert_eq!(stopped.to_string(), "cancelled: the caller went away");
+        let (_, request) = probe
+            .cancelled()
+            .expect("the request's context was cancelled");
+        assert!(
+            matches!(request.cause(), Cause::CallerGone { .. }),
+            "{request}"
+        );
+        let iterations = probe.iterations();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            probe.iterations(),
+            iterations,
+            "the spawned loop still runs"
+        );
+    }
+
+    /// A tonic client drops its call (the stream is reset): the spawned work stops.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_grpc_call_stops_the_handlers_spawned_work() {
+        let servers = Ctx::new();
+        let (a, probes) = grpc::chain(&servers, 1).await;
+        let mut client = grpc::plain_client(a);
+        let call = tokio::spawn(async move {
+            client
+                .call(grpc::HopRequest {
+                    spawned: true,
+                    ..Default::default()
+                })
+                .await
+        });
+        until_running(&probes[0]).await;
+        call.abort(); // drops the call: tonic resets the stream
+        assert!(call.await.unwrap_err().is_cancelled());
+        assert_spawned_work_stopped(&probes[0]).await;
+        assert!(!servers.is_cancelled());
+        servers.cancel();
+    }
+
+    /// A hyper client closes its connection mid-request: the spawned work stops.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_closed_http_connection_stops_the_handlers_spawned_work() {
+        let servers = Ctx::new();
+        let (a, probes) = http::chain(&servers, 1).await;
+        let stream = tokio::net::TcpStream::connect(a).await.unwrap();
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .unwrap();
+        let connection = tokio::spawn(connection);
+        let request = ::http::Request::get(format!("http://{a}/spawned"))
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .unwrap();
+        let response = tokio::spawn(sender.send_request(request));
+        until_running(&probes[0]).await;
+        response.abort();
+        connection.abort(); // drops the connection: the socket closes
+        drop(sender);
+        assert_spawned_work_stopped(&probes[0]).await;
+        assert!(!servers.is_cancelled());
         servers.cancel();
     }
 }

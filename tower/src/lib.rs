@@ -48,6 +48,7 @@
 #![warn(missing_docs)]
 
 mod body;
+mod caller_gone;
 mod client;
 mod protocol;
 mod server;

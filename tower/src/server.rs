@@ -12,6 +12,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::ResponseBody;
+use crate::caller_gone::CancelIfGone;
 use crate::protocol::{Code, Protocol};
 
 /// A tower layer for servers (tonic's `Server::builder().layer(..)`, axum's `Router::layer`,
@@ -33,6 +34,12 @@ use crate::protocol::{Code, Protocol};
 /// deadline, `UNAVAILABLE` (14) or 503 for a shutdown. A request whose deadline has already
 /// passed, or that arrives during shutdown, is refused so without running the handler; a
 /// malformed timeout is refused with `INTERNAL` (13, as grpc-go does) or 400.
+///
+/// When the caller goes away before the answer (the client cancels the call, a gRPC
+/// `RST_STREAM`, or closes the connection), the server drops the response future unfinished:
+/// the request's context is then cancelled with [`Cause::CallerGone`](autocancel_runtime::Cause::CallerGone)
+/// (not a shutdown, not a deadline), so that work the handler started with `tokio::spawn` in
+/// `#[cancellable]` code, which inherits the context, stops too.
 ///
 /// The handler's response body is passed through as it is: a streaming body is not cut at the
 /// deadline by this layer (a `#[cancellable]` stream producer is, by its own checkpoints).
@@ -147,9 +154,11 @@ where
             }
         };
         let handler = ctx.scope(self.inner.call(request));
+        // Made here, not in the async block: a future dropped before its first poll counts too.
+        let gone = CancelIfGone::new(ctx.clone());
         ResponseFuture::Running {
             future: Box::pin(async move {
-                tokio::select! {
+                let response = tokio::select! {
                     // The handler first: woken by the cancellation, a `#[cancellable]` handler
                     // returns its own answer (its `Cancelled` as a status, its logs); one that
                     // is still pending is dropped.
@@ -159,7 +168,9 @@ where
                         let refusal = Refusal::from(cancelled);
                         Ok(protocol.refuse(refusal.code, &refusal.message))
                     }
-                }
+                };
+                gone.disarm();
+                response
             }),
         }
     }
