@@ -124,6 +124,17 @@ pub async fn serve(
     probe: Arc<Probe>,
     layered: bool,
 ) -> SocketAddr {
+    let layer = layered.then(|| ServerLayer::new(ctx.clone()));
+    serve_with(ctx, next, probe, layer).await
+}
+
+/// [`serve`] with the given layer (if any): one configured for the test.
+pub async fn serve_with(
+    ctx: &Ctx,
+    next: Option<SocketAddr>,
+    probe: Arc<Probe>,
+    layer: Option<ServerLayer>,
+) -> SocketAddr {
     let incoming = TcpIncoming::bind("127.0.0.1:0".parse().unwrap())
         .expect("bind 127.0.0.1")
         .with_nodelay(Some(true));
@@ -132,23 +143,24 @@ pub async fn serve(
         probe,
         next: next.map(client),
     });
-    let shutdown = {
-        let ctx = ctx.clone();
-        async move {
-            ctx.cancelled().await;
-        }
+    let shutdown = ctx.clone().cancelled_owned();
+    let shutdown = async move {
+        shutdown.await;
     };
-    if layered {
-        let server = Server::builder()
-            .layer(ServerLayer::new(ctx.clone()))
-            .add_service(service)
-            .serve_with_incoming_shutdown(incoming, shutdown);
-        tokio::spawn(server);
-    } else {
-        let server = Server::builder()
-            .add_service(service)
-            .serve_with_incoming_shutdown(incoming, shutdown);
-        tokio::spawn(server);
+    match layer {
+        Some(layer) => {
+            let server = Server::builder()
+                .layer(layer)
+                .add_service(service)
+                .serve_with_incoming_shutdown(incoming, shutdown);
+            tokio::spawn(server);
+        }
+        None => {
+            let server = Server::builder()
+                .add_service(service)
+                .serve_with_incoming_shutdown(incoming, shutdown);
+            tokio::spawn(server);
+        }
     }
     addr
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use autocancel::{Cancelled, Ctx};
-use autocancel_tower::{ClientLayer, ClientService};
+use autocancel_tower::{ClientLayer, ClientService, ServerLayer};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -96,13 +96,24 @@ async fn spawned(State(hop): State<Hop>) -> Result<Response, Cancelled> {
     Ok("the endless loop ended".into_response())
 }
 
-/// Starts a hop on 127.0.0.1 (calling `next`, if any), with [`ServerLayer`](autocancel_tower::ServerLayer)
-/// under `ctx` if `layered`; it shuts down gracefully when `ctx` is cancelled.
+/// Starts a hop on 127.0.0.1 (calling `next`, if any), with [`ServerLayer`] under `ctx` if
+/// `layered`; it shuts down gracefully when `ctx` is cancelled.
 pub async fn serve(
     ctx: &Ctx,
     next: Option<SocketAddr>,
     probe: Arc<Probe>,
     layered: bool,
+) -> SocketAddr {
+    let layer = layered.then(|| ServerLayer::new(ctx.clone()));
+    serve_with(ctx, next, probe, layer).await
+}
+
+/// [`serve`] with the given layer (if any): one configured for the test.
+pub async fn serve_with(
+    ctx: &Ctx,
+    next: Option<SocketAddr>,
+    probe: Arc<Probe>,
+    layer: Option<ServerLayer>,
 ) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -116,18 +127,15 @@ pub async fn serve(
             next,
             client: client(),
         });
-    if layered {
-        router = router.layer(autocancel_tower::ServerLayer::new(ctx.clone()));
+    if let Some(layer) = layer {
+        router = router.layer(layer);
     }
-    let shutdown = {
-        let ctx = ctx.clone();
-        async move {
-            ctx.cancelled().await;
-        }
-    };
+    let shutdown = ctx.clone().cancelled_owned();
     tokio::spawn(async move {
         axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+            })
             .await
     });
     addr

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use autocancel::{Cancelled, Cause, Ctx};
-use autocancel_tower::NoPropagation;
+use autocancel_tower::{NoPropagation, ServerLayer};
 use autocancel_tower_tests::{grpc, http, Probe};
 
 const EDGE_BUDGET: Duration = Duration::from_millis(300);
@@ -228,7 +228,33 @@ mod over_grpc {
             .insert("grpc-timeout", "0n".parse().unwrap());
         let status = grpc::h2_client(a).call(call).await.unwrap_err();
         assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+        assert_eq!(
+            status.message(),
+            "deadline exceeded (after 0ns, set by the caller)"
+        );
         assert_eq!(probes[0].entered(), 0);
+        servers.cancel();
+    }
+
+    /// A server with a limit of its own words the refusal of a passed deadline as the deadline
+    /// it is, not as "cancelled: parent context: …".
+    #[tokio::test]
+    async fn a_past_deadline_is_worded_as_one_under_a_server_limit() {
+        let servers = Ctx::new();
+        let layer = ServerLayer::new(servers.clone()).timeout(Duration::from_secs(30));
+        let a = grpc::serve_with(&servers, None, Arc::default(), Some(layer)).await;
+        for value in ["0m", "0n", "0S"] {
+            let mut call = tonic::Request::new(request(0, false));
+            call.metadata_mut()
+                .insert("grpc-timeout", value.parse().unwrap());
+            let status = grpc::h2_client(a).call(call).await.unwrap_err();
+            assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+            assert_eq!(
+                status.message(),
+                "deadline exceeded (after 0ns, set by the caller)",
+                "{value}"
+            );
+        }
         servers.cancel();
     }
 
@@ -279,6 +305,7 @@ mod over_grpc {
 mod over_http {
     use super::*;
     use ::http::StatusCode;
+    use http_body_util::BodyExt;
 
     /// A → B → C over HTTP/1, the edge's 300 ms: C's endless loop stops at the deadline, B and A
     /// answer 504, nothing runs after the edge's answer.
@@ -390,6 +417,24 @@ mod over_http {
             .unwrap()
             .is_deadline_exceeded());
         assert_eq!(probes[0].entered(), 0, "the client did not send it");
+        servers.cancel();
+    }
+
+    /// A server with a limit of its own words the refusal of a passed deadline as the deadline
+    /// it is, not as "cancelled: parent context: …".
+    #[tokio::test]
+    async fn a_past_deadline_is_worded_as_one_under_a_server_limit() {
+        let servers = Ctx::new();
+        let layer = ServerLayer::new(servers.clone()).timeout(Duration::from_secs(30));
+        let a = http::serve_with(&servers, None, Arc::default(), Some(layer)).await;
+        let mut request = http::request(a, 0, false);
+        request
+            .headers_mut()
+            .insert("x-request-timeout", "0m".parse().unwrap());
+        let response = http::plain_client().request(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(body, "deadline exceeded (after 0ns, set by the caller)");
         servers.cancel();
     }
 }

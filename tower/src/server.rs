@@ -86,7 +86,7 @@ pub struct ServerService<S> {
 impl<S> ServerService<S> {
     /// The request's context, or the response that refuses the request.
     fn request_ctx<B>(&self, protocol: Protocol, request: &Request<B>) -> Result<Ctx, Refusal> {
-        let mut ctx = match protocol.timeout(request.headers()) {
+        let ctx = match protocol.timeout(request.headers()) {
             None => self.ctx.child(),
             Some(Ok(timeout)) => self.ctx.with_propagated_timeout(timeout),
             Some(Err(error)) => {
@@ -97,14 +97,25 @@ impl<S> ServerService<S> {
                 });
             }
         };
-        if let Some(timeout) = self.timeout {
-            ctx = ctx.with_timeout(timeout);
-        }
-        // `cause` reads the clock: a deadline already passed (`0n`) is noticed here.
-        match ctx.cause() {
+        // `cause` reads the clock: a deadline already passed (`0m`) is noticed here, on the
+        // context that has it, before the server's own limit makes a child of it whose cause
+        // would only say "parent context: …".
+        refuse_if_cancelled(&ctx)?;
+        match self.timeout {
             None => Ok(ctx),
-            Some(cause) => Err(Refusal::from(Cancelled::new(cause))),
+            Some(timeout) => {
+                let ctx = ctx.with_timeout(timeout);
+                refuse_if_cancelled(&ctx)?; // a zero limit
+                Ok(ctx)
+            }
         }
+    }
+}
+
+fn refuse_if_cancelled(ctx: &Ctx) -> Result<(), Refusal> {
+    match ctx.cause() {
+        None => Ok(()),
+        Some(cause) => Err(Refusal::from(Cancelled::new(cause))),
     }
 }
 
