@@ -439,6 +439,170 @@ mod over_http {
     }
 }
 
+/// Other timeout headers: a plain HTTP header of one's own, on both sides, and proxy headers
+/// (Envoy's, in milliseconds) read where the server opts in.
+mod headers {
+    use super::*;
+    use ::http::StatusCode;
+    use autocancel_tower::{ClientLayer, TimeoutFormat, TimeoutHeader};
+    use http_body_util::BodyExt;
+
+    const DEADLINE_MS: TimeoutHeader = TimeoutHeader::new("x-deadline-ms", TimeoutFormat::Millis);
+    const ENVOY: &str = "x-envoy-expected-rq-timeout-ms";
+
+    /// Sends a request to the last hop, with `headers`, without a client layer: the status and
+    /// the body (the handler's remaining time in µs, `none`, or the refusal's text).
+    async fn get(
+        a: std::net::SocketAddr,
+        headers: &[(&'static str, &str)],
+    ) -> (StatusCode, String) {
+        get_hop(a, false, headers).await
+    }
+
+    async fn get_hop(
+        a: std::net::SocketAddr,
+        endless: bool,
+        headers: &[(&'static str, &str)],
+    ) -> (StatusCode, String) {
+        let mut request = http::request(a, 0, endless);
+        for &(name, value) in headers {
+            request
+                .headers_mut()
+                .insert(name, value.parse().expect("a header value"));
+        }
+        let response = tokio::time::timeout(
+            Duration::from_secs(10),
+            http::plain_client().request(request),
+        )
+        .await
+        .expect("an answer within 10 s")
+        .unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn micros(text: &str) -> Duration {
+        Duration::from_micros(text.parse().unwrap_or_else(|_| panic!("µs: {text:?}")))
+    }
+
+    #[tokio::test]
+    async fn a_header_of_ones_own_on_both_sides() {
+        let servers = Ctx::new();
+        let layer = ServerLayer::new(servers.clone()).http_timeout_header(DEADLINE_MS);
+        let a = http::serve_with(&servers, None, Arc::default(), Some(layer)).await;
+
+        // The client layer writes it: the handler has the caller's remaining time.
+        let mut client = tower::ServiceBuilder::new()
+            .layer(ClientLayer::new().http_timeout_header(DEADLINE_MS))
+            .service(http::plain_client());
+        let (status, text) = Ctx::new()
+            .with_timeout(Duration::from_secs(30))
+            .scope(http::send(&mut client, http::request(a, 0, false)))
+            .await
+            .unwrap();
+        assert_eq!(status, StatusCode::OK);
+        let remaining = micros(&text);
+        assert!(remaining > Duration::from_secs(20), "{remaining:?}");
+        assert!(remaining <= Duration::from_secs(30), "{remaining:?}");
+
+        // Only that header is read: `x-request-timeout` is not.
+        let (_, text) = get(a, &[("x-request-timeout", "300m")]).await;
+        assert_eq!(text, "none");
+        let (_, text) = get(a, &[("x-deadline-ms", "30000")]).await;
+        assert!(micros(&text) > Duration::from_secs(20), "{text}");
+
+        // Malformed in its own grammar: 400, naming the header.
+        for value in ["300m", "1.5", "-1", "1234567890123456789"] {
+            let (status, text) = get(a, &[("x-deadline-ms", value)]).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{value}: {text}");
+            assert!(text.starts_with("malformed x-deadline-ms: "), "{text}");
+        }
+        servers.cancel();
+    }
+
+    #[tokio::test]
+    async fn envoys_header_is_read_where_opted_in() {
+        let servers = Ctx::new();
+        let a = http::serve_with(
+            &servers,
+            None,
+            Arc::default(),
+            Some(ServerLayer::new(servers.clone()).also_read(TimeoutHeader::ENVOY)),
+        )
+        .await;
+        let plain = http::serve_with(
+            &servers,
+            None,
+            Arc::default(),
+            Some(ServerLayer::new(servers.clone())),
+        )
+        .await;
+
+        let (status, text) = get(a, &[(ENVOY, "30000")]).await;
+        assert_eq!(status, StatusCode::OK);
+        let remaining = micros(&text);
+        assert!(remaining > Duration::from_secs(20), "{remaining:?}");
+        assert!(remaining <= Duration::from_secs(30), "{remaining:?}");
+        // Envoy's 0 is no timeout; where both headers come, the shortest wins.
+        assert_eq!(get(a, &[(ENVOY, "0")]).await.1, "none");
+        let (_, text) = get(a, &[(ENVOY, "30000"), ("x-request-timeout", "10S")]).await;
+        assert!(micros(&text) <= Duration::from_secs(10), "{text}");
+        let (_, text) = get(a, &[(ENVOY, "10000"), ("x-request-timeout", "30S")]).await;
+        assert!(micros(&text) <= Duration::from_secs(10), "{text}");
+        // Not opted in: ignored.
+        assert_eq!(get(plain, &[(ENVOY, "30000")]).await.1, "none");
+
+        // Its deadline stops the handler: 504, the caller's deadline.
+        let (status, text) = get_hop(a, true, &[(ENVOY, "100")]).await;
+        assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{text}");
+        assert!(text.contains("set by the caller"), "{text}");
+
+        for value in ["", "1.5", "30s", "+1", "1234567890123456789"] {
+            let (status, text) = get(a, &[(ENVOY, value)]).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{value:?}: {text}");
+            assert!(
+                text.starts_with("malformed x-envoy-expected-rq-timeout-ms: "),
+                "{text}"
+            );
+        }
+        servers.cancel();
+    }
+
+    #[tokio::test]
+    async fn envoys_header_over_grpc() {
+        let servers = Ctx::new();
+        let layer = ServerLayer::new(servers.clone()).also_read(TimeoutHeader::ENVOY);
+        let a = grpc::serve_with(&servers, None, Arc::default(), Some(layer)).await;
+        let call = |value: &str| {
+            let mut call = tonic::Request::new(grpc::HopRequest::default());
+            call.metadata_mut().insert(ENVOY, value.parse().unwrap());
+            call
+        };
+        let reply = grpc::h2_client(a)
+            .call(call("30000"))
+            .await
+            .unwrap()
+            .into_inner();
+        let remaining = Duration::from_micros(reply.remaining_us.expect("a deadline"));
+        assert!(remaining > Duration::from_secs(20), "{remaining:?}");
+        assert!(remaining <= Duration::from_secs(30), "{remaining:?}");
+        let reply = grpc::h2_client(a).call(call("0")).await.unwrap();
+        assert_eq!(reply.into_inner().remaining_us, None);
+        for value in ["1.5", "30S", "abc"] {
+            let status = grpc::h2_client(a).call(call(value)).await.unwrap_err();
+            assert_eq!(status.code(), tonic::Code::Internal, "{value}: {status:?}");
+            assert!(
+                status
+                    .message()
+                    .starts_with("malformed x-envoy-expected-rq-timeout-ms: "),
+                "{status:?}"
+            );
+        }
+        servers.cancel();
+    }
+}
+
 /// The caller goes away while the handler's spawned work runs: the server drops the response
 /// future, the layer cancels the request's context (cause `CallerGone`, not a shutdown), and
 /// the spawned task, which inherited that context, stops.

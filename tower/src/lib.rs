@@ -50,11 +50,13 @@
 mod body;
 mod caller_gone;
 mod client;
+mod header;
 mod protocol;
 mod server;
 pub mod timeout;
 
 pub use body::ResponseBody;
 pub use client::{BoxError, ClientLayer, ClientService, NoPropagation};
+pub use header::{TimeoutFormat, TimeoutHeader};
 pub use protocol::{GRPC_TIMEOUT, REQUEST_TIMEOUT};
 pub use server::{ResponseFuture, ServerLayer, ServerService};

@@ -3,17 +3,19 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use autocancel_runtime::{Cancelled, Ctx};
-use http::{Request, Response};
+use http::{HeaderMap, Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::ResponseBody;
 use crate::caller_gone::CancelIfGone;
 use crate::protocol::{Code, Protocol};
+use crate::TimeoutHeader;
 
 /// A tower layer for servers (tonic's `Server::builder().layer(..)`, axum's `Router::layer`,
 /// any hyper service): every request runs with a [`Ctx`] of its own, ambient for the handler
@@ -24,7 +26,9 @@ use crate::protocol::{Code, Protocol};
 ///   request;
 /// - with the caller's deadline: `grpc-timeout` for gRPC requests (content type
 ///   `application/grpc…`), [`x-request-timeout`](crate::REQUEST_TIMEOUT) in the same syntax
-///   for plain HTTP; the cause of a deadline from there says
+///   for plain HTTP (or the header [`ServerLayer::http_timeout_header`] names), and any header
+///   opted into with [`ServerLayer::also_read`] (the shortest wins); the cause of a deadline
+///   from there says
 ///   [`propagated`](autocancel_runtime::Cause::is_propagated_deadline);
 /// - and the server's own limit, if [`ServerLayer::timeout`] set one.
 ///
@@ -46,19 +50,71 @@ use crate::protocol::{Code, Protocol};
 #[derive(Clone, Debug)]
 pub struct ServerLayer {
     ctx: Ctx,
+    headers: Headers,
+}
+
+/// What a [`ServerLayer`] reads the caller's timeout from, and its own limit.
+#[derive(Clone, Debug)]
+struct Headers {
     timeout: Option<Duration>,
+    http: TimeoutHeader,
+    /// Opted into: read for every request. `None` (no allocation) by default.
+    also: Option<Arc<[TimeoutHeader]>>,
 }
 
 impl ServerLayer {
     /// Requests run under children of `ctx`, the server's context.
     pub fn new(ctx: Ctx) -> ServerLayer {
-        ServerLayer { ctx, timeout: None }
+        ServerLayer {
+            ctx,
+            headers: Headers {
+                timeout: None,
+                http: TimeoutHeader::REQUEST_TIMEOUT,
+                also: None,
+            },
+        }
+    }
+
+    /// The header a plain HTTP request's timeout is read from: [`TimeoutHeader::REQUEST_TIMEOUT`]
+    /// (`x-request-timeout: 300m`) unless set here. gRPC requests always use `grpc-timeout`.
+    ///
+    /// ```
+    /// use autocancel::Ctx;
+    /// use autocancel_tower::{ServerLayer, TimeoutFormat, TimeoutHeader};
+    ///
+    /// let layer = ServerLayer::new(Ctx::new())
+    ///     .http_timeout_header(TimeoutHeader::new("x-deadline-ms", TimeoutFormat::Millis));
+    /// # let _ = layer;
+    /// ```
+    pub fn http_timeout_header(mut self, header: TimeoutHeader) -> ServerLayer {
+        self.headers.http = header;
+        self
+    }
+
+    /// Also reads the caller's timeout from `header`, in gRPC and plain HTTP requests alike:
+    /// opt in to what a proxy in front of the service sends, e.g. Envoy's
+    /// [`x-envoy-expected-rq-timeout-ms`](TimeoutHeader::ENVOY). Where several of the headers
+    /// read are present, the shortest timeout wins; a malformed value in any of them refuses
+    /// the request (`INTERNAL` or 400, naming the header).
+    ///
+    /// ```
+    /// use autocancel::Ctx;
+    /// use autocancel_tower::{ServerLayer, TimeoutHeader};
+    ///
+    /// let layer = ServerLayer::new(Ctx::new()).also_read(TimeoutHeader::ENVOY);
+    /// # let _ = layer;
+    /// ```
+    pub fn also_read(mut self, header: TimeoutHeader) -> ServerLayer {
+        let mut also: Vec<TimeoutHeader> = self.headers.also.as_deref().unwrap_or(&[]).to_vec();
+        also.push(header);
+        self.headers.also = Some(also.into());
+        self
     }
 
     /// A limit of the server's own for every request (a local deadline, whose cause says so),
     /// on top of the caller's.
     pub fn timeout(mut self, timeout: Duration) -> ServerLayer {
-        self.timeout = Some(timeout);
+        self.headers.timeout = Some(timeout);
         self
     }
 }
@@ -70,7 +126,7 @@ impl<S> Layer<S> for ServerLayer {
         ServerService {
             inner,
             ctx: self.ctx.clone(),
-            timeout: self.timeout,
+            headers: self.headers.clone(),
         }
     }
 }
@@ -80,28 +136,21 @@ impl<S> Layer<S> for ServerLayer {
 pub struct ServerService<S> {
     inner: S,
     ctx: Ctx,
-    timeout: Option<Duration>,
+    headers: Headers,
 }
 
 impl<S> ServerService<S> {
     /// The request's context, or the response that refuses the request.
     fn request_ctx<B>(&self, protocol: Protocol, request: &Request<B>) -> Result<Ctx, Refusal> {
-        let ctx = match protocol.timeout(request.headers()) {
+        let ctx = match self.headers.caller_timeout(protocol, request.headers())? {
             None => self.ctx.child(),
-            Some(Ok(timeout)) => self.ctx.with_propagated_timeout(timeout),
-            Some(Err(error)) => {
-                let header = protocol.timeout_header();
-                return Err(Refusal {
-                    code: Code::Internal,
-                    message: format!("malformed {header}: {error}"),
-                });
-            }
+            Some(timeout) => self.ctx.with_propagated_timeout(timeout),
         };
         // `cause` reads the clock: a deadline already passed (`0m`) is noticed here, on the
         // context that has it, before the server's own limit makes a child of it whose cause
         // would only say "parent context: …".
         refuse_if_cancelled(&ctx)?;
-        match self.timeout {
+        match self.headers.timeout {
             None => Ok(ctx),
             Some(timeout) => {
                 let ctx = ctx.with_timeout(timeout);
@@ -116,6 +165,33 @@ fn refuse_if_cancelled(ctx: &Ctx) -> Result<(), Refusal> {
     match ctx.cause() {
         None => Ok(()),
         Some(cause) => Err(Refusal::from(Cancelled::new(cause))),
+    }
+}
+
+impl Headers {
+    /// The caller's timeout: the shortest of the headers read, `None` without any.
+    fn caller_timeout(
+        &self,
+        protocol: Protocol,
+        headers: &HeaderMap,
+    ) -> Result<Option<Duration>, Refusal> {
+        let mut shortest = None;
+        let also = self.also.as_deref().unwrap_or(&[]);
+        for header in std::iter::once(&protocol.timeout_header(self.http)).chain(also) {
+            match header.read(headers) {
+                None | Some(Ok(None)) => {}
+                Some(Ok(Some(timeout))) => {
+                    shortest = Some(shortest.map_or(timeout, |s: Duration| s.min(timeout)));
+                }
+                Some(Err(error)) => {
+                    return Err(Refusal {
+                        code: Code::Internal,
+                        message: format!("malformed {}: {error}", header.name()),
+                    })
+                }
+            }
+        }
+        Ok(shortest)
     }
 }
 
