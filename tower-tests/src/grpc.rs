@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use autocancel::Ctx;
-use autocancel_tower::{ClientLayer, ClientService, ServerLayer};
+use autocancel_tower::{shutdown_signal, ClientLayer, ClientService, ServerLayer};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tonic::transport::server::TcpIncoming;
@@ -143,10 +143,7 @@ pub async fn serve_with(
         probe,
         next: next.map(client),
     });
-    let shutdown = ctx.clone().cancelled_owned();
-    let shutdown = async move {
-        shutdown.await;
-    };
+    let shutdown = shutdown_signal(ctx);
     match layer {
         Some(layer) => {
             let server = Server::builder()

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use autocancel::{Cancelled, Ctx};
-use autocancel_tower::{ClientLayer, ClientService, ServerLayer};
+use autocancel_tower::{shutdown_signal, ClientLayer, ClientService, ServerLayer};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -130,14 +130,8 @@ pub async fn serve_with(
     if let Some(layer) = layer {
         router = router.layer(layer);
     }
-    let shutdown = ctx.clone().cancelled_owned();
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-            })
-            .await
-    });
+    let serving = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal(ctx));
+    tokio::spawn(async move { serving.await });
     addr
 }
 

@@ -15,6 +15,19 @@ use crate::TimeoutHeader;
 
 /// The error type of [`ClientService`]: the inner service's error, or the [`Cancelled`] that
 /// stopped the call (a `tonic::Status` that carries it, for gRPC, with the `tonic` feature).
+/// [`Cancelled::find`] gets it back out of either:
+///
+/// ```
+/// use autocancel::{Cancelled, Cause};
+/// use autocancel_tower::BoxError;
+///
+/// let error: BoxError = Box::new(Cancelled::new(Cause::cancelled(Some("shutting down"))));
+/// let cancelled = Cancelled::find(&*error).expect("stopped by its context");
+/// assert!(cancelled.is_shutdown());
+/// ```
+///
+/// [`Cancelled`]: https://docs.rs/autocancel/latest/autocancel/struct.Cancelled.html
+/// [`Cancelled::find`]: https://docs.rs/autocancel/latest/autocancel/struct.Cancelled.html#method.find
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Put this in a request's extensions to send it without the caller's deadline, on purpose: a
@@ -43,10 +56,13 @@ pub struct NoPropagation;
 /// - the call is dropped (and the stream reset) when the context is cancelled while it runs.
 ///
 /// The error is then the [`Cancelled`], whose cause tells a deadline propagated from our own
-/// caller ([`Cause::is_propagated_deadline`](autocancel_runtime::Cause::is_propagated_deadline))
+/// caller ([`Cause::is_propagated_deadline`](https://docs.rs/autocancel/latest/autocancel/enum.Cause.html#method.is_propagated_deadline))
 /// from a local one; for gRPC requests, with the `tonic` feature, a `tonic::Status`
 /// (`DEADLINE_EXCEEDED` or `CANCELLED`) whose source is the [`Cancelled`]. [`NoPropagation`]
 /// in a request's extensions opts that request out.
+///
+/// [`Ctx::current`]: https://docs.rs/autocancel/latest/autocancel/struct.Ctx.html#method.current
+/// [`Cancelled`]: https://docs.rs/autocancel/latest/autocancel/struct.Cancelled.html
 #[derive(Clone, Copy, Debug)]
 pub struct ClientLayer {
     http: TimeoutHeader,

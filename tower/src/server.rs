@@ -18,7 +18,7 @@ use crate::protocol::{Code, Protocol};
 use crate::TimeoutHeader;
 
 /// A tower layer for servers (tonic's `Server::builder().layer(..)`, axum's `Router::layer`,
-/// any hyper service): every request runs with a [`Ctx`] of its own, ambient for the handler
+/// any hyper service): every request runs with a [`Ctx`](https://docs.rs/autocancel/latest/autocancel/struct.Ctx.html) of its own, ambient for the handler
 /// (so `#[cancellable]` code in it stops at it, and the [`ClientLayer`](crate::ClientLayer)
 /// forwards it to outgoing calls):
 ///
@@ -29,7 +29,7 @@ use crate::TimeoutHeader;
 ///   for plain HTTP (or the header [`ServerLayer::http_timeout_header`] names), and any header
 ///   opted into with [`ServerLayer::also_read`] (the shortest wins); the cause of a deadline
 ///   from there says
-///   [`propagated`](autocancel_runtime::Cause::is_propagated_deadline);
+///   [`propagated`](https://docs.rs/autocancel/latest/autocancel/enum.Cause.html#method.is_propagated_deadline);
 /// - and the server's own limit, if [`ServerLayer::timeout`] set one.
 ///
 /// When the context is cancelled before the handler answers, the handler is polled once more (a
@@ -41,7 +41,7 @@ use crate::TimeoutHeader;
 ///
 /// When the caller goes away before the answer (the client cancels the call, a gRPC
 /// `RST_STREAM`, or closes the connection), the server drops the response future unfinished:
-/// the request's context is then cancelled with [`Cause::CallerGone`](autocancel_runtime::Cause::CallerGone)
+/// the request's context is then cancelled with [`Cause::CallerGone`](https://docs.rs/autocancel/latest/autocancel/enum.Cause.html#variant.CallerGone)
 /// (not a shutdown, not a deadline), so that work the handler started with `tokio::spawn` in
 /// `#[cancellable]` code, which inherits the context, stops too.
 ///

@@ -2,7 +2,7 @@
 //! one of `H` (hours), `M` (minutes), `S`, `m`, `u`, `n` (seconds, milli-, micro-, nanoseconds),
 //! as the [gRPC over HTTP/2 spec] defines it. The header faces the network: anything else is an
 //! error, never a panic, and the largest value (99999999 hours, 11 400 years) is still a finite
-//! duration, which [`Deadline::after`](autocancel_runtime::Deadline::after) caps at 30 years.
+//! duration, which [`Deadline::after`](https://docs.rs/autocancel/latest/autocancel/struct.Deadline.html#method.after) caps at 30 years.
 //!
 //! [gRPC over HTTP/2 spec]: https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md
 
