@@ -46,16 +46,18 @@ use crate::TimeoutHeader;
 /// `#[cancellable]` code, which inherits the context, stops too.
 ///
 /// The handler's response body is passed through as it is: a streaming body is not cut at the
-/// deadline by this layer (a `#[cancellable]` stream producer is, by its own checkpoints).
+/// deadline by this layer (a `#[cancellable]` stream producer is, by its own checkpoints), and a
+/// caller that goes away once the response's headers are out, while the body streams, is not
+/// noticed by this layer (the producer sees its channel close).
 #[derive(Clone, Debug)]
 pub struct ServerLayer {
     ctx: Ctx,
-    headers: Headers,
+    timeouts: TimeoutConfig,
 }
 
 /// What a [`ServerLayer`] reads the caller's timeout from, and its own limit.
 #[derive(Clone, Debug)]
-struct Headers {
+struct TimeoutConfig {
     timeout: Option<Duration>,
     http: TimeoutHeader,
     /// Opted into: read for every request. `None` (no allocation) by default.
@@ -67,7 +69,7 @@ impl ServerLayer {
     pub fn new(ctx: Ctx) -> ServerLayer {
         ServerLayer {
             ctx,
-            headers: Headers {
+            timeouts: TimeoutConfig {
                 timeout: None,
                 http: TimeoutHeader::REQUEST_TIMEOUT,
                 also: None,
@@ -87,7 +89,7 @@ impl ServerLayer {
     /// # let _ = layer;
     /// ```
     pub fn http_timeout_header(mut self, header: TimeoutHeader) -> ServerLayer {
-        self.headers.http = header;
+        self.timeouts.http = header;
         self
     }
 
@@ -105,16 +107,16 @@ impl ServerLayer {
     /// # let _ = layer;
     /// ```
     pub fn also_read(mut self, header: TimeoutHeader) -> ServerLayer {
-        let mut also: Vec<TimeoutHeader> = self.headers.also.as_deref().unwrap_or(&[]).to_vec();
+        let mut also: Vec<TimeoutHeader> = self.timeouts.also.as_deref().unwrap_or(&[]).to_vec();
         also.push(header);
-        self.headers.also = Some(also.into());
+        self.timeouts.also = Some(also.into());
         self
     }
 
     /// A limit of the server's own for every request (a local deadline, whose cause says so),
     /// on top of the caller's.
     pub fn timeout(mut self, timeout: Duration) -> ServerLayer {
-        self.headers.timeout = Some(timeout);
+        self.timeouts.timeout = Some(timeout);
         self
     }
 }
@@ -126,7 +128,7 @@ impl<S> Layer<S> for ServerLayer {
         ServerService {
             inner,
             ctx: self.ctx.clone(),
-            headers: self.headers.clone(),
+            timeouts: self.timeouts.clone(),
         }
     }
 }
@@ -136,13 +138,13 @@ impl<S> Layer<S> for ServerLayer {
 pub struct ServerService<S> {
     inner: S,
     ctx: Ctx,
-    headers: Headers,
+    timeouts: TimeoutConfig,
 }
 
 impl<S> ServerService<S> {
     /// The request's context, or the response that refuses the request.
     fn request_ctx<B>(&self, protocol: Protocol, request: &Request<B>) -> Result<Ctx, Refusal> {
-        let ctx = match self.headers.caller_timeout(protocol, request.headers())? {
+        let ctx = match self.timeouts.caller_timeout(protocol, request.headers())? {
             None => self.ctx.child(),
             Some(timeout) => self.ctx.with_propagated_timeout(timeout),
         };
@@ -150,7 +152,7 @@ impl<S> ServerService<S> {
         // context that has it, before the server's own limit makes a child of it whose cause
         // would only say "parent context: …".
         refuse_if_cancelled(&ctx)?;
-        match self.headers.timeout {
+        match self.timeouts.timeout {
             None => Ok(ctx),
             Some(timeout) => {
                 let ctx = ctx.with_timeout(timeout);
@@ -168,7 +170,7 @@ fn refuse_if_cancelled(ctx: &Ctx) -> Result<(), Refusal> {
     }
 }
 
-impl Headers {
+impl TimeoutConfig {
     /// The caller's timeout: the shortest of the headers read, `None` without any.
     fn caller_timeout(
         &self,
