@@ -18,6 +18,15 @@
 //! - [`Ctx`] is the context: cheap to clone, one atomic load to check, deadlines that are noticed
 //!   even by a loop that never yields, and a [`Cause`] that says why it was cancelled.
 //!
+//! ```toml
+//! [dependencies]
+//! autocancel = "0.1"  # features: "tokio-util", "tonic", "http", "axum" (see Features below)
+//! tokio = { version = "1", features = ["rt-multi-thread", "macros", "time"] }
+//!
+//! [dev-dependencies]
+//! autocancel = { version = "0.1", features = ["testing"] }  # cancellation tests, see below
+//! ```
+//!
 //! # The seed's scenario
 //!
 //! Two tasks, 5 and 10 one-second steps, a 7 s deadline on the group. With Go's errgroup this
@@ -150,7 +159,7 @@
 //!
 //! A function that can stop at every checkpoint can be cut between two steps that belong
 //! together. With the `testing` feature (for `[dev-dependencies]`; it costs nothing when off),
-//! `autocancel::testing::cut_everywhere` runs a test body cut at its 1st, 2nd, … k-th
+//! [`autocancel::testing`](crate::testing)`::cut_everywhere` runs a test body cut at its 1st, 2nd, … k-th
 //! cancellation point, checks your invariants after each run, and reports the lines where a cut
 //! broke one. The README's "Cancellation safety" section and `examples/cancel_safety.rs` show it
 //! finding a lost record, and `#[shield]` fixing it.
@@ -179,6 +188,8 @@
 //! Deadlines that travel between services (`grpc-timeout`): the `autocancel-tower` crate.
 
 #![warn(missing_docs)]
+// docs.rs (`--cfg docsrs`, see Cargo.toml): each feature-gated item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// Rewrites a function so that it stops at its context's cancellation.
 ///
@@ -190,8 +201,13 @@ pub use autocancel_runtime::{
     Cancelled, Cause, Counts, Ctx, Deadline, Detached, EnterGuard, FailureKind, Group,
     GroupBuilder, Joined, Report, Run, ScopedGroup, ShieldGuard, ShutdownReport, Straggler,
     TaskFailure, TaskKind, TaskOutcome, TaskSet, WaitForCancellation, WaitForCancellationOwned,
-    Waiting, DEFAULT_GRACE,
+    Waiting,
 };
+
+/// 100 ms (`Duration::from_millis(100)`), the default of [`Group::grace`],
+/// [`ScopedGroup::grace`] and [`TaskSet::grace`].
+#[doc(inline)]
+pub use autocancel_runtime::DEFAULT_GRACE;
 
 /// Runs a function when a context is cancelled: see [`Ctx::on_cancel`].
 pub use autocancel_runtime::OnCancel;
@@ -199,8 +215,8 @@ pub use autocancel_runtime::OnCancel;
 #[doc(hidden)]
 pub use autocancel_runtime::__private;
 
-// Always re-exported (an empty, hidden module without the `testing` feature), so that the
-// runtime's own doc examples, which use the facade, find it whenever the runtime has it.
-#[cfg_attr(feature = "testing", doc(inline))]
-#[cfg_attr(not(feature = "testing"), doc(hidden))]
+// Always re-exported (without the `testing` feature, a module that only says how to get it), so
+// that the runtime's own doc examples, which use the facade, find it whenever the runtime has it,
+// and the front page's link resolves in a plain `cargo doc`.
+#[doc(inline)]
 pub use autocancel_runtime::testing;

@@ -55,6 +55,15 @@ pub enum Cause {
     /// An ancestor context was cancelled; this is the cancellation that started it (the root
     /// cause, however many contexts lie between: causes do not nest).
     ParentCancelled(Cancelled),
+    /// The caller went away before the answer: the client cancelled the call (a gRPC
+    /// `RST_STREAM`, a dropped tonic call) or closed the connection, and the server dropped the
+    /// request's unfinished response (what `autocancel-tower`'s `ServerLayer` records). Nobody
+    /// is left to hear the answer, so the work the request started stops.
+    ///
+    /// Neither a shutdown ([`Cancelled::is_shutdown`] is false: the server is not stopping) nor
+    /// a deadline.
+    #[non_exhaustive]
+    CallerGone {},
 }
 
 impl Cause {
@@ -75,6 +84,20 @@ impl Cause {
             task: task.into(),
             error: error.to_string().into(),
         }
+    }
+
+    /// The caller went away: what a server records when the client cancelled the call or closed
+    /// the connection before the answer (see [`Cause::CallerGone`]).
+    ///
+    /// ```
+    /// use autocancel::{Cancelled, Cause};
+    ///
+    /// let gone = Cancelled::new(Cause::caller_gone());
+    /// assert_eq!(gone.to_string(), "cancelled: the caller went away");
+    /// assert!(!gone.is_shutdown() && !gone.is_deadline_exceeded());
+    /// ```
+    pub fn caller_gone() -> Cause {
+        Cause::CallerGone {}
     }
 
     /// Whether this cause is a deadline, here or in an ancestor context.
@@ -126,6 +149,7 @@ impl fmt::Display for Cause {
             Cause::TaskFailed { error, .. } => write!(f, "cancelled: task failed: {error}"),
             Cause::Panicked { message, .. } => write!(f, "cancelled: task panicked: {message}"),
             Cause::ParentCancelled(parent) => write!(f, "cancelled: parent context: {parent}"),
+            Cause::CallerGone {} => f.write_str("cancelled: the caller went away"),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! calls to. Depend on the `autocancel` crate, which re-exports all of this with the macro.
 
 #![warn(missing_docs)]
+// docs.rs (`--cfg docsrs`, see Cargo.toml): each feature-gated item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Layers, each using only the ones above it: the context (`ctx/`, with its synchronisation in
 // `sync.rs`), the ambient context of a task or thread (`ambient/`) and shielded sections
@@ -30,11 +32,17 @@ mod sleep;
 // mode (`testing`, a feature) that counts the places it can land.
 mod observe;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
-// Without the feature: an empty public module (so that the facade can always re-export it),
-// and the crate-internal stubs the checkpoints call.
+// Without the feature: a public module with nothing public in it (so that the facade can always
+// re-export it, and a plain `cargo doc` has a page that says how to get it), and the
+// crate-internal stubs the checkpoints call.
+/// Cancellation tests (`cut_everywhere`: cut a test body at each of its cancellation points in
+/// turn), behind the `testing` feature, which this build does not have: enable it where you
+/// test, `autocancel = { version = "0.1", features = ["testing"] }` in `[dev-dependencies]`
+/// (it costs nothing when off), or read the module on
+/// [docs.rs](https://docs.rs/autocancel/latest/autocancel/testing/index.html).
 #[cfg(not(feature = "testing"))]
-#[doc(hidden)]
 #[path = "testing/off.rs"]
 pub mod testing;
 

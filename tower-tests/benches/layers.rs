@@ -40,6 +40,7 @@ fn round_trips(c: &mut Criterion) {
     let request = grpc::HopRequest {
         hops_left: 0,
         endless: false,
+        ..Default::default()
     };
     group.bench_function("grpc/plain", |b| {
         b.to_async(&rt).iter(|| {
@@ -234,6 +235,7 @@ fn overshoot() {
         let request = |endless| grpc::HopRequest {
             hops_left: 2,
             endless,
+            ..Default::default()
         };
         client.call(request(false)).await.unwrap();
         let mut overshoots = Overshoots::new(3);

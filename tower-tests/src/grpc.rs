@@ -1,18 +1,19 @@
 //! The `hops.Hop` gRPC service over tonic: `Call(HopRequest) -> HopReply`. A hop with
-//! `hops_left > 0` calls the next hop; the last one replies, or runs [`endless`].
+//! `hops_left > 0` calls the next hop; the last one replies, or runs [`endless`] (in the handler,
+//! or in a task it spawns: [`spawned_endless`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use autocancel::Ctx;
-use autocancel_tower::{ClientLayer, ClientService, ServerLayer};
+use autocancel_tower::{shutdown_signal, ClientLayer, ClientService, ServerLayer};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Server};
 use tonic::{Request, Response, Status};
 
-use crate::probe::{endless, Probe};
+use crate::probe::{endless, spawned_endless, Probe};
 
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct HopRequest {
@@ -22,6 +23,10 @@ pub struct HopRequest {
     /// Whether the last hop runs forever (else it replies at once).
     #[prost(bool, tag = "2")]
     pub endless: bool,
+    /// Whether the last hop runs the endless loop in a task it starts with `tokio::spawn` (see
+    /// [`spawned_endless`]), rather than in the handler itself.
+    #[prost(bool, tag = "3")]
+    pub spawned: bool,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -94,6 +99,10 @@ impl Hop for HopService {
                     .await?;
                 Ok(reply)
             }
+            _ if request.spawned => {
+                spawned_endless(self.probe.clone()).await?;
+                Err(Status::internal("the endless loop ended"))
+            }
             _ if request.endless => {
                 endless(&self.probe).await?; // `Cancelled` into `Status`: no glue
                 Err(Status::internal("the endless loop ended"))
@@ -115,6 +124,17 @@ pub async fn serve(
     probe: Arc<Probe>,
     layered: bool,
 ) -> SocketAddr {
+    let layer = layered.then(|| ServerLayer::new(ctx.clone()));
+    serve_with(ctx, next, probe, layer).await
+}
+
+/// [`serve`] with the given layer (if any): one configured for the test.
+pub async fn serve_with(
+    ctx: &Ctx,
+    next: Option<SocketAddr>,
+    probe: Arc<Probe>,
+    layer: Option<ServerLayer>,
+) -> SocketAddr {
     let incoming = TcpIncoming::bind("127.0.0.1:0".parse().unwrap())
         .expect("bind 127.0.0.1")
         .with_nodelay(Some(true));
@@ -123,23 +143,21 @@ pub async fn serve(
         probe,
         next: next.map(client),
     });
-    let shutdown = {
-        let ctx = ctx.clone();
-        async move {
-            ctx.cancelled().await;
+    let shutdown = shutdown_signal(ctx);
+    match layer {
+        Some(layer) => {
+            let server = Server::builder()
+                .layer(layer)
+                .add_service(service)
+                .serve_with_incoming_shutdown(incoming, shutdown);
+            tokio::spawn(server);
         }
-    };
-    if layered {
-        let server = Server::builder()
-            .layer(ServerLayer::new(ctx.clone()))
-            .add_service(service)
-            .serve_with_incoming_shutdown(incoming, shutdown);
-        tokio::spawn(server);
-    } else {
-        let server = Server::builder()
-            .add_service(service)
-            .serve_with_incoming_shutdown(incoming, shutdown);
-        tokio::spawn(server);
+        None => {
+            let server = Server::builder()
+                .add_service(service)
+                .serve_with_incoming_shutdown(incoming, shutdown);
+            tokio::spawn(server);
+        }
     }
     addr
 }

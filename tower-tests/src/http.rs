@@ -1,12 +1,12 @@
 //! The same hops over plain HTTP/1: axum servers, hyper-util's client. `GET /hop/{hops_left}/{endless}`
 //! calls the next hop while `hops_left > 0`; the last one answers with its context's remaining
-//! time in µs (or `none`), or runs [`endless`].
+//! time in µs (or `none`), or runs [`endless`]; `GET /spawned` runs it in a task of its own.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use autocancel::{Cancelled, Ctx};
-use autocancel_tower::{ClientLayer, ClientService};
+use autocancel_tower::{shutdown_signal, ClientLayer, ClientService, ServerLayer};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,7 +17,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tower::{Service, ServiceExt};
 
-use crate::probe::{endless, Probe};
+use crate::probe::{endless, spawned_endless, Probe};
 
 /// A hyper client whose requests carry the ambient deadline.
 pub type Client = ClientService<hyper_util::client::legacy::Client<HttpConnector, Empty<Bytes>>>;
@@ -89,13 +89,31 @@ async fn hop(
     }
 }
 
-/// Starts a hop on 127.0.0.1 (calling `next`, if any), with [`ServerLayer`](autocancel_tower::ServerLayer)
-/// under `ctx` if `layered`; it shuts down gracefully when `ctx` is cancelled.
+/// `GET /spawned`: the endless loop in a task the handler spawns (see [`spawned_endless`]).
+async fn spawned(State(hop): State<Hop>) -> Result<Response, Cancelled> {
+    let _live = hop.probe.enter();
+    spawned_endless(hop.probe.clone()).await?;
+    Ok("the endless loop ended".into_response())
+}
+
+/// Starts a hop on 127.0.0.1 (calling `next`, if any), with [`ServerLayer`] under `ctx` if
+/// `layered`; it shuts down gracefully when `ctx` is cancelled.
 pub async fn serve(
     ctx: &Ctx,
     next: Option<SocketAddr>,
     probe: Arc<Probe>,
     layered: bool,
+) -> SocketAddr {
+    let layer = layered.then(|| ServerLayer::new(ctx.clone()));
+    serve_with(ctx, next, probe, layer).await
+}
+
+/// [`serve`] with the given layer (if any): one configured for the test.
+pub async fn serve_with(
+    ctx: &Ctx,
+    next: Option<SocketAddr>,
+    probe: Arc<Probe>,
+    layer: Option<ServerLayer>,
 ) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -103,25 +121,17 @@ pub async fn serve(
     let addr = listener.local_addr().expect("a local address");
     let mut router = Router::new()
         .route("/hop/{hops_left}/{endless}", get(hop))
+        .route("/spawned", get(spawned))
         .with_state(Hop {
             probe,
             next,
             client: client(),
         });
-    if layered {
-        router = router.layer(autocancel_tower::ServerLayer::new(ctx.clone()));
+    if let Some(layer) = layer {
+        router = router.layer(layer);
     }
-    let shutdown = {
-        let ctx = ctx.clone();
-        async move {
-            ctx.cancelled().await;
-        }
-    };
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-    });
+    let serving = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal(ctx));
+    tokio::spawn(async move { serving.await });
     addr
 }
 

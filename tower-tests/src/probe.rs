@@ -19,6 +19,8 @@ pub struct Probe {
     pub stopped: Mutex<Option<Instant>>,
     /// Iterations of the endless loop, all requests together.
     pub iterations: AtomicU64,
+    /// The error the spawned endless loop ([`spawned_endless`]) last stopped with.
+    pub spawned_stopped: Mutex<Option<Cancelled>>,
     /// The time left to the last request's ambient context when its handler started (`None`:
     /// no deadline).
     pub budget: Mutex<Option<Duration>>,
@@ -72,6 +74,10 @@ impl Probe {
         *self.budget.lock().unwrap()
     }
 
+    pub fn spawned_stopped(&self) -> Option<Cancelled> {
+        self.spawned_stopped.lock().unwrap().clone()
+    }
+
     pub fn iterations(&self) -> u64 {
         self.iterations.load(Ordering::SeqCst)
     }
@@ -95,4 +101,21 @@ pub async fn endless(probe: &Probe) -> Result<(), Cancelled> {
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         probe.iterations.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The endless loop in a task of its own, started with plain `tokio::spawn` in `#[cancellable]`
+/// code, so that it inherits the request's context: what a handler does with work that should
+/// stop with the request but not hold up its answer. Waits for the task; records the error the
+/// loop stopped with. Dropping this future leaves the task running: only a cancellation of the
+/// request's context stops it.
+#[cancellable]
+pub async fn spawned_endless(probe: Arc<Probe>) -> Result<(), Cancelled> {
+    let task = tokio::spawn(async move {
+        let stopped = endless(&probe).await;
+        if let Err(cancelled) = &stopped {
+            *probe.spawned_stopped.lock().unwrap() = Some(cancelled.clone());
+        }
+        stopped
+    });
+    task.await.expect("the loop neither panics nor is aborted")
 }

@@ -6,16 +6,28 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use autocancel_runtime::{Cancelled, Ctx};
-use http::header::HeaderValue;
 use http::Request;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::protocol::Protocol;
-use crate::timeout;
+use crate::TimeoutHeader;
 
 /// The error type of [`ClientService`]: the inner service's error, or the [`Cancelled`] that
 /// stopped the call (a `tonic::Status` that carries it, for gRPC, with the `tonic` feature).
+/// [`Cancelled::find`] gets it back out of either:
+///
+/// ```
+/// use autocancel::{Cancelled, Cause};
+/// use autocancel_tower::BoxError;
+///
+/// let error: BoxError = Box::new(Cancelled::new(Cause::cancelled(Some("shutting down"))));
+/// let cancelled = Cancelled::find(&*error).expect("stopped by its context");
+/// assert!(cancelled.is_shutdown());
+/// ```
+///
+/// [`Cancelled`]: https://docs.rs/autocancel/latest/autocancel/struct.Cancelled.html
+/// [`Cancelled::find`]: https://docs.rs/autocancel/latest/autocancel/struct.Cancelled.html#method.find
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Put this in a request's extensions to send it without the caller's deadline, on purpose: a
@@ -37,25 +49,46 @@ pub struct NoPropagation;
 /// served under a [`ServerLayer`](crate::ServerLayer), a `Group` task, a `Ctx::scope`):
 ///
 /// - its remaining time goes out as `grpc-timeout` (gRPC) or
-///   [`x-request-timeout`](crate::REQUEST_TIMEOUT) (HTTP); a timeout already in the request
+///   [`x-request-timeout`](crate::REQUEST_TIMEOUT) (HTTP, or the header
+///   [`ClientLayer::http_timeout_header`] names); a timeout already in the request
 ///   (tonic's `Request::set_timeout`) is kept if it is shorter;
 /// - a context already cancelled or past its deadline fails the call without sending it;
 /// - the call is dropped (and the stream reset) when the context is cancelled while it runs.
 ///
 /// The error is then the [`Cancelled`], whose cause tells a deadline propagated from our own
-/// caller ([`Cause::is_propagated_deadline`](autocancel_runtime::Cause::is_propagated_deadline))
+/// caller ([`Cause::is_propagated_deadline`](https://docs.rs/autocancel/latest/autocancel/enum.Cause.html#method.is_propagated_deadline))
 /// from a local one; for gRPC requests, with the `tonic` feature, a `tonic::Status`
 /// (`DEADLINE_EXCEEDED` or `CANCELLED`) whose source is the [`Cancelled`]. [`NoPropagation`]
 /// in a request's extensions opts that request out.
-#[derive(Clone, Copy, Debug, Default)]
+///
+/// [`Ctx::current`]: https://docs.rs/autocancel/latest/autocancel/struct.Ctx.html#method.current
+/// [`Cancelled`]: https://docs.rs/autocancel/latest/autocancel/struct.Cancelled.html
+#[derive(Clone, Copy, Debug)]
 pub struct ClientLayer {
-    _private: (),
+    http: TimeoutHeader,
 }
 
 impl ClientLayer {
     /// The layer.
     pub fn new() -> ClientLayer {
-        ClientLayer { _private: () }
+        ClientLayer {
+            http: TimeoutHeader::REQUEST_TIMEOUT,
+        }
+    }
+
+    /// The header a plain HTTP request's timeout is sent in: [`TimeoutHeader::REQUEST_TIMEOUT`]
+    /// (`x-request-timeout: 300000u`) unless set here, to match what the server reads (its
+    /// [`ServerLayer::http_timeout_header`](crate::ServerLayer::http_timeout_header)). gRPC
+    /// requests always use `grpc-timeout`.
+    pub fn http_timeout_header(mut self, header: TimeoutHeader) -> ClientLayer {
+        self.http = header;
+        self
+    }
+}
+
+impl Default for ClientLayer {
+    fn default() -> ClientLayer {
+        ClientLayer::new()
     }
 }
 
@@ -63,7 +96,10 @@ impl<S> Layer<S> for ClientLayer {
     type Service = ClientService<S>;
 
     fn layer(&self, inner: S) -> ClientService<S> {
-        ClientService { inner }
+        ClientService {
+            inner,
+            http: self.http,
+        }
     }
 }
 
@@ -71,6 +107,7 @@ impl<S> Layer<S> for ClientLayer {
 #[derive(Clone, Debug)]
 pub struct ClientService<S> {
     inner: S,
+    http: TimeoutHeader,
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -103,19 +140,14 @@ where
             return Box::pin(async move { Err(error) });
         }
         if let Some(deadline) = ctx.deadline() {
-            let header = protocol.timeout_header();
+            let header = protocol.timeout_header(self.http);
             let mut remaining = deadline.remaining();
-            if let Some(Ok(set)) = request
-                .headers()
-                .get(&header)
-                .map(|v| timeout::parse(v.as_bytes()))
-            {
+            if let Some(Ok(Some(set))) = header.read(request.headers()) {
                 remaining = remaining.min(set);
             }
-            let encoded = timeout::encode(remaining);
-            if let Ok(value) = HeaderValue::from_bytes(encoded.as_bytes()) {
-                request.headers_mut().insert(header, value);
-            }
+            request
+                .headers_mut()
+                .insert(header.name(), header.encode(remaining));
         }
         let call = self.inner.call(request);
         Box::pin(async move {

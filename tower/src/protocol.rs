@@ -1,19 +1,18 @@
 //! Which protocol a request speaks, which header carries its timeout, and the responses that
 //! refuse it in that protocol's terms.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use http::{HeaderMap, Response, StatusCode};
 
-use crate::timeout::{self, TimeoutError};
+use crate::TimeoutHeader;
 
 /// The header gRPC carries its timeout in.
 pub const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
 
-/// The header this crate carries a plain HTTP request's timeout in, in the same syntax as
-/// `grpc-timeout` (`300m` is 300 ms, see [`timeout`](crate::timeout)).
+/// The header this crate carries a plain HTTP request's timeout in by default, in the same
+/// syntax as `grpc-timeout` (`300m` is 300 ms, see [`timeout`](crate::timeout)); another can be
+/// configured ([`TimeoutHeader`]).
 pub const REQUEST_TIMEOUT: HeaderName = HeaderName::from_static("x-request-timeout");
 
 const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
@@ -48,17 +47,13 @@ impl Protocol {
         }
     }
 
-    pub(crate) fn timeout_header(self) -> HeaderName {
+    /// The header this protocol's timeout travels in: `grpc-timeout` for gRPC, `http` (the
+    /// layer's choice, `x-request-timeout` unless configured) for plain HTTP.
+    pub(crate) fn timeout_header(self, http: TimeoutHeader) -> TimeoutHeader {
         match self {
-            Protocol::Grpc => GRPC_TIMEOUT,
-            Protocol::Http => REQUEST_TIMEOUT,
+            Protocol::Grpc => TimeoutHeader::GRPC_TIMEOUT,
+            Protocol::Http => http,
         }
-    }
-
-    /// The request's timeout: `None` without the header.
-    pub(crate) fn timeout(self, headers: &HeaderMap) -> Option<Result<Duration, TimeoutError>> {
-        let value = headers.get(self.timeout_header())?;
-        Some(timeout::parse(value.as_bytes()))
     }
 
     /// A response refusing the request: for gRPC a trailers-only response (HTTP 200, the status

@@ -2,7 +2,7 @@
 //! one of `H` (hours), `M` (minutes), `S`, `m`, `u`, `n` (seconds, milli-, micro-, nanoseconds),
 //! as the [gRPC over HTTP/2 spec] defines it. The header faces the network: anything else is an
 //! error, never a panic, and the largest value (99999999 hours, 11 400 years) is still a finite
-//! duration, which [`Deadline::after`](autocancel_runtime::Deadline::after) caps at 30 years.
+//! duration, which [`Deadline::after`](https://docs.rs/autocancel/latest/autocancel/struct.Deadline.html#method.after) caps at 30 years.
 //!
 //! [gRPC over HTTP/2 spec]: https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md
 
@@ -22,7 +22,7 @@ const MAX_VALUE: u64 = 99_999_999;
 pub enum TimeoutError {
     /// No digits, or no unit.
     TooShort,
-    /// More than 8 digits.
+    /// More than 8 digits (more than 18 in [`TimeoutFormat::Millis`](crate::TimeoutFormat::Millis)).
     TooLong,
     /// A character other than an ASCII digit before the unit.
     NotADigit,
@@ -34,7 +34,9 @@ impl fmt::Display for TimeoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             TimeoutError::TooShort => "timeout too short: digits and a unit are needed",
-            TimeoutError::TooLong => "timeout too long: at most 8 digits",
+            TimeoutError::TooLong => {
+                "timeout too long: at most 8 digits (18 for a value in milliseconds)"
+            }
             TimeoutError::NotADigit => "timeout value is not made of ASCII digits",
             TimeoutError::UnknownUnit => "unknown timeout unit: one of H M S m u n",
         })

@@ -3,6 +3,8 @@
 
 use crate::Cancelled;
 
+// Also on the item (the module has it): rustdoc marks the feature where the facade inlines it.
+#[cfg(feature = "http")]
 impl Cancelled {
     /// The HTTP status for this cancellation: 504 for a deadline, 503 otherwise (a shutdown,
     /// [`Cancelled::is_shutdown`], answers 503 as the gRPC mapping answers `UNAVAILABLE`).
@@ -24,6 +26,8 @@ impl Cancelled {
 /// assert_eq!(response.status(), 503);
 /// assert_eq!(response.body(), "cancelled");
 /// ```
+// Also on the item (the module has it): rustdoc marks the feature where the facade inlines it.
+#[cfg(feature = "http")]
 impl<B: From<String>> From<Cancelled> for http::Response<B> {
     fn from(cancelled: Cancelled) -> http::Response<B> {
         let mut response = http::Response::new(B::from(cancelled.to_string()));

@@ -59,6 +59,8 @@ impl Wake for CancelCtx {
     }
 }
 
+// Also on the item (the module has it): rustdoc marks the feature where the facade inlines it.
+#[cfg(feature = "tokio-util")]
 impl Ctx {
     /// A root context cancelled when `token` is (cause [`Cause::Cancelled`], reason
     /// "CancellationToken cancelled"), for code that already shuts down with tokio-util's
@@ -129,6 +131,8 @@ impl Ctx {
     }
 }
 
+// Also on the item (the module has it): rustdoc marks the feature where the facade inlines it.
+#[cfg(feature = "tokio-util")]
 impl From<CancellationToken> for Ctx {
     fn from(token: CancellationToken) -> Ctx {
         Ctx::from_token(token)

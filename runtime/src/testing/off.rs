@@ -1,5 +1,6 @@
-//! Without the `testing` feature: no context is ever under a cancellation test, and the compiler
-//! knows it (`Cuts` has no values), so the branches the hooks add compile to nothing.
+// Without the `testing` feature: no context is ever under a cancellation test, and the compiler
+// knows it (`Cuts` has no values), so the branches the hooks add compile to nothing. (Not `//!`:
+// the module's documentation is the one on its declaration in lib.rs.)
 
 use std::panic::Location;
 
