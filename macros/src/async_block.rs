@@ -4,14 +4,18 @@
 //!
 //! A generated `return` inside an `async` block returns from the block, not from the function, so
 //! the block's output type decides what "returns the cancellation" means, and the macro cannot see
-//! types. It rewrites only blocks whose output is `()` by their shape: no tail expression (or a
-//! `for`/`while` loop, a `loop` with no `break value`, an `if` without `else`, or branches and
-//! blocks of those), no `?` and no `return value` in the block's own control flow. Such a block gets its own scope on the *ambient* context (read at its
-//! first poll: in the same task, the function's; in a task spawned inside an annotated function,
-//! the caller's, which the spawn carries there), its loops checkpointed and its awaits raced, and
-//! returns `()` when cancelled. Other blocks are left alone, and so are all blocks of a function
-//! whose context is a parameter (the block would have to capture it, which `async move` blocks
-//! sent to another task cannot do for a `&Ctx`).
+//! types. It rewrites only blocks with no value of their own, by their shape: no tail expression
+//! (or a `for`/`while` loop, a `loop` with no `break value`, an `if` without `else`, or branches
+//! and blocks of those), no `?` and no `return value` in the block's own control flow. Such a
+//! block's output is `()`, or, when it ends in a `loop` without `break` (type `!`), whatever the
+//! code around it needs (`JoinHandle<io::Result<()>>`, a `BoxFuture` of a `Result`): the
+//! generated `return exit_block(c)` leaves that type to inference (the runtime's `ExitBlock`:
+//! an `Exit` type, or `!` when nothing constrains it in edition 2024). Such a block gets its own
+//! scope on the *ambient* context (read at its first poll: in the same task, the function's; in
+//! a task spawned inside an annotated function, the caller's, which the spawn carries there),
+//! its loops checkpointed and its awaits raced. Other blocks are left alone, and so are all
+//! blocks of a function whose context is a parameter (the block would have to capture it, which
+//! `async move` blocks sent to another task cannot do for a `&Ctx`).
 
 use syn::visit::{self, Visit};
 use syn::{Block, Expr, ExprAsync, Stmt};

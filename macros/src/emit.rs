@@ -47,6 +47,9 @@ pub(crate) struct Emit {
     /// return type is one error at the signature: rustc reports an unmet bound once per span,
     /// not once per checkpoint and `.await`.
     exit_at: Option<Span>,
+    /// Inside an `async` block: `exit_block`, whose type the block's output decides (see
+    /// `async_block.rs` and the runtime's `exit_block`).
+    in_block: bool,
 }
 
 impl Emit {
@@ -70,6 +73,7 @@ impl Emit {
             scope: Ident::new("__cancellable", Span::mixed_site()),
             exit_ty,
             exit_at: None,
+            in_block: false,
         }
     }
 
@@ -81,13 +85,15 @@ impl Emit {
         }
     }
 
-    /// The same, for an `async` block whose output is `()` (see `async_block.rs`).
-    pub(crate) fn returning_unit(&self) -> Emit {
+    /// The same, for an `async` block with no value of its own (see `async_block.rs`): its
+    /// output is `()` or left to inference (`!`-typed blocks), so it returns `exit_block(c)`.
+    pub(crate) fn in_async_block(&self) -> Emit {
         Emit {
             krate: self.krate.clone(),
             scope: self.scope.clone(),
-            exit_ty: Some(quote!(())),
+            exit_ty: None,
             exit_at: None,
+            in_block: true,
         }
     }
 
@@ -114,6 +120,9 @@ impl Emit {
     fn exit(&self, span: Span, cancelled: &Ident) -> TokenStream {
         let span = self.exit_at.map_or(span, span_at);
         let krate = self.krate(span);
+        if self.in_block {
+            return quote_spanned!(span=> return #krate::__private::exit_block(#cancelled));
+        }
         match &self.exit_ty {
             None => quote_spanned!(span=> return #krate::__private::exit(#cancelled)),
             Some(ty) => quote_spanned!(span=> return #krate::__private::exit::<#ty>(#cancelled)),

@@ -63,7 +63,7 @@ impl<'a> Rewriter<'a> {
     /// Rewrites a `()`-shaped `async` block as a body of its own: its own scope on the ambient
     /// context, and `return exit::<()>(c)` when cancelled.
     fn rewrite_async_block(&mut self, block: &mut ExprAsync) {
-        let emit = self.emit.returning_unit();
+        let emit = self.emit.in_async_block();
         let mut inner = Rewriter::new(&emit, Flavor::Async);
         inner.async_blocks = true;
         inner.visit_block_mut(&mut block.block);

@@ -4,12 +4,14 @@
 
 mod call;
 mod exit;
+mod exit_block;
 mod inherit;
 mod race;
 mod select;
 
 pub use call::Call;
 pub use exit::{exit, Exit};
+pub use exit_block::{exit_block, ExitBlock, HasOutput, Never};
 pub use inherit::{inherit, inherit_blocking, Inherited};
 pub use race::{race, Race};
 pub use select::{select, Branch, Select, SelectCancelled, SelectWaiter};
