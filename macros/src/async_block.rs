@@ -17,6 +17,7 @@
 //! blocks of a function whose context is a parameter (the block would have to capture it, which
 //! `async move` blocks sent to another task cannot do for a `&Ctx`).
 
+use crate::own_flow::skip_const_contexts;
 use syn::visit::{self, Visit};
 use syn::{Block, Expr, ExprAsync, Stmt};
 
@@ -60,6 +61,7 @@ fn breaks_with_value(body: &Block) -> bool {
             self.0 |= b.expr.is_some();
             visit::visit_expr_break(self, b);
         }
+        skip_const_contexts!(ref 'ast);
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
@@ -89,6 +91,7 @@ impl<'ast> Visit<'ast> for ValueExits {
         self.0 |= r.expr.is_some();
         visit::visit_expr_return(self, r);
     }
+    skip_const_contexts!(ref 'ast);
     // Their `?` and `return` are theirs.
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}

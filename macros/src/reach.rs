@@ -13,14 +13,13 @@
 
 use crate::async_block::is_unit_shaped;
 use crate::join::is_join;
+use crate::own_flow::skip_const_contexts;
 use crate::select::{is_select, malformed_tokio_select, Select};
 use crate::shield::{attrs_mut, take_marker};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
-use syn::{
-    Arm, Block, Expr, ExprAsync, ExprClosure, ExprConst, Item, Local, Macro, Stmt, StmtMacro, Type,
-};
+use syn::{Arm, Block, Expr, ExprAsync, ExprClosure, Item, Local, Macro, Stmt, StmtMacro};
 
 /// Where an unreached loop or wait is.
 #[derive(Debug, PartialEq)]
@@ -139,8 +138,7 @@ impl VisitMut for OwnFlow {
             self.record(func.block.to_token_stream(), Place::NestedFn);
         }
     }
-    fn visit_expr_const_mut(&mut self, _: &mut ExprConst) {}
-    fn visit_type_mut(&mut self, _: &mut Type) {}
+    skip_const_contexts!(mut);
 
     fn visit_expr_closure_mut(&mut self, closure: &mut ExprClosure) {
         self.record(closure.body.to_token_stream(), Place::Closure);
@@ -329,5 +327,19 @@ mod tests {
             let n = [0; { loop {} }];
         }))
         .is_empty());
+    }
+
+    /// Issue 20: a loop in an array length is no loop of the function's; it used to count as
+    /// reached, so the closure's loop below got neither a checkpoint nor the error.
+    #[test]
+    fn a_loop_in_an_array_length_is_not_reached() {
+        let found = places(parse_quote!({
+            let _a = [0u8; {
+                while false {}
+                4
+            }];
+            xs.iter().for_each(|_| loop {});
+        }));
+        assert_eq!(found, [("`loop`".into(), Place::Closure)]);
     }
 }

@@ -9,6 +9,7 @@ use crate::async_block::is_unit_shaped;
 use crate::ctx_param::CtxSource;
 use crate::emit::{span_at, Emit};
 use crate::join::is_join;
+use crate::own_flow::skip_const_contexts;
 use crate::select::{is_select, Select};
 use crate::shield::{attrs_mut, take_marker};
 use crate::sleep::thread_sleep;
@@ -20,8 +21,8 @@ use syn::spanned::Spanned;
 use syn::token::Brace;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Arm, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprConst, ExprForLoop, ExprLoop,
-    ExprRepeat, ExprWhile, Item, Macro, Stmt, Type,
+    Arm, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprForLoop, ExprLoop, ExprWhile, Item,
+    Macro, Stmt,
 };
 
 /// What kind of body is being rewritten.
@@ -247,11 +248,7 @@ impl VisitMut for Rewriter<'_> {
     fn visit_macro_mut(&mut self, _: &mut Macro) {}
 
     // Const contexts (const blocks, array lengths, types): a checkpoint cannot run there.
-    fn visit_expr_const_mut(&mut self, _: &mut ExprConst) {}
-    fn visit_type_mut(&mut self, _: &mut Type) {}
-    fn visit_expr_repeat_mut(&mut self, repeat: &mut ExprRepeat) {
-        self.visit_expr_mut(&mut repeat.expr);
-    }
+    skip_const_contexts!(mut);
 
     fn visit_block_mut(&mut self, block: &mut Block) {
         for stmt in mem::take(&mut block.stmts) {
