@@ -27,6 +27,7 @@ mod expand;
 mod future_body;
 mod instrument;
 mod join;
+mod macro_args;
 mod own_flow;
 mod reach;
 mod rewrite;

@@ -13,6 +13,7 @@
 
 use crate::async_block::is_unit_shaped;
 use crate::join::is_join;
+use crate::macro_args;
 use crate::own_flow::skip_const_contexts;
 use crate::select::{is_select, malformed_tokio_select, Select};
 use crate::shield::{attrs_mut, take_marker};
@@ -160,6 +161,15 @@ impl VisitMut for OwnFlow {
             self.reached = true;
             return;
         }
+        // The argument-list macros the rewrite parses: their arguments are its own flow.
+        if first_loop_or_wait(mac.tokens.clone()).is_some() {
+            if let Some(mut args) = macro_args::parse(mac) {
+                for arg in &mut args.args {
+                    self.visit_expr_mut(&mut arg.expr);
+                }
+                return;
+            }
+        }
         let name = mac.path.to_token_stream().to_string().replace(' ', "");
         let last = mac.path.segments.last().map(|s| s.ident.to_string());
         if last.is_some_and(|l| WAITING_MACROS.contains(&l.as_str())) {
@@ -216,7 +226,7 @@ impl VisitMut for OwnFlow {
 const WAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join"];
 
 /// The first `loop`, `while`, `for` (not `for<'a>`) or `.await` in `tokens`, with its name.
-fn first_loop_or_wait(tokens: TokenStream) -> Option<(Span, String)> {
+pub(crate) fn first_loop_or_wait(tokens: TokenStream) -> Option<(Span, String)> {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     tokens.iter().enumerate().find_map(|(i, tt)| match tt {
         TokenTree::Ident(ident) => {
@@ -289,7 +299,7 @@ mod tests {
         let found = places(parse_quote!({
             xs.iter().for_each(|x| while go() {});
             tokio::spawn(async move { rx.recv().await });
-            println!("{}", f.await);
+            show!(f.await);
             futures::select! { _ = a => {} }
             let f: &dyn for<'a> Fn(&'a u8) = &|_| {};
         }));
@@ -298,9 +308,24 @@ mod tests {
             [
                 ("`while`".into(), Place::Closure),
                 ("`.await`".into(), Place::AsyncBlock),
-                ("`.await`".into(), Place::Macro("println".into())),
+                ("`.await`".into(), Place::Macro("show".into())),
                 ("`futures::select!`".into(), Place::WaitingMacro),
             ]
+        );
+    }
+
+    #[test]
+    fn argument_list_macros_are_own_flow() {
+        assert!(places(parse_quote!({
+            println!("{}", f.await);
+        }))
+        .is_empty());
+        // Their closures are closures.
+        assert_eq!(
+            places(parse_quote!({
+                assert!(xs.iter().all(|x| loop {}));
+            })),
+            [("`loop`".into(), Place::Closure)]
         );
     }
 

@@ -9,7 +9,9 @@ use crate::async_block::is_unit_shaped;
 use crate::ctx_param::CtxSource;
 use crate::emit::{span_at, Emit};
 use crate::join::is_join;
+use crate::macro_args;
 use crate::own_flow::skip_const_contexts;
+use crate::reach::first_loop_or_wait;
 use crate::select::{is_select, Select};
 use crate::shield::{attrs_mut, take_marker};
 use crate::sleep::thread_sleep;
@@ -171,10 +173,24 @@ impl<'a> Rewriter<'a> {
         });
     }
 
-    /// `tokio::select!` gets a cancellation branch and its handlers are rewritten (see
-    /// `select.rs`); `join!`/`try_join!` is raced as one await (see `join.rs`). `None` leaves the
-    /// macro as written.
+    /// The arguments of `println!`, `assert!`, `tracing::info!`... are rewritten as expressions
+    /// (see `macro_args.rs`); `tokio::select!` gets a cancellation branch and its handlers are
+    /// rewritten (see `select.rs`); `join!`/`try_join!` is raced as one await (see `join.rs`).
+    /// `None` leaves the macro as written.
     fn rewrite_macro(&mut self, mac: &Macro) -> Option<Expr> {
+        if self.active() && first_loop_or_wait(mac.tokens.clone()).is_some() {
+            if let Some(mut args) = macro_args::parse(mac) {
+                for arg in &mut args.args {
+                    self.visit_expr_mut(&mut arg.expr);
+                }
+                let mut mac = mac.clone();
+                mac.tokens = args.tokens();
+                return Some(Expr::Macro(syn::ExprMacro {
+                    attrs: Vec::new(),
+                    mac,
+                }));
+            }
+        }
         if !self.active() || self.flavor != Flavor::Async {
             return None;
         }
