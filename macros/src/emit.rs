@@ -253,6 +253,24 @@ impl Emit {
     }
 }
 
+impl Emit {
+    /// A spawn's argument where the scope cannot be borrowed (see `foreign_spawns.rs`):
+    /// `inherit_current(fut)` (or `inherit_current_blocking` for a closure).
+    pub(crate) fn inherit_current(&self, arg: &Expr, blocking: bool, span: Span) -> Expr {
+        let span = span_at(span);
+        let krate = self.krate(span);
+        let inherit = Ident::new(
+            if blocking {
+                "inherit_current_blocking"
+            } else {
+                "inherit_current"
+            },
+            span,
+        );
+        parse_quote_spanned!(span=> #krate::__private::#inherit(#arg))
+    }
+}
+
 fn shield_ident(span: Span) -> Ident {
     Ident::new("__shield", span)
 }

@@ -142,6 +142,12 @@ impl VisitMut for OwnFlow {
     skip_const_contexts!(mut);
 
     fn visit_expr_closure_mut(&mut self, closure: &mut ExprClosure) {
+        // `|i| tokio::spawn(async move { loop { .. } })`: the rewrite gives the block a scope
+        // of its own (see `foreign_spawns.rs`), which checkpoints its loops and waits.
+        if self.async_blocks && rewrites_a_block(&closure.body) {
+            self.reached = true;
+            return;
+        }
         self.record(closure.body.to_token_stream(), Place::Closure);
     }
 
@@ -222,6 +228,26 @@ impl VisitMut for OwnFlow {
     }
 }
 
+/// Whether `expr` holds a `()`-shaped `async` block (one the rewrite gives its own scope) with
+/// a loop or a wait in it.
+fn rewrites_a_block(expr: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        skip_const_contexts!(ref 'ast);
+        fn visit_item(&mut self, _: &'ast Item) {}
+        fn visit_expr_async(&mut self, block: &'ast ExprAsync) {
+            if is_unit_shaped(block) {
+                self.0 |= first_loop_or_wait(block.block.to_token_stream()).is_some();
+            } else {
+                syn::visit::visit_expr_async(self, block);
+            }
+        }
+    }
+    let mut find = Find(false);
+    syn::visit::Visit::visit_expr(&mut find, expr);
+    find.0
+}
+
 /// Macros that wait although their tokens hold no `.await`.
 const WAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join"];
 
@@ -300,7 +326,7 @@ mod tests {
             xs.iter().for_each(|x| while go() {});
             tokio::spawn(async move { rx.recv().await });
             show!(f.await);
-            futures::select! { _ = a => {} }
+            futures::select! { _ = a => break }
             let f: &dyn for<'a> Fn(&'a u8) = &|_| {};
         }));
         assert_eq!(
@@ -312,6 +338,21 @@ mod tests {
                 ("`futures::select!`".into(), Place::WaitingMacro),
             ]
         );
+    }
+
+    #[test]
+    fn unit_async_blocks_in_closures_are_reached_when_rewritten() {
+        let body: Block = parse_quote!({
+            (0..n).for_each(|i| {
+                tokio::spawn(async move {
+                    loop {
+                        tick(i).await;
+                    }
+                });
+            });
+        });
+        assert!(unreached(&body, &[], true).is_empty());
+        assert_eq!(unreached(&body, &[], false)[0].place, Place::Closure);
     }
 
     #[test]

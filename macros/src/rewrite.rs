@@ -8,8 +8,10 @@
 use crate::async_block::is_unit_shaped;
 use crate::ctx_param::CtxSource;
 use crate::emit::{span_at, Emit};
+use crate::foreign_spawns::ForeignSpawns;
 use crate::join::is_join;
 use crate::macro_args;
+use crate::method_spawn::Spawners;
 use crate::own_flow::skip_const_contexts;
 use crate::reach::first_loop_or_wait;
 use crate::select::{is_select, Select};
@@ -49,6 +51,8 @@ pub(crate) struct Rewriter<'a> {
     /// Whether `()`-shaped `async` blocks are rewritten too (see `async_block.rs`): only when
     /// the function's context is the ambient one, which such a block reads for itself.
     pub(crate) async_blocks: bool,
+    /// The locals known to be a `JoinSet` or a `Handle` (see `method_spawn.rs`).
+    pub(crate) spawners: Spawners,
 }
 
 impl<'a> Rewriter<'a> {
@@ -60,7 +64,29 @@ impl<'a> Rewriter<'a> {
             uses_scope: false,
             errors: Vec::new(),
             async_blocks: false,
+            spawners: Spawners::default(),
         }
+    }
+
+    /// Runs `walk` over a part the rewrite does not enter (a closure, an unrewritten `async`
+    /// block): its spawns inherit the ambient context, its `()`-shaped `async` blocks are
+    /// rewritten as bodies of their own (see `foreign_spawns.rs`).
+    fn foreign_spawns(&mut self, walk: impl FnOnce(&mut ForeignSpawns<'_>)) {
+        let emit = self.emit;
+        let spawners = self.spawners.clone();
+        let async_blocks = self.async_blocks;
+        let mut rewrite_block = |block: &mut ExprAsync| {
+            let rewrite = async_blocks && is_unit_shaped(block);
+            if rewrite {
+                self.rewrite_async_block(block);
+            }
+            rewrite
+        };
+        walk(&mut ForeignSpawns {
+            emit,
+            spawners: &spawners,
+            rewrite_block: &mut rewrite_block,
+        });
     }
 
     /// Rewrites a `()`-shaped `async` block as a body of its own: its own scope on the ambient
@@ -69,6 +95,7 @@ impl<'a> Rewriter<'a> {
         let emit = self.emit.in_async_block();
         let mut inner = Rewriter::new(&emit, Flavor::Async);
         inner.async_blocks = true;
+        inner.spawners = self.spawners.clone();
         inner.visit_block_mut(&mut block.block);
         self.errors.append(&mut inner.errors);
         if inner.uses_scope {
@@ -250,13 +277,20 @@ impl<'a> Rewriter<'a> {
 impl VisitMut for Rewriter<'_> {
     // Not this function's own control flow: a `return` generated inside would return from the
     // closure, the async block or the nested fn, not from this function. Left untouched.
+    // Their spawns still inherit the context (see `foreign_spawns.rs`).
     fn visit_item_mut(&mut self, _: &mut Item) {}
-    fn visit_expr_closure_mut(&mut self, _: &mut ExprClosure) {}
+    fn visit_expr_closure_mut(&mut self, closure: &mut ExprClosure) {
+        if self.active() {
+            self.foreign_spawns(|walk| walk.visit_expr_mut(&mut closure.body));
+        }
+    }
 
     // Its `return` returns from the block: rewritten only when its output is `()` by its shape.
     fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
         if self.async_blocks && self.active() && is_unit_shaped(block) {
             self.rewrite_async_block(block);
+        } else if self.active() {
+            self.foreign_spawns(|walk| walk.visit_block_mut(&mut block.block));
         }
     }
 
@@ -305,6 +339,20 @@ impl VisitMut for Rewriter<'_> {
                     }
                     *expr = rewritten;
                 }
+            }
+            Expr::MethodCall(call)
+                if self.active() && self.spawners.method_spawn(call).is_some() =>
+            {
+                let kind = self
+                    .spawners
+                    .method_spawn(call)
+                    .expect("checked by the guard");
+                visit_mut::visit_expr_method_call_mut(self, call);
+                let span = call.method.span();
+                let arg = &mut call.args[0];
+                let fut = mem::replace(arg, Expr::Verbatim(TokenStream::new()));
+                *arg = self.emit.inherit(&fut, kind == Spawn::Blocking, span);
+                self.uses_scope = true;
             }
             Expr::Call(call) if self.active() && spawn_call(call).is_some() => {
                 let kind = spawn_call(call).expect("checked by the guard");

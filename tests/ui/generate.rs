@@ -40,7 +40,7 @@ impl Rng {
 /// Statements of an `async fn`'s own body (`depth` bounds the nesting).
 fn async_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
     let leaf = depth == 0;
-    let pick = if leaf { rng.below(6) } else { rng.below(22) };
+    let pick = if leaf { rng.below(6) } else { rng.below(24) };
     match pick {
         0 => out.push_str("tick().await;\n"),
         1 => out.push_str("let _v: u32 = value().await;\n"),
@@ -126,6 +126,16 @@ fn async_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
             out.push_str("}\n_ = tick() => {}\n}\n");
         }
         20 => out.push_str("let (_a, _b) = tokio::join!(value(), value());\n"),
+        21 => out.push_str(
+            "let mut set = tokio::task::JoinSet::new();\nset.spawn(worker(1));\n\
+             set.spawn_blocking(|| Ok(count()));\n",
+        ),
+        22 => {
+            // A closure spawning a block with a loop: the block gets a scope of its own.
+            out.push_str("(0..2u32).for_each(|_i| {\ntokio::spawn(async move {\nloop {\n");
+            async_stmt(rng, depth - 1, out);
+            out.push_str("}\n});\n});\n");
+        }
         _ => {
             out.push_str("if flag() {\n");
             async_stmt(rng, depth - 1, out);
