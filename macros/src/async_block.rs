@@ -26,6 +26,25 @@ pub(crate) fn is_unit_shaped(block: &ExprAsync) -> bool {
     is_unit_block(&block.block) && !ValueExits::find(&block.block)
 }
 
+/// Whether a closure with no parameters has no value of its own by its shape, as for `async`
+/// blocks: a blocking closure handed to `spawn_blocking` (`move || loop { .. }`), whose body
+/// the rewrite then treats as a blocking `fn`'s, returning `exit_block(c)` when cancelled.
+pub(crate) fn is_unit_closure(closure: &syn::ExprClosure) -> bool {
+    if !closure.inputs.is_empty()
+        || !matches!(closure.output, syn::ReturnType::Default)
+        || closure.asyncness.is_some()
+    {
+        return false;
+    }
+    let shaped = match &*closure.body {
+        Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => is_unit_block(&b.block),
+        body => is_unit_expr(body),
+    };
+    let mut exits = ValueExits(false);
+    exits.visit_expr(&closure.body);
+    shaped && !exits.0
+}
+
 /// A block whose value is `()`: no tail expression, or a tail that is `()` by its shape.
 fn is_unit_block(block: &Block) -> bool {
     match block.stmts.last() {
@@ -139,6 +158,25 @@ mod tests {
                 Ok(())
             };
             return;
+        })));
+    }
+
+    #[test]
+    fn blocking_closures() {
+        let c = |e: syn::ExprClosure| is_unit_closure(&e);
+        assert!(c(parse_quote!(move || loop {
+            std::thread::sleep(d);
+        })));
+        assert!(c(parse_quote!(|| {
+            for x in xs {
+                f(x);
+            }
+        })));
+        assert!(!c(parse_quote!(|| 5)));
+        assert!(!c(parse_quote!(|x| loop {})));
+        assert!(!c(parse_quote!(|| -> () { loop {} })));
+        assert!(!c(parse_quote!(|| {
+            g()?;
         })));
     }
 

@@ -271,6 +271,38 @@ impl Emit {
     }
 }
 
+impl Emit {
+    /// A blocking wait made cancellable (see `blocking_wait.rs`): `wait` is the runtime call
+    /// without its scope argument, `(path, args)`;
+    /// `match path(&__cancellable, args) { Ok(v) => v, Err(c) => return exit(c) }`.
+    pub(crate) fn blocking_wait(&self, path: TokenStream, args: TokenStream, span: Span) -> Expr {
+        let span = span_at(span);
+        let krate = self.krate(span);
+        let scope = &self.scope;
+        let c = Ident::new("c", span);
+        let v = Ident::new("v", span);
+        let exit = self.exit(span, &c);
+        parse_quote_spanned! {span=>
+            match #krate::__private::blocking::#path(&#scope, #args) {
+                ::core::result::Result::Ok(#v) => #v,
+                ::core::result::Result::Err(#c) => #exit,
+            }
+        }
+    }
+
+    /// The future tokio's `blocking_recv` on `rx` blocks on (see the runtime's `RecvFuture`).
+    pub(crate) fn recv_future(&self, rx: &Expr, span: Span) -> TokenStream {
+        let span = span_at(span);
+        let krate = self.krate(span);
+        quote_spanned! {span=>
+            {
+                use #krate::__private::blocking::RecvFuture as _;
+                (#rx).__autocancel_recv()
+            }
+        }
+    }
+}
+
 fn shield_ident(span: Span) -> Ident {
     Ident::new("__shield", span)
 }

@@ -20,6 +20,7 @@
 mod args;
 mod async_block;
 mod async_trait;
+mod blocking_wait;
 mod body;
 mod ctx_param;
 mod emit;

@@ -5,7 +5,8 @@
 //! and honours `#[shield]` sections. It does not enter anything that is not the function's own
 //! control flow: closures, `async` blocks, nested items, const contexts and macro invocations.
 
-use crate::async_block::is_unit_shaped;
+use crate::async_block::{is_unit_closure, is_unit_shaped};
+use crate::blocking_wait::{method_wait, park_call, Wait};
 use crate::ctx_param::CtxSource;
 use crate::emit::{span_at, Emit};
 use crate::foreign_spawns::ForeignSpawns;
@@ -246,12 +247,98 @@ impl<'a> Rewriter<'a> {
 
     /// `tokio::spawn(fut)` → `tokio::spawn(inherit(fut, &scope))` (see `spawn.rs`).
     fn inherit_spawn(&mut self, call: &mut syn::ExprCall, kind: Spawn) {
-        visit_mut::visit_expr_call_mut(self, call);
+        if kind == Spawn::Blocking && self.rewrite_blocking_closure(&mut call.args[0]) {
+            self.visit_expr_mut(&mut call.func);
+        } else {
+            visit_mut::visit_expr_call_mut(self, call);
+        }
         let span = call.func.span();
         let arg = &mut call.args[0];
         let fut = mem::replace(arg, Expr::Verbatim(TokenStream::new()));
         *arg = self.emit.inherit(&fut, kind == Spawn::Blocking, span);
         self.uses_scope = true;
+    }
+
+    /// A closure handed to `spawn_blocking` with no value of its own (see `async_block.rs`):
+    /// its body is rewritten as a blocking `fn`'s, on the ambient context of the thread it runs
+    /// on (the spawn's `inherit_blocking` sets it). False when `arg` is not such a closure.
+    fn rewrite_blocking_closure(&mut self, arg: &mut Expr) -> bool {
+        let Expr::Closure(closure) = arg else {
+            return false;
+        };
+        if !self.active() || !is_unit_closure(closure) {
+            return false;
+        }
+        let emit = self.emit.in_async_block();
+        let mut inner = Rewriter::new(&emit, Flavor::Blocking);
+        inner.async_blocks = self.async_blocks;
+        inner.spawners = self.spawners.clone();
+        let mut block = match mem::replace(&mut *closure.body, Expr::Verbatim(TokenStream::new())) {
+            Expr::Block(b) => b.block,
+            body => Block {
+                brace_token: Brace(body.span()),
+                stmts: vec![Stmt::Expr(body, None)],
+            },
+        };
+        inner.visit_block_mut(&mut block);
+        self.errors.append(&mut inner.errors);
+        if inner.uses_scope {
+            block.stmts.insert(0, emit.scope_init(&CtxSource::Ambient));
+        }
+        *closure.body = Expr::Block(ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block,
+        });
+        true
+    }
+
+    /// A call's parts. The argument of a `block_on(..)` is a future: a `rx.recv()` there is an
+    /// async receiver's, not std's blocking one, and is left as written (its parts rewritten).
+    fn visit_call(&mut self, call: &mut syn::ExprCall) {
+        let block_on = matches!(&*call.func, Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "block_on"));
+        if !block_on {
+            return visit_mut::visit_expr_call_mut(self, call);
+        }
+        self.visit_expr_mut(&mut call.func);
+        for arg in &mut call.args {
+            match arg {
+                Expr::MethodCall(m) if matches!(method_wait(m), Some(Wait::Std(_))) => {
+                    visit_mut::visit_expr_method_call_mut(self, m)
+                }
+                arg => self.visit_expr_mut(arg),
+            }
+        }
+    }
+
+    /// A blocking wait → `match blocking::wait(&scope, ..) { .. }` (see `blocking_wait.rs`).
+    fn blocking_wait(&mut self, call: &syn::ExprMethodCall, wait: Wait) -> Expr {
+        let span = call.method.span();
+        let receiver = &call.receiver;
+        let args = &call.args;
+        self.uses_scope = true;
+        match wait {
+            Wait::Park => unreachable!("park is a path call"),
+            Wait::TokioRecv => {
+                let fut = self.emit.recv_future(receiver, span);
+                self.emit.blocking_wait(quote!(block_on), fut, span)
+            }
+            Wait::TokioMethod(name) => {
+                let method = syn::Ident::new(name, call.method.span());
+                self.emit
+                    .blocking_wait(quote!(block_on), quote!((#receiver).#method(#args)), span)
+            }
+            Wait::Std("join") => self
+                .emit
+                .blocking_wait(quote!(join), quote!(#receiver), span),
+            Wait::Std(name) => {
+                let function = syn::Ident::new(name, call.method.span());
+                // Spanned on the receiver: a type that is not std's is reported there.
+                let args = quote_spanned!(receiver.span()=> &(#receiver), #args);
+                self.emit.blocking_wait(quote!(#function), args, span)
+            }
+        }
     }
 
     /// `fut.await` → `match race(fut, &mut scope).await { .. }`.
@@ -354,13 +441,33 @@ impl VisitMut for Rewriter<'_> {
                 *arg = self.emit.inherit(&fut, kind == Spawn::Blocking, span);
                 self.uses_scope = true;
             }
+            Expr::Call(call)
+                if self.flavor == Flavor::Blocking
+                    && self.active()
+                    && park_call(call).is_some() =>
+            {
+                let span = call.func.span();
+                *expr = self
+                    .emit
+                    .blocking_wait(quote!(park), TokenStream::new(), span);
+                self.uses_scope = true;
+            }
+            Expr::MethodCall(call)
+                if self.flavor == Flavor::Blocking
+                    && self.active()
+                    && method_wait(call).is_some() =>
+            {
+                let wait = method_wait(call).expect("checked by the guard");
+                visit_mut::visit_expr_method_call_mut(self, call);
+                *expr = self.blocking_wait(call, wait);
+            }
             Expr::Call(call) if self.active() && spawn_call(call).is_some() => {
                 let kind = spawn_call(call).expect("checked by the guard");
                 self.inherit_spawn(call, kind);
             }
             Expr::Call(call) => {
                 let Some(sleep) = thread_sleep(call) else {
-                    return visit_mut::visit_expr_call_mut(self, call);
+                    return self.visit_call(call);
                 };
                 match self.flavor {
                     Flavor::Async => {
@@ -536,6 +643,21 @@ mod tests {
             out.contains("std :: thread :: sleep (e)"),
             "shielded: left as is: {out}"
         );
+    }
+
+    #[test]
+    fn blocking_waits_in_blocking_bodies_only() {
+        let body: Block = parse_quote!({
+            let a = rx.recv();
+            let b = futures::executor::block_on(arx.recv());
+            let c = parts.join(",");
+        });
+        let (out, used) = rewrite(Flavor::Blocking, body.clone());
+        assert!(used);
+        assert_eq!(count(&out, "__private :: blocking :: recv ("), 1, "{out}");
+        assert!(out.contains("block_on (arx . recv ())"), "{out}");
+        let (out, _) = rewrite(Flavor::Async, body);
+        assert!(!out.contains("blocking"), "{out}");
     }
 
     #[test]

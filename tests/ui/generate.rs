@@ -149,8 +149,12 @@ fn async_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
 /// Statements of a blocking body (a plain `fn`, or a closure).
 fn blocking_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
     let leaf = depth == 0;
-    let pick = if leaf { rng.below(4) } else { rng.below(10) };
+    let pick = if leaf { rng.below(4) } else { rng.below(11) };
     match pick {
+        10 => out.push_str(
+            "let (_tx, rx) = std::sync::mpsc::channel::<u8>();\n\
+             let _ = rx.recv_timeout(std::time::Duration::from_millis(1));\n",
+        ),
         0 => out.push_str("std::thread::sleep(std::time::Duration::from_millis(1));\n"),
         1 => out.push_str("let _n = count();\n"),
         2 => out.push_str("println!(\"{}\", count());\n"),

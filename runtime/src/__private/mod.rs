@@ -2,6 +2,7 @@
 //! change without notice. Everything here is `#[doc(hidden)]` and reached by absolute path
 //! (`::autocancel::__private::…`).
 
+pub mod blocking;
 mod call;
 mod exit;
 mod exit_block;
