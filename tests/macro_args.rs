@@ -33,7 +33,8 @@ async fn in_tracing() -> Result<&'static str, Cancelled> {
 
 #[cancellable]
 async fn in_format_and_vec() -> Result<&'static str, Cancelled> {
-    let _v = vec![format!("{x}", x = an_hour().await)];
+    let mut v = vec![format!("{x}", x = an_hour().await)];
+    v.push(String::new());
     Ok("the wait in format! was not raced")
 }
 
