@@ -5,11 +5,11 @@ use crate::body::{self, Body};
 use crate::ctx_param::{self, CtxSource};
 use crate::emit::Emit;
 use crate::method_spawn::Spawners;
-use crate::reach;
 use crate::rewrite::Rewriter;
 use crate::shield::StripMarkers;
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::ToTokens;
+use std::mem;
 use syn::visit_mut::VisitMut;
 use syn::{Item, ItemFn};
 
@@ -106,19 +106,16 @@ fn rewrite_body(
     spawners: Spawners,
 ) -> syn::Result<()> {
     let async_blocks = *ctx == CtxSource::Ambient;
-    let unreached = reach::unreached(body.block, &body.before, async_blocks);
     let mut rewriter = Rewriter::new(emit, body.flavor);
     rewriter.async_blocks = async_blocks;
     rewriter.spawners = spawners;
     rewriter.visit_block_mut(body.block);
     let mut errors = Errors::default();
-    for error in rewriter.errors {
+    for error in mem::take(&mut rewriter.errors) {
         errors.push(error);
     }
-    if !rewriter.uses_scope {
-        for place in unreached {
-            errors.push(place.error());
-        }
+    for place in rewriter.unreached(&body.before) {
+        errors.push(place.error());
     }
     errors.finish()?;
     if rewriter.uses_scope {

@@ -14,13 +14,13 @@ use crate::join::is_join;
 use crate::macro_args;
 use crate::method_spawn::Spawners;
 use crate::own_flow::skip_const_contexts;
-use crate::reach::first_loop_or_wait;
+use crate::reach::{before_future, first_loop_or_wait, MacroReach, Place, Unreached};
 use crate::select::{is_select, Select};
 use crate::shield::{attrs_mut, take_marker};
 use crate::sleep::thread_sleep;
 use crate::spawn::{spawn_call, Spawn};
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use std::mem;
 use syn::spanned::Spanned;
 use syn::token::Brace;
@@ -54,6 +54,11 @@ pub(crate) struct Rewriter<'a> {
     pub(crate) async_blocks: bool,
     /// The locals known to be a `JoinSet` or a `Handle` (see `method_spawn.rs`).
     pub(crate) spawners: Spawners,
+    /// The parts with loops or waits that the rewrite declined to enter (see `reach.rs`).
+    declined: Vec<Unreached>,
+    /// Whether something was checkpointed without this body's scope: an `async` block or a
+    /// blocking closure rewritten with a scope of its own, or a macro that is tokio's to report.
+    reached_elsewhere: bool,
 }
 
 impl<'a> Rewriter<'a> {
@@ -66,7 +71,48 @@ impl<'a> Rewriter<'a> {
             errors: Vec::new(),
             async_blocks: false,
             spawners: Spawners::default(),
+            declined: Vec::new(),
+            reached_elsewhere: false,
         }
+    }
+
+    /// Never silent (see `reach.rs`): when the rewrite checkpointed nothing, the parts it
+    /// declined to enter, and the statements of `before` (run before a hand-built future's
+    /// block); else nothing.
+    pub(crate) fn unreached(&mut self, before: &[Stmt]) -> Vec<Unreached> {
+        if self.uses_scope || self.reached_elsewhere {
+            return Vec::new();
+        }
+        let mut unreached = mem::take(&mut self.declined);
+        unreached.extend(before_future(before));
+        unreached
+    }
+
+    /// Records a part not entered, by its first loop or wait (outside `#[shield]` sections).
+    fn decline(&mut self, tokens: TokenStream, place: Place) {
+        if self.active() {
+            self.declined.extend(Unreached::first_in(tokens, place));
+        }
+    }
+
+    /// Records a macro left as written.
+    fn decline_macro(&mut self, mac: &Macro) {
+        if !self.active() {
+            return;
+        }
+        match Unreached::of_macro(mac) {
+            MacroReach::Reached => self.reached_elsewhere = true,
+            MacroReach::Unreached(unreached) => self.declined.push(unreached),
+            MacroReach::Nothing => {}
+        }
+    }
+
+    /// Takes in what a nested rewrite (a block or closure with a scope of its own) reached and
+    /// declined.
+    fn absorb(&mut self, inner: &mut Rewriter<'_>) {
+        self.errors.append(&mut inner.errors);
+        self.declined.append(&mut inner.declined);
+        self.reached_elsewhere |= inner.uses_scope || inner.reached_elsewhere;
     }
 
     /// Runs `walk` over a part the rewrite does not enter (a closure, an unrewritten `async`
@@ -98,7 +144,7 @@ impl<'a> Rewriter<'a> {
         inner.async_blocks = true;
         inner.spawners = self.spawners.clone();
         inner.visit_block_mut(&mut block.block);
-        self.errors.append(&mut inner.errors);
+        self.absorb(&mut inner);
         if inner.uses_scope {
             block
                 .block
@@ -167,7 +213,10 @@ impl<'a> Rewriter<'a> {
                     }
                     out.push(Stmt::Expr(expr, mac.semi_token));
                 }
-                None => out.push(Stmt::Macro(mac)),
+                None => {
+                    self.decline_macro(&mac.mac);
+                    out.push(Stmt::Macro(mac));
+                }
             },
             (None, mut stmt) => {
                 self.visit_stmt_mut(&mut stmt);
@@ -281,7 +330,7 @@ impl<'a> Rewriter<'a> {
             },
         };
         inner.visit_block_mut(&mut block);
-        self.errors.append(&mut inner.errors);
+        self.absorb(&mut inner);
         if inner.uses_scope {
             block.stmts.insert(0, emit.scope_init(&CtxSource::Ambient));
         }
@@ -365,9 +414,15 @@ impl VisitMut for Rewriter<'_> {
     // Not this function's own control flow: a `return` generated inside would return from the
     // closure, the async block or the nested fn, not from this function. Left untouched.
     // Their spawns still inherit the context (see `foreign_spawns.rs`).
-    fn visit_item_mut(&mut self, _: &mut Item) {}
+    fn visit_item_mut(&mut self, item: &mut Item) {
+        // Only a nested `fn`'s body: other items' tokens hold `for` in `impl Trait for T`.
+        if let Item::Fn(func) = item {
+            self.decline(func.block.to_token_stream(), Place::NestedFn);
+        }
+    }
     fn visit_expr_closure_mut(&mut self, closure: &mut ExprClosure) {
         if self.active() {
+            self.decline(closure.body.to_token_stream(), Place::Closure);
             self.foreign_spawns(|walk| walk.visit_expr_mut(&mut closure.body));
         }
     }
@@ -377,6 +432,7 @@ impl VisitMut for Rewriter<'_> {
         if self.async_blocks && self.active() && is_unit_shaped(block) {
             self.rewrite_async_block(block);
         } else if self.active() {
+            self.decline(block.block.to_token_stream(), Place::AsyncBlock);
             self.foreign_spawns(|walk| walk.visit_block_mut(&mut block.block));
         }
     }
@@ -419,14 +475,15 @@ impl VisitMut for Rewriter<'_> {
             Expr::Await(_) if self.flavor == Flavor::Async && self.active() => {
                 self.race_await(expr);
             }
-            Expr::Macro(m) => {
-                if let Some(mut rewritten) = self.rewrite_macro(&m.mac) {
+            Expr::Macro(m) => match self.rewrite_macro(&m.mac) {
+                Some(mut rewritten) => {
                     if let Some(attrs) = attrs_mut(&mut rewritten) {
                         *attrs = mem::take(&mut m.attrs);
                     }
                     *expr = rewritten;
                 }
-            }
+                None => self.decline_macro(&m.mac),
+            },
             Expr::MethodCall(call)
                 if self.active() && self.spawners.method_spawn(call).is_some() =>
             {
