@@ -351,7 +351,12 @@ impl<'a> Rewriter<'a> {
             return visit_mut::visit_expr_call_mut(self, call);
         }
         self.visit_expr_mut(&mut call.func);
-        for arg in &mut call.args {
+        self.visit_futures(call.args.iter_mut());
+    }
+
+    /// The arguments of a `block_on`, where `rx.recv()` is a future (see `visit_call`).
+    fn visit_futures<'e>(&mut self, args: impl Iterator<Item = &'e mut Expr>) {
+        for arg in args {
             match arg {
                 Expr::MethodCall(m) if matches!(method_wait(m), Some(Wait::Std(_))) => {
                     visit_mut::visit_expr_method_call_mut(self, m)
@@ -508,6 +513,11 @@ impl VisitMut for Rewriter<'_> {
                     .emit
                     .blocking_wait(quote!(park), TokenStream::new(), span);
                 self.uses_scope = true;
+            }
+            // `runtime.block_on(rx.recv())`: a future, as in `visit_call`.
+            Expr::MethodCall(call) if call.method == "block_on" => {
+                self.visit_expr_mut(&mut call.receiver);
+                self.visit_futures(call.args.iter_mut());
             }
             Expr::MethodCall(call)
                 if self.flavor == Flavor::Blocking
@@ -707,12 +717,14 @@ mod tests {
         let body: Block = parse_quote!({
             let a = rx.recv();
             let b = futures::executor::block_on(arx.recv());
+            let d = runtime.block_on(brx.recv());
             let c = parts.join(",");
         });
         let (out, used) = rewrite(Flavor::Blocking, body.clone());
         assert!(used);
         assert_eq!(count(&out, "__private :: blocking :: recv ("), 1, "{out}");
         assert!(out.contains("block_on (arx . recv ())"), "{out}");
+        assert!(out.contains("block_on (brx . recv ())"), "{out}");
         let (out, _) = rewrite(Flavor::Async, body);
         assert!(!out.contains("blocking"), "{out}");
     }
