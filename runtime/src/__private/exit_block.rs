@@ -19,15 +19,17 @@ use crate::Cancelled;
 
 /// A type the output of a rewritten `async` block can be: see the module docs.
 #[diagnostic::on_unimplemented(
-    message = "`#[cancellable]` cannot end this `async` block with a cancellation as `{Self}`",
-    label = "this `async` block's output is `{Self}`, set by the code around it",
-    note = "#[cancellable] rewrites the loops of an `async` block that has no value of its own (a `loop` without `break`): make the code around it expect `Result<T, E>` where `E: From<autocancel::Cancelled>`, `Option<T>` or `()`, or mark the block `#[shield]` to leave it as written"
+    message = "`#[cancellable]` cannot end this `async` block or closure with a cancellation as `{Self}`",
+    label = "its output is `{Self}`, set by the code around it",
+    note = "#[cancellable] rewrites the loops of an `async` block (or a closure handed to `spawn_blocking`) that has no value of its own, such as a `loop` without `break`: make the code around it expect `Result<T, E>` where `E: From<autocancel::Cancelled>`, `Option<T>` or `()`, or move the loop into a #[cancellable] fn of that return type"
 )]
 pub trait ExitBlock {
     /// The value the block returns when cancelled.
     fn exit_block(cancelled: Cancelled) -> Self;
 }
 
+// Not recommended (as in `exit.rs`): the error is then this trait's, which says what to do.
+#[diagnostic::do_not_recommend]
 impl<T: Exit> ExitBlock for T {
     #[inline]
     fn exit_block(cancelled: Cancelled) -> Self {
@@ -48,6 +50,7 @@ impl<T> HasOutput for fn() -> T {
 /// The never type, `!`.
 pub type Never = <fn() -> ! as HasOutput>::Output;
 
+#[diagnostic::do_not_recommend]
 impl ExitBlock for Never {
     #[cold]
     fn exit_block(cancelled: Cancelled) -> Self {
