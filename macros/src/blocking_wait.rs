@@ -15,7 +15,8 @@
 //!
 //! In an `async fn` these are left alone (`.recv()` there is tokio's, awaited and raced).
 
-use syn::{Expr, ExprCall, ExprMethodCall};
+use crate::spelling::Spelling;
+use syn::{ExprCall, ExprMethodCall};
 
 /// A recognised blocking wait.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,26 +35,13 @@ pub(crate) enum Wait {
 
 /// `std::thread::park()` or `thread::park()`.
 pub(crate) fn park_call(call: &ExprCall) -> Option<Wait> {
-    let Expr::Path(func) = &*call.func else {
-        return None;
-    };
-    if func.qself.is_some() || !call.args.is_empty() {
+    if !call.args.is_empty() {
         return None;
     }
-    let names: Vec<String> = func
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    match names
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    let spelling = Spelling::of_expr(&call.func)?;
+    match spelling.names().as_slice() {
         ["std", "thread", "park"] => Some(Wait::Park),
-        ["thread", "park"] if func.path.leading_colon.is_none() => Some(Wait::Park),
+        ["thread", "park"] if spelling.relative() => Some(Wait::Park),
         _ => None,
     }
 }

@@ -15,27 +15,21 @@
 //! would mean something else (return from the block, or not compile); the loop around such a
 //! `select!` still gets its checkpoint, but the `select!` itself waits as written.
 
+use crate::spelling::Spelling;
 use proc_macro2::{TokenStream, TokenTree};
 use syn::Macro;
 
 /// Whether `mac` is a `join!`/`try_join!` (or futures' `select!`) that can be wrapped in an
 /// `async` block.
 pub(crate) fn is_join(mac: &Macro) -> bool {
-    let path = &mac.path;
-    if path.segments.iter().any(|s| !s.arguments.is_none()) {
+    let Some(spelling) = Spelling::of(&mac.path) else {
         return false;
-    }
-    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    let spelled = match names
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    };
+    let spelled = match spelling.names().as_slice() {
         ["tokio" | "futures" | "futures_util", "join" | "try_join"] => true,
-        ["join" | "try_join"] => path.leading_colon.is_none(),
+        ["join" | "try_join"] => spelling.relative(),
         ["futures" | "futures_util", "select" | "select_biased"] => true,
-        ["select_biased"] => path.leading_colon.is_none(),
+        ["select_biased"] => spelling.relative(),
         _ => false,
     };
     spelled && !leaves_the_block(mac.tokens.clone())

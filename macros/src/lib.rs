@@ -43,6 +43,7 @@ mod select;
 mod shield;
 mod sleep;
 mod spawn;
+mod spelling;
 mod tokio;
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 //! macro-specific grammar, a user's macro of the same name with another grammar): the macro's tokens are then opaque, and the
 //! never-silent check reports its waits when they are all the function has.
 
+use crate::spelling::Spelling;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::ext::IdentExt;
@@ -83,18 +84,15 @@ pub(crate) struct Args {
 
 /// Whether `mac` is spelled as one of the recognised macros.
 fn recognised(mac: &Macro) -> Option<String> {
-    let path = &mac.path;
-    if path.segments.iter().any(|s| !s.arguments.is_none()) {
-        return None;
-    }
-    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let spelling = Spelling::of(&mac.path)?;
+    let names = spelling.names();
     let (last, before) = names.split_last()?;
     let prefix_ok = match before {
-        [] => path.leading_colon.is_none(),
-        [krate] => CRATES.contains(&krate.as_str()),
+        [] => spelling.relative(),
+        [krate] => CRATES.contains(krate),
         _ => false,
     };
-    (prefix_ok && LISTS.contains(&last.as_str())).then(|| last.clone())
+    (prefix_ok && LISTS.contains(last)).then(|| last.to_string())
 }
 
 /// The arguments of `mac`, when it is a recognised macro and they parse.

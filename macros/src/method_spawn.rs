@@ -18,6 +18,7 @@
 //! values returned by functions) are left as written: wrap their futures in `ctx.scope(fut)`.
 
 use crate::spawn::Spawn;
+use crate::spelling::ends_with;
 use std::collections::HashSet;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall, FnArg, Local, Pat, Path, Signature, Type};
@@ -85,12 +86,6 @@ fn builder_chain(call: &ExprMethodCall) -> bool {
 
 fn is_task_builder_new(path: &Path) -> bool {
     ends_with(path, &["task", "Builder", "new"])
-}
-
-/// Whether `path`'s last segments are `names` (generic arguments ignored).
-fn ends_with(path: &Path, names: &[&str]) -> bool {
-    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    segments.len() >= names.len() && segments[segments.len() - names.len()..] == *names
 }
 
 /// `JoinSet<T>`, `&mut JoinSet<T>`, `tokio::task::JoinSet<T>`, `Handle`, `&Handle`.
