@@ -40,7 +40,7 @@ impl Rng {
 /// Statements of an `async fn`'s own body (`depth` bounds the nesting).
 fn async_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
     let leaf = depth == 0;
-    let pick = if leaf { rng.below(6) } else { rng.below(24) };
+    let pick = if leaf { rng.below(6) } else { rng.below(26) };
     match pick {
         0 => out.push_str("tick().await;\n"),
         1 => out.push_str("let _v: u32 = value().await;\n"),
@@ -130,6 +130,22 @@ fn async_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
             "let mut set = tokio::task::JoinSet::new();\nset.spawn(worker(1));\n\
              set.spawn_blocking(|| Ok(count()));\n",
         ),
+        23 => {
+            // A blocking closure with no value, and a never-typed one whose output is set.
+            out.push_str("let _b = tokio::task::spawn_blocking(move || loop {\n");
+            blocking_stmt(rng, depth - 1, out);
+            out.push_str("if flag() { break; }\n});\n");
+            out.push_str(
+                "let _n: tokio::task::JoinHandle<std::io::Result<()>> = \
+                 tokio::task::spawn_blocking(move || loop {\n",
+            );
+            blocking_stmt(rng, depth - 1, out);
+            out.push_str("});\n");
+        }
+        24 => out.push_str(
+            "let (_t, mut brx) = tokio::sync::mpsc::channel::<u8>(1);\n\
+             let _ = tokio::task::spawn_blocking(move || brx.blocking_recv());\n",
+        ),
         22 => {
             // A closure spawning a block with a loop: the block gets a scope of its own.
             out.push_str("(0..2u32).for_each(|_i| {\ntokio::spawn(async move {\nloop {\n");
@@ -149,8 +165,13 @@ fn async_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
 /// Statements of a blocking body (a plain `fn`, or a closure).
 fn blocking_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
     let leaf = depth == 0;
-    let pick = if leaf { rng.below(4) } else { rng.below(11) };
+    let pick = if leaf { rng.below(4) } else { rng.below(12) };
     match pick {
+        11 => out.push_str(
+            "let (_tx, mut trx) = tokio::sync::mpsc::channel::<u8>(1);\n\
+             let _ = trx.blocking_recv();\nlet m = tokio::sync::Mutex::new(1u8);\n\
+             let _g = m.blocking_lock();\n",
+        ),
         10 => out.push_str(
             "let (_tx, rx) = std::sync::mpsc::channel::<u8>();\n\
              let _ = rx.recv_timeout(std::time::Duration::from_millis(1));\n",
