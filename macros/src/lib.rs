@@ -9,9 +9,10 @@
 //!   `#[tokio::main]`/`#[tokio::test]` already expanded), `future_body` (a returned `async`
 //!   block), `async_trait` (`#[async_trait]` methods), `instrument` (`#[tracing::instrument]`);
 //! - `own_flow`: what the function's own control flow is (the const contexts every walk skips);
+//! - `spelling`: path matching by spelling, for every site below;
 //! - `rewrite`: the `VisitMut` that inserts checkpoints, races awaits and handles `#[shield]`;
-//! - `reach`: never silent: the loops and waits the rewrite cannot reach, an error when they are
-//!   all the function has;
+//! - `reach`: never silent: the loops and waits the rewrite declined to enter (the rewrite
+//!   records them as it goes), an error when they are all the function has;
 //! - the sites, by spelling: `shield` (the `#[shield]` marker), `sleep` (`std::thread::sleep`),
 //!   `blocking_wait` (blocking waits), `select`, `join` (and futures' `select!`), `macro_args`
 //!   (macros whose arguments are expressions), `spawn`, `method_spawn` (spawn calls and tokio's
