@@ -212,6 +212,8 @@ pub use autocancel_runtime::DEFAULT_GRACE;
 /// Runs a function when a context is cancelled: see [`Ctx::on_cancel`].
 pub use autocancel_runtime::OnCancel;
 
+pub use autocancel_runtime::blocking;
+
 #[doc(hidden)]
 pub use autocancel_runtime::__private;
 

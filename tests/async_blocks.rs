@@ -54,3 +54,27 @@ async fn value_block() -> Result<u32, Cancelled> {
 async fn value_async_block_is_left_alone_and_still_works() {
     assert_eq!(value_block().await.unwrap(), 6);
 }
+
+/// A `loop` without `break` has the type `!`: the spawned block's output is the handle's
+/// `io::Result<()>` (issue 20: it was forced to `()`, and this did not compile). The supervisor
+/// waits for the worker in a `#[shield]`, so that what ends the worker is its own checkpoint.
+#[cancellable]
+async fn supervises_a_never_block() -> Result<std::io::Result<()>, Cancelled> {
+    let worker: tokio::task::JoinHandle<std::io::Result<()>> = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    #[shield]
+    let out = worker.await.expect("the worker does not panic");
+    Ok(out)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_spawned_never_block_returns_the_cancellation_as_its_output() {
+    let ctx = autocancel::Ctx::new().with_timeout(Duration::from_secs(3));
+    let worker_out = ctx.scope(supervises_a_never_block()).await.unwrap();
+    let err = worker_out.unwrap_err();
+    let cancelled = Cancelled::find(&err).expect("the cancellation, as an io::Error");
+    assert!(cancelled.is_deadline_exceeded(), "{err}");
+}

@@ -4,21 +4,45 @@
 //!
 //! A generated `return` inside an `async` block returns from the block, not from the function, so
 //! the block's output type decides what "returns the cancellation" means, and the macro cannot see
-//! types. It rewrites only blocks whose output is `()` by their shape: no tail expression (or a
-//! `for`/`while` loop, a `loop` with no `break value`, an `if` without `else`, or branches and
-//! blocks of those), no `?` and no `return value` in the block's own control flow. Such a block gets its own scope on the *ambient* context (read at its
-//! first poll: in the same task, the function's; in a task spawned inside an annotated function,
-//! the caller's, which the spawn carries there), its loops checkpointed and its awaits raced, and
-//! returns `()` when cancelled. Other blocks are left alone, and so are all blocks of a function
-//! whose context is a parameter (the block would have to capture it, which `async move` blocks
-//! sent to another task cannot do for a `&Ctx`).
+//! types. It rewrites only blocks with no value of their own, by their shape: no tail expression
+//! (or a `for`/`while` loop, a `loop` with no `break value`, an `if` without `else`, or branches
+//! and blocks of those), no `?` and no `return value` in the block's own control flow. Such a
+//! block's output is `()`, or, when it ends in a `loop` without `break` (type `!`), whatever the
+//! code around it needs (`JoinHandle<io::Result<()>>`, a `BoxFuture` of a `Result`): the
+//! generated `return exit_block(c)` leaves that type to inference (the runtime's `ExitBlock`:
+//! an `Exit` type, or `!` when nothing constrains it in edition 2024). Such a block gets its own
+//! scope on the *ambient* context (read at its first poll: in the same task, the function's; in
+//! a task spawned inside an annotated function, the caller's, which the spawn carries there),
+//! its loops checkpointed and its awaits raced. Other blocks are left alone, and so are all
+//! blocks of a function whose context is a parameter (the block would have to capture it, which
+//! `async move` blocks sent to another task cannot do for a `&Ctx`).
 
+use crate::own_flow::skip_const_contexts;
 use syn::visit::{self, Visit};
 use syn::{Block, Expr, ExprAsync, Stmt};
 
 /// Whether `block`'s output is `()` by its shape (see the module docs).
 pub(crate) fn is_unit_shaped(block: &ExprAsync) -> bool {
     is_unit_block(&block.block) && !ValueExits::find(&block.block)
+}
+
+/// Whether a closure with no parameters has no value of its own by its shape, as for `async`
+/// blocks: a blocking closure handed to `spawn_blocking` (`move || loop { .. }`), whose body
+/// the rewrite then treats as a blocking `fn`'s, returning `exit_block(c)` when cancelled.
+pub(crate) fn is_unit_closure(closure: &syn::ExprClosure) -> bool {
+    if !closure.inputs.is_empty()
+        || !matches!(closure.output, syn::ReturnType::Default)
+        || closure.asyncness.is_some()
+    {
+        return false;
+    }
+    let shaped = match &*closure.body {
+        Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => is_unit_block(&b.block),
+        body => is_unit_expr(body),
+    };
+    let mut exits = ValueExits(false);
+    exits.visit_expr(&closure.body);
+    shaped && !exits.0
 }
 
 /// A block whose value is `()`: no tail expression, or a tail that is `()` by its shape.
@@ -56,6 +80,7 @@ fn breaks_with_value(body: &Block) -> bool {
             self.0 |= b.expr.is_some();
             visit::visit_expr_break(self, b);
         }
+        skip_const_contexts!(ref 'ast);
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
@@ -85,6 +110,7 @@ impl<'ast> Visit<'ast> for ValueExits {
         self.0 |= r.expr.is_some();
         visit::visit_expr_return(self, r);
     }
+    skip_const_contexts!(ref 'ast);
     // Their `?` and `return` are theirs.
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}
@@ -132,6 +158,25 @@ mod tests {
                 Ok(())
             };
             return;
+        })));
+    }
+
+    #[test]
+    fn blocking_closures() {
+        let c = |e: syn::ExprClosure| is_unit_closure(&e);
+        assert!(c(parse_quote!(move || loop {
+            std::thread::sleep(d);
+        })));
+        assert!(c(parse_quote!(|| {
+            for x in xs {
+                f(x);
+            }
+        })));
+        assert!(!c(parse_quote!(|| 5)));
+        assert!(!c(parse_quote!(|x| loop {})));
+        assert!(!c(parse_quote!(|| -> () { loop {} })));
+        assert!(!c(parse_quote!(|| {
+            g()?;
         })));
     }
 

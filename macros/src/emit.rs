@@ -47,6 +47,9 @@ pub(crate) struct Emit {
     /// return type is one error at the signature: rustc reports an unmet bound once per span,
     /// not once per checkpoint and `.await`.
     exit_at: Option<Span>,
+    /// Inside an `async` block: `exit_block`, whose type the block's output decides (see
+    /// `async_block.rs` and the runtime's `exit_block`).
+    in_block: bool,
 }
 
 impl Emit {
@@ -70,6 +73,7 @@ impl Emit {
             scope: Ident::new("__cancellable", Span::mixed_site()),
             exit_ty,
             exit_at: None,
+            in_block: false,
         }
     }
 
@@ -81,13 +85,15 @@ impl Emit {
         }
     }
 
-    /// The same, for an `async` block whose output is `()` (see `async_block.rs`).
-    pub(crate) fn returning_unit(&self) -> Emit {
+    /// The same, for an `async` block with no value of its own (see `async_block.rs`): its
+    /// output is `()` or left to inference (`!`-typed blocks), so it returns `exit_block(c)`.
+    pub(crate) fn in_async_block(&self) -> Emit {
         Emit {
             krate: self.krate.clone(),
             scope: self.scope.clone(),
-            exit_ty: Some(quote!(())),
+            exit_ty: None,
             exit_at: None,
+            in_block: true,
         }
     }
 
@@ -119,6 +125,9 @@ impl Emit {
     fn exit(&self, span: Span, cancelled: &Ident) -> TokenStream {
         let span = self.exit_at.map_or(span, span_at);
         let krate = self.krate(span);
+        if self.in_block {
+            return quote_spanned!(span=> return #krate::__private::exit_block(#cancelled));
+        }
         match &self.exit_ty {
             None => quote_spanned!(span=> return #krate::__private::exit(#cancelled)),
             Some(ty) => quote_spanned!(span=> return #krate::__private::exit::<#ty>(#cancelled)),
@@ -246,6 +255,56 @@ impl Emit {
             span,
         );
         parse_quote_spanned!(span=> #krate::__private::#inherit(#arg, &#scope))
+    }
+}
+
+impl Emit {
+    /// A spawn's argument where the scope cannot be borrowed (see `foreign_spawns.rs`):
+    /// `inherit_current(fut)` (or `inherit_current_blocking` for a closure).
+    pub(crate) fn inherit_current(&self, arg: &Expr, blocking: bool, span: Span) -> Expr {
+        let span = span_at(span);
+        let krate = self.krate(span);
+        let inherit = Ident::new(
+            if blocking {
+                "inherit_current_blocking"
+            } else {
+                "inherit_current"
+            },
+            span,
+        );
+        parse_quote_spanned!(span=> #krate::__private::#inherit(#arg))
+    }
+}
+
+impl Emit {
+    /// A blocking wait made cancellable (see `blocking_wait.rs`): `wait` is the runtime call
+    /// without its scope argument, `(path, args)`;
+    /// `match path(&__cancellable, args) { Ok(v) => v, Err(c) => return exit(c) }`.
+    pub(crate) fn blocking_wait(&self, path: TokenStream, args: TokenStream, span: Span) -> Expr {
+        let span = span_at(span);
+        let krate = self.krate(span);
+        let scope = &self.scope;
+        let c = Ident::new("c", span);
+        let v = Ident::new("v", span);
+        let exit = self.exit(span, &c);
+        parse_quote_spanned! {span=>
+            match #krate::__private::blocking::#path(&#scope, #args) {
+                ::core::result::Result::Ok(#v) => #v,
+                ::core::result::Result::Err(#c) => #exit,
+            }
+        }
+    }
+
+    /// The future tokio's `blocking_recv` on `rx` blocks on (see the runtime's `RecvFuture`).
+    pub(crate) fn recv_future(&self, rx: &Expr, span: Span) -> TokenStream {
+        let span = span_at(span);
+        let krate = self.krate(span);
+        quote_spanned! {span=>
+            {
+                use #krate::__private::blocking::RecvFuture as _;
+                (#rx).__autocancel_recv()
+            }
+        }
     }
 }
 

@@ -4,11 +4,12 @@ use crate::args::Args;
 use crate::body::{self, Body};
 use crate::ctx_param::{self, CtxSource};
 use crate::emit::Emit;
-use crate::reach;
+use crate::method_spawn::Spawners;
 use crate::rewrite::Rewriter;
 use crate::shield::StripMarkers;
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::ToTokens;
+use std::mem;
 use syn::visit_mut::VisitMut;
 use syn::{Item, ItemFn};
 
@@ -72,6 +73,7 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
 
     let krate = args.krate();
     let declared_return = first_span(&func.sig.output);
+    let spawners = Spawners::collect(&func.sig, &func.block);
     let body = body::find(&mut func);
     let ctx = match ctx.unwrap_or(CtxSource::Ambient) {
         // async-trait moved the body into an `async` block where `self` is `__self`.
@@ -88,7 +90,7 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
         .and_then(|ty| first_span(&ty))
         .or(declared_return);
     let emit = Emit::new(krate, body.exit_ty.clone()).exit_at(exit_at);
-    rewrite_body(&emit, body, &ctx)
+    rewrite_body(&emit, body, &ctx, spawners)
         .map_err(|e| errors.push(e))
         .ok();
     errors.finish()?;
@@ -97,20 +99,23 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
 
 /// Rewrites the body in place; declares the scope first if anything uses it. A body whose
 /// only loops and waits the rewrite cannot reach is an error (see `reach`).
-fn rewrite_body(emit: &Emit, body: Body<'_>, ctx: &CtxSource) -> syn::Result<()> {
+fn rewrite_body(
+    emit: &Emit,
+    body: Body<'_>,
+    ctx: &CtxSource,
+    spawners: Spawners,
+) -> syn::Result<()> {
     let async_blocks = *ctx == CtxSource::Ambient;
-    let unreached = reach::unreached(body.block, &body.before, async_blocks);
     let mut rewriter = Rewriter::new(emit, body.flavor);
     rewriter.async_blocks = async_blocks;
+    rewriter.spawners = spawners;
     rewriter.visit_block_mut(body.block);
     let mut errors = Errors::default();
-    for error in rewriter.errors {
+    for error in mem::take(&mut rewriter.errors) {
         errors.push(error);
     }
-    if !rewriter.uses_scope {
-        for place in unreached {
-            errors.push(place.error());
-        }
+    for place in rewriter.unreached(&body.before) {
+        errors.push(place.error());
     }
     errors.finish()?;
     if rewriter.uses_scope {

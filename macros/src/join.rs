@@ -4,29 +4,32 @@
 //!
 //! Wrapping does not depend on which crate's macro it is: any `join!` is an expression that must
 //! be awaited in an async context, and so is its `async` block. Recognised spellings: `join!` and
-//! `try_join!`, bare or under `tokio::`, `::tokio::`, `futures::` or `::futures::`.
+//! `try_join!`, bare or under `tokio::`, `::tokio::`, `futures::`, `::futures::` or
+//! `futures_util::`; and futures' `select!` and `select_biased!` under `futures::` or
+//! `futures_util::` (and a bare `select_biased!`), raced the same way: the whole `select!` ends
+//! at the cancellation, its futures dropped (a bare `select!` is taken to be tokio's, see
+//! `select.rs`).
 //!
-//! Left alone: a `join!` whose arguments contain `?`, `return`, `break` or `continue`. Inside the
-//! `async` block they would mean something else (return from the block, or not compile).
+//! Left alone: a macro whose arguments contain `?`, `return`, `break` or `continue` (for
+//! `select!`, in its handlers: `complete => break` is common). Inside the `async` block they
+//! would mean something else (return from the block, or not compile); the loop around such a
+//! `select!` still gets its checkpoint, but the `select!` itself waits as written.
 
+use crate::spelling::Spelling;
 use proc_macro2::{TokenStream, TokenTree};
 use syn::Macro;
 
-/// Whether `mac` is a `join!`/`try_join!` that can be wrapped in an `async` block.
+/// Whether `mac` is a `join!`/`try_join!` (or futures' `select!`) that can be wrapped in an
+/// `async` block.
 pub(crate) fn is_join(mac: &Macro) -> bool {
-    let path = &mac.path;
-    if path.segments.iter().any(|s| !s.arguments.is_none()) {
+    let Some(spelling) = Spelling::of(&mac.path) else {
         return false;
-    }
-    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    let spelled = match names
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["tokio" | "futures", "join" | "try_join"] => true,
-        ["join" | "try_join"] => path.leading_colon.is_none(),
+    };
+    let spelled = match spelling.names().as_slice() {
+        ["tokio" | "futures" | "futures_util", "join" | "try_join"] => true,
+        ["join" | "try_join"] => spelling.relative(),
+        ["futures" | "futures_util", "select" | "select_biased"] => true,
+        ["select_biased"] => spelling.relative(),
         _ => false,
     };
     spelled && !leaves_the_block(mac.tokens.clone())
@@ -58,6 +61,15 @@ mod tests {
         assert!(!is_join(&parse_quote!(::join!(a, b))));
         assert!(!is_join(&parse_quote!(my::join!(a, b))));
         assert!(!is_join(&parse_quote!(tokio::select!(a, b))));
+        assert!(is_join(&parse_quote!(futures::select! { a = x => {} })));
+        assert!(is_join(&parse_quote!(
+            futures_util::select_biased! { a = x => {} }
+        )));
+        assert!(is_join(&parse_quote!(select_biased! { a = x => {} })));
+        assert!(!is_join(&parse_quote!(select! { a = x => {} })));
+        assert!(!is_join(&parse_quote!(
+            futures::select! { a = x => {}, complete => break }
+        )));
     }
 
     #[test]

@@ -8,10 +8,16 @@
 //! - `body`: which block to rewrite, through other macros' wrappers: `tokio` (bodies
 //!   `#[tokio::main]`/`#[tokio::test]` already expanded), `future_body` (a returned `async`
 //!   block), `async_trait` (`#[async_trait]` methods), `instrument` (`#[tracing::instrument]`);
+//! - `own_flow`: what the function's own control flow is (the const contexts every walk skips);
+//! - `spelling`: path matching by spelling, for every site below;
 //! - `rewrite`: the `VisitMut` that inserts checkpoints, races awaits and handles `#[shield]`;
-//! - `reach`: never silent: the loops and waits the rewrite cannot reach, an error when they are
-//!   all the function has;
-//! - `shield`, `sleep`: recognising the `#[shield]` marker and `std::thread::sleep` calls;
+//! - `reach`: never silent: the loops and waits the rewrite declined to enter (the rewrite
+//!   records them as it goes), an error when they are all the function has;
+//! - the sites, by spelling: `shield` (the `#[shield]` marker), `sleep` (`std::thread::sleep`),
+//!   `blocking_wait` (blocking waits), `select`, `join` (and futures' `select!`), `macro_args`
+//!   (macros whose arguments are expressions), `spawn`, `method_spawn` (spawn calls and tokio's
+//!   spawn methods), `foreign_spawns` (spawns in closures), `async_block` (the blocks and
+//!   closures with no value of their own);
 //! - `emit`: the generated snippets;
 //! - `expand`: the top level, and error reporting.
 
@@ -20,19 +26,25 @@
 mod args;
 mod async_block;
 mod async_trait;
+mod blocking_wait;
 mod body;
 mod ctx_param;
 mod emit;
 mod expand;
+mod foreign_spawns;
 mod future_body;
 mod instrument;
 mod join;
+mod macro_args;
+mod method_spawn;
+mod own_flow;
 mod reach;
 mod rewrite;
 mod select;
 mod shield;
 mod sleep;
 mod spawn;
+mod spelling;
 mod tokio;
 
 #[cfg(test)]
@@ -59,6 +71,16 @@ use proc_macro::TokenStream;
 ///   `std::thread::sleep(d)` or `thread::sleep(d)` become cancellable sleeps that wake up at the
 ///   cancellation instead of at the end of `d`. In an `async fn` such a call is a compile error:
 ///   it would block the executor; use `tokio::time::sleep(d).await`, which the macro then races.
+/// - **Blocking waits** (in a plain `fn`). tokio's `blocking_recv()`, `blocking_send(v)`,
+///   `blocking_lock()`, `blocking_read()`, `blocking_write()`, `std::thread::park()`, and std's
+///   `.recv()`, `.recv_timeout(d)`, `.join()`, `.wait(guard)` become the waits of
+///   `autocancel::blocking`, which end at the cancellation. The std method names are shared with
+///   other types: for one of those it is a compile error that says to mark the call `#[shield]`
+///   (which keeps it as written). A closure with no value of its own handed to `spawn_blocking`
+///   (`move || loop { .. }`) gets the same rewrite as a blocking `fn`.
+/// - **Waits in macro arguments.** The arguments of std's argument-list macros (`format!`,
+///   `println!`, `write!`, `assert*!`, `vec!`, `matches!`, `panic!`, ...) and tracing's event and
+///   span macros are parsed as expressions and rewritten like the body.
 /// - **`select!` and `join!`** (in an `async fn`). A `tokio::select!` gets a cancellation branch,
 ///   so it ends at the cancellation even when none of its branches ever completes; `join!` and
 ///   `try_join!` are raced as one `.await`. See below for exactly which spellings.
@@ -75,16 +97,21 @@ use proc_macro::TokenStream;
 /// Only the function's own control flow is rewritten, plus the `async` blocks it can answer for.
 /// Closures, nested `fn`s and other items are not entered, because a `return` generated there
 /// would return from *them*, not from the task; annotate the nested function itself if it should
-/// be cancellable. An `async` block is rewritten when its output is `()` by its shape (no tail
-/// value, no `?`, no `return value`) and the function uses the ambient context: the block then
-/// checks the ambient context of whichever task polls it (the function's own, or the caller's in
-/// a task the function spawned) and ends with `()` when cancelled; `async` blocks with a value,
-/// and all of them in a function with a context parameter, are left alone. Other macro
-/// invocations (`println!`, `vec!`, `futures::select!`, ...) are opaque tokens and are not entered either,
-/// so an `.await` written inside a macro's arguments is not raced (a loop around the macro still
-/// gets its checkpoint); const contexts (array lengths, `const` blocks) are skipped too. A bare
-/// `sleep(d)` call is not recognised as `std::thread::sleep`: before name resolution it could be
-/// anything.
+/// be cancellable. Spawns in closures are still recognised (see below). An `async` block is
+/// rewritten when it has no value of its own by its shape (no tail value, or a tail loop, no
+/// `?`, no `return value`) and the function uses the ambient context: the block then checks the
+/// ambient context of whichever task polls it (the function's own, or the caller's in a task
+/// the function spawned) and, when cancelled, returns the cancellation as its output: `()`, or
+/// for a block ending in a `loop` without `break` (type `!`) whatever type the code around it
+/// gives it (a `Result` with `E: From<Cancelled>`, an `Option`, `()`; left unconstrained, `()`
+/// in edition 2021 and `!` in edition 2024, where a cancelled block unwinds with the
+/// `Cancelled` as the payload, printing nothing). `async` blocks with a value, and all of them
+/// in a function with a context parameter, are left alone. Macro invocations other than the
+/// ones listed here are opaque tokens and are not entered either, so an `.await` written inside
+/// their arguments is not raced (a loop around the macro still gets its checkpoint); const
+/// contexts (array lengths, `const` blocks, const generic arguments) are skipped too. A bare
+/// `sleep(d)` call is not recognised as `std::thread::sleep`: before name resolution it could
+/// be anything.
 ///
 /// **Never silent.** When those places hold *all* of a function's loops and waits, so that the
 /// attribute would add no checkpoint at all, that is a compile error on each of them, saying
@@ -103,11 +130,12 @@ use proc_macro::TokenStream;
 ///   own order (random, or `biased;`). Patterns, `if` preconditions and `else` mean what they
 ///   meant: `else` still runs once every branch is disabled. The handlers are the function's own
 ///   control flow and are rewritten like the rest of the body (their loops and awaits too).
-///   Left as written: `futures::select!` and `select_biased!`, a bare `select!` with futures'
-///   `default`/`complete` branches, more than 63 branches, and anything that is not tokio's
-///   grammar (tokio then reports it, with its own error).
+///   Left as written: a bare `select!` with futures' `default`/`complete` branches, more than 63
+///   branches, and anything that is not tokio's grammar (tokio then reports it, with its own
+///   error).
 /// - **`join!`, `try_join!`**: bare, or under `tokio::`, `::tokio::`, `futures::`,
-///   `::futures::`. The whole macro is raced as one await:
+///   `::futures::`, `futures_util::`; and futures' `select!`/`select_biased!` (under `futures::`
+///   or `futures_util::`, or a bare `select_biased!`). The whole macro is raced as one await:
 ///   `race(async { tokio::join!(..) }, ..).await`; when cancelled, the joined futures are
 ///   dropped. Left as written when its arguments hold `?`, `return`, `break` or `continue`
 ///   (inside the `async` block they would mean something else).
@@ -119,10 +147,17 @@ use proc_macro::TokenStream;
 ///   caller, write `tokio::spawn(autocancel::detached(fut))` (or
 ///   `spawn_blocking(detached_blocking(f))`): it is left as written, and runs with a
 ///   never-cancelled context. A spawn inside `#[shield]` is left as written too: the task sees a
-///   never-cancelled context, as the shielded section does. Not recognised: a bare `spawn(..)`
-///   (it could be `std::thread::spawn`), bare `spawn_local`/`spawn_blocking`, turbofish calls,
-///   and methods (`JoinSet::spawn`, `Handle::spawn`, `tokio::task::Builder`, which could be any
-///   type's before type checking): wrap their futures in `ctx.scope(fut)` yourself.
+///   never-cancelled context, as the shielded section does. In a closure or an `async` block
+///   the rewrite does not enter, a spawn becomes `spawn(inherit_current(fut))`: the task gets
+///   the ambient context of the code that spawns it, read when the spawn runs. tokio's spawn
+///   methods (`spawn`, `spawn_local`, `spawn_blocking`) are recognised when the receiver says
+///   its type: a local or parameter declared as a `JoinSet` or a `Handle`
+///   (`let mut set = JoinSet::new();`, `set: &mut JoinSet<T>`), `Handle::current().spawn(..)`,
+///   `tokio::task::Builder::new()..spawn(..)`; `Group::spawn`, `TaskSet::spawn` and
+///   `ScopedGroup::spawn` keep their own context. Not recognised: a bare `spawn(..)` (it could
+///   be `std::thread::spawn`), bare `spawn_local`/`spawn_blocking`, turbofish calls, and spawn
+///   methods on other receivers (fields, returned values: any type's before type checking):
+///   wrap their futures in `ctx.scope(fut)` yourself.
 ///
 /// ```
 /// use autocancel::{cancellable, Cancelled, Group};

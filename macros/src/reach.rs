@@ -7,24 +7,22 @@
 //! on each such loop or wait, naming where it is and what to do. When the function has
 //! checkpoints of its own, a loop in a closure beside them is the documented "left alone" case.
 //!
-//! Counted too: the body of a `fn` declared inside the function (a function of its own, which
-//! the rewrite leaves to its own annotation). Not counted: const contexts, and `#[shield]`
-//! sections (no checkpoint there is what the user asked for).
+//! There is no second walk of the body: the rewrite records each part it declines to enter
+//! ([`Unreached::first_in`], [`Unreached::of_macro`]) as it goes, so the check and the rewrite
+//! cannot disagree about what the function's own control flow is. Recorded too: the body of a
+//! `fn` declared inside the function (a function of its own, which the rewrite leaves to its
+//! own annotation). Not recorded: const contexts, and `#[shield]` sections (no checkpoint there
+//! is what the user asked for).
 
-use crate::async_block::is_unit_shaped;
 use crate::join::is_join;
 use crate::select::{is_select, malformed_tokio_select, Select};
-use crate::shield::{attrs_mut, take_marker};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
-use syn::visit_mut::{self, VisitMut};
-use syn::{
-    Arm, Block, Expr, ExprAsync, ExprClosure, ExprConst, Item, Local, Macro, Stmt, StmtMacro, Type,
-};
+use syn::{Macro, Stmt};
 
 /// Where an unreached loop or wait is.
 #[derive(Debug, PartialEq)]
-enum Place {
+pub(crate) enum Place {
     Closure,
     AsyncBlock,
     /// In the tokens of this macro (its path as written).
@@ -46,27 +44,61 @@ pub(crate) struct Unreached {
     place: Place,
 }
 
-/// When the rewrite reaches no loop or wait of `body` (its own, or in an `async` block it
-/// rewrites, see `async_block`; `async_blocks` as the rewrite's flag): the first loop or wait in
-/// each closure, `async` block, macro and nested `fn` of `body`, and in each statement of
-/// `before`. Empty when the rewrite reaches something.
-pub(crate) fn unreached(body: &Block, before: &[Stmt], async_blocks: bool) -> Vec<Unreached> {
-    let mut scan = OwnFlow {
-        found: Vec::new(),
-        async_blocks,
-        reached: false,
-    };
-    scan.visit_block_mut(&mut body.clone());
-    if scan.reached {
-        return Vec::new();
-    }
-    for stmt in before {
-        scan.record(stmt.to_token_stream(), Place::BeforeFuture);
-    }
-    scan.found
+/// The statements that run before the returned `async` block of a hand-built future: not
+/// rewritten, each recorded by its first loop or wait.
+pub(crate) fn before_future(before: &[Stmt]) -> Vec<Unreached> {
+    before
+        .iter()
+        .filter_map(|stmt| Unreached::first_in(stmt.to_token_stream(), Place::BeforeFuture))
+        .collect()
+}
+
+/// What the rewrite makes of a macro it does not rewrite.
+pub(crate) enum MacroReach {
+    /// Counts as reached: a `select!`/`join!` the rewrite understands in an `async fn` (the
+    /// rewrite does it), or a malformed `tokio::select!`, which tokio reports.
+    Reached,
+    /// Out of reach, with its first loop or wait.
+    Unreached(Unreached),
+    /// No loop or wait in it.
+    Nothing,
 }
 
 impl Unreached {
+    /// The first loop or wait in `tokens`, in `place`.
+    pub(crate) fn first_in(tokens: TokenStream, place: Place) -> Option<Unreached> {
+        first_loop_or_wait(tokens).map(|(span, what)| Unreached { span, what, place })
+    }
+
+    /// A macro invocation the rewrite left as written.
+    pub(crate) fn of_macro(mac: &Macro) -> MacroReach {
+        // The `select!`s and `join!`s the rewrite understands are checkpoints themselves (see
+        // `select.rs`, `join.rs`); a malformed `tokio::select!` is tokio's to report.
+        let select = is_select(mac) && Select::parse(mac).is_some();
+        if is_join(mac) || select || malformed_tokio_select(mac) {
+            return MacroReach::Reached;
+        }
+        let name = mac.path.to_token_stream().to_string().replace(' ', "");
+        let last = mac.path.segments.last().map(|s| s.ident.to_string());
+        if last.is_some_and(|l| WAITING_MACROS.contains(&l.as_str())) {
+            // Its waits are in the expansion, not in its tokens.
+            let span = mac
+                .path
+                .segments
+                .last()
+                .map_or(Span::call_site(), |s| s.ident.span());
+            return MacroReach::Unreached(Unreached {
+                span,
+                what: format!("`{name}!`"),
+                place: Place::WaitingMacro,
+            });
+        }
+        match Unreached::first_in(mac.tokens.clone(), Place::Macro(name)) {
+            Some(unreached) => MacroReach::Unreached(unreached),
+            None => MacroReach::Nothing,
+        }
+    }
+
     /// The compile error for a function whose only loops and waits are unreached.
     pub(crate) fn error(&self) -> syn::Error {
         let what = &self.what;
@@ -110,115 +142,11 @@ impl Unreached {
     }
 }
 
-/// Walks what the rewrite walks, recording what it leaves out.
-struct OwnFlow {
-    found: Vec<Unreached>,
-    /// Whether `()`-shaped `async` blocks are rewritten (and so walked).
-    async_blocks: bool,
-    /// Whether a loop or an `.await` the rewrite reaches was seen.
-    reached: bool,
-}
-
-impl OwnFlow {
-    fn record(&mut self, tokens: TokenStream, place: Place) {
-        if let Some((span, what)) = first_loop_or_wait(tokens) {
-            self.found.push(Unreached { span, what, place });
-        }
-    }
-}
-
-/// Whether `attrs` holds a `#[shield]` marker (removed: this walk is over a copy).
-fn shielded(attrs: &mut Vec<syn::Attribute>) -> bool {
-    !matches!(take_marker(attrs), Ok(None))
-}
-
-impl VisitMut for OwnFlow {
-    fn visit_item_mut(&mut self, item: &mut Item) {
-        // Only a nested `fn`'s body: other items' tokens hold `for` in `impl Trait for T`.
-        if let Item::Fn(func) = item {
-            self.record(func.block.to_token_stream(), Place::NestedFn);
-        }
-    }
-    fn visit_expr_const_mut(&mut self, _: &mut ExprConst) {}
-    fn visit_type_mut(&mut self, _: &mut Type) {}
-
-    fn visit_expr_closure_mut(&mut self, closure: &mut ExprClosure) {
-        self.record(closure.body.to_token_stream(), Place::Closure);
-    }
-
-    fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
-        if self.async_blocks && is_unit_shaped(block) {
-            visit_mut::visit_expr_async_mut(self, block);
-        } else {
-            self.record(block.block.to_token_stream(), Place::AsyncBlock);
-        }
-    }
-
-    fn visit_macro_mut(&mut self, mac: &mut Macro) {
-        // The `select!`s and `join!`s the rewrite understands are checkpoints themselves (see
-        // `select.rs`, `join.rs`); a malformed `tokio::select!` is tokio's to report.
-        let select = is_select(mac) && Select::parse(mac).is_some();
-        if is_join(mac) || select || malformed_tokio_select(mac) {
-            self.reached = true;
-            return;
-        }
-        let name = mac.path.to_token_stream().to_string().replace(' ', "");
-        let last = mac.path.segments.last().map(|s| s.ident.to_string());
-        if last.is_some_and(|l| WAITING_MACROS.contains(&l.as_str())) {
-            // Its waits are in the expansion, not in its tokens.
-            let span = mac
-                .path
-                .segments
-                .last()
-                .map_or(Span::call_site(), |s| s.ident.span());
-            self.found.push(Unreached {
-                span,
-                what: format!("`{name}!`"),
-                place: Place::WaitingMacro,
-            });
-        } else {
-            self.record(mac.tokens.clone(), Place::Macro(name));
-        }
-    }
-
-    fn visit_local_mut(&mut self, local: &mut Local) {
-        // tracing's return-type hint, `let __tracing_attr_fake_return: T = loop {};` in an
-        // `if false`, is no loop of the user's (where `instrument` did not peel it off).
-        let is_hint = matches!(&local.pat, syn::Pat::Type(t)
-            if matches!(&*t.pat, syn::Pat::Ident(i) if i.ident == "__tracing_attr_fake_return"));
-        if !is_hint && !shielded(&mut local.attrs) {
-            visit_mut::visit_local_mut(self, local);
-        }
-    }
-
-    fn visit_stmt_macro_mut(&mut self, mac: &mut StmtMacro) {
-        if !shielded(&mut mac.attrs) {
-            visit_mut::visit_stmt_macro_mut(self, mac);
-        }
-    }
-
-    fn visit_arm_mut(&mut self, arm: &mut Arm) {
-        if !shielded(&mut arm.attrs) {
-            visit_mut::visit_arm_mut(self, arm);
-        }
-    }
-
-    fn visit_expr_mut(&mut self, expr: &mut Expr) {
-        if attrs_mut(expr).is_some_and(shielded) {
-            return;
-        }
-        if let Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) | Expr::Await(_) = expr {
-            self.reached = true;
-        }
-        visit_mut::visit_expr_mut(self, expr);
-    }
-}
-
 /// Macros that wait although their tokens hold no `.await`.
 const WAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join"];
 
 /// The first `loop`, `while`, `for` (not `for<'a>`) or `.await` in `tokens`, with its name.
-fn first_loop_or_wait(tokens: TokenStream) -> Option<(Span, String)> {
+pub(crate) fn first_loop_or_wait(tokens: TokenStream) -> Option<(Span, String)> {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     tokens.iter().enumerate().find_map(|(i, tt)| match tt {
         TokenTree::Ident(ident) => {
@@ -239,10 +167,24 @@ fn first_loop_or_wait(tokens: TokenStream) -> Option<(Span, String)> {
     })
 }
 
+/// What the rewrite of `body` leaves out of reach (`async_blocks` as its flag), when it reaches
+/// nothing: the check as `expand` runs it, for the tests below.
+#[cfg(test)]
+fn unreached(body: &syn::Block, before: &[Stmt], async_blocks: bool) -> Vec<Unreached> {
+    use crate::emit::Emit;
+    use crate::rewrite::{Flavor, Rewriter};
+    use syn::visit_mut::VisitMut;
+    let emit = Emit::new(quote::quote!(::rt), None);
+    let mut rewriter = Rewriter::new(&emit, Flavor::Async);
+    rewriter.async_blocks = async_blocks;
+    rewriter.visit_block_mut(&mut body.clone());
+    rewriter.unreached(before)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use syn::parse_quote;
+    use syn::{parse_quote, Block};
 
     fn places(body: Block) -> Vec<(String, Place)> {
         unreached(&body, &[], false)
@@ -268,20 +210,20 @@ mod tests {
     #[test]
     fn unit_async_blocks_are_reached_when_rewritten() {
         let body: Block = parse_quote!({
-            tokio::spawn(async move {
+            let ticks = async move {
                 loop {
                     tick().await;
                 }
-            });
+            };
         });
         assert!(unreached(&body, &[], true).is_empty());
         assert_eq!(unreached(&body, &[], false)[0].place, Place::AsyncBlock);
         let valued: Block = parse_quote!({
-            tokio::spawn(async move {
+            let ticks = async move {
                 loop {
                     tick().await?;
                 }
-            });
+            };
         });
         assert_eq!(unreached(&valued, &[], true)[0].place, Place::AsyncBlock);
     }
@@ -290,9 +232,9 @@ mod tests {
     fn closures_async_blocks_and_macros_are_not() {
         let found = places(parse_quote!({
             xs.iter().for_each(|x| while go() {});
-            tokio::spawn(async move { rx.recv().await });
-            println!("{}", f.await);
-            futures::select! { _ = a => {} }
+            let g = async move { rx.recv().await };
+            show!(f.await);
+            futures::select! { _ = a => break }
             let f: &dyn for<'a> Fn(&'a u8) = &|_| {};
         }));
         assert_eq!(
@@ -300,9 +242,39 @@ mod tests {
             [
                 ("`while`".into(), Place::Closure),
                 ("`.await`".into(), Place::AsyncBlock),
-                ("`.await`".into(), Place::Macro("println".into())),
+                ("`.await`".into(), Place::Macro("show".into())),
                 ("`futures::select!`".into(), Place::WaitingMacro),
             ]
+        );
+    }
+
+    #[test]
+    fn unit_async_blocks_in_closures_are_reached_when_rewritten() {
+        let body: Block = parse_quote!({
+            (0..n).for_each(|i| {
+                tokio::spawn(async move {
+                    loop {
+                        tick(i).await;
+                    }
+                });
+            });
+        });
+        assert!(unreached(&body, &[], true).is_empty());
+        assert_eq!(unreached(&body, &[], false)[0].place, Place::Closure);
+    }
+
+    #[test]
+    fn argument_list_macros_are_own_flow() {
+        assert!(places(parse_quote!({
+            println!("{}", f.await);
+        }))
+        .is_empty());
+        // Their closures are closures.
+        assert_eq!(
+            places(parse_quote!({
+                assert!(xs.iter().all(|x| loop {}));
+            })),
+            [("`loop`".into(), Place::Closure)]
         );
     }
 
@@ -329,5 +301,19 @@ mod tests {
             let n = [0; { loop {} }];
         }))
         .is_empty());
+    }
+
+    /// Issue 20: a loop in an array length is no loop of the function's; it used to count as
+    /// reached, so the closure's loop below got neither a checkpoint nor the error.
+    #[test]
+    fn a_loop_in_an_array_length_is_not_reached() {
+        let found = places(parse_quote!({
+            let _a = [0u8; {
+                while false {}
+                4
+            }];
+            xs.iter().for_each(|_| loop {});
+        }));
+        assert_eq!(found, [("`loop`".into(), Place::Closure)]);
     }
 }

@@ -5,23 +5,29 @@
 //! and honours `#[shield]` sections. It does not enter anything that is not the function's own
 //! control flow: closures, `async` blocks, nested items, const contexts and macro invocations.
 
-use crate::async_block::is_unit_shaped;
+use crate::async_block::{is_unit_closure, is_unit_shaped};
+use crate::blocking_wait::{method_wait, park_call, Wait};
 use crate::ctx_param::CtxSource;
 use crate::emit::{span_at, Emit};
+use crate::foreign_spawns::ForeignSpawns;
 use crate::join::is_join;
+use crate::macro_args;
+use crate::method_spawn::Spawners;
+use crate::own_flow::skip_const_contexts;
+use crate::reach::{before_future, first_loop_or_wait, MacroReach, Place, Unreached};
 use crate::select::{is_select, Select};
 use crate::shield::{attrs_mut, take_marker};
 use crate::sleep::thread_sleep;
 use crate::spawn::{spawn_call, Spawn};
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use std::mem;
 use syn::spanned::Spanned;
 use syn::token::Brace;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Arm, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprConst, ExprForLoop, ExprLoop,
-    ExprRepeat, ExprWhile, Item, Macro, Stmt, Type,
+    Arm, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprForLoop, ExprLoop, ExprWhile, Item,
+    Macro, Stmt,
 };
 
 /// What kind of body is being rewritten.
@@ -46,6 +52,13 @@ pub(crate) struct Rewriter<'a> {
     /// Whether `()`-shaped `async` blocks are rewritten too (see `async_block.rs`): only when
     /// the function's context is the ambient one, which such a block reads for itself.
     pub(crate) async_blocks: bool,
+    /// The locals known to be a `JoinSet` or a `Handle` (see `method_spawn.rs`).
+    pub(crate) spawners: Spawners,
+    /// The parts with loops or waits that the rewrite declined to enter (see `reach.rs`).
+    declined: Vec<Unreached>,
+    /// Whether something was checkpointed without this body's scope: an `async` block or a
+    /// blocking closure rewritten with a scope of its own, or a macro that is tokio's to report.
+    reached_elsewhere: bool,
 }
 
 impl<'a> Rewriter<'a> {
@@ -57,17 +70,81 @@ impl<'a> Rewriter<'a> {
             uses_scope: false,
             errors: Vec::new(),
             async_blocks: false,
+            spawners: Spawners::default(),
+            declined: Vec::new(),
+            reached_elsewhere: false,
         }
+    }
+
+    /// Never silent (see `reach.rs`): when the rewrite checkpointed nothing, the parts it
+    /// declined to enter, and the statements of `before` (run before a hand-built future's
+    /// block); else nothing.
+    pub(crate) fn unreached(&mut self, before: &[Stmt]) -> Vec<Unreached> {
+        if self.uses_scope || self.reached_elsewhere {
+            return Vec::new();
+        }
+        let mut unreached = mem::take(&mut self.declined);
+        unreached.extend(before_future(before));
+        unreached
+    }
+
+    /// Records a part not entered, by its first loop or wait (outside `#[shield]` sections).
+    fn decline(&mut self, tokens: TokenStream, place: Place) {
+        if self.active() {
+            self.declined.extend(Unreached::first_in(tokens, place));
+        }
+    }
+
+    /// Records a macro left as written.
+    fn decline_macro(&mut self, mac: &Macro) {
+        if !self.active() {
+            return;
+        }
+        match Unreached::of_macro(mac) {
+            MacroReach::Reached => self.reached_elsewhere = true,
+            MacroReach::Unreached(unreached) => self.declined.push(unreached),
+            MacroReach::Nothing => {}
+        }
+    }
+
+    /// Takes in what a nested rewrite (a block or closure with a scope of its own) reached and
+    /// declined.
+    fn absorb(&mut self, inner: &mut Rewriter<'_>) {
+        self.errors.append(&mut inner.errors);
+        self.declined.append(&mut inner.declined);
+        self.reached_elsewhere |= inner.uses_scope || inner.reached_elsewhere;
+    }
+
+    /// Runs `walk` over a part the rewrite does not enter (a closure, an unrewritten `async`
+    /// block): its spawns inherit the ambient context, its `()`-shaped `async` blocks are
+    /// rewritten as bodies of their own (see `foreign_spawns.rs`).
+    fn foreign_spawns(&mut self, walk: impl FnOnce(&mut ForeignSpawns<'_>)) {
+        let emit = self.emit;
+        let spawners = self.spawners.clone();
+        let async_blocks = self.async_blocks;
+        let mut rewrite_block = |block: &mut ExprAsync| {
+            let rewrite = async_blocks && is_unit_shaped(block);
+            if rewrite {
+                self.rewrite_async_block(block);
+            }
+            rewrite
+        };
+        walk(&mut ForeignSpawns {
+            emit,
+            spawners: &spawners,
+            rewrite_block: &mut rewrite_block,
+        });
     }
 
     /// Rewrites a `()`-shaped `async` block as a body of its own: its own scope on the ambient
     /// context, and `return exit::<()>(c)` when cancelled.
     fn rewrite_async_block(&mut self, block: &mut ExprAsync) {
-        let emit = self.emit.returning_unit();
+        let emit = self.emit.in_async_block();
         let mut inner = Rewriter::new(&emit, Flavor::Async);
         inner.async_blocks = true;
+        inner.spawners = self.spawners.clone();
         inner.visit_block_mut(&mut block.block);
-        self.errors.append(&mut inner.errors);
+        self.absorb(&mut inner);
         if inner.uses_scope {
             block
                 .block
@@ -136,7 +213,10 @@ impl<'a> Rewriter<'a> {
                     }
                     out.push(Stmt::Expr(expr, mac.semi_token));
                 }
-                None => out.push(Stmt::Macro(mac)),
+                None => {
+                    self.decline_macro(&mac.mac);
+                    out.push(Stmt::Macro(mac));
+                }
             },
             (None, mut stmt) => {
                 self.visit_stmt_mut(&mut stmt);
@@ -170,10 +250,24 @@ impl<'a> Rewriter<'a> {
         });
     }
 
-    /// `tokio::select!` gets a cancellation branch and its handlers are rewritten (see
-    /// `select.rs`); `join!`/`try_join!` is raced as one await (see `join.rs`). `None` leaves the
-    /// macro as written.
+    /// The arguments of `println!`, `assert!`, `tracing::info!`... are rewritten as expressions
+    /// (see `macro_args.rs`); `tokio::select!` gets a cancellation branch and its handlers are
+    /// rewritten (see `select.rs`); `join!`/`try_join!` is raced as one await (see `join.rs`).
+    /// `None` leaves the macro as written.
     fn rewrite_macro(&mut self, mac: &Macro) -> Option<Expr> {
+        if self.active() && first_loop_or_wait(mac.tokens.clone()).is_some() {
+            if let Some(mut args) = macro_args::parse(mac) {
+                for arg in &mut args.args {
+                    self.visit_expr_mut(&mut arg.expr);
+                }
+                let mut mac = mac.clone();
+                mac.tokens = args.tokens();
+                return Some(Expr::Macro(syn::ExprMacro {
+                    attrs: Vec::new(),
+                    mac,
+                }));
+            }
+        }
         if !self.active() || self.flavor != Flavor::Async {
             return None;
         }
@@ -202,12 +296,103 @@ impl<'a> Rewriter<'a> {
 
     /// `tokio::spawn(fut)` → `tokio::spawn(inherit(fut, &scope))` (see `spawn.rs`).
     fn inherit_spawn(&mut self, call: &mut syn::ExprCall, kind: Spawn) {
-        visit_mut::visit_expr_call_mut(self, call);
+        if kind == Spawn::Blocking && self.rewrite_blocking_closure(&mut call.args[0]) {
+            self.visit_expr_mut(&mut call.func);
+        } else {
+            visit_mut::visit_expr_call_mut(self, call);
+        }
         let span = call.func.span();
         let arg = &mut call.args[0];
         let fut = mem::replace(arg, Expr::Verbatim(TokenStream::new()));
         *arg = self.emit.inherit(&fut, kind == Spawn::Blocking, span);
         self.uses_scope = true;
+    }
+
+    /// A closure handed to `spawn_blocking` with no value of its own (see `async_block.rs`):
+    /// its body is rewritten as a blocking `fn`'s, on the ambient context of the thread it runs
+    /// on (the spawn's `inherit_blocking` sets it). False when `arg` is not such a closure.
+    fn rewrite_blocking_closure(&mut self, arg: &mut Expr) -> bool {
+        let Expr::Closure(closure) = arg else {
+            return false;
+        };
+        if !self.active() || !is_unit_closure(closure) {
+            return false;
+        }
+        let emit = self.emit.in_async_block();
+        let mut inner = Rewriter::new(&emit, Flavor::Blocking);
+        inner.async_blocks = self.async_blocks;
+        inner.spawners = self.spawners.clone();
+        let mut block = match mem::replace(&mut *closure.body, Expr::Verbatim(TokenStream::new())) {
+            Expr::Block(b) => b.block,
+            body => Block {
+                brace_token: Brace(body.span()),
+                stmts: vec![Stmt::Expr(body, None)],
+            },
+        };
+        inner.visit_block_mut(&mut block);
+        self.absorb(&mut inner);
+        if inner.uses_scope {
+            block.stmts.insert(0, emit.scope_init(&CtxSource::Ambient));
+        }
+        *closure.body = Expr::Block(ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block,
+        });
+        true
+    }
+
+    /// A call's parts. The argument of a `block_on(..)` is a future: a `rx.recv()` there is an
+    /// async receiver's, not std's blocking one, and is left as written (its parts rewritten).
+    fn visit_call(&mut self, call: &mut syn::ExprCall) {
+        let block_on = matches!(&*call.func, Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "block_on"));
+        if !block_on {
+            return visit_mut::visit_expr_call_mut(self, call);
+        }
+        self.visit_expr_mut(&mut call.func);
+        self.visit_futures(call.args.iter_mut());
+    }
+
+    /// The arguments of a `block_on`, where `rx.recv()` is a future (see `visit_call`).
+    fn visit_futures<'e>(&mut self, args: impl Iterator<Item = &'e mut Expr>) {
+        for arg in args {
+            match arg {
+                Expr::MethodCall(m) if matches!(method_wait(m), Some(Wait::Std(_))) => {
+                    visit_mut::visit_expr_method_call_mut(self, m)
+                }
+                arg => self.visit_expr_mut(arg),
+            }
+        }
+    }
+
+    /// A blocking wait → `match blocking::wait(&scope, ..) { .. }` (see `blocking_wait.rs`).
+    fn blocking_wait(&mut self, call: &syn::ExprMethodCall, wait: Wait) -> Expr {
+        let span = call.method.span();
+        let receiver = &call.receiver;
+        let args = &call.args;
+        self.uses_scope = true;
+        match wait {
+            Wait::Park => unreachable!("park is a path call"),
+            Wait::TokioRecv => {
+                let fut = self.emit.recv_future(receiver, span);
+                self.emit.blocking_wait(quote!(block_on), fut, span)
+            }
+            Wait::TokioMethod(name) => {
+                let method = syn::Ident::new(name, call.method.span());
+                self.emit
+                    .blocking_wait(quote!(block_on), quote!((#receiver).#method(#args)), span)
+            }
+            Wait::Std("join") => self
+                .emit
+                .blocking_wait(quote!(join), quote!(#receiver), span),
+            Wait::Std(name) => {
+                let function = syn::Ident::new(name, call.method.span());
+                // Spanned on the receiver: a type that is not std's is reported there.
+                let args = quote_spanned!(receiver.span()=> &(#receiver), #args);
+                self.emit.blocking_wait(quote!(#function), args, span)
+            }
+        }
     }
 
     /// `fut.await` → `match race(fut, &mut scope).await { .. }`.
@@ -233,13 +418,27 @@ impl<'a> Rewriter<'a> {
 impl VisitMut for Rewriter<'_> {
     // Not this function's own control flow: a `return` generated inside would return from the
     // closure, the async block or the nested fn, not from this function. Left untouched.
-    fn visit_item_mut(&mut self, _: &mut Item) {}
-    fn visit_expr_closure_mut(&mut self, _: &mut ExprClosure) {}
+    // Their spawns still inherit the context (see `foreign_spawns.rs`).
+    fn visit_item_mut(&mut self, item: &mut Item) {
+        // Only a nested `fn`'s body: other items' tokens hold `for` in `impl Trait for T`.
+        if let Item::Fn(func) = item {
+            self.decline(func.block.to_token_stream(), Place::NestedFn);
+        }
+    }
+    fn visit_expr_closure_mut(&mut self, closure: &mut ExprClosure) {
+        if self.active() {
+            self.decline(closure.body.to_token_stream(), Place::Closure);
+            self.foreign_spawns(|walk| walk.visit_expr_mut(&mut closure.body));
+        }
+    }
 
     // Its `return` returns from the block: rewritten only when its output is `()` by its shape.
     fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
         if self.async_blocks && self.active() && is_unit_shaped(block) {
             self.rewrite_async_block(block);
+        } else if self.active() {
+            self.decline(block.block.to_token_stream(), Place::AsyncBlock);
+            self.foreign_spawns(|walk| walk.visit_block_mut(&mut block.block));
         }
     }
 
@@ -247,11 +446,7 @@ impl VisitMut for Rewriter<'_> {
     fn visit_macro_mut(&mut self, _: &mut Macro) {}
 
     // Const contexts (const blocks, array lengths, types): a checkpoint cannot run there.
-    fn visit_expr_const_mut(&mut self, _: &mut ExprConst) {}
-    fn visit_type_mut(&mut self, _: &mut Type) {}
-    fn visit_expr_repeat_mut(&mut self, repeat: &mut ExprRepeat) {
-        self.visit_expr_mut(&mut repeat.expr);
-    }
+    skip_const_contexts!(mut);
 
     fn visit_block_mut(&mut self, block: &mut Block) {
         for stmt in mem::take(&mut block.stmts) {
@@ -285,13 +480,53 @@ impl VisitMut for Rewriter<'_> {
             Expr::Await(_) if self.flavor == Flavor::Async && self.active() => {
                 self.race_await(expr);
             }
-            Expr::Macro(m) => {
-                if let Some(mut rewritten) = self.rewrite_macro(&m.mac) {
+            Expr::Macro(m) => match self.rewrite_macro(&m.mac) {
+                Some(mut rewritten) => {
                     if let Some(attrs) = attrs_mut(&mut rewritten) {
                         *attrs = mem::take(&mut m.attrs);
                     }
                     *expr = rewritten;
                 }
+                None => self.decline_macro(&m.mac),
+            },
+            Expr::MethodCall(call)
+                if self.active() && self.spawners.method_spawn(call).is_some() =>
+            {
+                let kind = self
+                    .spawners
+                    .method_spawn(call)
+                    .expect("checked by the guard");
+                visit_mut::visit_expr_method_call_mut(self, call);
+                let span = call.method.span();
+                let arg = &mut call.args[0];
+                let fut = mem::replace(arg, Expr::Verbatim(TokenStream::new()));
+                *arg = self.emit.inherit(&fut, kind == Spawn::Blocking, span);
+                self.uses_scope = true;
+            }
+            Expr::Call(call)
+                if self.flavor == Flavor::Blocking
+                    && self.active()
+                    && park_call(call).is_some() =>
+            {
+                let span = call.func.span();
+                *expr = self
+                    .emit
+                    .blocking_wait(quote!(park), TokenStream::new(), span);
+                self.uses_scope = true;
+            }
+            // `runtime.block_on(rx.recv())`: a future, as in `visit_call`.
+            Expr::MethodCall(call) if call.method == "block_on" => {
+                self.visit_expr_mut(&mut call.receiver);
+                self.visit_futures(call.args.iter_mut());
+            }
+            Expr::MethodCall(call)
+                if self.flavor == Flavor::Blocking
+                    && self.active()
+                    && method_wait(call).is_some() =>
+            {
+                let wait = method_wait(call).expect("checked by the guard");
+                visit_mut::visit_expr_method_call_mut(self, call);
+                *expr = self.blocking_wait(call, wait);
             }
             Expr::Call(call) if self.active() && spawn_call(call).is_some() => {
                 let kind = spawn_call(call).expect("checked by the guard");
@@ -299,7 +534,7 @@ impl VisitMut for Rewriter<'_> {
             }
             Expr::Call(call) => {
                 let Some(sleep) = thread_sleep(call) else {
-                    return visit_mut::visit_expr_call_mut(self, call);
+                    return self.visit_call(call);
                 };
                 match self.flavor {
                     Flavor::Async => {
@@ -475,6 +710,23 @@ mod tests {
             out.contains("std :: thread :: sleep (e)"),
             "shielded: left as is: {out}"
         );
+    }
+
+    #[test]
+    fn blocking_waits_in_blocking_bodies_only() {
+        let body: Block = parse_quote!({
+            let a = rx.recv();
+            let b = futures::executor::block_on(arx.recv());
+            let d = runtime.block_on(brx.recv());
+            let c = parts.join(",");
+        });
+        let (out, used) = rewrite(Flavor::Blocking, body.clone());
+        assert!(used);
+        assert_eq!(count(&out, "__private :: blocking :: recv ("), 1, "{out}");
+        assert!(out.contains("block_on (arx . recv ())"), "{out}");
+        assert!(out.contains("block_on (brx . recv ())"), "{out}");
+        let (out, _) = rewrite(Flavor::Async, body);
+        assert!(!out.contains("blocking"), "{out}");
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! ```
 
 use crate::emit::Emit;
+use crate::spelling::Spelling;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
@@ -29,19 +30,12 @@ const MAX_USER_BRANCHES: usize = 63;
 
 /// Whether `mac` is spelled as tokio's `select!`.
 pub(crate) fn is_select(mac: &Macro) -> bool {
-    let path = &mac.path;
-    if path.segments.iter().any(|s| !s.arguments.is_none()) {
+    let Some(spelling) = Spelling::of(&mac.path) else {
         return false;
-    }
-    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    match names
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    };
+    match spelling.names().as_slice() {
         ["tokio", "select"] => true,
-        ["select"] => path.leading_colon.is_none(),
+        ["select"] => spelling.relative(),
         _ => false,
     }
 }

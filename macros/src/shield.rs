@@ -5,6 +5,8 @@
 //! and no raced `.await`, and runs while holding the runtime's `shield()` guard so that nothing
 //! else (a group's straggler abort, a runtime `checkpoint`) cuts it short either.
 
+use crate::async_block::is_unit_shaped;
+use crate::own_flow::skip_const_contexts;
 use proc_macro2::Span;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Arm, Attribute, Expr, ExprAsync, ExprClosure, Item, Local, Meta, StmtMacro};
@@ -86,9 +88,15 @@ pub(crate) fn attrs_mut(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
 pub(crate) struct StripMarkers;
 
 impl VisitMut for StripMarkers {
+    skip_const_contexts!(mut);
     fn visit_item_mut(&mut self, _: &mut Item) {}
     fn visit_expr_closure_mut(&mut self, _: &mut ExprClosure) {}
-    fn visit_expr_async_mut(&mut self, _: &mut ExprAsync) {}
+    // The blocks the rewrite enters (see `async_block.rs`).
+    fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
+        if is_unit_shaped(block) {
+            visit_mut::visit_expr_async_mut(self, block);
+        }
+    }
 
     fn visit_local_mut(&mut self, local: &mut Local) {
         let _ = take_marker(&mut local.attrs);

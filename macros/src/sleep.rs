@@ -4,6 +4,7 @@
 //! `::std::thread::sleep` and `thread::sleep` (after `use std::thread;`). A bare `sleep(..)` is
 //! left alone: it is as likely to be `tokio::time::sleep` or the user's own function.
 
+use crate::spelling::Spelling;
 use syn::{Expr, ExprCall};
 
 /// A recognised `std::thread::sleep(dur)` call.
@@ -17,21 +18,13 @@ pub(crate) struct ThreadSleep<'a> {
 
 /// Is `call` a call of `std::thread::sleep` with its one argument?
 pub(crate) fn thread_sleep(call: &ExprCall) -> Option<ThreadSleep<'_>> {
-    let Expr::Path(func) = &*call.func else {
-        return None;
-    };
-    if func.qself.is_some() || call.args.len() != 1 {
+    if call.args.len() != 1 {
         return None;
     }
-    let path = &func.path;
-    if path.segments.iter().any(|s| !s.arguments.is_none()) {
-        return None;
-    }
-    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let imported = match names.as_slice() {
+    let spelling = Spelling::of_expr(&call.func)?;
+    let imported = match spelling.names().as_slice() {
         ["std", "thread", "sleep"] => None,
-        ["thread", "sleep"] if path.leading_colon.is_none() => Some(&*call.func),
+        ["thread", "sleep"] if spelling.relative() => Some(&*call.func),
         _ => return None,
     };
     Some(ThreadSleep {

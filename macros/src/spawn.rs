@@ -14,6 +14,7 @@
 //! is a call of `detached(..)`/`detached_blocking(..)` (the runtime's explicit way out) is left
 //! as written.
 
+use crate::spelling::Spelling;
 use syn::{Expr, ExprCall};
 
 /// What a recognised spawn call starts.
@@ -27,24 +28,12 @@ pub(crate) enum Spawn {
 
 /// Whether `call` starts a task whose argument should inherit the caller's context.
 pub(crate) fn spawn_call(call: &ExprCall) -> Option<Spawn> {
-    let Expr::Path(func) = &*call.func else {
-        return None;
-    };
-    if func.qself.is_some() || call.args.len() != 1 || is_detached(&call.args[0]) {
+    if call.args.len() != 1 || is_detached(&call.args[0]) {
         return None;
     }
-    let path = &func.path;
-    if path.segments.iter().any(|s| !s.arguments.is_none()) {
-        return None;
-    }
-    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    let local = path.leading_colon.is_none();
-    match names
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    let spelling = Spelling::of_expr(&call.func)?;
+    let local = spelling.relative();
+    match spelling.names().as_slice() {
         ["tokio", "spawn"] | ["tokio", "task", "spawn" | "spawn_local"] => Some(Spawn::Future),
         ["task", "spawn" | "spawn_local"] if local => Some(Spawn::Future),
         ["tokio", "task", "spawn_blocking"] => Some(Spawn::Blocking),

@@ -28,6 +28,8 @@ mod interop;
 
 mod sleep;
 
+pub mod blocking;
+
 // Where a cancellation landed (the error's location, the debug event), and the cancellation test
 // mode (`testing`, a feature) that counts the places it can land.
 mod observe;

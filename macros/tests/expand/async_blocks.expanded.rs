@@ -14,14 +14,14 @@ async fn starts_work(mut rx: Receiver<u32>, tx: Sender<u32>) -> Result<(), Cance
                 {
                     ::core::result::Result::Ok(v) => v,
                     ::core::result::Result::Err(c) => {
-                        return ::autocancel::__private::exit::<()>(c);
+                        return ::autocancel::__private::exit_block(c);
                     }
                 } {
                     if let ::core::result::Result::Err(c) = __cancellable
                         .as_mut()
                         .checkpoint()
                     {
-                        return ::autocancel::__private::exit::<()>(c);
+                        return ::autocancel::__private::exit_block(c);
                     }
                     println!("{v}");
                 }
@@ -35,12 +35,12 @@ async fn starts_work(mut rx: Receiver<u32>, tx: Sender<u32>) -> Result<(), Cance
         );
         loop {
             if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
-                return ::autocancel::__private::exit::<()>(c);
+                return ::autocancel::__private::exit_block(c);
             }
             match ::autocancel::__private::race(tick(), __cancellable.as_mut()).await {
                 ::core::result::Result::Ok(v) => v,
                 ::core::result::Result::Err(c) => {
-                    return ::autocancel::__private::exit::<()>(c);
+                    return ::autocancel::__private::exit_block(c);
                 }
             };
         }

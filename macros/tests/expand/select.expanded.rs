@@ -48,8 +48,18 @@ async fn left_alone() {
         ::core::result::Result::Ok(v) => v,
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     };
-    futures::select! {
-        v = a => v,
+    match ::autocancel::__private::race(
+            async {
+                futures::select! {
+                    v = a => v,
+                }
+            },
+            __cancellable.as_mut(),
+        )
+        .await
+    {
+        ::core::result::Result::Ok(v) => v,
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     }
     select! {
         v = a => v, default => 0,

@@ -13,8 +13,18 @@ async fn untouched(tx: Sender<u32>) -> Result<(), Cancelled> {
     fn helper() {
         loop {}
     }
-    futures::select! {
-        _ = fut => {} _ = async { for _ in 0..3 {} } => {}
+    match ::autocancel::__private::race(
+            async {
+                futures::select! {
+                    _ = fut => {} _ = async { for _ in 0..3 {} } => {}
+                }
+            },
+            __cancellable.as_mut(),
+        )
+        .await
+    {
+        ::core::result::Result::Ok(v) => v,
+        ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     }
     let _arr = [0u8; {
         let mut n = 0;

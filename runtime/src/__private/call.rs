@@ -98,6 +98,13 @@ impl CtxRef<'_> {
         observed(self.cancelled_error(), at)
     }
 
+    /// The context, as a handle of its own: for waits that run other code meanwhile (a blocking
+    /// wait polls a future or parks), during which no borrow of the ambient is held. A reference
+    /// count, worth it only where the wait costs more.
+    pub(super) fn owned(self) -> Ctx {
+        self.with(|ctx| ctx.unwrap_or(ambient::root_ref()).clone())
+    }
+
     /// The recorded cancellation: call only once a check said cancelled.
     #[cold]
     pub(super) fn cancelled_error(self) -> Cancelled {

@@ -2,15 +2,20 @@
 //! change without notice. Everything here is `#[doc(hidden)]` and reached by absolute path
 //! (`::autocancel::__private::…`).
 
+pub mod blocking;
 mod call;
 mod exit;
+mod exit_block;
 mod inherit;
+mod inherit_current;
 mod race;
 mod select;
 
 pub use call::Call;
 pub use exit::{exit, Exit};
+pub use exit_block::{exit_block, ExitBlock, HasOutput, Never};
 pub use inherit::{inherit, inherit_blocking, Inherited};
+pub use inherit_current::{inherit_current, inherit_current_blocking};
 pub use race::{race, Race};
 pub use select::{select, Branch, Select, SelectCancelled, SelectWaiter};
 

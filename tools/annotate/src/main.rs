@@ -19,6 +19,11 @@
 //! a checkpoint (see `census.rs`): one line per site that got none to FILE
 //! (`uncovered<TAB>kind<TAB>reason<TAB>file:line:col<TAB>fn`), and a summary to stderr.
 //! `--dry-run` leaves the sources as they are.
+//!
+//! `--every-result`: also annotates every function returning a `Result` (any error type, and
+//! `Result<T>` aliases), as a user would after writing `impl From<Cancelled> for E` for the
+//! crate's error types: for `--coverage --dry-run` measurements (the crate would need those
+//! impls to compile).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -47,6 +52,7 @@ fn main() -> ExitCode {
     let mut report: Option<PathBuf> = None;
     let mut coverage: Option<PathBuf> = None;
     let mut dry_run = false;
+    let mut every_result = false;
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut args = env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -55,8 +61,9 @@ fn main() -> ExitCode {
             "--report" => report = Some(args.next().expect("--report needs a file").into()),
             "--coverage" => coverage = Some(args.next().expect("--coverage needs a file").into()),
             "--dry-run" => dry_run = true,
+            "--every-result" => every_result = true,
             "-h" | "--help" => {
-                eprintln!("usage: annotate [--attr PATH] [--report FILE] [--coverage FILE] [--dry-run] DIR...");
+                eprintln!("usage: annotate [--attr PATH] [--report FILE] [--coverage FILE] [--dry-run] [--every-result] DIR...");
                 return ExitCode::SUCCESS;
             }
             _ if arg.starts_with('-') => {
@@ -113,6 +120,7 @@ fn main() -> ExitCode {
         let mut annotator = Annotator {
             attr: &attr,
             io_result_aliases: io_result_aliases(&ast),
+            every_result,
             decisions: Vec::new(),
             coverage: coverage.as_ref().map(|_| Coverage::default()),
         };
@@ -199,6 +207,8 @@ struct Annotator<'a> {
     /// Names this file imports `io::Result` as (`use std::io::Result;`), so that a bare
     /// `Result<T>` is recognised as `io::Result<T>` (scopes are not told apart).
     io_result_aliases: Vec<String>,
+    /// `--every-result`: any `Result` is taken to carry a cancellation.
+    every_result: bool,
     decisions: Vec<Decision>,
     /// With `--coverage`: what the expansion of each annotated function checkpointed.
     coverage: Option<Coverage>,
@@ -311,9 +321,14 @@ impl Annotator<'_> {
                             .is_some_and(|s| s.last().is_some_and(|l| l == "Status"))
                         {
                             Ok("returns Result<_, tonic::Status> (From<Cancelled> with the `tonic` feature)")
+                        } else if self.every_result {
+                            Ok("returns Result<_, E> (--every-result: E: From<Cancelled> assumed)")
                         } else {
                             Err("returns Result<_, E>, E not known to take From<Cancelled>")
                         }
+                    }
+                    Some("Result") if self.every_result => {
+                        Ok("returns a Result alias (--every-result: From<Cancelled> assumed)")
                     }
                     Some("Result") => Err("returns a Result alias, error type unknown"),
                     Some("Poll") => Err("returns Poll<_> (a poll fn; not an Exit type)"),

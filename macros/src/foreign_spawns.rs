@@ -1,0 +1,72 @@
+//! Spawns where the function's scope cannot be borrowed: inside closures
+//! (`(0..n).map(|i| tokio::spawn(worker(i))).collect()`) and the `async` blocks the rewrite does
+//! not enter (blocks with a value, or of a function whose context is a parameter).
+//!
+//! A closure may be `move`, `'static`, or still alive when the function next checkpoints, so it
+//! cannot capture the function's scope; the spawn there becomes
+//! `spawn(inherit_current(fut))` instead: the task gets the ambient context of the code that
+//! spawns it, read when the spawn runs, which in the function's own task is the function's
+//! context when that context is the ambient one. (In a function with a context parameter it is
+//! the task's ambient context, which `Group::spawn` and `ctx.scope` set; documented.) Nothing
+//! else is rewritten there: a generated `return` would leave the closure, not the function.
+//!
+//! `()`-shaped `async` blocks found on the way are handed back to the rewrite, which gives them
+//! their own scope (see `async_block.rs`).
+
+use crate::emit::Emit;
+use crate::method_spawn::Spawners;
+use crate::own_flow::skip_const_contexts;
+use crate::spawn::{spawn_call, Spawn};
+use proc_macro2::TokenStream;
+use std::mem;
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, ExprAsync, Item, Macro};
+
+/// Walks a closure's body (or an unrewritten `async` block) for spawns.
+pub(crate) struct ForeignSpawns<'a> {
+    pub(crate) emit: &'a Emit,
+    pub(crate) spawners: &'a Spawners,
+    /// Rewrites a `()`-shaped block as a body of its own; false when it left the block alone.
+    pub(crate) rewrite_block: &'a mut dyn FnMut(&mut ExprAsync) -> bool,
+}
+
+impl ForeignSpawns<'_> {
+    fn wrap(&self, arg: &mut Expr, kind: Spawn, span: proc_macro2::Span) {
+        let fut = mem::replace(arg, Expr::Verbatim(TokenStream::new()));
+        *arg = self
+            .emit
+            .inherit_current(&fut, kind == Spawn::Blocking, span);
+    }
+}
+
+impl VisitMut for ForeignSpawns<'_> {
+    skip_const_contexts!(mut);
+    fn visit_item_mut(&mut self, _: &mut Item) {}
+    fn visit_macro_mut(&mut self, _: &mut Macro) {}
+
+    fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
+        if !(self.rewrite_block)(block) {
+            visit_mut::visit_expr_async_mut(self, block);
+        }
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        match expr {
+            Expr::Call(call) => {
+                if let Some(kind) = spawn_call(call) {
+                    let span = call.func.span();
+                    self.wrap(&mut call.args[0], kind, span);
+                }
+            }
+            Expr::MethodCall(call) => {
+                if let Some(kind) = self.spawners.method_spawn(call) {
+                    let span = call.method.span();
+                    self.wrap(&mut call.args[0], kind, span);
+                }
+            }
+            _ => {}
+        }
+    }
+}
