@@ -1,5 +1,7 @@
 //! [`Call`]: the per-call state of a `#[cancellable]` function.
 
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::pin::Pin;
 use std::task::Waker;
@@ -34,26 +36,71 @@ pub struct Call<'a> {
     parked: Option<&'static Location<'static>>,
 }
 
-/// Where a call's context comes from.
-enum Source<'a> {
-    /// The ambient context of the task (or thread) running the call, read at each check.
-    Ambient,
-    /// A `&Ctx` parameter; or the never-cancelled context (a static: no reference count), when
-    /// there was no ambient context at entry (outside any task of ours) or the call entered a
-    /// shielded section.
-    Borrowed(&'a Ctx),
-    /// A context parameter by value (or any other `AsRef<Ctx>`): a handle of the call's own,
-    /// since the function may move its parameter away.
-    Owned(Ctx),
+/// Where a call's context comes from: the ambient context of the task (or thread) running the
+/// call, read at each check; or a context of the call's own.
+struct Source<'a> {
+    /// `None`: the ambient context. `Some`: the call's context, either a handle of its own
+    /// (`owned`: a context parameter by value, or any other `AsRef<Ctx>`, since the function may
+    /// move its parameter away), or a bitwise copy of a borrowed handle that owns no reference
+    /// count (a `&Ctx` parameter, or the never-cancelled context when there was no ambient
+    /// context at entry or the call entered a shielded section). One representation for both,
+    /// so that a loop checkpoint reaches the context's flag in one load, as it did when every
+    /// call held a handle (a `&Ctx` behind an enum made it 3x slower: 0.7 -> 2.2 ns/iteration).
+    ctx: Option<ManuallyDrop<Ctx>>,
+    owned: bool,
+    _borrowed: PhantomData<&'a Ctx>,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    #[inline(always)]
+    fn ambient() -> Source<'a> {
+        Source {
+            ctx: None,
+            owned: false,
+            _borrowed: PhantomData,
+        }
+    }
+
+    #[inline(always)]
+    fn borrowed(ctx: &'a Ctx) -> Source<'a> {
+        // SAFETY: a bitwise copy of `ctx` that is never dropped (`owned` is false) and is only
+        // read through shared references for at most `'a` (`Source<'a>`), during which `ctx`,
+        // and so the allocation and the reference count the copy points to, are alive. Cloning
+        // it takes a count from that allocation, as cloning `ctx` would.
+        let copy = unsafe { std::ptr::read(ctx) };
+        Source {
+            ctx: Some(ManuallyDrop::new(copy)),
+            owned: false,
+            _borrowed: PhantomData,
+        }
+    }
+
+    #[inline(always)]
+    fn owned(ctx: Ctx) -> Source<'a> {
+        Source {
+            ctx: Some(ManuallyDrop::new(ctx)),
+            owned: true,
+            _borrowed: PhantomData,
+        }
+    }
+
     #[inline(always)]
     fn get(&self) -> CtxRef<'_> {
-        match self {
-            Source::Ambient => CtxRef::Ambient,
-            Source::Borrowed(ctx) => CtxRef::Given(ctx),
-            Source::Owned(ctx) => CtxRef::Given(ctx),
+        match &self.ctx {
+            None => CtxRef::Ambient,
+            Some(ctx) => CtxRef::Given(ctx),
+        }
+    }
+}
+
+impl Drop for Source<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.owned {
+            if let Some(ctx) = &mut self.ctx {
+                // SAFETY: an owned handle, dropped once, here.
+                unsafe { ManuallyDrop::drop(ctx) }
+            }
         }
     }
 }
@@ -137,8 +184,8 @@ impl Call<'static> {
     #[inline]
     pub fn ambient() -> Call<'static> {
         ambient::with(|here| match here {
-            Some(here) if !here.is_shielded() => Call::with(Source::Ambient, Some(here.ctx())),
-            _ => Call::with(Source::Borrowed(ambient::root_ref()), None),
+            Some(here) if !here.is_shielded() => Call::with(Source::ambient(), Some(here.ctx())),
+            _ => Call::with(Source::borrowed(ambient::root_ref()), None),
         })
     }
 
@@ -150,7 +197,7 @@ impl Call<'static> {
         let ctx = ctx.as_ref().clone();
         let pacer = pacer_for(Some(&ctx));
         Call {
-            source: Source::Owned(ctx),
+            source: Source::owned(ctx),
             registration: Registration::new(),
             pacer,
             parked: None,
@@ -164,7 +211,7 @@ impl<'a> Call<'a> {
     #[inline]
     pub fn borrowed<C: AsRef<Ctx> + ?Sized>(ctx: &'a C) -> Call<'a> {
         let ctx = ctx.as_ref();
-        Call::with(Source::Borrowed(ctx), Some(ctx))
+        Call::with(Source::borrowed(ctx), Some(ctx))
     }
 
     #[inline(always)]
@@ -333,10 +380,10 @@ impl Call<'_> {
 
 impl std::fmt::Debug for Call<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let source = match &self.source {
-            Source::Ambient => "ambient",
-            Source::Borrowed(_) => "borrowed",
-            Source::Owned(_) => "owned",
+        let source = match (&self.source.ctx, self.source.owned) {
+            (None, _) => "ambient",
+            (Some(_), false) => "borrowed",
+            (Some(_), true) => "owned",
         };
         f.debug_struct("Call")
             .field("ctx", &source)
