@@ -14,7 +14,6 @@ mod wait_list;
 mod waiter;
 
 use std::cell::Cell;
-use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -77,21 +76,7 @@ pub(crate) fn reset_pacer() {
 #[derive(Clone)]
 pub struct Ctx {
     /// Private to `ctx/`: the layers above (ambient, group, `__private`) use the methods below.
-    /// Dropped by hand (`Drop for Ctx`): the last handle may keep the allocation for the next
-    /// context made on this thread.
-    state: ManuallyDrop<Arc<State>>,
-}
-
-impl Drop for Ctx {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: `state` is not used again: this is the handle's drop.
-        let state = unsafe { ManuallyDrop::take(&mut self.state) };
-        #[cfg(not(loom))]
-        state::recycle::release(state);
-        #[cfg(loom)]
-        drop(state);
-    }
+    state: Arc<State>,
 }
 
 impl Ctx {
@@ -277,9 +262,7 @@ impl Ctx {
 impl Ctx {
     #[inline]
     fn from_state(state: Arc<State>) -> Ctx {
-        Ctx {
-            state: ManuallyDrop::new(state),
-        }
+        Ctx { state }
     }
 
     /// A context that is never cancelled ([`Ctx::cancel`] does nothing to it), which waiting on

@@ -25,8 +25,6 @@ use super::idle::{Due, Idle};
 use super::wait_list::{Batch, WaitList, WaitNode};
 
 mod link;
-#[cfg(not(loom))]
-pub(super) mod recycle;
 
 use crate::sync::{self, AtomicU8, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
@@ -114,9 +112,9 @@ impl State {
         Arc::new(state)
     }
 
-    /// `Arc::new(State::with(..))`, in this thread's spare allocation if there is one (see
-    /// `state/recycle.rs`), else built in place: `Arc::new` built the state on the stack and copied it
-    /// into the allocation (a 250-byte `memcpy`, 50 instructions, on every per-request context).
+    /// `Arc::new(State::with(..))`, built in place: `Arc::new` built the state on the stack and
+    /// copied it into the allocation (a 250-byte `memcpy`, 50 instructions, on every
+    /// per-request context).
     #[inline(always)]
     fn new_arc(
         limit: Option<Limit>,
@@ -124,13 +122,6 @@ impl State {
         idle_above: bool,
         parent: Option<Arc<State>>,
     ) -> Arc<State> {
-        #[cfg(not(loom))]
-        if let Some(mut spare) = recycle::take() {
-            if let Some(blank) = Arc::get_mut(&mut spare) {
-                blank.reuse(limit, idle, idle_above, parent);
-                return spare;
-            }
-        }
         let arc = Arc::<State>::new_uninit();
         // SAFETY: the allocation is fresh and not shared yet, so writing through the pointer
         // is the only access; it is fully initialised by the write before `assume_init`.
@@ -148,49 +139,24 @@ impl State {
         idle_above: bool,
         parent: Option<Arc<State>>,
     ) -> State {
-        let mut state = State {
-            bits: AtomicU8::new(0),
+        let idle_chain = idle_above || idle.is_some();
+        State {
+            bits: AtomicU8::new(if parent.is_some() { UNLINKED } else { 0 }),
             key: AtomicUsize::new(0),
             unlinked_checks: std::sync::atomic::AtomicU8::new(0),
             record: OnceLock::new(),
-            limit: None,
+            limit,
             cancellable: true,
-            timed: false,
-            idle: None,
-            idle_chain: false,
+            timed: limit.is_some() || idle_chain,
+            idle,
+            idle_chain,
             #[cfg(feature = "testing")]
-            cuts: None,
-            parent: None,
+            cuts: parent.as_ref().and_then(|parent| parent.cuts.clone()),
+            parent,
             lists: Mutex::new(Lists::default()),
             #[cfg(feature = "tokio-util")]
             interop: Default::default(),
-        };
-        state.configure(limit, idle, idle_above, parent);
-        state
-    }
-
-    /// Sets what a context is made with, and what follows from it: a new state's (`with`), and
-    /// a blank spare's made into a new context (`recycle.rs`), in one place.
-    #[inline(always)]
-    fn configure(
-        &mut self,
-        limit: Option<Limit>,
-        idle: Option<Idle>,
-        idle_above: bool,
-        parent: Option<Arc<State>>,
-    ) {
-        let idle_chain = idle_above || idle.is_some();
-        self.limit = limit;
-        self.timed = limit.is_some() || idle_chain;
-        self.idle = idle;
-        self.idle_chain = idle_chain;
-        #[cfg(feature = "testing")]
-        {
-            self.cuts = parent.as_ref().and_then(|parent| parent.cuts.clone());
         }
-        self.bits = AtomicU8::new(if parent.is_some() { UNLINKED } else { 0 });
-        *self.unlinked_checks.get_mut() = 0;
-        self.parent = parent;
     }
 
     /// The root of a cancellation test (see `crate::testing`).

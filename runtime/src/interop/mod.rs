@@ -15,11 +15,3 @@ mod tonic;
 pub(crate) struct Slot {
     pub(crate) token: token::Bridges,
 }
-
-#[cfg(feature = "tokio-util")]
-impl Slot {
-    /// Whether nothing is attached (the context's allocation can then be reused).
-    pub(crate) fn is_empty(&mut self) -> bool {
-        self.token.is_empty()
-    }
-}

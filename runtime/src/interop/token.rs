@@ -30,13 +30,6 @@ pub(crate) struct Bridges {
     source: Mutex<Option<Pin<Box<WaitForCancellationFutureOwned>>>>,
 }
 
-impl Bridges {
-    /// Whether no token was asked for and none was the source.
-    pub(crate) fn is_empty(&mut self) -> bool {
-        self.token.get().is_none() && self.source.get_mut().is_ok_and(|s| s.is_none())
-    }
-}
-
 /// The waker registered with a token: cancels the context, if it still exists.
 struct CancelCtx {
     ctx: WeakCtx,
