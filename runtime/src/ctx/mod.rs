@@ -26,7 +26,7 @@ pub(crate) use pacer::Pacer;
 pub use run::Run;
 use state::{Limit, State};
 #[cfg(feature = "testing")]
-pub(crate) use testing::WeakRoot;
+pub(crate) use testing::Cuts;
 pub use wait::{WaitForCancellation, WaitForCancellationOwned};
 pub(crate) use waiter::{Registering, Waiter};
 
@@ -194,20 +194,6 @@ impl Ctx {
         self.state.expire_if_due(now)
     }
 
-    /// `Err` with the cancellation if this context is cancelled (see [`Ctx::is_cancelled`]).
-    /// Use with `?` at the points where your own code may stop. The error's
-    /// [`location`](Cancelled::location) is this call's.
-    #[inline]
-    #[track_caller]
-    pub fn check(&self) -> Result<(), Cancelled> {
-        let at = std::panic::Location::caller();
-        if self.is_cancelled() || crate::testing::cut_here(self, at) {
-            Err(crate::observe::observed(self.state.cancelled_error(), at))
-        } else {
-            Ok(())
-        }
-    }
-
     /// Waits until this context is cancelled (or its deadline passes) and returns the
     /// cancellation. Cancel-safe; registering costs one lock, and arms the deadline timer.
     pub fn cancelled(&self) -> WaitForCancellation<'_> {
@@ -256,9 +242,10 @@ impl Ctx {
     }
 }
 
-/// What the layers above the context (the ambient context, groups, the code `#[cancellable]`
-/// generates) need beyond the public API: the flag without the clock, the recorded error, and
-/// deadline checks at a given instant.
+// What the layers above the context (the ambient context, groups, the code `#[cancellable]`
+// generates) need beyond the public API: the flag without the clock, the recorded error, and
+// deadline checks at a given instant. (A plain comment: rustdoc would show a doc comment here
+// over an impl block with no public items.)
 impl Ctx {
     #[inline]
     fn from_state(state: Arc<State>) -> Ctx {
@@ -312,10 +299,37 @@ impl Ctx {
         self.state.cancelled_now()
     }
 
+    /// Counts the cancellation point at `at` if this context is under a cancellation test
+    /// (feature `testing`); true if the test cuts here.
+    #[inline(always)]
+    pub(crate) fn cut_here(&self, at: &'static std::panic::Location<'static>) -> bool {
+        self.cuts().is_some_and(|cuts| cuts.reached(at))
+    }
+
+    /// Without the `testing` feature no context is under a cancellation test, and the compiler
+    /// knows it ([`Cuts`] has no values).
+    #[cfg(not(feature = "testing"))]
+    #[inline(always)]
+    pub(crate) fn cuts(&self) -> Option<&Cuts> {
+        None
+    }
+
     /// How many wakers are registered with this context.
     #[cfg(test)]
     pub(crate) fn waiter_count(&self) -> usize {
         self.state.waiter_count()
+    }
+}
+
+/// Without the `testing` feature: the countdown a context under a cancellation test carries
+/// (`ctx/testing.rs`) has no values, so that the branches asking for it compile to nothing.
+#[cfg(not(feature = "testing"))]
+pub(crate) enum Cuts {}
+
+#[cfg(not(feature = "testing"))]
+impl Cuts {
+    pub(crate) fn reached(&self, _: &'static std::panic::Location<'static>) -> bool {
+        match *self {}
     }
 }
 

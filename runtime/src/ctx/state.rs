@@ -73,13 +73,13 @@ pub(super) struct State {
     /// How many checks found this context unlinked (see [`State::check`]).
     unlinked_checks: std::sync::atomic::AtomicU8,
     lists: Mutex<Lists>,
-    /// What the `tokio-util` interop keeps with the context.
+    /// What the `tokio-util` interop keeps with the context (`handles.rs`).
     #[cfg(feature = "tokio-util")]
-    pub(super) interop: crate::interop::Slot,
+    pub(super) bridges: super::handles::Bridges,
     /// A context of `autocancel::testing` (or derived from one): its cancellation points count
     /// down to a cut.
     #[cfg(feature = "testing")]
-    pub(super) cuts: Option<Arc<crate::testing::Cuts>>,
+    pub(super) cuts: Option<Arc<super::Cuts>>,
 }
 
 #[derive(Default)]
@@ -158,13 +158,13 @@ impl State {
             parent,
             lists: Mutex::new(Lists::default()),
             #[cfg(feature = "tokio-util")]
-            interop: Default::default(),
+            bridges: Default::default(),
         }
     }
 
     /// The root of a cancellation test (see `crate::testing`).
     #[cfg(feature = "testing")]
-    pub(super) fn with_cuts(cuts: Arc<crate::testing::Cuts>) -> State {
+    pub(super) fn with_cuts(cuts: Arc<super::Cuts>) -> State {
         let mut state = State::with(None, None, false, None);
         state.cuts = Some(cuts);
         state

@@ -8,10 +8,3 @@ mod http;
 pub(crate) mod token;
 #[cfg(feature = "tonic")]
 mod tonic;
-
-/// What a context keeps for the interop features that need to.
-#[cfg(feature = "tokio-util")]
-#[derive(Default)]
-pub(crate) struct Slot {
-    pub(crate) token: token::Bridges,
-}
