@@ -57,7 +57,9 @@ struct Report {
 impl Place {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Report>> {
         // Nothing panics while holding it; a poisoned place is still a place.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 pub use builder::GroupBuilder;
 use ended::Ended;
+pub(crate) use report::abort_straggler;
 pub use report::{Report, Straggler, TaskKind, Waiting};
 pub use scoped::ScopedGroup;
 

@@ -59,6 +59,37 @@ impl Waiting {
     }
 }
 
+/// A task still running when its group's grace period is over: unless it is inside a shielded
+/// section (then it is left alone and this returns `false`: look again later), reads where it
+/// waits, stops it with `abort`, and reports it (a warning, and `stragglers`). `Group`,
+/// `ScopedGroup` and `TaskSet` share this; they differ only in what they iterate and in how
+/// they stop a task (abort its tokio task, or drop its body).
+pub(crate) fn abort_straggler(
+    shields: &crate::shield::ShieldDepths,
+    index: usize,
+    name: &crate::ambient::TaskName,
+    overdue: Duration,
+    abort: impl FnOnce(),
+    stragglers: &mut Vec<Straggler>,
+) -> bool {
+    if shields.is_shielded(index) {
+        return false;
+    }
+    // Read before the task is stopped: dropping its body clears where it waits.
+    let waiting = Waiting::of(shields, index);
+    abort();
+    let straggler = Straggler {
+        name: name.render(),
+        kind: TaskKind::Async,
+        overdue,
+        aborted: true,
+        waiting,
+    };
+    tracing::warn!(%straggler, "aborting a task that ignored cancellation");
+    stragglers.push(straggler);
+    true
+}
+
 impl fmt::Display for Straggler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.kind {

@@ -21,7 +21,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
-use super::{Report, Straggler, TaskKind, TaskName, Waiting, DEFAULT_GRACE};
+use super::{abort_straggler, Report, Straggler, TaskName, DEFAULT_GRACE};
 use crate::ambient::{self, Ambient, GroupId, Member};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Ctx, Deadline};
@@ -64,11 +64,11 @@ use crate::{Cancelled, Cause, Ctx, Deadline};
 pub struct ScopedGroup<'a, T = (), E = Cancelled> {
     /// What the group's tasks run with, shared by all of them: the group's context, identity
     /// and shield depths. `wait` sets it as the ambient while it polls them, and each task
-    /// sets its own index and name into it for its poll (see [`Slot`]'s).
+    /// sets its own index and name into it for its poll (see [`ScopedTask`]'s).
     shared: Ambient,
-    running: FuturesUnordered<Slot<'a, T, E>>,
+    running: FuturesUnordered<ScopedTask<'a, T, E>>,
     /// Spawned over the limit: started, in spawn order, as running ones end.
-    queued: VecDeque<Slot<'a, T, E>>,
+    queued: VecDeque<ScopedTask<'a, T, E>>,
     spawned: usize,
     limit: Option<usize>,
     grace: Duration,
@@ -81,15 +81,15 @@ type Body<'a, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>;
 /// One task: its body (gone once it ended or was aborted), and what the group needs to run and
 /// report it. Polled with its group's ambient set ([`ScopedGroup::poll_wait`]): it sets its
 /// index and name into it, checks the group's flag on its first poll, and catches its panic.
-struct Slot<'a, T, E> {
+struct ScopedTask<'a, T, E> {
     index: usize,
     name: TaskName,
     started: bool,
     body: Option<Body<'a, T, E>>,
 }
 
-/// What a [`Slot`] ends with.
-enum Ended<T, E> {
+/// What a [`ScopedTask`] ends with.
+enum TaskEnd<T, E> {
     /// The common case, kept small: no name, no nested results.
     Ok { index: usize, output: T },
     /// It returned an error or panicked.
@@ -104,7 +104,7 @@ enum Ended<T, E> {
     Aborted,
 }
 
-impl<T, E> Slot<'_, T, E> {
+impl<T, E> ScopedTask<'_, T, E> {
     /// Drops the body with the task's ambient set, as if it were polled.
     fn drop_body(&mut self, group: &Ambient) {
         if self.body.is_some() {
@@ -114,13 +114,13 @@ impl<T, E> Slot<'_, T, E> {
     }
 }
 
-impl<T, E> Future for Slot<'_, T, E> {
-    type Output = Ended<T, E>;
+impl<T, E> Future for ScopedTask<'_, T, E> {
+    type Output = TaskEnd<T, E>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended<T, E>> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<TaskEnd<T, E>> {
         let this = &mut *self;
         if this.body.is_none() {
-            return Poll::Ready(Ended::Aborted);
+            return Poll::Ready(TaskEnd::Aborted);
         }
         let index = this.index;
         ambient::with_group(|group| {
@@ -130,7 +130,7 @@ impl<T, E> Future for Slot<'_, T, E> {
                 // before polling the tasks.
                 if group.ctx.flagged() {
                     this.drop_body(group);
-                    return Poll::Ready(Ended::NotStarted);
+                    return Poll::Ready(TaskEnd::NotStarted);
                 }
             }
             crate::ctx::reset_pacer();
@@ -150,7 +150,7 @@ impl<T, E> Future for Slot<'_, T, E> {
             });
             let result = match polled {
                 Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(Ok(output))) => return Poll::Ready(Ended::Ok { index, output }),
+                Ok(Poll::Ready(Ok(output))) => return Poll::Ready(TaskEnd::Ok { index, output }),
                 Ok(Poll::Ready(Err(error))) => Ok(Err(error)),
                 Err(payload) => {
                     // Its body panicked in `poll`: dropped now, with its ambient set; a second
@@ -159,7 +159,7 @@ impl<T, E> Future for Slot<'_, T, E> {
                     Err(payload)
                 }
             };
-            Poll::Ready(Ended::Failed {
+            Poll::Ready(TaskEnd::Failed {
                 index,
                 name: this.name.clone(),
                 result,
@@ -229,7 +229,7 @@ where
         // Tasks spawned before it queue too, in spawn order (none has started).
         if !self.running.is_empty() {
             self.queued.extend(std::mem::take(&mut self.running));
-            self.queued.make_contiguous().sort_by_key(|slot| slot.index);
+            self.queued.make_contiguous().sort_by_key(|task| task.index);
         }
         self
     }
@@ -271,7 +271,7 @@ where
     {
         let index = self.spawned;
         self.spawned += 1;
-        let slot = Slot {
+        let task = ScopedTask {
             index,
             name,
             started: false,
@@ -279,8 +279,8 @@ where
         };
         // Under a limit every task queues, and `wait` starts them: the limit may still change.
         match self.limit {
-            Some(_) => self.queued.push_back(slot),
-            None => self.running.push(slot),
+            Some(_) => self.queued.push_back(task),
+            None => self.running.push(task),
         }
     }
 
@@ -294,7 +294,7 @@ where
     /// [`ScopedGroup::wait`], also returning the outputs of the tasks that succeeded when the
     /// group failed, and the stragglers.
     pub async fn wait_report(mut self) -> Report<T, E> {
-        let mut run = Run {
+        let mut run = Tally {
             outputs: (0..self.spawned).map(|_| None).collect(),
             first_error: None,
             panic: None,
@@ -326,7 +326,7 @@ where
     fn poll_wait(
         &mut self,
         cx: &mut Context<'_>,
-        run: &mut Run<T, E>,
+        run: &mut Tally<T, E>,
         cancelled: Pin<&mut crate::WaitForCancellation<'_>>,
     ) -> Poll<()> {
         // Reads the clock against the deadline once per poll: the tasks started below check only
@@ -337,8 +337,8 @@ where
             run.abort_timer = Some(Box::pin(tokio::time::sleep_until(far_add(at, self.grace))));
             // Queued tasks never start.
             run.cut_short |= !self.queued.is_empty();
-            for mut slot in self.queued.drain(..) {
-                slot.drop_body(&self.shared);
+            for mut task in self.queued.drain(..) {
+                task.drop_body(&self.shared);
             }
         }
         while let Some(mut timer) = run.abort_timer.take() {
@@ -367,7 +367,7 @@ where
             // Tasks that return `Ok`, the common case, are recorded without leaving it.
             let ended = ambient::set_group(shared, || loop {
                 match running.poll_next_unpin(cx) {
-                    Poll::Ready(Some(Ended::Ok { index, output })) => {
+                    Poll::Ready(Some(TaskEnd::Ok { index, output })) => {
                         outputs[index] = Some(output);
                         *cut_short |= clock.cancelled_now(&shared.ctx);
                         start_queued(running, queued, *limit);
@@ -376,8 +376,8 @@ where
                 }
             });
             match ended {
-                Poll::Ready(Some(Ended::Ok { .. })) => unreachable!("recorded above"),
-                Poll::Ready(Some(Ended::Failed {
+                Poll::Ready(Some(TaskEnd::Ok { .. })) => unreachable!("recorded above"),
+                Poll::Ready(Some(TaskEnd::Failed {
                     index,
                     name,
                     result,
@@ -405,13 +405,13 @@ where
                     self.record(run, finished, &name);
                     self.start_queued();
                 }
-                Poll::Ready(Some(Ended::NotStarted)) => {
+                Poll::Ready(Some(TaskEnd::NotStarted)) => {
                     run.cut_short = true;
                     self.start_queued();
                 }
-                Poll::Ready(Some(Ended::Aborted)) => run.aborted -= 1,
+                Poll::Ready(Some(TaskEnd::Aborted)) => run.aborted -= 1,
                 Poll::Ready(None) => return Poll::Ready(()),
-                // Only aborted slots left: they are never woken again.
+                // Only aborted tasks left: they are never woken again.
                 Poll::Pending if self.running.len() == run.aborted => return Poll::Ready(()),
                 Poll::Pending => return Poll::Pending,
             }
@@ -423,7 +423,7 @@ where
         start_queued(&mut self.running, &mut self.queued, self.limit);
     }
 
-    fn record(&self, run: &mut Run<T, E>, finished: Finished<T, E>, name: &TaskName) {
+    fn record(&self, run: &mut Tally<T, E>, finished: Finished<T, E>, name: &TaskName) {
         match finished.outcome {
             Outcome::Ok(output) => {
                 run.outputs[finished.index] = Some(output);
@@ -450,35 +450,27 @@ where
 
     /// The grace period is over: drop every task still running outside a shield and report it.
     /// Returns when to look again if some are shielded.
-    fn abort_stragglers(&mut self, run: &mut Run<T, E>) -> Option<Instant> {
+    fn abort_stragglers(&mut self, run: &mut Tally<T, E>) -> Option<Instant> {
         let now = Instant::now();
         let overdue = run
             .cancelled_at
             .map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
         let mut shielded = false;
         let shared = &self.shared;
-        for slot in self.running.iter_mut() {
-            if slot.body.is_none() {
+        for task in self.running.iter_mut() {
+            if task.body.is_none() {
                 continue;
             }
-            if shared.member.shields.is_shielded(slot.index) {
-                shielded = true;
-                continue;
-            }
-            // Where it waits, read before its body (and the record of where it waits) is dropped.
-            let waiting = Waiting::of(&shared.member.shields, slot.index);
-            slot.drop_body(shared);
-            run.aborted += 1;
-            run.cut_short = true;
-            let straggler = Straggler {
-                name: slot.name.render(),
-                kind: TaskKind::Async,
-                overdue,
-                aborted: true,
-                waiting,
+            let (index, name) = (task.index, task.name.clone());
+            let abort = || {
+                task.drop_body(shared);
+                run.aborted += 1;
+                run.cut_short = true;
             };
-            tracing::warn!(%straggler, "dropping a scoped task that ignored cancellation");
-            run.stragglers.push(straggler);
+            let shields = &shared.member.shields;
+            if !abort_straggler(shields, index, &name, overdue, abort, &mut run.stragglers) {
+                shielded = true;
+            }
         }
         shielded.then(|| far_add(now, self.grace.max(Duration::from_millis(1))))
     }
@@ -486,17 +478,17 @@ where
 
 /// Starts queued tasks while `limit` leaves room.
 fn start_queued<'a, T, E>(
-    running: &mut FuturesUnordered<Slot<'a, T, E>>,
-    queued: &mut VecDeque<Slot<'a, T, E>>,
+    running: &mut FuturesUnordered<ScopedTask<'a, T, E>>,
+    queued: &mut VecDeque<ScopedTask<'a, T, E>>,
     limit: Option<usize>,
 ) {
     if let Some(limit) = limit {
         // (Nothing is queued any more once tasks have been aborted: cancellation clears it.)
         while running.len() < limit {
-            let Some(slot) = queued.pop_front() else {
+            let Some(task) = queued.pop_front() else {
                 break;
             };
-            running.push(slot);
+            running.push(task);
         }
     }
 }
@@ -542,7 +534,7 @@ impl EndClock {
 }
 
 /// What `wait` accumulates while tasks end.
-struct Run<T, E> {
+struct Tally<T, E> {
     outputs: Vec<Option<T>>,
     first_error: Option<E>,
     panic: Option<Box<dyn Any + Send>>,
@@ -550,7 +542,7 @@ struct Run<T, E> {
     stragglers: Vec<Straggler>,
     cancelled_at: Option<Instant>,
     abort_timer: Option<Pin<Box<Sleep>>>,
-    /// Slots whose body was dropped after the grace period, still in `running`.
+    /// Tasks whose body was dropped after the grace period, still in `running`.
     aborted: usize,
 }
 
@@ -572,8 +564,8 @@ impl<T, E> Drop for ScopedGroup<'_, T, E> {
             reason: Some("scoped group dropped".into()),
         });
         let shared = &self.shared;
-        for slot in self.running.iter_mut().chain(self.queued.iter_mut()) {
-            slot.drop_body(shared);
+        for task in self.running.iter_mut().chain(self.queued.iter_mut()) {
+            task.drop_body(shared);
         }
     }
 }

@@ -12,7 +12,7 @@ use tokio::task::JoinError;
 use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
-use super::{Group, Report, Straggler, TaskKind, Waiting};
+use super::{abort_straggler, Group, Report, Straggler, TaskKind};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause};
 
@@ -237,24 +237,21 @@ where
                 TaskKind::Async => entry.handle.as_ref(),
                 TaskKind::Blocking => None,
             };
+            let name = self.seats.name(index);
             match async_task {
-                Some(_) if self.shared.member.shields.is_shielded(index) => shielded = true,
                 Some(handle) => {
-                    handle.abort();
-                    entry.done = true;
-                    let waiting = Waiting::of(&self.shared.member.shields, index);
-                    let straggler = Straggler {
-                        name: self.seats.name(index).render(),
-                        kind: TaskKind::Async,
-                        overdue,
-                        aborted: true,
-                        waiting,
+                    let abort = || {
+                        handle.abort();
+                        entry.done = true;
                     };
-                    tracing::warn!(%straggler, "aborting a task that ignored cancellation");
-                    tally.stragglers.push(straggler);
+                    let shields = &self.shared.member.shields;
+                    if !abort_straggler(shields, index, name, overdue, abort, &mut tally.stragglers)
+                    {
+                        shielded = true;
+                    }
                 }
                 None => tracing::warn!(
-                    task = %self.seats.name(index).render(),
+                    task = %name.render(),
                     ?overdue,
                     "blocking task ignores cancellation; `wait` keeps waiting for it"
                 ),

@@ -16,12 +16,12 @@ use tokio::time::Instant;
 
 use report::Counters;
 pub use report::{Counts, FailureKind, ShutdownReport, TaskFailure};
-use task::{SetTask, Slot};
+use task::{LiveEntry, SetTask};
 
 use crate::ambient::{Ambient, GroupId, Member};
 use crate::deadline::far_add;
-use crate::group::TaskName;
-use crate::{Cause, Ctx, Straggler, TaskKind, Waiting, DEFAULT_GRACE};
+use crate::group::{abort_straggler, TaskName};
+use crate::{Cause, Ctx, Straggler, DEFAULT_GRACE};
 
 /// A long-lived set of tasks sharing a context: a server's connections, a worker's jobs.
 ///
@@ -81,7 +81,7 @@ pub struct TaskSet {
 pub(super) struct Shared {
     /// What the set's tasks run with, shared by all of them: its context, identity and shield
     /// depths. Each task borrows it, with its own key and name (`ambient::TaskAmbient`), and
-    /// holds it through its [`Slot`]'s reference count to this.
+    /// holds it through its [`LiveEntry`]'s reference count to this.
     ambient: Ambient,
     live: Mutex<Slab<Live>>,
     /// Notified when the last live task releases its slot.
@@ -103,7 +103,7 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Called by a task's [`Slot`] when its future is dropped.
+    /// Called by a task's [`LiveEntry`] when its future is dropped.
     fn release(&self, key: usize) {
         let mut live = self.lock();
         live.try_remove(key);
@@ -218,7 +218,7 @@ impl TaskSet {
         let mut live = shared.lock();
         let entry = live.vacant_entry();
         let key = entry.key();
-        let slot = Slot {
+        let slot = LiveEntry {
             shared: shared.clone(),
             key,
             counted: false,
@@ -289,23 +289,23 @@ impl TaskSet {
         let mut shielded = false;
         let mut live = self.shared.lock();
         for (key, task) in live.iter_mut() {
-            if self.shared.ambient.member.shields.is_shielded(key) {
-                shielded = true;
+            // A task aborted before is still being dropped: not a straggler again.
+            let Some(handle) = task.abort.as_ref() else {
                 continue;
-            }
-            let Some(abort) = task.abort.take() else {
-                continue; // aborted before, still being dropped
             };
-            abort.abort();
-            let straggler = Straggler {
-                name: task.name.render(),
-                kind: TaskKind::Async,
+            let shields = &self.shared.ambient.member.shields;
+            if !abort_straggler(
+                shields,
+                key,
+                &task.name,
                 overdue,
-                aborted: true,
-                waiting: Waiting::of(&self.shared.ambient.member.shields, key),
-            };
-            tracing::warn!(%straggler, "aborting a task that ignored cancellation");
-            stragglers.push(straggler);
+                || handle.abort(),
+                stragglers,
+            ) {
+                shielded = true;
+            } else {
+                task.abort = None;
+            }
         }
         shielded
     }

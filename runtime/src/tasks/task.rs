@@ -24,7 +24,7 @@ pin_project_lite::pin_project! {
         #[pin]
         fut: Option<F>,
         ambient: TaskAmbient,
-        slot: Slot,
+        slot: LiveEntry,
     }
 
     impl<F> PinnedDrop for SetTask<F> {
@@ -40,14 +40,14 @@ pin_project_lite::pin_project! {
 }
 
 /// A task's place in the set's live list, given back on drop.
-pub(super) struct Slot {
+pub(super) struct LiveEntry {
     pub(super) shared: Arc<Shared>,
     pub(super) key: usize,
     /// Set once the outcome is counted: a task dropped before that was aborted.
     pub(super) counted: bool,
 }
 
-impl Drop for Slot {
+impl Drop for LiveEntry {
     fn drop(&mut self) {
         if !self.counted {
             Counters::add(&self.shared.counts.stopped);
@@ -57,7 +57,7 @@ impl Drop for Slot {
 }
 
 impl<F: Future> SetTask<F> {
-    pub(super) fn new(slot: Slot, name: TaskName, fut: F) -> SetTask<F> {
+    pub(super) fn new(slot: LiveEntry, name: TaskName, fut: F) -> SetTask<F> {
         // SAFETY: the slot holds the set's `Shared`, and with it what the ambient borrows, for
         // as long as the ambient lives: it is dropped after it.
         let ambient = unsafe { TaskAmbient::borrow(&slot.shared.ambient, slot.key, name) };

@@ -46,7 +46,6 @@
 //! println!("{report}"); // each run: where it was cut, and what broke
 //! ```
 
-
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
