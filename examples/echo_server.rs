@@ -35,7 +35,7 @@ pub async fn serve(
     server: &Ctx,
     config: Config,
 ) -> io::Result<ShutdownReport> {
-    let connections = TaskSet::child_of(server)
+    let connections = TaskSet::with_parent(server)
         .grace(config.grace)
         .on_failure(|failure| {
             eprintln!("{failure}");

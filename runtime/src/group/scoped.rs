@@ -21,7 +21,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
-use super::{abort_straggler, Report, Straggler, TaskName, DEFAULT_GRACE};
+use super::{abort_straggler, GroupBuilder, Report, Straggler, TaskName, DEFAULT_GRACE};
 use crate::ambient::{self, Ambient, GroupId, Member};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Ctx, Deadline};
@@ -33,8 +33,8 @@ use crate::{Cancelled, Cause, Ctx, Deadline};
 /// ambient while each task is polled (so `#[cancellable]` tasks stop at their checkpoints); the
 /// first error cancels the others and is what `wait` returns; a deadline or a cancellation of
 /// the parent makes `wait` return `E::from(Cancelled)`; a panic is re-raised once the other
-/// tasks have stopped; outputs come back in spawn order; [`limit`](ScopedGroup::limit) bounds
-/// how many run at once. A task that ignores cancellation for the grace period
+/// tasks have stopped; outputs come back in spawn order; a limit set on its builder
+/// ([`ScopedGroup::builder`], as for a `Group`) bounds how many run at once. A task that ignores cancellation for the grace period
 /// ([`DEFAULT_GRACE`], see [`grace`](ScopedGroup::grace)) is dropped and reported as a
 /// [`Straggler`], unless it is inside a shielded section.
 ///
@@ -194,7 +194,7 @@ where
         ScopedGroup::from_ctx(parent.child())
     }
 
-    fn from_ctx(ctx: Ctx) -> Self {
+    pub(super) fn from_ctx(ctx: Ctx) -> Self {
         let member = Member {
             group: GroupId::new(),
             // Set per task, when it is polled.
@@ -219,13 +219,23 @@ where
     /// # Panics
     ///
     /// If `n` is zero (no task could ever run).
+    #[deprecated(
+        since = "0.1.1",
+        note = "set the limit on the builder, as for a `Group`: \
+                `ScopedGroup::builder().limit(n).build_scoped()`"
+    )]
     #[track_caller]
-    pub fn limit(mut self, n: usize) -> Self {
+    pub fn limit(self, n: usize) -> Self {
         assert!(
             n > 0,
             "ScopedGroup::limit(0): a group needs room for at least one task"
         );
-        self.limit = Some(n);
+        self.with_limit(Some(n))
+    }
+
+    /// Sets the limit ([`GroupBuilder::limit`], which refuses zero).
+    pub(super) fn with_limit(mut self, limit: Option<usize>) -> Self {
+        self.limit = limit;
         // Tasks spawned before it queue too, in spawn order (none has started).
         if !self.running.is_empty() {
             self.queued.extend(std::mem::take(&mut self.running));
@@ -544,6 +554,15 @@ struct Tally<T, E> {
     abort_timer: Option<Pin<Box<Sleep>>>,
     /// Tasks whose body was dropped after the grace period, still in `running`.
     aborted: usize,
+}
+
+impl ScopedGroup<'_> {
+    /// A [`GroupBuilder`], as for a `Group`: for a scoped group with a concurrency limit, or a
+    /// parent other than the ambient context; end it with
+    /// [`build_scoped`](GroupBuilder::build_scoped).
+    pub fn builder() -> GroupBuilder {
+        GroupBuilder::default()
+    }
 }
 
 impl<'a, T, E> Default for ScopedGroup<'a, T, E>

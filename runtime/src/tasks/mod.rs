@@ -124,16 +124,27 @@ impl Shared {
 impl TaskSet {
     /// A task set whose context is a child of the ambient context ([`Ctx::current`]).
     pub fn new() -> TaskSet {
-        TaskSet::child_of(&Ctx::current())
+        TaskSet::with_parent(&Ctx::current())
     }
 
-    /// A task set whose context is a child of `ctx`: cancelling `ctx` (a server's shutdown)
-    /// cancels every task of the set.
+    /// A task set whose context is a child of `parent`: cancelling `parent` (a server's
+    /// shutdown) cancels every task of the set. Named as [`Group::with_parent`](crate::Group::with_parent) and
+    /// [`ScopedGroup::with_parent`](crate::ScopedGroup::with_parent).
+    pub fn with_parent(parent: &Ctx) -> TaskSet {
+        TaskSet::of_ctx(parent.child())
+    }
+
+    /// [`TaskSet::with_parent`], under its first name.
+    #[deprecated(since = "0.1.1", note = "renamed `TaskSet::with_parent`, as `Group`'s")]
     pub fn child_of(ctx: &Ctx) -> TaskSet {
+        TaskSet::with_parent(ctx)
+    }
+
+    fn of_ctx(ctx: Ctx) -> TaskSet {
         TaskSet {
             shared: Arc::new(Shared {
                 ambient: Ambient {
-                    ctx: ctx.child(),
+                    ctx,
                     member: Member {
                         group: GroupId::new(),
                         // Set per task, when it is polled.
