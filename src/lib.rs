@@ -18,7 +18,7 @@
 //! - [`Ctx`] is the context: cheap to clone, one atomic load to check, deadlines that are noticed
 //!   even by a loop that never yields, and a [`Cause`] that says why it was cancelled.
 //!
-//! # The seed's scenario
+//! # Example: a deadline on a group
 //!
 //! Two tasks, 5 and 10 one-second steps, a 7 s deadline on the group. With Go's errgroup this
 //! runs 10 s; here it stops at 7 s, and says why:
@@ -157,10 +157,14 @@
 //!
 //! # What is not rewritten
 //!
-//! Only the function's own control flow: closures, `async` blocks, nested functions and items,
-//! and macro invocations other than `select!` and `join!` are left as written (a `return`
-//! inside them would mean something else). The attribute's docs list exactly what is recognised.
-//! Call another `#[cancellable]` function from there, or check [`Ctx::current`] by hand.
+//! Only the function's own control flow, plus the `async` blocks it can answer for: in a
+//! function on the ambient context, an `async` block whose output is `()` by its shape (no
+//! value, no `?`, no `return value`) is rewritten too, and ends with `()` when cancelled.
+//! Closures, `async` blocks with a value (and every `async` block in a function with a context
+//! parameter), nested functions and items, and macro invocations other than `select!` and
+//! `join!` are left as written (a `return` inside them would mean something else). The
+//! attribute's docs list exactly what is recognised. Call another `#[cancellable]` function
+//! from there, or check [`Ctx::current`] by hand.
 //!
 //! # Costs
 //!
@@ -168,6 +172,25 @@
 //! (adaptively, at most ~50 µs apart), which is how a CPU-bound loop notices its deadline where no
 //! timer can fire. An `.await` costs the same load when the future is ready, and registers with
 //! the context at most once per function call. See the README for the measured figures.
+//!
+//! # What is here, by what you do with it
+//!
+//! - **Make a function cancellable**: [`#[cancellable]`](macro@cancellable); inside it,
+//!   [`shield`] and [`shield_blocking`] (and `#[shield]`) for sections that must not be cut,
+//!   [`ShieldGuard`]; [`sleep`] and [`sleep_blocking`], sleeps that end at the cancellation.
+//! - **Make and check contexts**: [`Ctx`] (its children, deadlines, [`Ctx::check`],
+//!   [`Ctx::run`]), [`Deadline`], [`EnterGuard`] ([`Ctx::enter`]), [`Run`] ([`Ctx::run`]'s
+//!   future), [`WaitForCancellation`] and [`WaitForCancellationOwned`] ([`Ctx::cancelled`]),
+//!   [`OnCancel`] ([`Ctx::on_cancel`]).
+//! - **Learn why something stopped**: [`Cancelled`] (the error, with its
+//!   [`location`](Cancelled::location)), [`Cause`], [`is_shutdown`].
+//! - **Run tasks that stop together**: [`Group`] and [`GroupBuilder`], [`ScopedGroup`] (tasks
+//!   that borrow), [`Report`], [`Straggler`], [`Waiting`], [`TaskKind`], [`DEFAULT_GRACE`].
+//! - **Run a server's tasks**: [`TaskSet`], [`ShutdownReport`], [`Counts`], [`TaskFailure`],
+//!   [`FailureKind`].
+//! - **Start work that outlives the caller**: [`detached`], [`detached_blocking`],
+//!   [`Detached`].
+//! - **Test cancellation safety**: `testing` (feature `testing`).
 //!
 //! # Features
 //!
@@ -179,20 +202,31 @@
 
 #![warn(missing_docs)]
 
-/// Rewrites a function so that it stops at its context's cancellation.
-///
-/// See the [crate documentation](crate) for what it inserts and where the context comes from.
-pub use autocancel_macros::cancellable;
+// The items, grouped as the front page lists them ("What is here"). No doc comment on the
+// re-exports: rustdoc would put it above the item's own, repeating its summary.
 
+// Make a function cancellable.
+pub use autocancel_macros::cancellable;
+pub use autocancel_runtime::{shield, shield_blocking, sleep, sleep_blocking, ShieldGuard};
+
+// Make and check contexts.
 pub use autocancel_runtime::{
-    detached, detached_blocking, is_shutdown, shield, shield_blocking, sleep, sleep_blocking,
-    Cancelled, Cause, Counts, Ctx, Deadline, Detached, EnterGuard, FailureKind, Group,
-    GroupBuilder, Report, Run, ScopedGroup, ShieldGuard, ShutdownReport, Straggler, TaskFailure,
-    TaskKind, TaskSet, WaitForCancellation, WaitForCancellationOwned, Waiting, DEFAULT_GRACE,
+    Ctx, Deadline, EnterGuard, OnCancel, Run, WaitForCancellation, WaitForCancellationOwned,
 };
 
-/// Runs a function when a context is cancelled: see [`Ctx::on_cancel`].
-pub use autocancel_runtime::OnCancel;
+// Learn why something stopped.
+pub use autocancel_runtime::{is_shutdown, Cancelled, Cause};
+
+// Run tasks that stop together.
+pub use autocancel_runtime::{
+    Group, GroupBuilder, Report, ScopedGroup, Straggler, TaskKind, Waiting, DEFAULT_GRACE,
+};
+
+// Run a server's tasks.
+pub use autocancel_runtime::{Counts, FailureKind, ShutdownReport, TaskFailure, TaskSet};
+
+// Start work that outlives the caller.
+pub use autocancel_runtime::{detached, detached_blocking, Detached};
 
 #[doc(hidden)]
 pub use autocancel_runtime::__private;

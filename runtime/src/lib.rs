@@ -4,10 +4,13 @@
 
 #![warn(missing_docs)]
 
-// Layers, each using only the ones above it: the context (`ctx/`, with its synchronisation in
-// `sync.rs`), the ambient context of a task or thread (`ambient/`) and shielded sections
-// (`shield.rs`), then groups (`group/`) and task sets (`tasks/`). `sleep.rs` and `__private/`
-// build on the context and the ambient context.
+// Layers, each using only the ones above it (`tools/layers.sh` checks it in CI): the base
+// (`sync.rs`, the error, its cause, deadlines); the context (`ctx/`, with its own test and
+// interop hooks); the ambient context of a task or thread (`ambient/`), shielded sections
+// (`shield.rs`) and where a cancellation landed (`observe.rs`); then groups (`group/`, with
+// their seats, over list and parked-at board still in `ambient/` for now), task sets
+// (`tasks/`), detached tasks, sleeps and the `testing` mode; then what the macro calls
+// (`__private/`); then the adapters (`interop/`).
 mod cancelled;
 mod cause;
 mod deadline;
@@ -16,19 +19,16 @@ mod sync;
 mod ctx;
 
 mod ambient;
+// Where a cancellation landed (the error's location, the debug event, `Ctx::check`).
+mod observe;
 mod shield;
 
-mod group;
-mod tasks;
-
 mod detach;
-mod interop;
-
+mod group;
 mod sleep;
-
-// Where a cancellation landed (the error's location, the debug event), and the cancellation test
-// mode (`testing`, a feature) that counts the places it can land.
-mod observe;
+mod tasks;
+// The cancellation test mode (`testing`, a feature) that counts the places a cancellation can
+// land.
 #[cfg(feature = "testing")]
 pub mod testing;
 // Without the feature: an empty public module (so that the facade can always re-export it),
@@ -40,6 +40,8 @@ pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;
+
+mod interop;
 
 pub use ambient::EnterGuard;
 pub use cancelled::{is_shutdown, Cancelled};

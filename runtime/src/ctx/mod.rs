@@ -93,10 +93,12 @@ impl Ctx {
 
     /// A child context whose deadline is `timeout` from now, or this context's deadline if that
     /// is earlier. A timeout too large for the clock (`Duration::MAX`) means no deadline of its
-    /// own. Cheap enough per request or per read: no timer task (checks read the
-    /// clock; a waiter arms a timer), and no lock of this context's until something waits on
-    /// the child (`with_timeout(d).run(fut)` on a ready future: ~2× `tokio::time::timeout`). A root context with a deadline is `Ctx::new().with_timeout(timeout)` (a group with
-    /// one, [`Group::with_timeout`](crate::Group::with_timeout)).
+    /// own. Cheap enough per request or per read: no timer task (checks read the clock; a
+    /// waiter arms a timer), and no lock of this context's until something waits on the child
+    /// (`with_timeout(d).run(fut)` on a ready future: 1.23× `tokio::time::timeout`, in the
+    /// README's cost table). A root context with a deadline is
+    /// `Ctx::new().with_timeout(timeout)` (a group with one,
+    /// [`Group::with_timeout`](crate::Group::with_timeout)).
     pub fn with_timeout(&self, timeout: Duration) -> Ctx {
         // One clock read for the deadline and the check that it has not passed: on a per-request
         // path, a second read would cost about as much as the rest of this function.

@@ -51,7 +51,7 @@ pub(super) struct Limit {
 
 pub(super) struct State {
     /// `FLAG`: set, once, right after `record`; `UNLINKED`: not in the parent's child list yet
-    /// (see "Lazy links" above). The only thing a checkpoint reads: zero is "running".
+    /// (see `state/link.rs`, "Lazy links"). The only thing a checkpoint reads: zero is "running".
     bits: AtomicU8,
     /// The first cancellation and when it happened (for "how long overdue").
     record: OnceLock<(Cancelled, Instant)>,
@@ -68,7 +68,7 @@ pub(super) struct State {
     pub(super) timed: bool,
     /// Keeps the parent alive while a child exists.
     parent: Option<Arc<State>>,
-    /// The slot in the parent's child list, once linked (see "Lazy links").
+    /// The slot in the parent's child list, once linked (see `state/link.rs`).
     key: AtomicUsize,
     /// How many checks found this context unlinked (see [`State::check`]).
     unlinked_checks: std::sync::atomic::AtomicU8,
@@ -181,7 +181,7 @@ impl State {
     ) -> Arc<State> {
         let idle_above = parent.idle_chain;
         let child = if parent.cancellable {
-            // Unlinked (see "Lazy links"): no lock. Made from a cancelled parent, it is
+            // Unlinked (see `state/link.rs`): no lock. Made from a cancelled parent, it is
             // cancelled from the start.
             let child = State::new_arc(limit, idle, idle_above, Some(parent.clone()));
             // The parent's own flag only: an ancestor's cancellation the parent has not seen yet
