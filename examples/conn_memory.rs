@@ -75,7 +75,7 @@ async fn main() -> io::Result<()> {
     let mut tasks = if use_group {
         Tasks::Group(Group::with_parent(&server))
     } else {
-        Tasks::Set(TaskSet::child_of(&server))
+        Tasks::Set(TaskSet::with_parent(&server))
     };
     let done = Arc::new(AtomicU64::new(0));
     for _ in 0..CLIENTS {

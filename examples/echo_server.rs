@@ -38,7 +38,7 @@ pub async fn serve(
     config: Config,
 ) -> io::Result<ShutdownReport> {
     // On failure: "task `127.0.0.1:49928` failed: …", the error with its source chain.
-    let connections = TaskSet::child_of(server)
+    let connections = TaskSet::with_parent(server)
         .grace(config.grace)
         .on_failure(|failure| eprintln!("{failure}"));
     // The accept loop, then the graceful shutdown, however the loop ends.

@@ -27,7 +27,7 @@
 //! autocancel = { version = "0.1", features = ["testing"] }  # cancellation tests, see below
 //! ```
 //!
-//! # The seed's scenario
+//! # Example: a deadline on a group
 //!
 //! Two tasks, 5 and 10 one-second steps, a 7 s deadline on the group. With Go's errgroup this
 //! runs 10 s; here it stops at 7 s, and says why:
@@ -166,10 +166,14 @@
 //!
 //! # What is not rewritten
 //!
-//! Only the function's own control flow: closures, `async` blocks, nested functions and items,
-//! and macro invocations other than `select!` and `join!` are left as written (a `return`
-//! inside them would mean something else). The attribute's docs list exactly what is recognised.
-//! Call another `#[cancellable]` function from there, or check [`Ctx::current`] by hand.
+//! Only the function's own control flow, plus the `async` blocks it can answer for: in a
+//! function on the ambient context, an `async` block whose output is `()` by its shape (no
+//! value, no `?`, no `return value`) is rewritten too, and ends with `()` when cancelled.
+//! Closures, `async` blocks with a value (and every `async` block in a function with a context
+//! parameter), nested functions and items, and macro invocations other than `select!` and
+//! `join!` are left as written (a `return` inside them would mean something else). The
+//! attribute's docs list exactly what is recognised. Call another `#[cancellable]` function
+//! from there, or check [`Ctx::current`] by hand.
 //!
 //! # Costs
 //!
@@ -177,6 +181,25 @@
 //! (adaptively, at most ~50 µs apart), which is how a CPU-bound loop notices its deadline where no
 //! timer can fire. An `.await` costs the same load when the future is ready, and registers with
 //! the context at most once per function call. See the README for the measured figures.
+//!
+//! # What is here, by what you do with it
+//!
+//! - **Make a function cancellable**: [`#[cancellable]`](macro@cancellable); inside it,
+//!   [`shield`] and [`shield_blocking`] (and `#[shield]`) for sections that must not be cut,
+//!   [`ShieldGuard`]; [`sleep`] and [`sleep_blocking`], sleeps that end at the cancellation.
+//! - **Make and check contexts**: [`Ctx`] (its children, deadlines, [`Ctx::check`],
+//!   [`Ctx::run`]), [`Deadline`], [`EnterGuard`] ([`Ctx::enter`]), [`Run`] ([`Ctx::run`]'s
+//!   future), [`WaitForCancellation`] and [`WaitForCancellationOwned`] ([`Ctx::cancelled`]),
+//!   [`OnCancel`] ([`Ctx::on_cancel`]).
+//! - **Learn why something stopped**: [`Cancelled`] (the error, with its
+//!   [`location`](Cancelled::location)), [`Cause`], [`is_shutdown`].
+//! - **Run tasks that stop together**: [`Group`] and [`GroupBuilder`], [`ScopedGroup`] (tasks
+//!   that borrow), [`Report`], [`Straggler`], [`Waiting`], [`TaskKind`], [`DEFAULT_GRACE`].
+//! - **Run a server's tasks**: [`TaskSet`], [`ShutdownReport`], [`Counts`], [`TaskFailure`],
+//!   [`FailureKind`].
+//! - **Start work that outlives the caller**: [`detached`], [`detached_blocking`],
+//!   [`Detached`].
+//! - **Test cancellation safety**: `testing` (feature `testing`).
 //!
 //! # Features
 //!
@@ -191,17 +214,24 @@
 // docs.rs (`--cfg docsrs`, see Cargo.toml): each feature-gated item says which feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-/// Rewrites a function so that it stops at its context's cancellation.
-///
-/// See the [crate documentation](crate) for what it inserts and where the context comes from.
-pub use autocancel_macros::cancellable;
+// The items, grouped as the front page lists them ("What is here"). No doc comment on the
+// re-exports: rustdoc would put it above the item's own, repeating its summary.
 
+// Make a function cancellable.
+pub use autocancel_macros::cancellable;
+pub use autocancel_runtime::{shield, shield_blocking, sleep, sleep_blocking, ShieldGuard};
+
+// Make and check contexts.
 pub use autocancel_runtime::{
-    detached, detached_blocking, is_shutdown, shield, shield_blocking, sleep, sleep_blocking,
-    Cancelled, Cause, Counts, Ctx, Deadline, Detached, EnterGuard, FailureKind, Group,
-    GroupBuilder, Joined, Report, Run, ScopedGroup, ShieldGuard, ShutdownReport, Straggler,
-    TaskFailure, TaskKind, TaskOutcome, TaskSet, WaitForCancellation, WaitForCancellationOwned,
-    Waiting,
+    Ctx, Deadline, EnterGuard, OnCancel, Run, WaitForCancellation, WaitForCancellationOwned,
+};
+
+// Learn why something stopped.
+pub use autocancel_runtime::{is_shutdown, Cancelled, Cause};
+
+// Run tasks that stop together.
+pub use autocancel_runtime::{
+    Group, GroupBuilder, Joined, Report, ScopedGroup, Straggler, TaskKind, TaskOutcome, Waiting,
 };
 
 /// 100 ms (`Duration::from_millis(100)`), the default of [`Group::grace`],
@@ -209,8 +239,11 @@ pub use autocancel_runtime::{
 #[doc(inline)]
 pub use autocancel_runtime::DEFAULT_GRACE;
 
-/// Runs a function when a context is cancelled: see [`Ctx::on_cancel`].
-pub use autocancel_runtime::OnCancel;
+// Run a server's tasks.
+pub use autocancel_runtime::{Counts, FailureKind, ShutdownReport, TaskFailure, TaskSet};
+
+// Start work that outlives the caller.
+pub use autocancel_runtime::{detached, detached_blocking, Detached};
 
 pub use autocancel_runtime::blocking;
 

@@ -153,7 +153,10 @@ async fn limit_bounds_concurrency_and_queued_tasks_never_start_after_cancel() {
     let running = AtomicUsize::new(0);
     let most = AtomicUsize::new(0);
     let started = AtomicUsize::new(0);
-    let mut group: ScopedGroup<'_, usize> = ScopedGroup::with_timeout(3 * SEC).limit(2);
+    let mut group: ScopedGroup<'_, usize> = ScopedGroup::builder()
+        .timeout(3 * SEC)
+        .limit(2)
+        .build_scoped();
     for n in 0..10 {
         let (running, most, started) = (&running, &most, &started);
         group.spawn(async move {
@@ -409,6 +412,7 @@ async fn a_limit_set_after_spawning_counts_every_task() {
         });
     }
     let start = Instant::now();
+    #[allow(deprecated)] // the old way, kept working: a limit set on the group after spawns
     group.limit(2).wait().await.unwrap();
     assert_eq!(most.load(Ordering::SeqCst), 2);
     assert_eq!(start.elapsed(), 3 * SEC);
@@ -416,6 +420,7 @@ async fn a_limit_set_after_spawning_counts_every_task() {
 
 #[test]
 #[should_panic(expected = "ScopedGroup::limit(0)")]
+#[allow(deprecated)]
 fn limit_zero_panics() {
     let _: ScopedGroup<'_> = ScopedGroup::new().limit(0);
 }
@@ -505,8 +510,11 @@ async fn tasks_are_dropped_with_their_groups_context_ambient() {
 #[tokio::test(start_paused = true)]
 async fn the_report_says_how_each_task_ended() {
     use autocancel::TaskOutcome;
-    let mut group: ScopedGroup<'_, u32, AppError> =
-        ScopedGroup::with_timeout(10 * SEC).limit(3).grace(SEC);
+    let mut group: ScopedGroup<'_, u32, AppError> = ScopedGroup::builder()
+        .timeout(10 * SEC)
+        .limit(3)
+        .build_scoped()
+        .grace(SEC);
     group.spawn(async {
         tokio::time::sleep(3 * SEC / 2).await; // ends within the grace period
         Ok(1)
@@ -524,4 +532,36 @@ async fn the_report_says_how_each_task_ended() {
     use TaskOutcome::{Aborted, Failed, NotStarted, Succeeded};
     assert_eq!(report.outcomes, [Succeeded, Failed, Aborted, NotStarted]);
     assert_eq!(report.outputs, [Some(1), None, None, None]);
+}
+
+/// A scoped group's builder is a `Group`'s: its parent and its limit, set the same way.
+#[tokio::test(start_paused = true)]
+async fn the_builder_sets_a_scoped_groups_parent_and_limit_as_a_groups() {
+    let parent = Ctx::new();
+    let running = AtomicUsize::new(0);
+    let most = AtomicUsize::new(0);
+    let mut group: ScopedGroup<'_> = ScopedGroup::builder()
+        .parent(&parent)
+        .limit(1)
+        .build_scoped();
+    for _ in 0..3 {
+        let (running, most) = (&running, &most);
+        group.spawn(async move {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            sleep(SEC).await?;
+            running.fetch_sub(1, Ordering::SeqCst);
+            Ok(())
+        });
+    }
+    let start = Instant::now();
+    group.wait().await.unwrap();
+    assert_eq!(most.load(Ordering::SeqCst), 1);
+    assert_eq!(start.elapsed(), 3 * SEC);
+    let child: ScopedGroup<'_> = ScopedGroup::builder().parent(&parent).build_scoped();
+    parent.cancel();
+    assert!(
+        child.ctx().is_cancelled(),
+        "a child of the builder's parent"
+    );
 }

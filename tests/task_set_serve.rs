@@ -49,7 +49,7 @@ async fn an_annotated_accept_loop_shuts_down_gracefully() {
     let addr = listener.local_addr().unwrap();
     let server = Ctx::new();
     let serving = tokio::spawn({
-        let connections = TaskSet::child_of(&server).grace(Duration::from_millis(200));
+        let connections = TaskSet::with_parent(&server).grace(Duration::from_millis(200));
         async move {
             connections
                 .serve(async |set| accept(&listener, set).await)

@@ -124,7 +124,7 @@ use proc_macro::TokenStream;
 /// The macro runs before name resolution, so it goes by spelling:
 ///
 /// - **`select!`**: `tokio::select!`, `::tokio::select!`, and a bare `select!` (taken to be
-///   tokio's, from `use tokio::select;`). A cancellation branch is added, first, and every branch
+///   tokio's, from `use tokio::select;`). A cancellation branch is added, last, and every branch
 ///   future is gated: once the context is cancelled a branch is not polled any more, so
 ///   cancellation wins every tie, with or without `biased;`, while the user's branches keep their
 ///   own order (random, or `biased;`). Patterns, `if` preconditions and `else` mean what they

@@ -6,10 +6,13 @@
 // docs.rs (`--cfg docsrs`, see Cargo.toml): each feature-gated item says which feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-// Layers, each using only the ones above it: the context (`ctx/`, with its synchronisation in
-// `sync.rs`), the ambient context of a task or thread (`ambient/`) and shielded sections
-// (`shield.rs`), then groups (`group/`) and task sets (`tasks/`). `sleep.rs` and `__private/`
-// build on the context and the ambient context.
+// Layers, each using only the ones above it (`tools/layers.sh` checks it in CI): the base
+// (`sync.rs`, the error, its cause, deadlines); the context (`ctx/`, with its own test and
+// interop hooks); the ambient context of a task or thread (`ambient/`), shielded sections
+// (`shield.rs`) and where a cancellation landed (`observe.rs`); then groups (`group/`, with
+// their seats, over list and parked-at board still in `ambient/` for now), task sets
+// (`tasks/`), detached tasks, sleeps and the `testing` mode; then what the macro calls
+// (`__private/`); then the adapters (`interop/`).
 mod cancelled;
 mod cause;
 mod deadline;
@@ -18,21 +21,19 @@ mod sync;
 mod ctx;
 
 mod ambient;
+// Where a cancellation landed (the error's location, the debug event, `Ctx::check`).
+mod observe;
 mod shield;
 
-mod group;
-mod tasks;
-
 mod detach;
-mod interop;
-
+mod group;
 mod sleep;
+mod tasks;
 
 pub mod blocking;
 
-// Where a cancellation landed (the error's location, the debug event), and the cancellation test
-// mode (`testing`, a feature) that counts the places it can land.
-mod observe;
+// The cancellation test mode (`testing`, a feature) that counts the places a cancellation can
+// land.
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
@@ -50,6 +51,8 @@ pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;
+
+mod interop;
 
 pub use ambient::EnterGuard;
 pub use cancelled::{is_shutdown, Cancelled};

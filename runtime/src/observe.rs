@@ -4,7 +4,30 @@
 
 use std::panic::Location;
 
-use crate::Cancelled;
+use crate::{Cancelled, Ctx};
+
+/// The checkpoint a user writes: here rather than in `ctx/`, because what it returns is
+/// observed (the location, the debug event with the task's name, which only the ambient knows).
+impl Ctx {
+    /// `Err` with the cancellation if this context is cancelled (see [`Ctx::is_cancelled`]).
+    /// Use with `?` at the points where your own code may stop. The error's
+    /// [`location`](Cancelled::location) is this call's.
+    #[inline]
+    #[track_caller]
+    pub fn check(&self) -> Result<(), Cancelled> {
+        self.check_at(Location::caller())
+    }
+
+    /// [`Ctx::check`], the error located at `at`.
+    #[inline]
+    pub(crate) fn check_at(&self, at: &'static Location<'static>) -> Result<(), Cancelled> {
+        if self.is_cancelled() || self.cut_here(at) {
+            Err(observed(self.cancelled_error(), at))
+        } else {
+            Ok(())
+        }
+    }
+}
 
 /// `cancelled`, observed by the checkpoint at `location`: records the location in the error and
 /// emits a debug event (target `autocancel`) with the cause, the location and the task's name.

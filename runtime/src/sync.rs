@@ -3,16 +3,17 @@
 //! state machine (cancel vs deadline vs child creation vs cause recording vs waiters).
 //!
 //! Only what the state machine itself synchronises with is swapped: its flag, its lock, its
-//! once-recorded cause and the waiter list's cells; and the `Group`'s list of over tasks
-//! (`ambient/over.rs`). `Arc`s stay `std`'s (loom's has no `Weak`, and
-//! reference counts are not what is being checked), and so does everything tokio does (timers,
-//! tasks), which loom cannot run.
+//! once-recorded cause and the waiter list's cells; the `Group`'s list of over tasks
+//! (`ambient/over.rs`); and the reference count and fence of a group's rows of seats
+//! (`ambient/seat.rs`), which free the row by hand. `Arc`s stay `std`'s (loom's has no `Weak`,
+//! and `std`'s own counts are not what is being checked), and so does everything tokio does
+//! (timers, tasks), which loom cannot run.
 
 /// The `Group`'s over list's waker (`ambient/over.rs`).
 #[cfg(not(loom))]
 pub(crate) use futures_util::task::AtomicWaker;
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{fence, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -27,7 +28,7 @@ pub(crate) fn now() -> tokio::time::Instant {
 pub(crate) use loom::future::AtomicWaker;
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering},
+    atomic::{fence, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering},
     Mutex, MutexGuard,
 };
 

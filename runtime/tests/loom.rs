@@ -19,7 +19,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use autocancel_runtime::__private::{loom_clock, loom_over};
+use autocancel_runtime::__private::{loom_clock, loom_over, loom_seats};
 use autocancel_runtime::{Cause, Ctx, Deadline};
 use loom::thread;
 
@@ -434,5 +434,29 @@ fn over_list_pushes_race_the_group_taking_them() {
         for pusher in pushers {
             pusher.join().unwrap();
         }
+    });
+}
+
+/// A group's row of seats is freed once, by whoever gives back its last reference (the group or
+/// one of two tasks ending on other threads), and only after every other holder is done with
+/// it (`src/ambient/seat.rs`: the count's `Release` and the `Acquire` fence; loom reports a
+/// free not ordered after another thread's last use of the row as a causality violation).
+#[test]
+fn a_row_of_seats_is_freed_once_after_its_last_holder() {
+    model(|| {
+        let (mut seats, group) = loom_seats::Seats::new();
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let seat = seats.take();
+                thread::spawn(move || drop(seat))
+            })
+            .collect();
+        let over_early = seats.take_over();
+        drop(seats);
+        for task in tasks {
+            task.join().unwrap();
+        }
+        assert!(over_early.len() <= 2);
+        assert_eq!(group.handles(), 1, "the row was freed");
     });
 }

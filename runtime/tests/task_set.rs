@@ -92,10 +92,20 @@ async fn finished_tasks_are_forgotten() {
     assert_eq!(tasks.counts().running(), 0);
 }
 
+/// `child_of`, the first name of `with_parent`, still makes a child of its argument.
+#[test]
+#[allow(deprecated)]
+fn child_of_is_with_parent_under_its_old_name() {
+    let server = Ctx::new();
+    let tasks = TaskSet::child_of(&server);
+    server.cancel();
+    assert!(tasks.ctx().is_cancelled());
+}
+
 #[tokio::test(start_paused = true)]
 async fn tasks_run_with_the_sets_context_ambient() {
     let server = Ctx::new();
-    let tasks = TaskSet::child_of(&server);
+    let tasks = TaskSet::with_parent(&server);
     let (tx, rx) = tokio::sync::oneshot::channel();
     let set_ctx = tasks.ctx().clone();
     tasks.spawn(async move {

@@ -46,7 +46,7 @@ async fn refresh_cache() -> Result<(), Cancelled> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let server = Ctx::new();
-    let jobs = Arc::new(TaskSet::child_of(&server).grace(Duration::from_millis(500)));
+    let jobs = Arc::new(TaskSet::with_parent(&server).grace(Duration::from_millis(500)));
     let app = Router::new()
         .route("/slow", get(slow))
         .route("/job", get(start_job))

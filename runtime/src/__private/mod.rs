@@ -33,7 +33,7 @@ pub mod loom_over {
 
     use loom::sync::atomic::AtomicU32;
 
-    use crate::ambient::OverList;
+    use crate::group::OverList;
 
     /// An over list.
     #[derive(Default)]
@@ -55,6 +55,57 @@ pub mod loom_over {
             let mut taken = Vec::new();
             self.0.take_into(&mut taken, |index| &links[index]);
             taken
+        }
+    }
+}
+
+/// A group's seats (`--cfg loom` only), for `tests/loom.rs`: a row's reference count and the
+/// fence that frees it (`src/group/seat.rs`).
+#[cfg(loom)]
+pub mod loom_seats {
+    use std::sync::Arc;
+
+    use crate::ambient::{Ambient, Member, TaskName};
+    use crate::group;
+    use crate::Ctx;
+
+    /// The group's side: hands out seats, holds its rows.
+    pub struct Seats(group::LoomSeats);
+
+    /// A task's seat: gives back its row's reference when dropped.
+    pub struct Seat(#[allow(dead_code)] group::Seat);
+
+    /// The group's ambient, which every row holds a reference to: its count tells how many rows
+    /// are still alive.
+    pub struct Group(Arc<Ambient>);
+
+    impl Seats {
+        /// Seats for a new group.
+        pub fn new() -> (Seats, Group) {
+            let group = Arc::new(Ambient {
+                ctx: Ctx::new(),
+                member: Member::alone("loom"),
+            });
+            (Seats(group::LoomSeats::new(group.clone())), Group(group))
+        }
+
+        /// The next task's seat.
+        pub fn take(&mut self) -> Seat {
+            Seat(self.0.take(TaskName::Static("task")))
+        }
+
+        /// The indices of the tasks whose seats were given back since the last call.
+        pub fn take_over(&self) -> Vec<usize> {
+            let mut over = Vec::new();
+            self.0.take_over(&mut over);
+            over
+        }
+    }
+
+    impl Group {
+        /// The handles to the group's ambient: this one, plus one per row alive.
+        pub fn handles(&self) -> usize {
+            Arc::strong_count(&self.0)
         }
     }
 }

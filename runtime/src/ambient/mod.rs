@@ -10,10 +10,8 @@
 
 mod enter;
 mod member;
-mod over;
 mod parked;
 mod scoped;
-mod seat;
 mod task_name;
 mod with_ambient;
 
@@ -23,11 +21,8 @@ use std::sync::OnceLock;
 pub(crate) use enter::enter;
 pub use enter::EnterGuard;
 pub(crate) use member::{GroupId, Member};
-#[cfg(loom)]
-pub(crate) use over::OverList;
 pub(crate) use parked::ParkedAt;
 pub(crate) use scoped::set;
-pub(crate) use seat::{Seat, Seats};
 pub(crate) use task_name::TaskName;
 pub(crate) use with_ambient::WithAmbient;
 

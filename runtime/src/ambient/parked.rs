@@ -5,28 +5,27 @@
 //! completes), and cleared when that call returns. Read only by the group, when it reports a
 //! straggler.
 //!
-//! One slot per task index, written only by its task: no lock, no map. The slots live in
-//! buckets that double in size (32, 64, 128… slots), each allocated the first time a task of
-//! its range parks and kept until the group is dropped, so that a slot never moves and a group
-//! whose tasks never park allocates nothing. Clearing a slot when a call returns (what every
-//! task cancelled while parked does) is a few atomic operations. The memory is 24 bytes per
-//! task index up to the highest that parked (at most twice that, rounded up to its bucket):
+//! One place per task index, written only by its task: no map. The places live in buckets
+//! that double in size (32, 64, 128… places), each allocated the first time a task of its range
+//! parks and kept until the group is dropped, so that a place never moves and a group whose
+//! tasks never park allocates nothing. Clearing a place when a call returns (what every task
+//! cancelled while parked does) is an uncontended lock. The memory is 40 bytes per task index
+//! up to the highest that parked (at most twice that, rounded up to its bucket):
 //! `Group` and `ScopedGroup` already keep a record per task spawned, and `TaskSet` reuses the
 //! indices of finished tasks.
 //!
-//! A slot's fields are separate atomics: a report read while its task moves to another
-//! `.await` may pair the new place with the old time (or the reverse). The report is a
-//! diagnostic of a task that ignores cancellation; it is read after the grace period, when
-//! such a task has long stopped moving.
+//! A place is a small lock around the `.await`, the time and the call: a report always pairs an
+//! `.await` with its own time, and no `unsafe` turns a stored pointer back into a `&'static
+//! Location`. The lock is not contended in practice (a place is written by its own task and
+//! read by the group only when it reports a straggler); see RESULTS.md for what it costs.
 
 use std::panic::Location;
-use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Slots in the first bucket; bucket `b` holds `FIRST << b`.
+/// Places in the first bucket; bucket `b` holds `FIRST << b`.
 const FIRST: usize = 32;
 /// Buckets: room for `FIRST * (2^BUCKETS - 1)` task indices (over two billion); a task beyond
 /// (never seen in practice) reports no place.
@@ -39,29 +38,42 @@ pub(crate) struct Parked {
     pub(crate) since: Instant,
 }
 
-/// One task's place.
+/// One task's place, while it is parked at one.
 #[derive(Default)]
-struct Slot {
-    /// The `.await`, or null while the task is not parked at one.
-    at: AtomicPtr<Location<'static>>,
-    /// Since when, in nanoseconds after [`ParkedAt::epoch`].
-    since: AtomicU64,
+struct Place(Mutex<Option<Report>>);
+
+/// What a parked task's call reported.
+#[derive(Clone, Copy)]
+struct Report {
+    /// The `.await`.
+    at: &'static Location<'static>,
+    /// Since when, after [`ParkedAt::epoch`].
+    since: Duration,
     /// Which call reported it (the address of its `Call`), so that a returning call clears
     /// only its own report.
-    call: AtomicUsize,
+    call: usize,
+}
+
+impl Place {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Report>> {
+        // Nothing panics while holding it; a poisoned place is still a place.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// Task index to where it waits, for the tasks of one group.
 #[derive(Default)]
 pub(crate) struct ParkedAt {
-    /// The clock at the first report: times are kept as an offset to it, in one atomic.
+    /// The clock at the first report: times are kept as an offset to it.
     epoch: OnceLock<Instant>,
-    /// Bucket `b`: `FIRST << b` slots, or null until a task of its range parks. Set once
-    /// (compare-exchange from null), freed on drop.
-    buckets: [AtomicPtr<Slot>; BUCKETS],
+    /// Bucket `b`: `FIRST << b` places, allocated when a task of its range first parks (the
+    /// first to get there allocates it, a racing one waits for it), dropped with the group.
+    buckets: [OnceLock<Box<[Place]>>; BUCKETS],
 }
 
-/// The bucket and offset of task `index`'s slot.
+/// The bucket and offset of task `index`'s place.
 fn locate(index: usize) -> Option<(usize, usize)> {
     let j = index / FIRST + 1;
     let bucket = (usize::BITS - 1 - j.leading_zeros()) as usize;
@@ -72,96 +84,49 @@ fn locate(index: usize) -> Option<(usize, usize)> {
 }
 
 impl ParkedAt {
-    /// Task `index`'s slot, if its bucket exists.
-    fn slot(&self, index: usize) -> Option<&Slot> {
+    /// Task `index`'s place, if its bucket exists.
+    fn place(&self, index: usize) -> Option<&Place> {
         let (bucket, offset) = locate(index)?;
-        let first = self.buckets[bucket].load(Ordering::Acquire);
-        // SAFETY: a non-null bucket pointer is the first of `FIRST << bucket` slots (more than
-        // `offset`), allocated by `slot_or_new` and freed only when `self` is dropped.
-        (!first.is_null()).then(|| unsafe { &*first.add(offset) })
+        Some(&self.buckets[bucket].get()?[offset])
     }
 
-    /// Task `index`'s slot, allocating its bucket if no task of its range has parked yet.
-    fn slot_or_new(&self, index: usize) -> Option<&Slot> {
-        if let Some(slot) = self.slot(index) {
-            return Some(slot);
-        }
+    /// Task `index`'s place, allocating its bucket if no task of its range has parked yet.
+    fn place_or_new(&self, index: usize) -> Option<&Place> {
         let (bucket, offset) = locate(index)?;
-        let slots: Box<[Slot]> = (0..FIRST << bucket).map(|_| Slot::default()).collect();
-        let ours = Box::into_raw(slots).cast::<Slot>();
-        let first = match self.buckets[bucket].compare_exchange(
-            std::ptr::null_mut(),
-            ours,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => ours,
-            Err(theirs) => {
-                // Another task of the same range allocated it first: ours was never shared.
-                // SAFETY: `ours` is the box made above, of that length.
-                drop(unsafe { Box::from_raw(bucket_slice(ours, bucket)) });
-                theirs
-            }
-        };
-        // SAFETY: as in `slot`.
-        Some(unsafe { &*first.add(offset) })
+        let places = self.buckets[bucket]
+            .get_or_init(|| (0..FIRST << bucket).map(|_| Place::default()).collect());
+        Some(&places[offset])
     }
 
     /// Task `index` waits at `at` from now, in the call identified by `call`. With nested
     /// `#[cancellable]` calls the last to report wins (each reports only when it moves).
     pub(crate) fn park(&self, index: usize, call: usize, at: &'static Location<'static>) {
-        let Some(slot) = self.slot_or_new(index) else {
+        let Some(place) = self.place_or_new(index) else {
             return;
         };
         let now = Instant::now();
         let epoch = *self.epoch.get_or_init(|| now);
-        let since = u64::try_from(now.saturating_duration_since(epoch).as_nanos()).unwrap_or(0);
-        slot.since.store(since, Ordering::Relaxed);
-        slot.call.store(call, Ordering::Relaxed);
-        slot.at
-            .store(std::ptr::from_ref(at).cast_mut(), Ordering::Release);
+        let since = now.saturating_duration_since(epoch);
+        *place.lock() = Some(Report { at, since, call });
     }
 
     /// The call `call` of task `index` has returned: its place no longer says where the task is.
     pub(crate) fn leave(&self, index: usize, call: usize) {
-        if let Some(slot) = self.slot(index) {
-            if slot.call.load(Ordering::Relaxed) == call {
-                slot.at.store(std::ptr::null_mut(), Ordering::Release);
+        if let Some(place) = self.place(index) {
+            let mut report = place.lock();
+            if report.is_some_and(|report| report.call == call) {
+                *report = None;
             }
         }
     }
 
     /// Where task `index` waits, if an `.await` of a `#[cancellable]` call of it is blocked.
     pub(crate) fn get(&self, index: usize) -> Option<Parked> {
-        let slot = self.slot(index)?;
-        let at = slot.at.load(Ordering::Acquire);
-        if at.is_null() {
-            return None;
-        }
-        let since = Duration::from_nanos(slot.since.load(Ordering::Relaxed));
+        let report = (*self.place(index)?.lock())?;
         Some(Parked {
-            // SAFETY: only ever set from a `&'static Location<'static>`.
-            at: unsafe { &*at },
-            since: *self.epoch.get()? + since,
+            at: report.at,
+            since: *self.epoch.get()? + report.since,
         })
-    }
-}
-
-/// Bucket `bucket` starting at `first`, as the boxed slice it was allocated as.
-fn bucket_slice(first: *mut Slot, bucket: usize) -> *mut [Slot] {
-    std::ptr::slice_from_raw_parts_mut(first, FIRST << bucket)
-}
-
-impl Drop for ParkedAt {
-    fn drop(&mut self) {
-        for (bucket, first) in self.buckets.iter_mut().enumerate() {
-            let first = *first.get_mut();
-            if !first.is_null() {
-                // SAFETY: allocated in `slot_or_new` as a boxed slice of this length; no slot
-                // reference outlives `&self`.
-                drop(unsafe { Box::from_raw(bucket_slice(first, bucket)) });
-            }
-        }
     }
 }
 
@@ -176,7 +141,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_index_has_its_own_slot_in_range() {
+    fn every_index_has_its_own_place_in_range() {
         let mut seen = (0, 0);
         for index in 0..10_000 {
             let (bucket, offset) = locate(index).unwrap();

@@ -1,11 +1,25 @@
-//! What the `tokio-util` interop (`crate::interop::token`) needs of a context beyond its public API: a weak
-//! handle (a registration with another library must not keep the context alive) and the slot
-//! where the context keeps their state.
+//! The context's interop hooks (feature `tokio-util`): what `crate::interop::token` needs of a
+//! context beyond its public API: a weak handle (a registration with another library must not
+//! keep the context alive) and the place where the context keeps the bridges' ends. The interop
+//! fills them; the context does not know about that module.
 
-use std::sync::{Arc, Weak};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::state::State;
 use crate::Ctx;
+
+/// A context's ends of the bridges to tokio-util's `CancellationToken` (see
+/// `interop/token.rs`), dropped with the context.
+#[derive(Default)]
+pub(crate) struct Bridges {
+    /// The token this context cancels, once asked for.
+    pub(crate) token: OnceLock<CancellationToken>,
+    /// The registration with the token this context was made from, if any.
+    pub(crate) source: Mutex<Option<Pin<Box<WaitForCancellationFutureOwned>>>>,
+}
 
 /// A handle that does not keep its context alive.
 pub(crate) struct WeakCtx(Weak<State>);
@@ -23,9 +37,9 @@ impl Ctx {
         WeakCtx(Arc::downgrade(&self.state))
     }
 
-    /// What the interop features keep with this context.
-    pub(crate) fn interop(&self) -> &crate::interop::Slot {
-        &self.state.interop
+    /// What the `tokio-util` interop keeps with this context.
+    pub(crate) fn bridges(&self) -> &Bridges {
+        &self.state.bridges
     }
 
     /// Whether this is the never-cancelled context shared by the whole process (the ambient

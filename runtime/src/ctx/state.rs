@@ -25,8 +25,6 @@ use super::idle::{Due, Idle};
 use super::wait_list::{Batch, WaitList, WaitNode};
 
 mod link;
-#[cfg(not(loom))]
-pub(super) mod recycle;
 
 use crate::sync::{self, AtomicU8, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
@@ -53,7 +51,7 @@ pub(super) struct Limit {
 
 pub(super) struct State {
     /// `FLAG`: set, once, right after `record`; `UNLINKED`: not in the parent's child list yet
-    /// (see "Lazy links" above). The only thing a checkpoint reads: zero is "running".
+    /// (see `state/link.rs`, "Lazy links"). The only thing a checkpoint reads: zero is "running".
     bits: AtomicU8,
     /// The first cancellation and when it happened (for "how long overdue").
     record: OnceLock<(Cancelled, Instant)>,
@@ -70,18 +68,18 @@ pub(super) struct State {
     pub(super) timed: bool,
     /// Keeps the parent alive while a child exists.
     parent: Option<Arc<State>>,
-    /// The slot in the parent's child list, once linked (see "Lazy links").
+    /// The slot in the parent's child list, once linked (see `state/link.rs`).
     key: AtomicUsize,
     /// How many checks found this context unlinked (see [`State::check`]).
     unlinked_checks: std::sync::atomic::AtomicU8,
     lists: Mutex<Lists>,
-    /// What the `tokio-util` interop keeps with the context.
+    /// What the `tokio-util` interop keeps with the context (`handles.rs`).
     #[cfg(feature = "tokio-util")]
-    pub(super) interop: crate::interop::Slot,
+    pub(super) bridges: super::handles::Bridges,
     /// A context of `autocancel::testing` (or derived from one): its cancellation points count
     /// down to a cut.
     #[cfg(feature = "testing")]
-    pub(super) cuts: Option<Arc<crate::testing::Cuts>>,
+    pub(super) cuts: Option<Arc<super::Cuts>>,
 }
 
 #[derive(Default)]
@@ -114,9 +112,12 @@ impl State {
         Arc::new(state)
     }
 
-    /// `Arc::new(State::with(..))`, in this thread's spare allocation if there is one (see
-    /// `state/recycle.rs`), else built in place: `Arc::new` built the state on the stack and copied it
-    /// into the allocation (a 250-byte `memcpy`, 50 instructions, on every per-request context).
+    /// `Arc::new(State::with(..))`, built in place: `Arc::new` built the state on the stack and
+    /// copied it into the allocation (a 250-byte `memcpy` on every per-request context). Kept
+    /// because it pays: with `Arc::new`, `with_timeout(d).run(fut)` took 707 instructions
+    /// instead of 650 (+57, callgrind, `benches/child_deadline_once.rs`) and its criterion
+    /// ratio to `tokio::time::timeout` went from 1.45–1.53× to 1.42–1.89× on the same machine.
+    /// Miri checks it (the lib tests), and loom runs it (it is not `cfg`'d out of the model).
     #[inline(always)]
     fn new_arc(
         limit: Option<Limit>,
@@ -124,13 +125,6 @@ impl State {
         idle_above: bool,
         parent: Option<Arc<State>>,
     ) -> Arc<State> {
-        #[cfg(not(loom))]
-        if let Some(mut spare) = recycle::take() {
-            if let Some(blank) = Arc::get_mut(&mut spare) {
-                blank.reuse(limit, idle, idle_above, parent);
-                return spare;
-            }
-        }
         let arc = Arc::<State>::new_uninit();
         // SAFETY: the allocation is fresh and not shared yet, so writing through the pointer
         // is the only access; it is fully initialised by the write before `assume_init`.
@@ -148,54 +142,29 @@ impl State {
         idle_above: bool,
         parent: Option<Arc<State>>,
     ) -> State {
-        let mut state = State {
-            bits: AtomicU8::new(0),
+        let idle_chain = idle_above || idle.is_some();
+        State {
+            bits: AtomicU8::new(if parent.is_some() { UNLINKED } else { 0 }),
             key: AtomicUsize::new(0),
             unlinked_checks: std::sync::atomic::AtomicU8::new(0),
             record: OnceLock::new(),
-            limit: None,
+            limit,
             cancellable: true,
-            timed: false,
-            idle: None,
-            idle_chain: false,
+            timed: limit.is_some() || idle_chain,
+            idle,
+            idle_chain,
             #[cfg(feature = "testing")]
-            cuts: None,
-            parent: None,
+            cuts: parent.as_ref().and_then(|parent| parent.cuts.clone()),
+            parent,
             lists: Mutex::new(Lists::default()),
             #[cfg(feature = "tokio-util")]
-            interop: Default::default(),
-        };
-        state.configure(limit, idle, idle_above, parent);
-        state
-    }
-
-    /// Sets what a context is made with, and what follows from it: a new state's (`with`), and
-    /// a blank spare's made into a new context (`recycle.rs`), in one place.
-    #[inline(always)]
-    fn configure(
-        &mut self,
-        limit: Option<Limit>,
-        idle: Option<Idle>,
-        idle_above: bool,
-        parent: Option<Arc<State>>,
-    ) {
-        let idle_chain = idle_above || idle.is_some();
-        self.limit = limit;
-        self.timed = limit.is_some() || idle_chain;
-        self.idle = idle;
-        self.idle_chain = idle_chain;
-        #[cfg(feature = "testing")]
-        {
-            self.cuts = parent.as_ref().and_then(|parent| parent.cuts.clone());
+            bridges: Default::default(),
         }
-        self.bits = AtomicU8::new(if parent.is_some() { UNLINKED } else { 0 });
-        *self.unlinked_checks.get_mut() = 0;
-        self.parent = parent;
     }
 
     /// The root of a cancellation test (see `crate::testing`).
     #[cfg(feature = "testing")]
-    pub(super) fn with_cuts(cuts: Arc<crate::testing::Cuts>) -> State {
+    pub(super) fn with_cuts(cuts: Arc<super::Cuts>) -> State {
         let mut state = State::with(None, None, false, None);
         state.cuts = Some(cuts);
         state
@@ -212,7 +181,7 @@ impl State {
     ) -> Arc<State> {
         let idle_above = parent.idle_chain;
         let child = if parent.cancellable {
-            // Unlinked (see "Lazy links"): no lock. Made from a cancelled parent, it is
+            // Unlinked (see `state/link.rs`): no lock. Made from a cancelled parent, it is
             // cancelled from the start.
             let child = State::new_arc(limit, idle, idle_above, Some(parent.clone()));
             // The parent's own flag only: an ancestor's cancellation the parent has not seen yet

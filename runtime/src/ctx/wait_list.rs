@@ -213,12 +213,6 @@ impl WaitList {
         batch.len == BATCH
     }
 
-    /// Whether no node is linked.
-    #[cfg(not(loom))]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.head.is_none()
-    }
-
     /// How many nodes are linked.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

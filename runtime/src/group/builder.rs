@@ -5,12 +5,14 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use super::Group;
+use super::{Group, ScopedGroup};
 use crate::{Cancelled, Ctx, Deadline};
 
-/// Builds a [`Group`] with a parent context, a deadline and a concurrency limit, all fixed
-/// before the first spawn (a limit set later could not count the tasks already running, so
-/// there is no way to set one on a [`Group`]). Start with [`Group::builder`].
+/// Builds a [`Group`] (or a [`ScopedGroup`]) with a parent context, a deadline and a
+/// concurrency limit, all fixed before the first spawn (a limit set later could not count the
+/// tasks already running, so there is no way to set one on a [`Group`]). Start with
+/// [`Group::builder`] or [`ScopedGroup::builder`]; end with [`build`](GroupBuilder::build) or
+/// [`build_scoped`](GroupBuilder::build_scoped).
 ///
 /// ```
 /// use autocancel::{Cancelled, Ctx, Group};
@@ -129,18 +131,54 @@ impl GroupBuilder {
         T: Send + 'static,
         E: From<Cancelled> + std::fmt::Display + Send + 'static,
     {
-        let parent = self.parent.unwrap_or_else(Ctx::current);
-        let ctx = match self.until {
-            None => parent.child(),
-            Some(Until::Timeout(timeout)) => parent.with_timeout(timeout),
-            Some(Until::Deadline(deadline)) => parent.with_deadline(deadline),
-        };
-        let mut group = Group::from_ctx(ctx);
+        let mut group = Group::from_ctx(self.ctx());
         group.keep_errors = self.collect_errors;
         group.slots = self
             .limit
             .filter(|&n| n <= Semaphore::MAX_PERMITS)
             .map(|n| Arc::new(Semaphore::new(n)));
         group
+    }
+
+    /// The same group as a [`ScopedGroup`], whose tasks may borrow from the caller.
+    ///
+    /// ```
+    /// use autocancel::{Cancelled, ScopedGroup};
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// let words = ["scoped", "groups", "limit"];
+    /// let mut group: ScopedGroup<'_, usize> = ScopedGroup::builder()
+    ///     .timeout(Duration::from_secs(7))
+    ///     .limit(2) // at most two tasks at once
+    ///     .build_scoped();
+    /// for word in &words {
+    ///     group.spawn(async move {
+    ///         autocancel::sleep(Duration::from_secs(1)).await?;
+    ///         Ok::<_, Cancelled>(word.len())
+    ///     });
+    /// }
+    /// let start = tokio::time::Instant::now();
+    /// assert_eq!(group.wait().await.unwrap(), vec![6, 6, 5]);
+    /// assert_eq!(start.elapsed(), Duration::from_secs(2));
+    /// # }
+    /// ```
+    pub fn build_scoped<'a, T, E>(self) -> ScopedGroup<'a, T, E>
+    where
+        T: Send + 'a,
+        E: From<Cancelled> + std::fmt::Display + Send + 'a,
+    {
+        let limit = self.limit;
+        ScopedGroup::from_ctx(self.ctx()).with_limit(limit)
+    }
+
+    /// The group's context, derived from the parent (the ambient context by default) now.
+    fn ctx(&self) -> Ctx {
+        let parent = self.parent.clone().unwrap_or_else(Ctx::current);
+        match self.until {
+            None => parent.child(),
+            Some(Until::Timeout(timeout)) => parent.with_timeout(timeout),
+            Some(Until::Deadline(deadline)) => parent.with_deadline(deadline),
+        }
     }
 }

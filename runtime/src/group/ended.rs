@@ -7,39 +7,32 @@
 //! a cancelled group returns), which cannot become the group's error and is dropped by its task
 //! instead; a task that never started. The rare ones (the error that cancelled the group, a
 //! panic) travel boxed, in the same place. With a word-sized output that is 16 bytes, where the
-//! decoded [`Finished`] is 40.
-
-use std::mem::ManuallyDrop;
+//! decoded [`Finished`] is 40. A plain enum: the compiler keeps which variant it is and drops
+//! what it holds.
 
 use super::task::{Finished, Outcome};
 
-/// A [`Finished`], packed.
-pub(super) struct Ended<T, E> {
-    /// A task's index always fits: a group holds fewer than `u32::MAX` tasks (`Seats::take`).
-    index: u32,
-    after_cancel: bool,
-    kind: Kind,
-    value: Value<T, E>,
-}
-
-/// What happened, and which field of `value` holds something.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// `value.ok`.
-    Ok,
-    /// [`Outcome::Lost`]; `value` holds nothing.
-    Lost,
-    /// [`Outcome::NotStarted`]; `value` holds nothing.
-    NotStarted,
-    /// `value.other`.
-    Boxed,
-}
-
-/// The output if the task returned `Ok`, the whole outcome if it is boxed.
-union Value<T, E> {
-    ok: ManuallyDrop<T>,
-    other: ManuallyDrop<Box<Outcome<T, E>>>,
-    none: (),
+/// A [`Finished`], packed: the index and the flag are repeated in each variant, so that they
+/// share the word with the variant's tag instead of taking one of their own (a struct holding
+/// them beside an enum of the outcomes is a word larger). Same size as the `union` it replaced
+/// (`the_safe_enum_is_as_small_as_the_union_was`), without `unsafe`.
+pub(super) enum Ended<T, E> {
+    /// The task returned `Ok(output)`.
+    Ok {
+        index: u32,
+        after_cancel: bool,
+        output: T,
+    },
+    /// [`Outcome::Lost`].
+    Lost { index: u32, after_cancel: bool },
+    /// [`Outcome::NotStarted`].
+    NotStarted { index: u32, after_cancel: bool },
+    /// The rare outcomes (the error that cancelled the group, a panic), boxed.
+    Boxed {
+        index: u32,
+        after_cancel: bool,
+        outcome: Box<Outcome<T, E>>,
+    },
 }
 
 /// A task index as [`Ended`] carries it. Every index is a seat's, and `Seats::take` refuses a
@@ -54,13 +47,10 @@ impl<T, E> Ended<T, E> {
     /// Task `index` returned `Ok(output)`.
     #[inline]
     pub(super) fn ok(index: u32, output: T, after_cancel: bool) -> Ended<T, E> {
-        Ended {
+        Ended::Ok {
             index,
             after_cancel,
-            kind: Kind::Ok,
-            value: Value {
-                ok: ManuallyDrop::new(output),
-            },
+            output,
         }
     }
 
@@ -69,60 +59,58 @@ impl<T, E> Ended<T, E> {
     /// hands to `wait` as its `JoinError`.
     pub(super) fn pack(finished: Finished<T, E>) -> Ended<T, E> {
         let (index, after_cancel) = (index(finished.index), finished.after_cancel);
-        let (kind, value) = match finished.outcome {
-            Outcome::Ok(output) => return Ended::ok(index, output, after_cancel),
+        match finished.outcome {
+            Outcome::Ok(output) => Ended::ok(index, output, after_cancel),
             Outcome::Err { error, won: false } => {
                 drop(error);
-                (Kind::Lost, Value { none: () })
+                Ended::Lost {
+                    index,
+                    after_cancel,
+                }
             }
-            Outcome::Lost => (Kind::Lost, Value { none: () }),
-            Outcome::NotStarted => (Kind::NotStarted, Value { none: () }),
-            other => (
-                Kind::Boxed,
-                Value {
-                    other: ManuallyDrop::new(Box::new(other)),
-                },
-            ),
-        };
-        Ended {
-            index,
-            after_cancel,
-            kind,
-            value,
+            Outcome::Lost => Ended::Lost {
+                index,
+                after_cancel,
+            },
+            Outcome::NotStarted => Ended::NotStarted {
+                index,
+                after_cancel,
+            },
+            other => Ended::Boxed {
+                index,
+                after_cancel,
+                outcome: Box::new(other),
+            },
         }
     }
 
     /// Unpacks it.
     #[inline]
     pub(super) fn unpack(self) -> Finished<T, E> {
-        let this = ManuallyDrop::new(self);
-        // SAFETY: `kind` says which field holds a value; it is moved out once, and `this` is
-        // not dropped (`ManuallyDrop`), so it is not dropped twice.
-        let outcome = unsafe {
-            match this.kind {
-                Kind::Ok => Outcome::Ok(ManuallyDrop::into_inner(std::ptr::read(&this.value.ok))),
-                Kind::Lost => Outcome::Lost,
-                Kind::NotStarted => Outcome::NotStarted,
-                Kind::Boxed => *ManuallyDrop::into_inner(std::ptr::read(&this.value.other)),
-            }
+        let (index, outcome, after_cancel) = match self {
+            Ended::Ok {
+                index,
+                after_cancel,
+                output,
+            } => (index, Outcome::Ok(output), after_cancel),
+            Ended::Lost {
+                index,
+                after_cancel,
+            } => (index, Outcome::Lost, after_cancel),
+            Ended::NotStarted {
+                index,
+                after_cancel,
+            } => (index, Outcome::NotStarted, after_cancel),
+            Ended::Boxed {
+                index,
+                after_cancel,
+                outcome,
+            } => (index, *outcome, after_cancel),
         };
         Finished {
-            index: this.index as usize,
+            index: index as usize,
             outcome,
-            after_cancel: this.after_cancel,
-        }
-    }
-}
-
-impl<T, E> Drop for Ended<T, E> {
-    fn drop(&mut self) {
-        // SAFETY: `kind` says which field holds a value; dropped once, here.
-        unsafe {
-            match self.kind {
-                Kind::Ok => ManuallyDrop::drop(&mut self.value.ok),
-                Kind::Boxed => ManuallyDrop::drop(&mut self.value.other),
-                Kind::Lost | Kind::NotStarted => {}
-            }
+            after_cancel,
         }
     }
 }
@@ -138,6 +126,16 @@ mod tests {
     fn a_word_sized_output_travels_in_two_words() {
         assert_eq!(std::mem::size_of::<Ended<usize, Cancelled>>(), 16);
         assert_eq!(std::mem::size_of::<Ended<(), std::io::Error>>(), 16);
+    }
+
+    /// The sizes the `union` (index, flag, kind byte, then the output or a box) had, measured
+    /// before it was replaced: the tag and the flag sit in the index's word, as its kind did.
+    #[test]
+    fn the_safe_enum_is_as_small_as_the_union_was() {
+        assert_eq!(std::mem::size_of::<Ended<usize, String>>(), 16);
+        assert_eq!(std::mem::size_of::<Ended<(), String>>(), 16);
+        assert_eq!(std::mem::size_of::<Ended<[u8; 3], String>>(), 16);
+        assert_eq!(std::mem::size_of::<Ended<u128, String>>(), 32);
     }
 
     #[test]
@@ -194,7 +192,7 @@ mod tests {
             after_cancel: true,
         });
         assert_eq!(Arc::strong_count(&error), 1, "dropped when packed");
-        assert!(lost.kind == Kind::Lost);
+        assert!(matches!(lost, Ended::Lost { .. }));
         let Finished {
             index: 4,
             outcome: Outcome::Lost,

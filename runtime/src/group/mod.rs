@@ -3,8 +3,10 @@
 mod builder;
 mod ended;
 mod join;
+mod over;
 mod report;
 mod scoped;
+mod seat;
 mod task;
 mod wait;
 
@@ -20,13 +22,19 @@ use tokio::task::JoinHandle;
 pub use builder::GroupBuilder;
 use ended::Ended;
 pub use join::Joined;
+#[cfg(loom)]
+pub(crate) use over::OverList;
+pub(crate) use report::abort_straggler;
 pub(crate) use report::straggler_name;
 pub use report::{Report, Straggler, TaskKind, TaskOutcome, Waiting};
 pub use scoped::ScopedGroup;
+use seat::Seats;
+#[cfg(loom)]
+pub(crate) use seat::{Seat, Seats as LoomSeats};
 
 pub(crate) use crate::ambient::TaskName;
 
-use crate::ambient::{Ambient, GroupId, Member, Seats};
+use crate::ambient::{Ambient, GroupId, Member};
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
 /// How long cancelled async tasks get to stop by themselves before they are aborted.

@@ -75,6 +75,36 @@ impl Waiting {
     }
 }
 
+/// A task still running when its group's grace period is over: unless it is inside a shielded
+/// section (then it is left alone and this returns `None`: the caller marks it late and looks
+/// again later), reads where it waits, stops it with `abort`, and reports it (a warning, and the
+/// straggler returned). `Group`, `ScopedGroup` and `TaskSet` share this; they differ only in
+/// what they iterate, how they name a task and how they stop it (abort its tokio task, or drop
+/// its body).
+pub(crate) fn abort_straggler(
+    shields: &crate::shield::ShieldDepths,
+    index: usize,
+    name: impl FnOnce() -> Arc<str>,
+    overdue: Duration,
+    abort: impl FnOnce(),
+) -> Option<Straggler> {
+    if shields.is_shielded(index) {
+        return None;
+    }
+    // Read before the task is stopped: dropping its body clears where it waits.
+    let waiting = Waiting::of(shields, index);
+    abort();
+    let straggler = Straggler {
+        name: name(),
+        kind: TaskKind::Async,
+        overdue,
+        aborted: true,
+        waiting,
+    };
+    tracing::warn!(%straggler, "aborting a task that ignored cancellation");
+    Some(straggler)
+}
+
 impl fmt::Display for Straggler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.kind {

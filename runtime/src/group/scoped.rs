@@ -22,7 +22,8 @@ use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
 use super::{
-    straggler_name, Report, Straggler, TaskKind, TaskName, TaskOutcome, Waiting, DEFAULT_GRACE,
+    abort_straggler, straggler_name, GroupBuilder, Report, Straggler, TaskKind, TaskName,
+    TaskOutcome, DEFAULT_GRACE,
 };
 use crate::ambient::{self, Ambient, GroupId, Here, Member};
 use crate::deadline::far_add;
@@ -35,8 +36,8 @@ use crate::{Cancelled, Cause, Ctx, Deadline};
 /// ambient while each task is polled (so `#[cancellable]` tasks stop at their checkpoints); the
 /// first error cancels the others and is what `wait` returns; a deadline or a cancellation of
 /// the parent makes `wait` return `E::from(Cancelled)`; a panic is re-raised once the other
-/// tasks have stopped; outputs come back in spawn order; [`limit`](ScopedGroup::limit) bounds
-/// how many run at once. A task that ignores cancellation for the grace period
+/// tasks have stopped; outputs come back in spawn order; a limit set on its builder
+/// ([`ScopedGroup::builder`], as for a `Group`) bounds how many run at once. A task that ignores cancellation for the grace period
 /// ([`DEFAULT_GRACE`], see [`grace`](ScopedGroup::grace)) is dropped and reported as a
 /// [`Straggler`], unless it is inside a shielded section.
 ///
@@ -66,11 +67,11 @@ use crate::{Cancelled, Cause, Ctx, Deadline};
 pub struct ScopedGroup<'a, T = (), E = Cancelled> {
     /// What the group's tasks run with, shared by all of them: the group's context, identity
     /// and shield depths. `wait` sets it as the ambient while it polls them, and each task
-    /// sets its own index and name into it for its poll (see [`Slot`]'s).
+    /// sets its own index and name into it for its poll (see [`ScopedTask`]'s).
     shared: Ambient,
-    running: FuturesUnordered<Slot<'a, T, E>>,
+    running: FuturesUnordered<ScopedTask<'a, T, E>>,
     /// Spawned over the limit: started, in spawn order, as running ones end.
-    queued: VecDeque<Slot<'a, T, E>>,
+    queued: VecDeque<ScopedTask<'a, T, E>>,
     spawned: usize,
     limit: Option<usize>,
     grace: Duration,
@@ -83,7 +84,7 @@ type Body<'a, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>;
 /// One task: its body (gone once it ended or was aborted), and what the group needs to run and
 /// report it. Polled with its group's ambient set ([`ScopedGroup::poll_wait`]): it sets its
 /// index and name into it, checks the group's flag on its first poll, and catches its panic.
-struct Slot<'a, T, E> {
+struct ScopedTask<'a, T, E> {
     index: usize,
     name: TaskName,
     started: bool,
@@ -93,8 +94,8 @@ struct Slot<'a, T, E> {
     body: Option<Body<'a, T, E>>,
 }
 
-/// What a [`Slot`] ends with.
-enum Ended<T, E> {
+/// What a [`ScopedTask`] ends with.
+enum TaskEnd<T, E> {
     /// The common case, kept small: no name, no nested results.
     Ok { index: usize, output: T },
     /// It returned an error or panicked, or it is a straggler (`late`) that ended by itself.
@@ -131,7 +132,7 @@ fn with_group<R>(f: impl FnOnce(&Ambient) -> R) -> R {
     })
 }
 
-impl<T, E> Slot<'_, T, E> {
+impl<T, E> ScopedTask<'_, T, E> {
     /// Drops the body with the task's ambient set, as if it were polled.
     fn drop_body(&mut self, group: &Ambient) {
         if self.body.is_some() {
@@ -143,13 +144,13 @@ impl<T, E> Slot<'_, T, E> {
     }
 }
 
-impl<T, E> Future for Slot<'_, T, E> {
-    type Output = Ended<T, E>;
+impl<T, E> Future for ScopedTask<'_, T, E> {
+    type Output = TaskEnd<T, E>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended<T, E>> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<TaskEnd<T, E>> {
         let this = &mut *self;
         if this.body.is_none() {
-            return Poll::Ready(Ended::Aborted);
+            return Poll::Ready(TaskEnd::Aborted);
         }
         let index = this.index;
         with_group(|group| {
@@ -159,7 +160,7 @@ impl<T, E> Future for Slot<'_, T, E> {
                 // before polling the tasks.
                 if group.ctx.flagged() {
                     this.drop_body(group);
-                    return Poll::Ready(Ended::NotStarted { index });
+                    return Poll::Ready(TaskEnd::NotStarted { index });
                 }
             }
             crate::ctx::reset_pacer();
@@ -180,7 +181,7 @@ impl<T, E> Future for Slot<'_, T, E> {
             let result = match polled {
                 Ok(Poll::Pending) => return Poll::Pending,
                 Ok(Poll::Ready(Ok(output))) if !this.late => {
-                    return Poll::Ready(Ended::Ok { index, output })
+                    return Poll::Ready(TaskEnd::Ok { index, output })
                 }
                 Ok(Poll::Ready(output)) => Ok(output),
                 Err(payload) => {
@@ -190,7 +191,7 @@ impl<T, E> Future for Slot<'_, T, E> {
                     Err(payload)
                 }
             };
-            Poll::Ready(Ended::Failed {
+            Poll::Ready(TaskEnd::Failed {
                 index,
                 name: this.name.clone(),
                 result,
@@ -226,7 +227,7 @@ where
         ScopedGroup::from_ctx(parent.child())
     }
 
-    fn from_ctx(ctx: Ctx) -> Self {
+    pub(super) fn from_ctx(ctx: Ctx) -> Self {
         let member = Member {
             group: GroupId::new(),
             // Set per task, when it is polled.
@@ -251,17 +252,27 @@ where
     /// # Panics
     ///
     /// If `n` is zero (no task could ever run).
+    #[deprecated(
+        since = "0.1.1",
+        note = "set the limit on the builder, as for a `Group`: \
+                `ScopedGroup::builder().limit(n).build_scoped()`"
+    )]
     #[track_caller]
-    pub fn limit(mut self, n: usize) -> Self {
+    pub fn limit(self, n: usize) -> Self {
         assert!(
             n > 0,
             "ScopedGroup::limit(0): a group needs room for at least one task"
         );
-        self.limit = Some(n);
+        self.with_limit(Some(n))
+    }
+
+    /// Sets the limit ([`GroupBuilder::limit`], which refuses zero).
+    pub(super) fn with_limit(mut self, limit: Option<usize>) -> Self {
+        self.limit = limit;
         // Tasks spawned before it queue too, in spawn order (none has started).
         if !self.running.is_empty() {
             self.queued.extend(std::mem::take(&mut self.running));
-            self.queued.make_contiguous().sort_by_key(|slot| slot.index);
+            self.queued.make_contiguous().sort_by_key(|task| task.index);
         }
         self
     }
@@ -303,7 +314,7 @@ where
     {
         let index = self.spawned;
         self.spawned += 1;
-        let slot = Slot {
+        let slot = ScopedTask {
             index,
             name,
             started: false,
@@ -327,7 +338,7 @@ where
     /// [`ScopedGroup::wait`], also returning the outputs of the tasks that succeeded when the
     /// group failed, and the stragglers.
     pub async fn wait_report(mut self) -> Report<T, E> {
-        let mut run = Run {
+        let mut run = Tally {
             outputs: (0..self.spawned).map(|_| None).collect(),
             outcomes: vec![TaskOutcome::Succeeded; self.spawned],
             first_error: None,
@@ -362,7 +373,7 @@ where
     fn poll_wait(
         &mut self,
         cx: &mut Context<'_>,
-        run: &mut Run<T, E>,
+        run: &mut Tally<T, E>,
         cancelled: Pin<&mut crate::WaitForCancellation<'_>>,
     ) -> Poll<()> {
         // Reads the clock against the deadline once per poll: the tasks started below check only
@@ -404,7 +415,7 @@ where
             // Tasks that return `Ok`, the common case, are recorded without leaving it.
             let ended = ambient::set(&Here::of(shared), || loop {
                 match running.poll_next_unpin(cx) {
-                    Poll::Ready(Some(Ended::Ok { index, output })) => {
+                    Poll::Ready(Some(TaskEnd::Ok { index, output })) => {
                         outputs[index] = Some(output);
                         *cut_short |= clock.cancelled_now(&shared.ctx);
                         start_queued(running, queued, *limit);
@@ -413,8 +424,8 @@ where
                 }
             });
             match ended {
-                Poll::Ready(Some(Ended::Ok { .. })) => unreachable!("recorded above"),
-                Poll::Ready(Some(Ended::Failed {
+                Poll::Ready(Some(TaskEnd::Ok { .. })) => unreachable!("recorded above"),
+                Poll::Ready(Some(TaskEnd::Failed {
                     index,
                     name,
                     result,
@@ -454,12 +465,12 @@ where
                     self.record(run, finished, &name);
                     self.start_queued();
                 }
-                Poll::Ready(Some(Ended::NotStarted { index })) => {
+                Poll::Ready(Some(TaskEnd::NotStarted { index })) => {
                     run.outcomes[index] = TaskOutcome::NotStarted;
                     run.cut_short = true;
                     self.start_queued();
                 }
-                Poll::Ready(Some(Ended::Aborted)) => run.aborted -= 1,
+                Poll::Ready(Some(TaskEnd::Aborted)) => run.aborted -= 1,
                 Poll::Ready(None) => return Poll::Ready(()),
                 // Only aborted slots left: they are never woken again.
                 Poll::Pending if self.running.len() == run.aborted => return Poll::Ready(()),
@@ -473,7 +484,7 @@ where
         start_queued(&mut self.running, &mut self.queued, self.limit);
     }
 
-    fn record(&self, run: &mut Run<T, E>, finished: Finished<T, E>, name: &TaskName) {
+    fn record(&self, run: &mut Tally<T, E>, finished: Finished<T, E>, name: &TaskName) {
         let index = finished.index;
         match finished.outcome {
             Outcome::Ok(output) => {
@@ -515,37 +526,39 @@ where
 
     /// The grace period is over: drop every task still running outside a shield and report it.
     /// Returns when to look again if some are shielded.
-    fn abort_stragglers(&mut self, run: &mut Run<T, E>) -> Option<Instant> {
+    fn abort_stragglers(&mut self, run: &mut Tally<T, E>) -> Option<Instant> {
         let now = Instant::now();
         let overdue = run
             .cancelled_at
             .map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
         let mut shielded = false;
         let shared = &self.shared;
-        for slot in self.running.iter_mut() {
-            if slot.body.is_none() {
+        for task in self.running.iter_mut() {
+            if task.body.is_none() {
                 continue;
             }
-            if shared.member.shields.is_shielded(slot.index) {
-                shielded = true;
-                slot.late = true;
-                continue;
-            }
-            // Where it waits, read before its body (and the record of where it waits) is dropped.
-            let waiting = Waiting::of(&shared.member.shields, slot.index);
-            slot.drop_body(shared);
-            run.aborted += 1;
-            run.cut_short = true;
-            run.outcomes[slot.index] = TaskOutcome::Aborted;
-            let straggler = Straggler {
-                name: straggler_name(&slot.name, slot.index as u64 + 1),
-                kind: TaskKind::Async,
-                overdue,
-                aborted: true,
-                waiting,
+            let (index, name) = (task.index, task.name.clone());
+            let abort = || {
+                task.drop_body(shared);
+                run.aborted += 1;
+                run.cut_short = true;
+                run.outcomes[index] = TaskOutcome::Aborted;
             };
-            tracing::warn!(%straggler, "dropping a scoped task that ignored cancellation");
-            run.stragglers.push(straggler);
+            let number = index as u64 + 1;
+            let shields = &shared.member.shields;
+            match abort_straggler(
+                shields,
+                index,
+                || straggler_name(&name, number),
+                overdue,
+                abort,
+            ) {
+                Some(straggler) => run.stragglers.push(straggler),
+                None => {
+                    shielded = true;
+                    task.late = true;
+                }
+            }
         }
         shielded.then(|| far_add(now, self.grace.max(Duration::from_millis(1))))
     }
@@ -553,8 +566,8 @@ where
 
 /// Starts queued tasks while `limit` leaves room.
 fn start_queued<'a, T, E>(
-    running: &mut FuturesUnordered<Slot<'a, T, E>>,
-    queued: &mut VecDeque<Slot<'a, T, E>>,
+    running: &mut FuturesUnordered<ScopedTask<'a, T, E>>,
+    queued: &mut VecDeque<ScopedTask<'a, T, E>>,
     limit: Option<usize>,
 ) {
     if let Some(limit) = limit {
@@ -609,7 +622,7 @@ impl EndClock {
 }
 
 /// What `wait` accumulates while tasks end.
-struct Run<T, E> {
+struct Tally<T, E> {
     outputs: Vec<Option<T>>,
     /// Written for the tasks that did not succeed only.
     outcomes: Vec<TaskOutcome>,
@@ -621,6 +634,15 @@ struct Run<T, E> {
     abort_timer: Option<Pin<Box<Sleep>>>,
     /// Slots whose body was dropped after the grace period, still in `running`.
     aborted: usize,
+}
+
+impl ScopedGroup<'_> {
+    /// A [`GroupBuilder`], as for a `Group`: for a scoped group with a concurrency limit, or a
+    /// parent other than the ambient context; end it with
+    /// [`build_scoped`](GroupBuilder::build_scoped).
+    pub fn builder() -> GroupBuilder {
+        GroupBuilder::default()
+    }
 }
 
 impl<'a, T, E> Default for ScopedGroup<'a, T, E>

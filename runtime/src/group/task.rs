@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::ended::{self, Ended};
+use super::seat::Seat;
+use crate::ambient;
 use crate::ambient::TaskName;
-use crate::ambient::{self, Seat};
 use crate::{Cause, Ctx};
 
 /// How a task ended.
@@ -276,7 +277,7 @@ mod tests {
         let n = 5_usize;
         let fut = async move { Ok::<_, Cancelled>(n) };
         assert_eq!(size(&fut), 16);
-        let mut seats = crate::ambient::Seats::new(Arc::new(crate::ambient::Ambient {
+        let mut seats = crate::group::Seats::new(Arc::new(crate::ambient::Ambient {
             ctx: Ctx::new(),
             member: Member::alone("group"),
         }));

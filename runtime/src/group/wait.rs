@@ -13,7 +13,7 @@ use tokio::task::JoinError;
 use tokio::time::{Instant, Sleep};
 
 use super::task::{self, Finished, Outcome};
-use super::{straggler_name, Group, Report, Straggler, TaskKind, TaskOutcome, Waiting};
+use super::{abort_straggler, straggler_name, Group, Report, Straggler, TaskKind, TaskOutcome};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, WaitForCancellation};
 
@@ -372,28 +372,32 @@ where
                 TaskKind::Async => entry.handle.as_ref(),
                 TaskKind::Blocking => None,
             };
+            let name = self.seats.name(index);
             match async_task {
-                Some(_) if self.shared.member.shields.is_shielded(index) => {
-                    shielded = true;
-                    entry.late = true;
-                }
                 Some(handle) => {
-                    handle.abort();
-                    entry.done = true;
-                    entry.late = false;
-                    let waiting = Waiting::of(&self.shared.member.shields, index);
-                    let straggler = Straggler {
-                        name: straggler_name(self.seats.name(index), index as u64 + 1),
-                        kind: TaskKind::Async,
-                        overdue,
-                        aborted: true,
-                        waiting,
+                    let abort = || {
+                        handle.abort();
+                        entry.done = true;
+                        entry.late = false;
                     };
-                    tracing::warn!(%straggler, "aborting a task that ignored cancellation");
-                    tally.stragglers.push((index, straggler));
+                    let shields = &self.shared.member.shields;
+                    let number = index as u64 + 1;
+                    match abort_straggler(
+                        shields,
+                        index,
+                        || straggler_name(name, number),
+                        overdue,
+                        abort,
+                    ) {
+                        Some(straggler) => tally.stragglers.push((index, straggler)),
+                        None => {
+                            shielded = true;
+                            entry.late = true;
+                        }
+                    }
                 }
                 None => tracing::warn!(
-                    task = %straggler_name(self.seats.name(index), index as u64 + 1),
+                    task = %straggler_name(name, index as u64 + 1),
                     ?overdue,
                     "blocking task ignores cancellation; `wait` keeps waiting for it"
                 ),

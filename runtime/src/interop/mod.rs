@@ -8,18 +8,3 @@ mod http;
 pub(crate) mod token;
 #[cfg(feature = "tonic")]
 mod tonic;
-
-/// What a context keeps for the interop features that need to.
-#[cfg(feature = "tokio-util")]
-#[derive(Default)]
-pub(crate) struct Slot {
-    pub(crate) token: token::Bridges,
-}
-
-#[cfg(feature = "tokio-util")]
-impl Slot {
-    /// Whether nothing is attached (the context's allocation can then be reused).
-    pub(crate) fn is_empty(&mut self) -> bool {
-        self.token.is_empty()
-    }
-}

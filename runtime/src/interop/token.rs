@@ -9,33 +9,16 @@
 //!   dropped token leaves nothing registered, however many were asked for.
 
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tokio_util::sync::CancellationToken;
 
 use crate::ctx::WeakCtx;
 use crate::{Cause, Ctx};
 
 /// The reason recorded when a context is cancelled by its token.
 const REASON: &str = "CancellationToken cancelled";
-
-/// A context's ends of the bridges (see the module's documentation).
-#[derive(Default)]
-pub(crate) struct Bridges {
-    /// The token this context cancels, once asked for.
-    token: OnceLock<CancellationToken>,
-    /// The registration with the token this context was made from, if any: dropped with it.
-    source: Mutex<Option<Pin<Box<WaitForCancellationFutureOwned>>>>,
-}
-
-impl Bridges {
-    /// Whether no token was asked for and none was the source.
-    pub(crate) fn is_empty(&mut self) -> bool {
-        self.token.get().is_none() && self.source.get_mut().is_ok_and(|s| s.is_none())
-    }
-}
 
 /// The waker registered with a token: cancels the context, if it still exists.
 struct CancelCtx {
@@ -89,8 +72,7 @@ impl Ctx {
                 ctx.cancel_with(Cause::cancelled(Some(REASON)));
             }
             Poll::Pending => {
-                *ctx.interop()
-                    .token
+                *ctx.bridges()
                     .source
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(registration);
@@ -118,8 +100,7 @@ impl Ctx {
             // would be too, and cancelling it would reach strangers.
             return CancellationToken::new();
         }
-        self.interop()
-            .token
+        self.bridges()
             .token
             .get_or_init(|| {
                 let token = CancellationToken::new();

@@ -17,12 +17,12 @@ use tokio::time::Instant;
 
 use report::Counters;
 pub use report::{Counts, FailureKind, ShutdownReport, TaskFailure};
-use task::{SetTask, Slot};
+use task::{LiveEntry, SetTask};
 
 use crate::ambient::{Ambient, GroupId, Member};
 use crate::deadline::far_add;
-use crate::group::{straggler_name, TaskName};
-use crate::{Cause, Ctx, Straggler, TaskKind, Waiting, DEFAULT_GRACE};
+use crate::group::{abort_straggler, straggler_name, TaskName};
+use crate::{Cause, Ctx, Straggler, TaskKind, DEFAULT_GRACE};
 
 /// A long-lived set of tasks sharing a context: a server's connections, a worker's jobs.
 ///
@@ -84,7 +84,7 @@ pub struct TaskSet {
 pub(super) struct Shared {
     /// What the set's tasks run with, shared by all of them: its context, identity and shield
     /// depths. Each task sees it while it is polled, with its own key and name (`task.rs`), and
-    /// holds it through its [`Slot`]'s reference count to this.
+    /// holds it through its [`LiveEntry`]'s reference count to this.
     ambient: Ambient,
     live: Mutex<Slab<Live>>,
     /// Notified when the last live task releases its slot.
@@ -114,7 +114,7 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Called by a task's [`Slot`] when its future is dropped.
+    /// Called by a task's [`LiveEntry`] when its future is dropped.
     fn release(&self, key: usize) {
         let mut live = self.lock();
         let ended = live.try_remove(key);
@@ -162,16 +162,27 @@ impl Shared {
 impl TaskSet {
     /// A task set whose context is a child of the ambient context ([`Ctx::current`]).
     pub fn new() -> TaskSet {
-        TaskSet::child_of(&Ctx::current())
+        TaskSet::with_parent(&Ctx::current())
     }
 
-    /// A task set whose context is a child of `ctx`: cancelling `ctx` (a server's shutdown)
-    /// cancels every task of the set.
+    /// A task set whose context is a child of `parent`: cancelling `parent` (a server's
+    /// shutdown) cancels every task of the set. Named as [`Group::with_parent`](crate::Group::with_parent) and
+    /// [`ScopedGroup::with_parent`](crate::ScopedGroup::with_parent).
+    pub fn with_parent(parent: &Ctx) -> TaskSet {
+        TaskSet::of_ctx(parent.child())
+    }
+
+    /// [`TaskSet::with_parent`], under its first name.
+    #[deprecated(since = "0.1.1", note = "renamed `TaskSet::with_parent`, as `Group`'s")]
     pub fn child_of(ctx: &Ctx) -> TaskSet {
+        TaskSet::with_parent(ctx)
+    }
+
+    fn of_ctx(ctx: Ctx) -> TaskSet {
         TaskSet {
             shared: Arc::new(Shared {
                 ambient: Ambient {
-                    ctx: ctx.child(),
+                    ctx,
                     member: Member {
                         group: GroupId::new(),
                         // Set per task, when it is polled.
@@ -257,7 +268,7 @@ impl TaskSet {
         let mut live = shared.lock();
         let entry = live.vacant_entry();
         let key = entry.key();
-        let slot = Slot {
+        let slot = LiveEntry {
             shared: shared.clone(),
             key,
             counted: false,
@@ -335,26 +346,24 @@ impl TaskSet {
         let mut shielded = false;
         let mut live = self.shared.lock();
         for (key, task) in live.iter_mut() {
-            if self.shared.ambient.member.shields.is_shielded(key) {
-                shielded = true;
-                task.late.get_or_insert(started);
+            // A task aborted before is still being dropped: not a straggler again.
+            let Some(handle) = task.abort.as_ref() else {
                 continue;
+            };
+            let shields = &self.shared.ambient.member.shields;
+            let name = || straggler_name(&task.name, task.number);
+            match abort_straggler(shields, key, name, overdue, || handle.abort()) {
+                Some(straggler) => {
+                    // Reported here, not again when it ends.
+                    task.late = None;
+                    task.abort = None;
+                    stragglers.push(straggler);
+                }
+                None => {
+                    shielded = true;
+                    task.late.get_or_insert(started);
+                }
             }
-            // Reported here, not again when it ends.
-            task.late = None;
-            let Some(abort) = task.abort.take() else {
-                continue; // aborted before, still being dropped
-            };
-            abort.abort();
-            let straggler = Straggler {
-                name: straggler_name(&task.name, task.number),
-                kind: TaskKind::Async,
-                overdue,
-                aborted: true,
-                waiting: Waiting::of(&self.shared.ambient.member.shields, key),
-            };
-            tracing::warn!(%straggler, "aborting a task that ignored cancellation");
-            stragglers.push(straggler);
         }
         shielded
     }

@@ -42,7 +42,7 @@ impl TaskSet {
     /// let addr = listener.local_addr()?;
     /// let server = Ctx::new();
     /// let serving = tokio::spawn({
-    ///     let connections = TaskSet::child_of(&server);
+    ///     let connections = TaskSet::with_parent(&server);
     ///     async move { connections.serve(async |set| accept(&listener, set).await).await }
     /// });
     /// let _client = tokio::net::TcpStream::connect(addr).await?;

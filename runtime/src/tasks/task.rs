@@ -24,7 +24,7 @@ pin_project_lite::pin_project! {
         #[pin]
         fut: Option<F>,
         name: TaskName,
-        slot: Slot,
+        slot: LiveEntry,
     }
 
     impl<F> PinnedDrop for SetTask<F> {
@@ -40,14 +40,14 @@ pin_project_lite::pin_project! {
 }
 
 /// A task's place in the set's live list, given back on drop.
-pub(super) struct Slot {
+pub(super) struct LiveEntry {
     pub(super) shared: Arc<Shared>,
     pub(super) key: usize,
     /// Set once the outcome is counted: a task dropped before that was aborted.
     pub(super) counted: bool,
 }
 
-impl Drop for Slot {
+impl Drop for LiveEntry {
     fn drop(&mut self) {
         if !self.counted {
             Counters::add(&self.shared.counts.stopped);
@@ -57,7 +57,7 @@ impl Drop for Slot {
 }
 
 impl<F: Future> SetTask<F> {
-    pub(super) fn new(slot: Slot, name: TaskName, fut: F) -> SetTask<F> {
+    pub(super) fn new(slot: LiveEntry, name: TaskName, fut: F) -> SetTask<F> {
         SetTask {
             fut: Some(fut),
             name,
@@ -130,7 +130,7 @@ where
 /// What the task in `slot`, named `name`, sees while it is polled: the set's ambient, with its own
 /// key and name.
 #[inline]
-fn here<'a>(slot: &'a Slot, name: &'a TaskName) -> Here<'a> {
+fn here<'a>(slot: &'a LiveEntry, name: &'a TaskName) -> Here<'a> {
     Here {
         ambient: &slot.shared.ambient,
         index: slot.key,

@@ -46,8 +46,6 @@
 //! println!("{report}"); // each run: where it was cut, and what broke
 //! ```
 
-mod cuts;
-
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
@@ -55,7 +53,7 @@ use std::panic::{self, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-pub(crate) use cuts::Cuts;
+pub(crate) use crate::ctx::Cuts;
 
 use crate::Ctx;
 
@@ -276,16 +274,6 @@ impl fmt::Display for CutReport {
 #[inline(always)]
 pub(crate) fn cuts_of(ctx: &Ctx) -> Option<&Cuts> {
     ctx.cuts()
-}
-
-/// For [`Ctx::check`]: counts the point at `at` if the context is under a test; true if this is
-/// where the test cuts.
-#[inline]
-pub(crate) fn cut_here(ctx: &Ctx, at: &'static Location<'static>) -> bool {
-    match cuts_of(ctx) {
-        Some(cuts) => cuts.reached(at),
-        None => false,
-    }
 }
 
 /// The message of a panic payload, as `std` prints it.

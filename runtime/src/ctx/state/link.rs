@@ -188,26 +188,24 @@ pub(super) fn release_parent(mut link: Option<(Arc<State>, Option<usize>)>, mut 
 }
 
 impl State {
-    /// Removes the child at `me` from slot `key` of this context's child list, if it is still
-    /// there (a context recycled after a failed attempt, see `recycle.rs`, left it already, and
-    /// the slot may hold another child since); `false` if the list is closed (this context is
-    /// being cancelled and has taken its children: it may still upgrade the one at `me`).
+    /// Removes the child at `me` from slot `key` of this context's child list, unless the list
+    /// is closed (this context is being cancelled and has taken its children).
     #[cold]
     #[inline(never)]
-    pub(super) fn unlink(&self, key: usize, me: *const State) -> bool {
+    pub(super) fn unlink(&self, key: usize, me: *const State) {
         let removed = {
             let mut lists = self.lock();
             if lists.closed {
-                return false;
+                return;
             }
-            match lists.children.get(key) {
-                Some(child) if std::ptr::eq(child.as_ptr(), me) => Some(lists.children.remove(key)),
-                _ => None,
-            }
+            debug_assert!(lists
+                .children
+                .get(key)
+                .is_some_and(|child| std::ptr::eq(child.as_ptr(), me)));
+            lists.children.try_remove(key)
         };
         // The `Weak` is dropped outside the lock.
         drop(removed);
-        true
     }
 }
 

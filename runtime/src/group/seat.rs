@@ -24,7 +24,8 @@
 //! - `refs` counts the row's seats not yet dropped, handed out or not, plus one for the group
 //!   ([`Seats`]). A row is made with `ROW + 1`, so handing a seat out costs no atomic operation;
 //!   the group gives back its own and the seats it never handed out when it is dropped. Whoever
-//!   brings `refs` to zero frees the row (after an acquire fence, as `Arc` does).
+//!   brings `refs` to zero frees the row (after an acquire fence, as `Arc` does). The count and
+//!   the fence are `crate::sync`'s, so that `tests/loom.rs` model-checks them.
 //! - A seat's row is alive while the seat is: the seat holds one of `refs`.
 //! - Dropping a seat pushes its index onto the group's over list (then gives back its reference):
 //!   a task is over exactly when its seat is gone. The group reads the links of the list it
@@ -33,12 +34,12 @@
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{self, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::over::OverList;
-use super::{Ambient, Here, TaskName};
-use crate::sync::AtomicU32;
+use crate::ambient::{Ambient, Here, TaskName};
+use crate::sync::{self, AtomicU32};
 
 /// Seats per row.
 pub(crate) const ROW: usize = 64;
@@ -60,12 +61,18 @@ struct Row {
     over: Arc<OverList>,
     /// The index, in its group, of the row's first seat.
     first: usize,
-    refs: AtomicUsize,
+    /// `crate::sync`'s: loom checks the count and the fence that free the row (`tests/loom.rs`).
+    refs: sync::AtomicUsize,
     /// Names written, from the first.
     filled: AtomicUsize,
     names: [UnsafeCell<MaybeUninit<TaskName>>; ROW],
     /// Each seat's link in the over list, written when the seat is dropped.
     links: [AtomicU32; ROW],
+    /// Under loom: stands for the row's memory, read by every holder as it gives its reference
+    /// back and written by whoever frees the row, so that the model reports a free that is not
+    /// ordered after every other holder's last use (what the fence in [`release`] is for).
+    #[cfg(loom)]
+    life: loom::cell::UnsafeCell<()>,
 }
 
 // SAFETY: the names are written only before the seats that read them exist, by the one thread
@@ -93,12 +100,16 @@ impl Drop for Row {
 /// The caller holds `n` of the row's references, and does not use the row afterwards.
 unsafe fn release(row: NonNull<Row>, n: usize) {
     // SAFETY: the caller holds references, so the row is alive.
-    let refs = unsafe { &row.as_ref().refs };
-    if refs.fetch_sub(n, Ordering::Release) != n {
+    let row_ref = unsafe { row.as_ref() };
+    #[cfg(loom)]
+    row_ref.life.with(|_| ());
+    if row_ref.refs.fetch_sub(n, sync::Ordering::Release) != n {
         return;
     }
     // Every other holder's use of the row happens before its release: see them all before freeing.
-    atomic::fence(Ordering::Acquire);
+    sync::fence(sync::Ordering::Acquire);
+    #[cfg(loom)]
+    row_ref.life.with_mut(|_| ());
     // SAFETY: the row was allocated by `Box` (`Seats::take`) and this was its last reference.
     drop(unsafe { Box::from_raw(row.as_ptr()) });
 }
@@ -310,7 +321,9 @@ impl Seats {
             ptr::addr_of_mut!((*at).over).write(self.over.clone());
             ptr::addr_of_mut!((*at).links).write(std::array::from_fn(|_| AtomicU32::new(0)));
             ptr::addr_of_mut!((*at).first).write(self.len);
-            ptr::addr_of_mut!((*at).refs).write(AtomicUsize::new(ROW + 1));
+            ptr::addr_of_mut!((*at).refs).write(sync::AtomicUsize::new(ROW + 1));
+            #[cfg(loom)]
+            ptr::addr_of_mut!((*at).life).write(loom::cell::UnsafeCell::new(()));
             ptr::addr_of_mut!((*at).filled).write(AtomicUsize::new(0));
             row.assume_init()
         };
