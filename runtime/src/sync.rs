@@ -4,12 +4,12 @@
 //!
 //! Only what the state machine itself synchronises with is swapped: its flag, its lock, its
 //! once-recorded cause and the waiter list's cells; the `Group`'s list of over tasks
-//! (`ambient/over.rs`); and the reference count and fence of a group's rows of seats
-//! (`ambient/seat.rs`), which free the row by hand. `Arc`s stay `std`'s (loom's has no `Weak`,
+//! (`group/over.rs`); and the reference count and fence of a group's rows of seats
+//! (`group/seat.rs`), which free the row by hand. `Arc`s stay `std`'s (loom's has no `Weak`,
 //! and `std`'s own counts are not what is being checked), and so does everything tokio does
 //! (timers, tasks), which loom cannot run.
 
-/// The `Group`'s over list's waker (`ambient/over.rs`).
+/// The `Group`'s over list's waker (`group/over.rs`).
 #[cfg(not(loom))]
 pub(crate) use futures_util::task::AtomicWaker;
 #[cfg(not(loom))]

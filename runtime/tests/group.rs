@@ -665,7 +665,7 @@ async fn aborted_tasks_are_dropped_with_their_groups_context_ambient() {
 }
 
 // A task is over when tokio is done with it, however it ended, and `wait` reads each one once
-// (`ambient/over.rs`): tasks ending on two worker threads while `wait` reads them, async and
+// (`group/over.rs`): tasks ending on two worker threads while `wait` reads them, async and
 // blocking, with and without a limit, every output in spawn order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(miri, ignore = "thousands of tasks: minutes under Miri")]

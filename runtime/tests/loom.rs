@@ -401,7 +401,7 @@ fn checks_link_a_child_while_its_parent_cancels() {
 }
 
 /// Two tasks of a group over at once, on two threads, while the group takes the over list and
-/// waits (`src/ambient/over.rs`): each index is taken exactly once, and the group is woken for
+/// waits (`src/group/over.rs`): each index is taken exactly once, and the group is woken for
 /// the ones it has not taken yet (loom reports a deadlock if a wake-up is lost), whichever order
 /// the pushes, the group's registration and its takes interleave in.
 #[test]
@@ -439,7 +439,7 @@ fn over_list_pushes_race_the_group_taking_them() {
 
 /// A group's row of seats is freed once, by whoever gives back its last reference (the group or
 /// one of two tasks ending on other threads), and only after every other holder is done with
-/// it (`src/ambient/seat.rs`: the count's `Release` and the `Acquire` fence; loom reports a
+/// it (`src/group/seat.rs`: the count's `Release` and the `Acquire` fence; loom reports a
 /// free not ordered after another thread's last use of the row as a causality violation).
 #[test]
 fn a_row_of_seats_is_freed_once_after_its_last_holder() {

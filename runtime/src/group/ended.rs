@@ -1,7 +1,7 @@
 //! [`Ended`]: what a `Group` task hands back to `wait` through tokio, in as few bytes as it can.
 //!
 //! tokio keeps a task's output where its future was (in the same enum), so the output counts
-//! towards the task's size as much as the future does (see `ambient/seat.rs` for why that size
+//! towards the task's size as much as the future does (see `group/seat.rs` for why that size
 //! matters). The common endings travel as the index, a flag, what happened and the output if
 //! any: `Ok(output)`; an error returned once the group was already cancelled (what every task of
 //! a cancelled group returns), which cannot become the group's error and is dropped by its task

@@ -93,8 +93,8 @@ pub struct Group<T: 'static = (), E: 'static = Cancelled> {
     /// inside a shielded section (not to be aborted).
     shared: Arc<Ambient>,
     /// Each task's seat (its index and name, with `shared`): what the task carries of its group,
-    /// in one word (`ambient/seat.rs`). The names stay here for reports. A task gives its seat
-    /// back when it is over, onto the list `wait` takes them from (`ambient/over.rs`): a
+    /// in one word (`group/seat.rs`). The names stay here for reports. A task gives its seat
+    /// back when it is over, onto the list `wait` takes them from (`group/over.rs`): a
     /// `JoinSet`'s job, without its allocation and lock per task.
     seats: Seats,
     /// Indexed like the seats.

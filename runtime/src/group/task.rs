@@ -123,7 +123,7 @@ pub(super) fn not_started<T, E>(index: usize) -> Finished<T, E> {
 /// keep their own copy of the future they were given, and the task's future is moved whole into
 /// the task and its output copied over it. It adds one word to the user's future, its [`Seat`]
 /// (its group, index and name, and whether it has started and finished): a trivial task then
-/// fits tokio's smallest task allocation (`ambient/seat.rs` says why that matters).
+/// fits tokio's smallest task allocation (`group/seat.rs` says why that matters).
 ///
 /// `KEEP_ERRORS`: the group keeps every error instead of being cancelled by the first
 /// ([`finish_keeping`]); a parameter of the type rather than a field, so that the task stays one
@@ -268,7 +268,7 @@ mod tests {
 
     /// tokio's smallest task leaves 24 bytes for the future and for its output (`Result<_,
     /// JoinError>`): a group task around a future of two words must fit it, as a `JoinSet` task
-    /// of the same future does (see `ambient/seat.rs`).
+    /// of the same future does (see `group/seat.rs`).
     #[test]
     fn a_group_task_adds_one_word_to_its_future() {
         fn size<T>(_: &T) -> usize {
