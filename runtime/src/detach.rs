@@ -10,7 +10,7 @@ use crate::ambient::{self, Ambient, Here, Member, WithAmbient};
 fn root() -> Ambient {
     Ambient {
         ctx: ambient::root(),
-        member: Member::alone("detached"),
+        member: Member::new("detached"),
     }
 }
 

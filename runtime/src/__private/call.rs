@@ -405,7 +405,7 @@ mod tests {
     fn ambient(ctx: &Ctx) -> Ambient {
         Ambient {
             ctx: ctx.clone(),
-            member: Member::alone("test"),
+            member: Member::new("test"),
         }
     }
 

@@ -16,7 +16,7 @@ fn spawned(call: &Call<'_>) -> Ambient {
         ctx: call
             .ctx()
             .with(|ctx| ctx.unwrap_or(ambient::root_ref()).clone()),
-        member: Member::alone("spawned"),
+        member: Member::new("spawned"),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::Ctx;
 fn here() -> Ambient {
     Ambient {
         ctx: Ctx::current(),
-        member: Member::alone("spawned"),
+        member: Member::new("spawned"),
     }
 }
 

@@ -84,7 +84,7 @@ pub mod loom_seats {
         pub fn new() -> (Seats, Group) {
             let group = Arc::new(Ambient {
                 ctx: Ctx::new(),
-                member: Member::alone("loom"),
+                member: Member::new("loom"),
             });
             (Seats(group::LoomSeats::new(group.clone())), Group(group))
         }

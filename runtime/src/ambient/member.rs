@@ -36,9 +36,12 @@ pub(crate) struct Member {
 }
 
 impl Member {
-    /// A task of no group ([`Ctx::scope`](crate::Ctx::scope), [`Ctx::enter`](crate::Ctx::enter)):
-    /// a group of one, for its own shield depth.
-    pub(crate) fn alone(name: &'static str) -> Member {
+    /// A new group's membership, named `name`: its own identity and shield depths. For a group
+    /// (`Group`, `ScopedGroup`, `TaskSet`: its tasks' index and name are set per poll, in the
+    /// `Here` their poller builds) and for a task of no group (`Ctx::scope`, `Ctx::enter`, a
+    /// spawned or detached task: a group of one, for its own shield depth). The one place a
+    /// membership is made.
+    pub(crate) fn new(name: &'static str) -> Member {
         Member {
             group: GroupId::new(),
             index: 0,

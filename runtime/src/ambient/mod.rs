@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 pub(crate) use enter::enter;
 pub use enter::EnterGuard;
-pub(crate) use member::{GroupId, Member};
+pub(crate) use member::Member;
 pub(crate) use parked::ParkedAt;
 pub(crate) use scoped::set;
 pub(crate) use task_name::TaskName;
@@ -148,7 +148,7 @@ impl Ctx {
     pub fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
         let ambient = Ambient {
             ctx: self.clone(),
-            member: Member::alone("Ctx::scope"),
+            member: Member::new("Ctx::scope"),
         };
         WithAmbient::new(ambient, fut)
     }
@@ -163,7 +163,7 @@ impl Ctx {
     pub fn enter(&self) -> EnterGuard {
         enter(Ambient {
             ctx: self.clone(),
-            member: Member::alone("Ctx::enter"),
+            member: Member::new("Ctx::enter"),
         })
     }
 }

@@ -34,10 +34,12 @@ pub(crate) use seat::{Seat, Seats as LoomSeats};
 
 pub(crate) use crate::ambient::TaskName;
 
-use crate::ambient::{Ambient, GroupId, Member};
+use crate::ambient::{Ambient, Member};
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
-/// How long cancelled async tasks get to stop by themselves before they are aborted.
+/// How long cancelled async tasks get to stop by themselves before they are aborted: 100 ms
+/// (`Duration::from_millis(100)`), the default of [`Group::grace`],
+/// [`ScopedGroup::grace`](crate::ScopedGroup::grace) and [`TaskSet::grace`](crate::TaskSet::grace).
 pub const DEFAULT_GRACE: Duration = Duration::from_millis(100);
 
 /// A set of tasks that succeed together or stop together: Go's `errgroup.WithContext`, with the
@@ -155,13 +157,7 @@ where
     }
 
     pub(crate) fn from_ctx(ctx: Ctx) -> Self {
-        let member = Member {
-            group: GroupId::new(),
-            // Set per task, when it is polled.
-            index: 0,
-            shields: Arc::default(),
-            name: TaskName::Static("group"),
-        };
+        let member = Member::new("group");
         let shared = Arc::new(Ambient { ctx, member });
         Group {
             seats: Seats::new(shared.clone()),

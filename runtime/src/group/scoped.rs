@@ -25,7 +25,7 @@ use super::{
     abort_straggler, straggler_name, GroupBuilder, Report, Straggler, TaskKind, TaskName,
     TaskOutcome, DEFAULT_GRACE,
 };
-use crate::ambient::{self, Ambient, GroupId, Here, Member};
+use crate::ambient::{self, Ambient, Here, Member};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
@@ -228,13 +228,7 @@ where
     }
 
     pub(super) fn from_ctx(ctx: Ctx) -> Self {
-        let member = Member {
-            group: GroupId::new(),
-            // Set per task, when it is polled.
-            index: 0,
-            shields: Arc::default(),
-            name: TaskName::Static("scoped group"),
-        };
+        let member = Member::new("scoped group");
         ScopedGroup {
             shared: Ambient { ctx, member },
             running: FuturesUnordered::new(),

@@ -364,7 +364,7 @@ mod tests {
     fn group() -> Arc<Ambient> {
         Arc::new(Ambient {
             ctx: Ctx::new(),
-            member: Member::alone("group"),
+            member: Member::new("group"),
         })
     }
 

@@ -279,7 +279,7 @@ mod tests {
         assert_eq!(size(&fut), 16);
         let mut seats = crate::group::Seats::new(Arc::new(crate::ambient::Ambient {
             ctx: Ctx::new(),
-            member: Member::alone("group"),
+            member: Member::new("group"),
         }));
         let run: RunAsync<_> = RunAsync::new(seats.take(TaskName::Static("task")), fut);
         assert_eq!(size(&run), 24);

@@ -26,6 +26,7 @@ use crate::Cancelled;
 /// let status = tonic::Status::from(request.check().unwrap_err());
 /// assert_eq!(status.code(), tonic::Code::Unavailable);
 /// ```
+#[cfg(feature = "tonic")]
 impl From<Cancelled> for tonic::Status {
     fn from(cancelled: Cancelled) -> tonic::Status {
         let message = cancelled.to_string();

@@ -19,7 +19,7 @@ use report::Counters;
 pub use report::{Counts, FailureKind, ShutdownReport, TaskFailure};
 use task::{LiveEntry, SetTask};
 
-use crate::ambient::{Ambient, GroupId, Member};
+use crate::ambient::{Ambient, Member};
 use crate::deadline::far_add;
 use crate::group::{abort_straggler, straggler_name, TaskName};
 use crate::{Cause, Ctx, Straggler, TaskKind, DEFAULT_GRACE};
@@ -183,13 +183,7 @@ impl TaskSet {
             shared: Arc::new(Shared {
                 ambient: Ambient {
                     ctx,
-                    member: Member {
-                        group: GroupId::new(),
-                        // Set per task, when it is polled.
-                        index: 0,
-                        shields: Arc::default(),
-                        name: TaskName::Static("task set"),
-                    },
+                    member: Member::new("task set"),
                 },
                 live: Mutex::new(Slab::new()),
                 emptied: Notify::new(),
