@@ -565,3 +565,27 @@ async fn the_builder_sets_a_scoped_groups_parent_and_limit_as_a_groups() {
         "a child of the builder's parent"
     );
 }
+
+/// Where each task cancelled in flight stopped, as a `Group`'s report says (issue 21, item 6).
+#[tokio::test(start_paused = true)]
+async fn the_report_says_where_each_cancelled_task_stopped() {
+    use autocancel::TaskOutcome;
+    #[cancellable]
+    async fn poll_forever() -> Result<u32, AppError> {
+        loop {
+            tokio::time::sleep(3 * SEC).await; // the deadline (10 s) falls in the 4th sleep
+        }
+    }
+    let line = line!() - 3;
+    let mut group: ScopedGroup<'_, u32, AppError> = ScopedGroup::with_timeout(10 * SEC);
+    group.spawn(async { Ok(7) });
+    group.spawn(poll_forever());
+    let report = group.wait_report().await;
+    assert_eq!(
+        report.outcomes,
+        [TaskOutcome::Succeeded, TaskOutcome::Cancelled]
+    );
+    assert_eq!(report.cancelled_at[0], None);
+    let at = report.cancelled_at[1].expect("where it stopped");
+    assert_eq!((at.file(), at.line()), (file!(), line));
+}

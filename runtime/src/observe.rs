@@ -43,5 +43,7 @@ pub(crate) fn observed(cancelled: Cancelled, location: &'static Location<'static
         task = crate::ambient::member().map(|member| member.name.render()).as_deref(),
         "cancelled at a checkpoint"
     );
+    // Where the task stopped, for its group's report (`Report::cancelled_at`).
+    crate::ambient::with_here(|task| task.shields().parked.stopped(task.index, location));
     cancelled.observed_at(location)
 }

@@ -801,6 +801,39 @@ async fn the_report_says_how_each_task_ended() {
     assert!(report.errors.is_empty());
 }
 
+/// Issue 21, item 6: the report says where each task cancelled in flight stopped.
+#[tokio::test(start_paused = true)]
+async fn the_report_says_where_each_cancelled_task_stopped() {
+    use autocancel_runtime::TaskOutcome;
+    #[autocancel::cancellable]
+    async fn poll_forever() -> Result<u32, AppError> {
+        loop {
+            tokio::time::sleep(3 * SEC).await; // the deadline (10 s) falls in the 4th sleep
+        }
+    }
+    let line = line!() - 3;
+    let mut group: Group<u32, AppError> = Group::with_timeout(10 * SEC);
+    group.spawn(poll_forever());
+    group.spawn(async { Ok(7) });
+    group.spawn(async {
+        // Stops for the cancellation without a place that reports it.
+        let cancelled = Ctx::current().cancelled().await;
+        Err(AppError::from(cancelled))
+    });
+    let report = group.wait_report().await;
+    assert_eq!(
+        report.outcomes,
+        [
+            TaskOutcome::Cancelled,
+            TaskOutcome::Succeeded,
+            TaskOutcome::Cancelled
+        ]
+    );
+    let at = report.cancelled_at[0].expect("where it stopped");
+    assert_eq!((at.file(), at.line()), (file!(), line));
+    assert_eq!(report.cancelled_at[1..], [None, None]);
+}
+
 /// Issue 21, item 6: with `collect_errors`, a failure cancels nobody and every error is kept.
 #[tokio::test(start_paused = true)]
 async fn collect_errors_keeps_every_error_and_cancels_nobody() {

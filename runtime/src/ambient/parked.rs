@@ -38,9 +38,19 @@ pub(crate) struct Parked {
     pub(crate) since: Instant,
 }
 
-/// One task's place, while it is parked at one.
+/// One task's place: where it waits while it is parked at one, and where it first saw the
+/// cancellation.
 #[derive(Default)]
-struct Place(Mutex<Option<Report>>);
+struct Place(Mutex<Seen>);
+
+/// What a task's place holds.
+#[derive(Default)]
+struct Seen {
+    waiting: Option<Report>,
+    /// The checkpoint or `.await` at which the task first returned the cancellation, for
+    /// [`Report::cancelled_at`](crate::Report::cancelled_at).
+    stopped: Option<&'static Location<'static>>,
+}
 
 /// What a parked task's call reported.
 #[derive(Clone, Copy)]
@@ -55,7 +65,7 @@ struct Report {
 }
 
 impl Place {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Report>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
         // Nothing panics while holding it; a poisoned place is still a place.
         self.0
             .lock()
@@ -107,26 +117,39 @@ impl ParkedAt {
         let now = Instant::now();
         let epoch = *self.epoch.get_or_init(|| now);
         let since = now.saturating_duration_since(epoch);
-        *place.lock() = Some(Report { at, since, call });
+        place.lock().waiting = Some(Report { at, since, call });
     }
 
     /// The call `call` of task `index` has returned: its place no longer says where the task is.
     pub(crate) fn leave(&self, index: usize, call: usize) {
         if let Some(place) = self.place(index) {
-            let mut report = place.lock();
-            if report.is_some_and(|report| report.call == call) {
-                *report = None;
+            let mut seen = place.lock();
+            if seen.waiting.is_some_and(|report| report.call == call) {
+                seen.waiting = None;
             }
         }
     }
 
     /// Where task `index` waits, if an `.await` of a `#[cancellable]` call of it is blocked.
     pub(crate) fn get(&self, index: usize) -> Option<Parked> {
-        let report = (*self.place(index)?.lock())?;
+        let report = self.place(index)?.lock().waiting?;
         Some(Parked {
             at: report.at,
             since: *self.epoch.get()? + report.since,
         })
+    }
+
+    /// Task `index` returned the cancellation at `at` (a checkpoint, an `.await`, a
+    /// `Ctx::check`): kept if it is the first place it did. On the cancellation's path only.
+    pub(crate) fn stopped(&self, index: usize, at: &'static Location<'static>) {
+        if let Some(place) = self.place_or_new(index) {
+            place.lock().stopped.get_or_insert(at);
+        }
+    }
+
+    /// Where task `index` first returned the cancellation, if it did at a place that reports it.
+    pub(crate) fn stopped_at(&self, index: usize) -> Option<&'static Location<'static>> {
+        self.place(index)?.lock().stopped
     }
 }
 

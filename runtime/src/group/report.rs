@@ -105,6 +105,22 @@ pub(crate) fn abort_straggler(
     Some(straggler)
 }
 
+/// Where each task that ended [`Cancelled`](TaskOutcome::Cancelled) returned the cancellation,
+/// from the group's parked-at board: [`Report::cancelled_at`].
+pub(crate) fn cancelled_at(
+    outcomes: &[TaskOutcome],
+    shields: &crate::shield::ShieldDepths,
+) -> Vec<Option<&'static Location<'static>>> {
+    outcomes
+        .iter()
+        .enumerate()
+        .map(|(index, outcome)| match outcome {
+            TaskOutcome::Cancelled => shields.parked.stopped_at(index),
+            _ => None,
+        })
+        .collect()
+}
+
 impl fmt::Display for Straggler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.kind {
@@ -168,6 +184,12 @@ pub struct Report<T, E> {
     pub errors: Vec<(usize, E)>,
     /// Tasks that were still running when the grace period after cancellation ran out.
     pub stragglers: Vec<Straggler>,
+    /// Per task, in spawn order: for a task [`Cancelled`](TaskOutcome::Cancelled) in flight,
+    /// where it stopped — the first checkpoint, `.await` of a `#[cancellable]` function or
+    /// [`Ctx::check`](crate::Ctx::check) at which it returned the cancellation (its error's
+    /// [`location`](crate::Cancelled::location)); `None` for the other tasks, and for one that
+    /// stopped for the cancellation without such a place (it checked by hand, say).
+    pub cancelled_at: Vec<Option<&'static Location<'static>>>,
 }
 
 impl<T, E> Report<T, E> {

@@ -20,6 +20,7 @@ use std::time::Duration;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::time::{Instant, Sleep};
 
+use super::report::cancelled_at;
 use super::task::{self, Finished, Outcome};
 use super::{
     abort_straggler, straggler_name, GroupBuilder, Report, Straggler, TaskKind, TaskName,
@@ -356,6 +357,7 @@ where
             .first_error
             .or_else(|| run.cut_short.then(|| E::from(ctx.cancelled_error())));
         Report {
+            cancelled_at: cancelled_at(&run.outcomes, &self.shared.member.shields),
             outputs: run.outputs,
             outcomes: run.outcomes,
             error,

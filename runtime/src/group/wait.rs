@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::task::JoinError;
 use tokio::time::{Instant, Sleep};
 
+use super::report::cancelled_at;
 use super::task::{self, Finished, Outcome};
 use super::{abort_straggler, straggler_name, Group, Report, Straggler, TaskKind, TaskOutcome};
 use crate::deadline::far_add;
@@ -127,6 +128,7 @@ where
             .first_error
             .or_else(|| tally.cut_short.then(|| E::from(ctx.cancelled_error())));
         Report {
+            cancelled_at: cancelled_at(&tally.outcomes, &self.shared.member.shields),
             outputs: tally.outputs,
             outcomes: tally.outcomes,
             error,
