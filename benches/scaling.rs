@@ -64,21 +64,11 @@ fn annotated_blocking(n: u64) -> Result<u64, Cancelled> {
     Ok(sum)
 }
 
-/// The same, annotated, with a context parameter.
+/// The same, annotated, with a context parameter; called with a long loop too, for the cost of
+/// one checkpoint.
 #[cancellable]
 #[inline(never)]
 fn annotated_blocking_ctx(ctx: &Ctx, n: u64) -> Result<u64, Cancelled> {
-    let mut sum = 0u64;
-    for i in 0..n {
-        sum = sum.wrapping_add(black_box(i));
-    }
-    Ok(sum)
-}
-
-/// A long loop, annotated, with a context parameter: per-iteration checkpoint cost.
-#[cancellable]
-#[inline(never)]
-fn annotated_loop(ctx: &Ctx, n: u64) -> Result<u64, Cancelled> {
     let mut sum = 0u64;
     for i in 0..n {
         sum = sum.wrapping_add(black_box(i));
@@ -396,7 +386,7 @@ fn loop_checkpoints(o: &Options) -> Table {
         };
         let annotated = || {
             on_threads(w, calls, |_, _| {
-                drop(black_box(annotated_loop(&shared, iters)))
+                drop(black_box(annotated_blocking_ctx(&shared, iters)))
             }) / iters as f64
         };
         let token_loop = || {
