@@ -16,13 +16,13 @@ use crate::Cancelled;
 /// `fut` on this thread (tokio's `blocking_*` methods), ending at the call's cancellation.
 #[inline]
 pub fn block_on<F: Future>(call: &Call<'_>, fut: F) -> Result<F::Output, Cancelled> {
-    wait::block_on_in(&call.ctx().owned(), fut)
+    wait::block_on_in(&call.ctx().handle(), fut)
 }
 
 /// `std::thread::park()`.
 #[inline]
 pub fn park(call: &Call<'_>) -> Result<(), Cancelled> {
-    wait::park_in(&call.ctx().owned())
+    wait::park_in(&call.ctx().handle())
 }
 
 /// A receiver whose `.recv()` the rewrite may replace: std's.
@@ -54,7 +54,7 @@ pub fn recv<T, R: StdReceiver<T> + ?Sized>(
     call: &Call<'_>,
     rx: &R,
 ) -> Result<Result<T, RecvError>, Cancelled> {
-    wait::recv_in(&call.ctx().owned(), rx.receiver())
+    wait::recv_in(&call.ctx().handle(), rx.receiver())
 }
 
 /// `rx.recv_timeout(timeout)`.
@@ -64,7 +64,7 @@ pub fn recv_timeout<T, R: StdReceiver<T> + ?Sized>(
     rx: &R,
     timeout: Duration,
 ) -> Result<Result<T, RecvTimeoutError>, Cancelled> {
-    wait::recv_timeout_in(&call.ctx().owned(), rx.receiver(), timeout)
+    wait::recv_timeout_in(&call.ctx().handle(), rx.receiver(), timeout)
 }
 
 /// A handle whose `.join()` the rewrite may replace: std's `JoinHandle`.
@@ -93,7 +93,7 @@ pub fn join<H: StdJoinHandle>(
     call: &Call<'_>,
     handle: H,
 ) -> Result<thread::Result<H::Output>, Cancelled> {
-    wait::join_in(&call.ctx().owned(), handle.handle())
+    wait::join_in(&call.ctx().handle(), handle.handle())
 }
 
 /// A condition variable whose `.wait(guard)` the rewrite may replace: std's `Condvar`.
@@ -126,7 +126,7 @@ pub fn wait<'a, T, C: StdCondvar + ?Sized>(
     condvar: &C,
     guard: MutexGuard<'a, T>,
 ) -> Result<LockResult<MutexGuard<'a, T>>, Cancelled> {
-    wait::wait_in(&call.ctx().owned(), condvar.condvar(), guard)
+    wait::wait_in(&call.ctx().handle(), condvar.condvar(), guard)
 }
 
 /// The future tokio's `blocking_recv` blocks on, for each of its receivers: called by method

@@ -148,7 +148,7 @@ impl CtxRef<'_> {
     /// The context, as a handle of its own: for waits that run other code meanwhile (a blocking
     /// wait polls a future or parks), during which no borrow of the ambient is held. A reference
     /// count, worth it only where the wait costs more.
-    pub(super) fn owned(self) -> Ctx {
+    pub(super) fn handle(self) -> Ctx {
         self.with(|ctx| ctx.unwrap_or(ambient::root_ref()).clone())
     }
 
@@ -184,8 +184,10 @@ impl Call<'static> {
     #[inline]
     pub fn ambient() -> Call<'static> {
         ambient::with(|here| match here {
-            Some(here) if !here.is_shielded() => Call::with(Source::ambient(), Some(here.ctx())),
-            _ => Call::with(Source::borrowed(ambient::root_ref()), None),
+            Some(here) if !here.is_shielded() => {
+                Call::with(Source::ambient(), pacer_for(Some(here.ctx())))
+            }
+            _ => Call::with(Source::borrowed(ambient::root_ref()), Pacer::idle()),
         })
     }
 
@@ -196,12 +198,7 @@ impl Call<'static> {
     pub fn new<C: AsRef<Ctx>>(ctx: &C) -> Call<'static> {
         let ctx = ctx.as_ref().clone();
         let pacer = pacer_for(Some(&ctx));
-        Call {
-            source: Source::owned(ctx),
-            registration: Registration::new(),
-            pacer,
-            parked: None,
-        }
+        Call::with(Source::owned(ctx), pacer)
     }
 }
 
@@ -211,15 +208,16 @@ impl<'a> Call<'a> {
     #[inline]
     pub fn borrowed<C: AsRef<Ctx> + ?Sized>(ctx: &'a C) -> Call<'a> {
         let ctx = ctx.as_ref();
-        Call::with(Source::borrowed(ctx), Some(ctx))
+        Call::with(Source::borrowed(ctx), pacer_for(Some(ctx)))
     }
 
+    /// The one place a call is made: from where its context comes and how it reads the clock.
     #[inline(always)]
-    fn with(source: Source<'a>, ctx: Option<&Ctx>) -> Call<'a> {
+    fn with(source: Source<'a>, pacer: Pacer) -> Call<'a> {
         Call {
             source,
             registration: Registration::new(),
-            pacer: pacer_for(ctx),
+            pacer,
             parked: None,
         }
     }
