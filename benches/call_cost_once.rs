@@ -12,7 +12,10 @@
 //! in a plain tokio task: the root context), `group` (the annotated one in a `Group` task),
 //! `blocking_plain`, `blocking_root` (a blocking fn with a loop of 4, outside any group),
 //! `blocking_param` (the same with a `&Ctx` parameter), `blocking_param_deadline` (whose
-//! context has a deadline).
+//! context has a deadline). Per iteration or per `.await` rather than per call (one call,
+//! `N` iterations or ready `.await`s: the README's single-thread rows): `loop_root`,
+//! `loop_param`, `loop_param_deadline` (a blocking loop), `awaits_plain`, `awaits_group`,
+//! `awaits_group_deadline` (ready `.await`s in a `Group` task).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -59,6 +62,42 @@ fn blocking_param(ctx: &Ctx, n: u64) -> Result<u64, Cancelled> {
     Ok(sum)
 }
 
+#[inline(never)]
+async fn plain_awaits(n: u64) -> Result<u64, Cancelled> {
+    let mut sum = 0u64;
+    for i in 0..n {
+        sum = sum.wrapping_add(std::future::ready(black_box(i)).await);
+    }
+    Ok(sum)
+}
+
+/// The same, annotated: one `.await` per iteration, and the loop's checkpoint.
+#[cancellable]
+#[inline(never)]
+async fn annotated_awaits(n: u64) -> Result<u64, Cancelled> {
+    let mut sum = 0u64;
+    for i in 0..n {
+        sum = sum.wrapping_add(std::future::ready(black_box(i)).await);
+    }
+    Ok(sum)
+}
+
+/// Runs `body` as the one task of a `Group`, with or without a deadline.
+fn in_group<F>(rt: &tokio::runtime::Runtime, deadline: bool, body: F)
+where
+    F: std::future::Future<Output = Result<u64, Cancelled>> + Send + 'static,
+{
+    rt.block_on(async move {
+        let mut group: Group<u64, Cancelled> = if deadline {
+            Group::builder().timeout(Duration::from_secs(3600)).build()
+        } else {
+            Group::builder().build()
+        };
+        group.spawn(body);
+        black_box(group.wait().await.unwrap());
+    })
+}
+
 async fn calls(n: u64, annotated: bool) {
     for i in 0..n {
         if annotated {
@@ -79,6 +118,14 @@ fn main() {
         .unwrap();
     let ctx = Ctx::new();
     let deadline = Ctx::new().with_timeout(Duration::from_secs(3600));
+    if workload == "sizes" {
+        println!(
+            "future of the plain fn: {} bytes, of the annotated one: {} bytes",
+            std::mem::size_of_val(&plain_small(0)),
+            std::mem::size_of_val(&annotated_small(0))
+        );
+        return;
+    }
     match workload.as_str() {
         "plain" => rt.block_on(async { tokio::spawn(calls(n, false)).await.unwrap() }),
         "annotated" => rt.block_on(async { tokio::spawn(calls(n, true)).await.unwrap() }),
@@ -96,6 +143,12 @@ fn main() {
         "blocking_param_deadline" => {
             (0..n).for_each(|i| drop(black_box(blocking_param(&deadline, 4 + i % 2))))
         }
+        "loop_root" => drop(black_box(blocking_root(n))),
+        "loop_param" => drop(black_box(blocking_param(&ctx, n))),
+        "loop_param_deadline" => drop(black_box(blocking_param(&deadline, n))),
+        "awaits_plain" => in_group(&rt, false, plain_awaits(n)),
+        "awaits_group" => in_group(&rt, false, annotated_awaits(n)),
+        "awaits_group_deadline" => in_group(&rt, true, annotated_awaits(n)),
         other => panic!("unknown workload {other}"),
     }
 }

@@ -8,46 +8,61 @@ use std::task::Waker;
 use std::time::Duration;
 
 use crate::ambient;
-use crate::ctx::{Pacer, Registration};
+use crate::ctx::{thread_pacer, Registration, UNPACED};
 use crate::observe::observed;
 use crate::testing::cuts_of;
 use crate::{Cancelled, Ctx};
 
-/// One per call of a `#[cancellable]` function: where its context comes from, its clock pacer,
-/// and its one registration with the context's waiters (made the first time an `.await` would
-/// block, reused by every later `.await` of the same call).
+/// One per call of a `#[cancellable]` function: where its context comes from, its countdown to
+/// the next clock read, and its one registration with the context's waiters (made the first
+/// time an `.await` would block, reused by every later `.await` of the same call).
 ///
 /// Entering a call writes nothing another worker writes: a call on the ambient context reads
 /// it at every check from the task being polled (borrowed for the check), and a call with a
 /// `&Ctx` parameter borrows it. A reference count is taken only when the call first waits (its
 /// registration must keep the context alive until it unlinks), where the registration takes a
-/// lock anyway.
+/// lock anyway. Nor does it read the clock: a context with a deadline paces its checks with
+/// the thread's pacer (`ctx/pacer.rs`), whose countdown the call copies.
 ///
 /// Generated code pins it (`let mut __cancellable = pin!(Call::ambient());`): the registration
 /// links the call's node into the context's waiter list, so the call must not move while it
 /// may be linked. `!Unpin`; everything that registers takes `Pin<&mut Call>`.
+///
+/// Small on purpose: it is part of every annotated function's future, which its caller moves
+/// (a `memcpy` per call once the future is larger than the compiler copies inline).
 pub struct Call<'a> {
     source: Source<'a>,
     /// Structurally pinned: never moved out of a pinned call (the methods below only reach
-    /// `pacer` and `parked` mutably, and this by projection).
-    registration: Registration,
-    pacer: Pacer,
+    /// `countdown`, `seed`, `cleanup` and `parked` mutably, and this by projection). Released
+    /// by hand when the call ends (`cleanup`), so that dropping a call that never waited runs
+    /// no drop glue: one test (the glue was a call of ~19 instructions per annotated call).
+    registration: ManuallyDrop<Registration>,
+    /// Checks left before the next clock read ([`UNPACED`]: the context has no deadline).
+    countdown: u32,
+    /// What `countdown` was when the call last took it from the thread's pacer (at most
+    /// `MAX_PERIOD`): the difference is what the call has used since, given back when it reads
+    /// the clock or ends. Zero: the context has no deadline. Narrow, with `owned`, so that the
+    /// three fit in one word.
+    seed: u16,
+    /// Whether `source` holds a handle of its own, dropped with the call.
+    owned: bool,
+    /// Whether dropping the call has anything to do: set once any of an owned handle, a
+    /// deadline's countdown to give back, a registration or a parked report may need it.
+    cleanup: bool,
     /// The `.await` this call last reported blocking at (see [`Call::parked_at`]).
     parked: Option<&'static Location<'static>>,
 }
 
-/// Where a call's context comes from: the ambient context of the task (or thread) running the
-/// call, read at each check; or a context of the call's own.
+/// Where a call's context comes from: `None`, the ambient context of the task (or thread)
+/// running the call, read at each check; or `Some`, the call's context, either a handle of its
+/// own (`Call::owned`: a context parameter by value, or any other `AsRef<Ctx>`, since the
+/// function may move its parameter away), or a bitwise copy of a borrowed handle that owns no
+/// reference count (a `&Ctx` parameter, or the never-cancelled context when there was no
+/// ambient context at entry or the call entered a shielded section). One representation for
+/// both, so that a loop checkpoint reaches the context's flag in one load, as it did when every
+/// call held a handle (a `&Ctx` behind an enum made it 3x slower: 0.7 -> 2.2 ns/iteration).
 struct Source<'a> {
-    /// `None`: the ambient context. `Some`: the call's context, either a handle of its own
-    /// (`owned`: a context parameter by value, or any other `AsRef<Ctx>`, since the function may
-    /// move its parameter away), or a bitwise copy of a borrowed handle that owns no reference
-    /// count (a `&Ctx` parameter, or the never-cancelled context when there was no ambient
-    /// context at entry or the call entered a shielded section). One representation for both,
-    /// so that a loop checkpoint reaches the context's flag in one load, as it did when every
-    /// call held a handle (a `&Ctx` behind an enum made it 3x slower: 0.7 -> 2.2 ns/iteration).
     ctx: Option<ManuallyDrop<Ctx>>,
-    owned: bool,
     _borrowed: PhantomData<&'a Ctx>,
 }
 
@@ -56,30 +71,29 @@ impl<'a> Source<'a> {
     fn ambient() -> Source<'a> {
         Source {
             ctx: None,
-            owned: false,
             _borrowed: PhantomData,
         }
     }
 
+    /// A handle that must not be dropped: the call's `owned` is false.
     #[inline(always)]
     fn borrowed(ctx: &'a Ctx) -> Source<'a> {
-        // SAFETY: a bitwise copy of `ctx` that is never dropped (`owned` is false) and is only
-        // read through shared references for at most `'a` (`Source<'a>`), during which `ctx`,
-        // and so the allocation and the reference count the copy points to, are alive. Cloning
-        // it takes a count from that allocation, as cloning `ctx` would.
+        // SAFETY: a bitwise copy of `ctx` that is never dropped (the call's `owned` is false)
+        // and is only read through shared references for at most `'a` (`Source<'a>`), during
+        // which `ctx`, and so the allocation and the reference count the copy points to, are
+        // alive. Cloning it takes a count from that allocation, as cloning `ctx` would.
         let copy = unsafe { std::ptr::read(ctx) };
         Source {
             ctx: Some(ManuallyDrop::new(copy)),
-            owned: false,
             _borrowed: PhantomData,
         }
     }
 
+    /// A handle that the call drops: its `owned` is true.
     #[inline(always)]
     fn owned(ctx: Ctx) -> Source<'a> {
         Source {
             ctx: Some(ManuallyDrop::new(ctx)),
-            owned: true,
             _borrowed: PhantomData,
         }
     }
@@ -89,18 +103,6 @@ impl<'a> Source<'a> {
         match &self.ctx {
             None => CtxRef::Ambient,
             Some(ctx) => CtxRef::Given(ctx),
-        }
-    }
-}
-
-impl Drop for Source<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        if self.owned {
-            if let Some(ctx) = &mut self.ctx {
-                // SAFETY: an owned handle, dropped once, here.
-                unsafe { ManuallyDrop::drop(ctx) }
-            }
         }
     }
 }
@@ -123,14 +125,18 @@ impl CtxRef<'_> {
         }
     }
 
+    /// Whether the context's bits are set (cancelled, or not linked to its parent yet): one
+    /// load, the fast path of an `.await`; then [`CtxRef::recheck`] tells.
+    #[inline(always)]
+    pub(super) fn unsettled(self) -> bool {
+        self.with(|ctx| ctx.is_some_and(Ctx::unsettled))
+    }
+
     /// Whether the context is cancelled: the flag, and after a wake-up (`woken`) the clock
-    /// against its deadline. The error, observed at `at`, if so.
-    #[inline]
-    pub(super) fn cancelled(
-        self,
-        woken: bool,
-        at: &'static Location<'static>,
-    ) -> Option<Cancelled> {
+    /// against its deadline. The error, observed at `at`, if so. Out of line: the caller's fast
+    /// path is [`CtxRef::unsettled`].
+    #[inline(never)]
+    pub(super) fn recheck(self, woken: bool, at: &'static Location<'static>) -> Option<Cancelled> {
         self.with(|ctx| {
             let ctx = ctx?;
             let cancelled = ctx.flagged()
@@ -171,7 +177,7 @@ impl CtxRef<'_> {
                 None => {
                     // The call now runs on another context than the one it registered with (its
                     // future moved to another task): unlink, and register afresh.
-                    registration.set(Registration::new());
+                    registration.as_mut().release();
                     registration.register(ctx, waker).unwrap_or(true)
                 }
             }
@@ -185,9 +191,9 @@ impl Call<'static> {
     pub fn ambient() -> Call<'static> {
         ambient::with(|here| match here {
             Some(here) if !here.is_shielded() => {
-                Call::with(Source::ambient(), pacer_for(Some(here.ctx())))
+                Call::with(Source::ambient(), false, paced(here.ctx()))
             }
-            _ => Call::with(Source::borrowed(ambient::root_ref()), Pacer::idle()),
+            _ => Call::with(Source::borrowed(ambient::root_ref()), false, false),
         })
     }
 
@@ -197,8 +203,8 @@ impl Call<'static> {
     #[inline]
     pub fn new<C: AsRef<Ctx>>(ctx: &C) -> Call<'static> {
         let ctx = ctx.as_ref().clone();
-        let pacer = pacer_for(Some(&ctx));
-        Call::with(Source::owned(ctx), pacer)
+        let paced = paced(&ctx);
+        Call::with(Source::owned(ctx), true, paced)
     }
 }
 
@@ -208,16 +214,26 @@ impl<'a> Call<'a> {
     #[inline]
     pub fn borrowed<C: AsRef<Ctx> + ?Sized>(ctx: &'a C) -> Call<'a> {
         let ctx = ctx.as_ref();
-        Call::with(Source::borrowed(ctx), pacer_for(Some(ctx)))
+        Call::with(Source::borrowed(ctx), false, paced(ctx))
     }
 
-    /// The one place a call is made: from where its context comes and how it reads the clock.
+    /// The one place a call is made: from where its context comes, whether the call owns it,
+    /// and whether its checks read the clock (then they start from the thread's countdown).
     #[inline(always)]
-    fn with(source: Source<'a>, pacer: Pacer) -> Call<'a> {
+    fn with(source: Source<'a>, owned: bool, paced: bool) -> Call<'a> {
+        let (countdown, seed) = if paced {
+            let seed = thread_pacer::seed();
+            (u32::from(seed), seed)
+        } else {
+            (UNPACED, 0)
+        };
         Call {
             source,
-            registration: Registration::new(),
-            pacer,
+            registration: ManuallyDrop::new(Registration::new()),
+            countdown,
+            seed,
+            owned,
+            cleanup: owned || paced,
             parked: None,
         }
     }
@@ -234,17 +250,25 @@ impl<'a> Call<'a> {
     #[inline(always)]
     #[track_caller]
     pub fn checkpoint(self: Pin<&mut Self>) -> Result<(), Cancelled> {
-        // SAFETY: only `pacer` is written (`checkpoint_slow` too): `registration` does not move.
+        // SAFETY: only `countdown` is written (`checkpoint_slow` too, and `seed`):
+        // `registration` does not move.
         let this = unsafe { self.get_unchecked_mut() };
-        // Two plain tests combined without a branch between them: the context's bits (zero while
-        // it runs and is linked: see `Ctx::unsettled`) and the clock countdown.
-        let tick = this.pacer.tick();
-        let unsettled = this.ctx().with(|ctx| ctx.is_some_and(Ctx::unsettled));
-        if unsettled | tick {
-            this.checkpoint_slow(tick, Location::caller())
-        } else {
-            Ok(())
+        // Two plain tests: the clock countdown, and the context's bits (zero while it runs and is
+        // linked: see `Ctx::unsettled`), each branching to the slow path on its own (combined
+        // into one test, they made the compiler build a flag: 18 instructions per iteration
+        // instead of 15).
+        this.countdown -= 1;
+        if this.countdown == 0 {
+            return this.checkpoint_slow(true, Location::caller());
         }
+        let unsettled = match &this.source.ctx {
+            Some(ctx) => ctx.unsettled(),
+            None => CtxRef::Ambient.unsettled(),
+        };
+        if unsettled {
+            return this.checkpoint_slow(false, Location::caller());
+        }
+        Ok(())
     }
 
     #[cold]
@@ -254,23 +278,46 @@ impl<'a> Call<'a> {
         tick: bool,
         at: &'static Location<'static>,
     ) -> Result<(), Cancelled> {
-        let (source, pacer) = (self.source.get(), &mut self.pacer);
+        let (source, countdown, seed) = (self.source.get(), &mut self.countdown, &mut self.seed);
+        // A countdown that ran out without a clock read starts again from its last copy.
+        let restart = |seed: u16| if seed == 0 { UNPACED } else { u32::from(seed) };
         let cancelled = source.with(|ctx| {
+            // Whatever the outcome, a countdown that ran out starts again (never below one: a
+            // check after an `Err` must not underflow it).
             let Some(ctx) = ctx else {
+                if tick {
+                    *countdown = restart(*seed);
+                }
                 return false;
             };
             if let Some(cuts) = cuts_of(ctx) {
-                // Every checkpoint comes here (a fresh pacer's countdown is 1); one not yet
-                // cancelled is a cancellation point of the test.
-                *pacer = Pacer::new();
+                // Every checkpoint comes here (a countdown of 1); one not yet cancelled is a
+                // cancellation point of the test.
+                (*countdown, *seed) = (1, 1);
                 return ctx.flagged() || cuts.reached(at) || ctx.cancelled_now();
             }
             if ctx.flagged() {
+                if tick {
+                    *countdown = 1;
+                }
                 return true;
             }
-            // Unsettled but not cancelled: a context not linked to its parent yet, whose check
-            // looked at the parent (and, checked often, links it). No clock read due.
-            tick && ctx.expire_if_due(pacer.now())
+            if !tick {
+                // Unsettled but not cancelled: a context not linked to its parent yet, whose
+                // check looked at the parent (and, checked often, links it). No clock read due.
+                return false;
+            }
+            if *seed == 0 {
+                // Four billion checks without a deadline: start again.
+                *countdown = restart(0);
+                return false;
+            }
+            // The checks since the last copy count for the thread, whose pacer reads the clock
+            // and sets the pace from here on.
+            thread_pacer::used(*seed);
+            let (now, next) = thread_pacer::now();
+            (*countdown, *seed) = (u32::from(next), next);
+            ctx.expire_if_due(now)
         });
         if cancelled {
             Err(source.error(at))
@@ -299,9 +346,11 @@ impl<'a> Call<'a> {
     pub(super) fn split(self: Pin<&mut Self>) -> (CtxRef<'_>, Registering<'_>) {
         // SAFETY: `registration` is projected pinned and never moved; `source` is only read.
         let this = unsafe { self.get_unchecked_mut() };
+        // Whoever splits may register: the drop must release the registration.
+        this.cleanup = true;
         let ctx = this.source.get();
         // SAFETY: a structural projection of a pinned field.
-        let registration = unsafe { Pin::new_unchecked(&mut this.registration) };
+        let registration = unsafe { Pin::new_unchecked(&mut *this.registration) };
         (ctx, Registering { ctx, registration })
     }
 
@@ -322,8 +371,26 @@ impl<'a> Call<'a> {
     #[inline(never)]
     fn report_parked(&mut self, at: &'static Location<'static>) {
         self.parked = Some(at);
+        self.cleanup = true;
         let call = std::ptr::from_ref(self) as usize;
         ambient::with_here(|task| task.shields().parked.park(task.index, call, at));
+    }
+
+    /// The `.await` at `at` has blocked: registers `waker` to be woken on cancellation and
+    /// tells the group where the task waits; the cancellation if it came first. Out of line, and
+    /// not generic: the `.await`'s fast path (a ready future) stays small enough to inline.
+    #[inline(never)]
+    pub(super) fn park(
+        mut self: Pin<&mut Self>,
+        waker: &Waker,
+        at: &'static Location<'static>,
+    ) -> Option<Cancelled> {
+        if self.as_mut().register(waker) {
+            self.parked_at(at);
+            None
+        } else {
+            Some(self.ctx().error(at))
+        }
     }
 
     /// Makes sure `waker` is woken on cancellation; `false` if already cancelled.
@@ -334,13 +401,10 @@ impl<'a> Call<'a> {
     }
 }
 
-/// Whether a call on `ctx` (`None`: never cancelled) reads the clock at its checkpoints.
+/// Whether a call on `ctx` reads the clock at its checkpoints.
 #[inline(always)]
-fn pacer_for(ctx: Option<&Ctx>) -> Pacer {
-    match ctx {
-        Some(ctx) if ctx.has_deadline() || cuts_of(ctx).is_some() => Pacer::new(),
-        _ => Pacer::idle(),
-    }
+fn paced(ctx: &Ctx) -> bool {
+    ctx.has_deadline() || cuts_of(ctx).is_some()
 }
 
 /// A [`Call`]'s registration, lent by [`Call::split`] to a `select!`'s cancellation branch.
@@ -358,15 +422,37 @@ impl Registering<'_> {
 }
 
 impl Drop for Call<'_> {
-    #[inline]
+    // Always inline, one test: most calls own nothing, have no deadline and never wait.
+    #[inline(always)]
     fn drop(&mut self) {
-        if self.parked.is_some() {
-            self.leave_parked();
+        if self.cleanup {
+            self.clean_up();
         }
     }
 }
 
 impl Call<'_> {
+    /// What dropping the call has to do, out of line.
+    #[inline(never)]
+    fn clean_up(&mut self) {
+        if self.parked.is_some() {
+            self.leave_parked();
+        }
+        // SAFETY: `drop` runs in place: the registration is where it was pinned.
+        unsafe { Pin::new_unchecked(&mut *self.registration) }.release();
+        if self.seed != 0 {
+            // The checks this call made count for the thread's next clock read (the countdown
+            // is at most the seed: it only counts down from it).
+            thread_pacer::used(self.seed - self.countdown as u16);
+        }
+        if self.owned {
+            if let Some(ctx) = &mut self.source.ctx {
+                // SAFETY: the call's own handle (`owned`), dropped once, here (from `drop`).
+                unsafe { ManuallyDrop::drop(ctx) }
+            }
+        }
+    }
+
     /// Reported where it waited: the call is over, the task waits elsewhere now.
     #[cold]
     #[inline(never)]
@@ -378,7 +464,7 @@ impl Call<'_> {
 
 impl std::fmt::Debug for Call<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let source = match (&self.source.ctx, self.source.owned) {
+        let source = match (&self.source.ctx, self.owned) {
             (None, _) => "ambient",
             (Some(_), false) => "borrowed",
             (Some(_), true) => "owned",
@@ -511,5 +597,50 @@ mod tests {
             let mut call = pin!(Call::ambient());
             assert!(call.as_mut().checkpoint().is_err());
         });
+    }
+
+    /// Makes the thread's pacer read the clock as rarely as it can: many checks, no time passing.
+    fn fast_pace() {
+        let far = Ctx::new().with_timeout(Duration::from_secs(3600));
+        (0..10_000).for_each(|_| assert!(!far.is_cancelled()));
+    }
+
+    /// A call does not read the clock when it enters, nor at its first check: it copies the
+    /// thread's countdown (capped at `FIRST_READ_WITHIN`). A deadline that passed before the
+    /// call, unnoticed, stops it within that many checks; and a stream of short calls uses the
+    /// thread's countdown up as one loop would, so it notices too.
+    #[tokio::test(start_paused = true)]
+    async fn a_call_reads_the_clock_within_its_first_checks_not_at_entry() {
+        use crate::ctx::pacer::{FIRST_READ_WITHIN, MAX_PERIOD};
+
+        fast_pace();
+        let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
+        // The deadline passes; nothing is armed to notice it (no waiter, paused clock).
+        tokio::time::advance(Duration::from_secs(2)).await;
+        {
+            let mut call = pin!(Call::borrowed(&ctx));
+            assert!(
+                call.as_mut().checkpoint().is_ok(),
+                "the first check reads no clock"
+            );
+            assert!(
+                (1..FIRST_READ_WITHIN).any(|_| call.as_mut().checkpoint().is_err()),
+                "stopped within the first read's cap"
+            );
+        }
+
+        // Short calls of two checks each, on a fresh context whose deadline has passed: each
+        // copies what the ones before it left, so one of them reads the clock, as a loop would.
+        fast_pace();
+        let ctx = Ctx::new().with_timeout(Duration::from_secs(1));
+        tokio::time::advance(Duration::from_secs(2)).await;
+        let stopped = (0..MAX_PERIOD).position(|_| {
+            let mut call = pin!(Call::borrowed(&ctx));
+            call.as_mut().checkpoint().is_err() || call.as_mut().checkpoint().is_err()
+        });
+        assert!(
+            stopped.is_some_and(|calls| calls > 0),
+            "a stream of short calls reads the clock, and the first does not: {stopped:?}"
+        );
     }
 }

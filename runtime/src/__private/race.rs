@@ -46,19 +46,25 @@ pin_project_lite::pin_project! {
 impl<F: Future> Future for Race<'_, '_, F> {
     type Output = Result<F::Output, Cancelled>;
 
-    #[inline]
+    // Always inline: the fast path is a few instructions, and a call per `.await` costs more
+    // than them (a ready `.await` in a Group task: 87 instructions with the call, 57 without).
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let ctx = this.call.ctx();
+        // The fast path, small enough to be inlined into the caller's state machine: not woken,
+        // and the context's bits clear (one load). Anything else gets a closer look, out of line.
         // After a wake-up, the deadline is checked against the clock before the inner future:
         // when both fall due at the same instant (the seed's step 7 and its 7 s deadline),
         // cancellation wins, whichever of the two timers the runtime happened to fire first. A
         // ready future on its first poll never pays for this clock read.
-        if let Some(cancelled) = ctx.cancelled(*this.woken, this.at) {
-            return Poll::Ready(Err(cancelled));
+        if *this.woken || this.call.ctx().unsettled() {
+            if let Some(cancelled) = this.call.ctx().recheck(*this.woken, this.at) {
+                return Poll::Ready(Err(cancelled));
+            }
         }
         // Under a cancellation test, an `.await` is a cancellation point once, before its future
         // is first polled. (Compiled away without the `testing` feature.)
+        let ctx = this.call.ctx();
         if !*this.woken && ctx.with(|ctx| ctx.and_then(cuts_of).is_some_and(|c| c.reached(this.at)))
         {
             return Poll::Ready(Err(ctx.error(this.at)));
@@ -67,11 +73,9 @@ impl<F: Future> Future for Race<'_, '_, F> {
             Poll::Ready(output) => Poll::Ready(Ok(output)),
             Poll::Pending => {
                 *this.woken = true;
-                if this.call.as_mut().register(cx.waker()) {
-                    this.call.as_mut().parked_at(this.at);
-                    Poll::Pending
-                } else {
-                    Poll::Ready(Err(this.call.ctx().error(this.at)))
+                match this.call.as_mut().park(cx.waker(), this.at) {
+                    None => Poll::Pending,
+                    Some(cancelled) => Poll::Ready(Err(cancelled)),
                 }
             }
         }

@@ -91,6 +91,7 @@ pub(crate) fn root() -> Ctx {
 
 /// The never-cancelled context, borrowed: no reference count taken (every worker would write
 /// the same one).
+#[inline]
 pub(crate) fn root_ref() -> &'static Ctx {
     static ROOT: OnceLock<Ctx> = OnceLock::new();
     ROOT.get_or_init(Ctx::never)

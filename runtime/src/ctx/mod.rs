@@ -4,7 +4,7 @@
 mod handles;
 mod idle;
 mod on_cancel;
-mod pacer;
+pub(crate) mod pacer;
 mod run;
 mod state;
 #[cfg(feature = "testing")]
@@ -13,7 +13,6 @@ mod wait;
 mod wait_list;
 mod waiter;
 
-use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +21,7 @@ use tokio::time::Instant;
 #[cfg(feature = "tokio-util")]
 pub(crate) use handles::WeakCtx;
 pub use on_cancel::OnCancel;
-pub(crate) use pacer::Pacer;
+pub(crate) use pacer::{thread as thread_pacer, UNPACED};
 pub use run::Run;
 use state::{Limit, State};
 #[cfg(feature = "testing")]
@@ -33,21 +32,11 @@ pub(crate) use waiter::{Registration, Waiter};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Deadline};
 
-thread_local! {
-    /// The pacer behind [`Ctx::is_cancelled`], which has nowhere else to keep one. The code
-    /// `#[cancellable]` generates keeps its own, per call, in a register.
-    static PACER: Cell<Pacer> = const { Cell::new(Pacer::new()) };
-    /// `PACER`'s countdown, kept apart so that the fast path reads and writes one `u32`: copying
-    /// the whole 24-byte pacer out of the thread-local and back on every call cost ~6 ns (a
-    /// store-forwarding stall), more than `CancellationToken::is_cancelled`.
-    static COUNTDOWN: Cell<u32> = const { Cell::new(1) };
-}
-
-/// Makes the next [`Ctx::is_cancelled`] on this thread read the clock: called when a task
-/// resumes, since time may have passed while it was suspended.
+/// Makes the next check on this thread read the clock: called when a task resumes, since time
+/// may have passed while it was suspended.
 #[inline]
 pub(crate) fn reset_pacer() {
-    COUNTDOWN.with(|countdown| countdown.set(1));
+    pacer::thread::reset();
 }
 
 /// A cancellation context: a flag that, once set, stays set, with the [`Cause`] of the
@@ -175,24 +164,13 @@ impl Ctx {
 
     #[inline]
     fn deadline_check(&self) -> bool {
-        let due = COUNTDOWN.with(|countdown| {
-            let left = countdown.get() - 1;
-            countdown.set(left);
-            left == 0
-        });
-        due && self.deadline_check_slow()
+        pacer::thread::tick() && self.deadline_check_slow()
     }
 
     #[cold]
     #[inline(never)]
     fn deadline_check_slow(&self) -> bool {
-        let now = PACER.with(|cell| {
-            let mut pacer = cell.get();
-            let now = pacer.now();
-            cell.set(pacer);
-            COUNTDOWN.with(|countdown| countdown.set(pacer.countdown()));
-            now
-        });
+        let (now, _) = pacer::thread::now();
         self.state.expire_if_due(now)
     }
 

@@ -108,6 +108,14 @@ impl WaitNode {
     pub(crate) fn is_released(&self) -> bool {
         self.prev.load(Ordering::Acquire) == released()
     }
+
+    /// Drops the waker an unlinked node keeps (a released node keeps the one it registered
+    /// with), for an owner that does not drop the node itself (`Registration`).
+    pub(crate) fn clear_waker(&mut self) {
+        // SAFETY: `&mut self`: nothing else reaches the node (an unlinked node is not in any
+        // list, and the owner holds it exclusively).
+        self.waker.with_mut(|waker| unsafe { *waker = None });
+    }
 }
 
 /// The waiters of one context. See the module docs for the rules.

@@ -1,5 +1,6 @@
 //! [`Waiter`]: one place in a context's waiter list, unlinked when the waiter is dropped.
 
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::Waker;
 
@@ -75,7 +76,9 @@ impl<'a> Waiter<&'a Ctx> {
 /// fresh registration in place (`Pin::set`, which unlinks this one).
 pub(crate) struct Registration {
     ctx: Option<Ctx>,
-    node: WaitNode,
+    /// Never dropped as a field: [`Registration::release`] clears its waker when it
+    /// unregisters, so that a registration has no drop glue of its own to call.
+    node: ManuallyDrop<WaitNode>,
 }
 
 impl Registration {
@@ -84,7 +87,7 @@ impl Registration {
     pub(crate) fn new() -> Registration {
         Registration {
             ctx: None,
-            node: WaitNode::new(),
+            node: ManuallyDrop::new(WaitNode::new()),
         }
     }
 
@@ -106,29 +109,40 @@ impl Registration {
             None => this.ctx = Some(ctx.clone()),
         }
         // SAFETY: as above: the node is pinned with the registration.
-        let node = unsafe { Pin::new_unchecked(&this.node) };
+        let node = unsafe { Pin::new_unchecked(&*this.node) };
         Some(ctx.state.watch(node, waker))
     }
 }
 
-impl Drop for Registration {
+impl Registration {
+    /// Unlinks the node, if registered, and lets the context go: back to a fresh registration.
+    /// Its owner (`Call`) calls it before the registration is dropped or replaced, and keeps it
+    /// in a `ManuallyDrop`, so that dropping a call that never waited (most) calls no drop glue.
     #[inline]
-    fn drop(&mut self) {
-        if self.ctx.is_some() {
-            self.unregister();
+    pub(crate) fn release(self: Pin<&mut Self>) {
+        // SAFETY: `node` is structurally pinned (only reached in place below); `ctx` is a
+        // plain field.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some(ctx) = this.ctx.take() {
+            Registration::unregister(ctx, &mut this.node);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unregister(ctx: Ctx, node: &mut WaitNode) {
+        // SAFETY: the node is pinned where it is (a `Pin<&mut Registration>` reached it).
+        ctx.state.unwatch(unsafe { Pin::new_unchecked(&*node) });
+        // Unlinked now (or released by the cancellation): the waker is the node's only
+        // resource.
+        node.clear_waker();
     }
 }
 
-impl Registration {
-    #[cold]
-    #[inline(never)]
-    fn unregister(&mut self) {
-        if let Some(ctx) = &self.ctx {
-            // SAFETY: `drop` runs in place: the node is where it was pinned.
-            let node = unsafe { Pin::new_unchecked(&self.node) };
-            ctx.state.unwatch(node);
-        }
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: `drop` runs in place: a registration that was pinned is still where it was.
+        unsafe { Pin::new_unchecked(self) }.release();
     }
 }
 
