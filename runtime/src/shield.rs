@@ -113,9 +113,17 @@ impl ShieldDepths {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Whether the task `index` is inside a shielded section.
+    /// Whether the task `index` is inside a shielded section. Inline: every annotated call on
+    /// a group's context asks, and the answer is almost always the load's.
+    #[inline(always)]
     pub(crate) fn is_shielded(&self, index: usize) -> bool {
-        self.active.load(Ordering::Acquire) > 0 && self.depths().contains_key(&index)
+        self.active.load(Ordering::Acquire) > 0 && self.is_shielded_slow(index)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn is_shielded_slow(&self, index: usize) -> bool {
+        self.depths().contains_key(&index)
     }
 
     fn enter(&self, index: usize) {

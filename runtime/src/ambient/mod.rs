@@ -73,7 +73,7 @@ impl<'a> Here<'a> {
     }
 
     /// Whether the task is inside a shielded section now.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn is_shielded(&self) -> bool {
         self.shields().is_shielded(self.index)
     }
