@@ -8,49 +8,32 @@
 //!
 //! The expansion works on `proc_macro2` tokens, in plain modules:
 //!
-//! - `args`: the attribute's arguments (`crate = path`, `ctx = name`);
-//! - `ctx_param`: which parameter holds the context, if any;
-//! - `body`: which block to rewrite, through other macros' wrappers: `tokio` (bodies
+//! - `expand`: the top level, and error reporting; `args`: the attribute's arguments
+//!   (`crate = path`, `ctx = name`); `ctx_param`: which parameter holds the context, if any;
+//! - `find_body/`: which block to rewrite, found inside other macros' output: `tokio` (bodies
 //!   `#[tokio::main]`/`#[tokio::test]` already expanded), `future_body` (a returned `async`
 //!   block), `async_trait` (`#[async_trait]` methods), `instrument` (`#[tracing::instrument]`);
 //! - `own_flow`: what the function's own control flow is (the const contexts every walk skips);
-//! - `spelling`: path matching by spelling, for every site below;
-//! - `rewrite`: the `VisitMut` that inserts checkpoints, races awaits and handles `#[shield]`;
+//! - `rewrite`: the walk of the body that checkpoints loops, races awaits and hands every other
+//!   site to its module in `sites/` (select!/join!, macro arguments, spawns, sleeps, blocking
+//!   waits, `async` blocks, `#[shield]`);
 //! - `reach`: never silent: the loops and waits the rewrite declined to enter (the rewrite
 //!   records them as it goes), an error when they are all the function has;
-//! - the sites, by spelling: `shield` (the `#[shield]` marker), `sleep` (`std::thread::sleep`),
-//!   `blocking_wait` (blocking waits), `select`, `join` (and futures' `select!`), `macro_args`
-//!   (macros whose arguments are expressions), `spawn`, `method_spawn` (spawn calls and tokio's
-//!   spawn methods), `foreign_spawns` (spawns in closures), `async_block` (the blocks and
-//!   closures with no value of their own);
-//! - `emit`: the generated snippets;
-//! - `expand`: the top level, and error reporting.
+//! - `spelling`: path matching by spelling, for every site;
+//! - `emit`: the generated snippets.
 
 #![forbid(unsafe_code)]
 
 mod args;
-mod async_block;
-mod async_trait;
-mod blocking_wait;
-mod body;
 mod ctx_param;
 mod emit;
 mod expand;
-mod foreign_spawns;
-mod future_body;
-mod instrument;
-mod join;
-mod macro_args;
-mod method_spawn;
+mod find_body;
 mod own_flow;
 mod reach;
 mod rewrite;
-mod select;
-mod shield;
-mod sleep;
-mod spawn;
+mod sites;
 mod spelling;
-mod tokio;
 
 use proc_macro2::TokenStream;
 
@@ -67,5 +50,5 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// enters (when the function's context is the ambient one): for `tools/annotate`, which counts
 /// the loops and waits of the other blocks as out of the macro's reach.
 pub fn is_unit_shaped(block: &syn::ExprAsync) -> bool {
-    async_block::is_unit_shaped(block)
+    sites::async_block::is_unit_shaped(block)
 }

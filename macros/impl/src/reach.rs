@@ -14,8 +14,8 @@
 //! own annotation). Not recorded: const contexts, and `#[shield]` sections (no checkpoint there
 //! is what the user asked for).
 
-use crate::join::is_join;
-use crate::select::{is_select, malformed_tokio_select, Select};
+use crate::sites::join::is_join;
+use crate::sites::select::{is_select, malformed_tokio_select, Select};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::{Macro, Stmt};

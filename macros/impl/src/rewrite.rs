@@ -5,20 +5,20 @@
 //! and honours `#[shield]` sections. It does not enter anything that is not the function's own
 //! control flow: closures, `async` blocks, nested items, const contexts and macro invocations.
 
-use crate::async_block::{is_unit_closure, is_unit_shaped};
-use crate::blocking_wait::{method_wait, park_call, Wait};
 use crate::ctx_param::CtxSource;
 use crate::emit::{span_at, Emit};
-use crate::foreign_spawns::ForeignSpawns;
-use crate::join::is_join;
-use crate::macro_args;
-use crate::method_spawn::Spawners;
 use crate::own_flow::skip_const_contexts;
 use crate::reach::{before_future, first_loop_or_wait, MacroReach, Place, Unreached};
-use crate::select::{is_select, Select};
-use crate::shield::{attrs_mut, take_marker};
-use crate::sleep::thread_sleep;
-use crate::spawn::{spawn_call, Spawn};
+use crate::sites::async_block::{is_unit_closure, is_unit_shaped};
+use crate::sites::blocking_wait::{method_wait, park_call, Wait};
+use crate::sites::foreign_spawns::ForeignSpawns;
+use crate::sites::join::is_join;
+use crate::sites::macro_args;
+use crate::sites::method_spawn::Spawners;
+use crate::sites::select::{is_select, Select};
+use crate::sites::shield::{attrs_mut, take_marker};
+use crate::sites::sleep::thread_sleep;
+use crate::sites::spawn::{spawn_call, Spawn};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use std::mem;

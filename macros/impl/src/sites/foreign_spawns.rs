@@ -14,9 +14,9 @@
 //! their own scope (see `async_block.rs`).
 
 use crate::emit::Emit;
-use crate::method_spawn::Spawners;
 use crate::own_flow::skip_const_contexts;
-use crate::spawn::{spawn_call, Spawn};
+use crate::sites::method_spawn::Spawners;
+use crate::sites::spawn::{spawn_call, Spawn};
 use proc_macro2::TokenStream;
 use std::mem;
 use syn::spanned::Spanned;

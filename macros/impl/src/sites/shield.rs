@@ -5,8 +5,8 @@
 //! and no raced `.await`, and runs while holding the runtime's `shield()` guard so that nothing
 //! else (a group's straggler abort, a runtime `checkpoint`) cuts it short either.
 
-use crate::async_block::is_unit_shaped;
 use crate::own_flow::skip_const_contexts;
+use crate::sites::async_block::is_unit_shaped;
 use proc_macro2::Span;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Arm, Attribute, Expr, ExprAsync, ExprClosure, Item, Local, Meta, StmtMacro};
