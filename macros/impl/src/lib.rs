@@ -13,7 +13,9 @@
 //! - `find_body/`: which block to rewrite, found inside other macros' output: `tokio` (bodies
 //!   `#[tokio::main]`/`#[tokio::test]` already expanded), `future_body` (a returned `async`
 //!   block), `async_trait` (`#[async_trait]` methods), `instrument` (`#[tracing::instrument]`);
-//! - `own_flow`: what the function's own control flow is (the const contexts every walk skips);
+//! - `own_flow`: what the function's own control flow is, for every walk of the body: the parts
+//!   that are not (const contexts, closures, `async` blocks, nested items, macros' tokens) and
+//!   what each walk does there;
 //! - `rewrite`: the walk of the body that checkpoints loops, races awaits and hands every other
 //!   site to its module in `sites/` (select!/join!, macro arguments, spawns, sleeps, blocking
 //!   waits, `async` blocks, `#[shield]`);

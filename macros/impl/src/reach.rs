@@ -1,7 +1,7 @@
 //! Never silent: the loops and waits of an annotated function that its rewrite does not reach.
 //!
 //! The rewrite checkpoints the function's own loops and races its own `.await`s; it does not
-//! enter closures, `async` blocks that are not the body, or macro invocations (see `rewrite`).
+//! enter closures, `async` blocks that are not the body, or macro invocations (see `rewrite`, `own_flow`).
 //! When those are the *only* places a function loops or waits, `#[cancellable]` would add no
 //! checkpoint at all while the function looks annotated: that case is a compile error, spanned
 //! on each such loop or wait, naming where it is and what to do. When the function has

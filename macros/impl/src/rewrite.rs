@@ -3,11 +3,14 @@
 //! It inserts a checkpoint at the top of every loop body, races every `.await` (async functions),
 //! makes `std::thread::sleep` cancellable (blocking functions) or rejects it (async functions),
 //! and honours `#[shield]` sections. It does not enter anything that is not the function's own
-//! control flow: closures, `async` blocks, nested items, const contexts and macro invocations.
+//! control flow (closures, `async` blocks, nested items, const contexts and macro invocations:
+//! see `own_flow.rs`), but for the `()`-shaped `async` blocks and blocking closures it rewrites
+//! as bodies of their own (see `sites/async_block.rs`) and the macros whose tokens it parses
+//! (see `sites/`); it records each part it declines to enter, for `reach.rs`.
 
 use crate::ctx_param::CtxSource;
 use crate::emit::{span_at, Emit};
-use crate::own_flow::skip_const_contexts;
+use crate::own_flow::{own_flow, OwnFlowMut};
 use crate::reach::{before_future, first_loop_or_wait, MacroReach, Place, Unreached};
 use crate::sites::async_block::{is_unit_closure, is_unit_shaped};
 use crate::sites::blocking_wait::{method_wait, park_call, Wait};
@@ -415,17 +418,20 @@ impl<'a> Rewriter<'a> {
     }
 }
 
-impl VisitMut for Rewriter<'_> {
-    // Not this function's own control flow: a `return` generated inside would return from the
-    // closure, the async block or the nested fn, not from this function. Left untouched.
-    // Their spawns still inherit the context (see `foreign_spawns.rs`).
-    fn visit_item_mut(&mut self, item: &mut Item) {
+// What the rewrite does at the parts that are not this function's own control flow (see
+// `own_flow.rs`): a `return` generated inside would return from the closure, the `async` block
+// or the nested `fn`, not from this function, so they are left untouched, each recorded for the
+// never-silent check (see `reach.rs`). Their spawns still inherit the context (see
+// `sites/foreign_spawns.rs`).
+impl OwnFlowMut for Rewriter<'_> {
+    fn at_item(&mut self, item: &mut Item) {
         // Only a nested `fn`'s body: other items' tokens hold `for` in `impl Trait for T`.
         if let Item::Fn(func) = item {
             self.decline(func.block.to_token_stream(), Place::NestedFn);
         }
     }
-    fn visit_expr_closure_mut(&mut self, closure: &mut ExprClosure) {
+
+    fn at_closure(&mut self, closure: &mut ExprClosure) {
         if self.active() {
             self.decline(closure.body.to_token_stream(), Place::Closure);
             self.foreign_spawns(|walk| walk.visit_expr_mut(&mut closure.body));
@@ -433,7 +439,7 @@ impl VisitMut for Rewriter<'_> {
     }
 
     // Its `return` returns from the block: rewritten only when its output is `()` by its shape.
-    fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
+    fn at_async_block(&mut self, block: &mut ExprAsync) {
         if self.async_blocks && self.active() && is_unit_shaped(block) {
             self.rewrite_async_block(block);
         } else if self.active() {
@@ -442,11 +448,14 @@ impl VisitMut for Rewriter<'_> {
         }
     }
 
-    // A macro's tokens are opaque: what they expand to is not known here.
-    fn visit_macro_mut(&mut self, _: &mut Macro) {}
+    // A macro's tokens are opaque: what they expand to is not known here. The macros the
+    // rewrite understands are taken at their statement or expression (`rewrite_macro`), and
+    // the others recorded there (`decline_macro`), before their tokens are reached.
+    fn at_macro(&mut self, _: &mut Macro) {}
+}
 
-    // Const contexts (const blocks, array lengths, types): a checkpoint cannot run there.
-    skip_const_contexts!(mut);
+impl VisitMut for Rewriter<'_> {
+    own_flow!(mut);
 
     fn visit_block_mut(&mut self, block: &mut Block) {
         for stmt in mem::take(&mut block.stmts) {
