@@ -11,7 +11,9 @@
 use crate::ctx_param::CtxSource;
 use crate::emit::{span_at, Emit};
 use crate::own_flow::{own_flow, OwnFlowMut};
-use crate::reach::{before_future, first_loop_or_wait, MacroReach, Place, Unreached};
+use crate::reach::{
+    before_future, first_loop_or_wait, FirstLoopOrWait, MacroReach, Place, Unreached,
+};
 use crate::sites::async_block::{is_unit_closure, is_unit_shaped};
 use crate::sites::blocking_wait::{method_wait, park_call, Wait};
 use crate::sites::foreign_spawns::ForeignSpawns;
@@ -23,10 +25,11 @@ use crate::sites::shield::{attrs_mut, take_marker};
 use crate::sites::sleep::thread_sleep;
 use crate::sites::spawn::{spawn_call, Spawn};
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned};
 use std::mem;
 use syn::spanned::Spanned;
 use syn::token::Brace;
+use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
     Arm, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprForLoop, ExprLoop, ExprWhile, Item,
@@ -91,10 +94,11 @@ impl<'a> Rewriter<'a> {
         unreached
     }
 
-    /// Records a part not entered, by its first loop or wait (outside `#[shield]` sections).
-    fn decline(&mut self, tokens: TokenStream, place: Place) {
+    /// Records a part not entered, by its first loop or wait (outside `#[shield]` sections),
+    /// which `walk` hands to the search.
+    fn decline(&mut self, place: Place, walk: impl FnOnce(&mut FirstLoopOrWait)) {
         if self.active() {
-            self.declined.extend(Unreached::first_in(tokens, place));
+            self.declined.extend(Unreached::first_in(place, walk));
         }
     }
 
@@ -425,15 +429,15 @@ impl<'a> Rewriter<'a> {
 // `sites/foreign_spawns.rs`).
 impl OwnFlowMut for Rewriter<'_> {
     fn at_item(&mut self, item: &mut Item) {
-        // Only a nested `fn`'s body: other items' tokens hold `for` in `impl Trait for T`.
+        // Only a nested `fn`'s body: another item's code is not run by this function.
         if let Item::Fn(func) = item {
-            self.decline(func.block.to_token_stream(), Place::NestedFn);
+            self.decline(Place::NestedFn, |find| find.visit_block(&func.block));
         }
     }
 
     fn at_closure(&mut self, closure: &mut ExprClosure) {
         if self.active() {
-            self.decline(closure.body.to_token_stream(), Place::Closure);
+            self.decline(Place::Closure, |find| find.visit_expr(&closure.body));
             self.foreign_spawns(|walk| walk.visit_expr_mut(&mut closure.body));
         }
     }
@@ -443,7 +447,7 @@ impl OwnFlowMut for Rewriter<'_> {
         if self.async_blocks && self.active() && is_unit_shaped(block) {
             self.rewrite_async_block(block);
         } else if self.active() {
-            self.decline(block.block.to_token_stream(), Place::AsyncBlock);
+            self.decline(Place::AsyncBlock, |find| find.visit_block(&block.block));
             self.foreign_spawns(|walk| walk.visit_block_mut(&mut block.block));
         }
     }
