@@ -20,6 +20,7 @@
 use crate::own_flow::{own_flow, OwnFlow};
 use crate::sites::join::is_join;
 use crate::sites::select::{is_select, malformed_tokio_select, Select};
+use crate::spelling::ends_with;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::visit::{self, Visit};
@@ -86,8 +87,7 @@ impl Unreached {
             return MacroReach::Reached;
         }
         let name = mac.path.to_token_stream().to_string().replace(' ', "");
-        let last = mac.path.segments.last().map(|s| s.ident.to_string());
-        if last.is_some_and(|l| WAITING_MACROS.contains(&l.as_str())) {
+        if WAITING_MACROS.iter().any(|m| ends_with(&mac.path, &[m])) {
             // Its waits are in the expansion, not in its tokens.
             let span = mac
                 .path

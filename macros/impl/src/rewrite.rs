@@ -24,6 +24,7 @@ use crate::sites::select::{is_select, Select};
 use crate::sites::shield::{attrs_mut, take_marker};
 use crate::sites::sleep::thread_sleep;
 use crate::sites::spawn::{spawn_call, Spawn};
+use crate::spelling::ends_with;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use std::mem;
@@ -352,8 +353,7 @@ impl<'a> Rewriter<'a> {
     /// A call's parts. The argument of a `block_on(..)` is a future: a `rx.recv()` there is an
     /// async receiver's, not std's blocking one, and is left as written (its parts rewritten).
     fn visit_call(&mut self, call: &mut syn::ExprCall) {
-        let block_on = matches!(&*call.func, Expr::Path(p)
-            if p.path.segments.last().is_some_and(|s| s.ident == "block_on"));
+        let block_on = matches!(&*call.func, Expr::Path(p) if ends_with(&p.path, &["block_on"]));
         if !block_on {
             return visit_mut::visit_expr_call_mut(self, call);
         }
