@@ -1,21 +1,21 @@
 //! Never silent: the loops and waits of an annotated function that its rewrite does not reach.
 //!
 //! The rewrite checkpoints the function's own loops and races its own `.await`s; it does not
-//! enter closures, `async` blocks that are not the body, or macro invocations (see
-//! `rewrite`, `own_flow`).
-//! When those are the *only* places a function loops or waits, `#[cancellable]` would add no
-//! checkpoint at all while the function looks annotated: that case is a compile error, spanned
-//! on each such loop or wait, naming where it is and what to do. When the function has
-//! checkpoints of its own, a loop in a closure beside them is the documented "left alone" case.
+//! enter closures, `async` blocks that are not the body, or macro invocations (see `rewrite`,
+//! `own_flow`). When those are the *only* places a function loops or waits, `#[cancellable]`
+//! would add no checkpoint at all while the function looks annotated: that case is a compile
+//! error, spanned on each such loop or wait, naming where it is and what to do. When the
+//! function has checkpoints of its own, a loop in a closure beside them is the documented "left
+//! alone" case.
 //!
 //! There is no second walk of the body: the rewrite records each part it declines to enter
 //! ([`Unreached::first_in`], [`Unreached::of_macro`]) as it goes, so the check and the rewrite
 //! cannot disagree about what the function's own control flow is. A recorded part is searched
 //! for its first loop or wait by the same line (see `own_flow.rs`): a loop in a const context
-//! inside a closure is no loop of the closure's either. Recorded too: the body of a
-//! `fn` declared inside the function (a function of its own, which the rewrite leaves to its
-//! own annotation). Not recorded: const contexts, and `#[shield]` sections (no checkpoint there
-//! is what the user asked for).
+//! inside a closure is no loop of the closure's either. Recorded too: the body of a `fn`
+//! declared inside the function (a function of its own, which the rewrite leaves to its own
+//! annotation). Not recorded: const contexts, and `#[shield]` sections (no checkpoint there is
+//! what the user asked for).
 
 use crate::own_flow::{own_flow, OwnFlow};
 use crate::sites::join::is_join;
