@@ -1,4 +1,4 @@
-//! `()`-shaped `async` blocks inside an annotated function are rewritten too (`macros/src/async_block.rs`).
+//! `()`-shaped `async` blocks inside an annotated function are rewritten too (`macros/impl/src/sites/async_block.rs`).
 
 use autocancel::{cancellable, Cancelled, Group};
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};

@@ -1,5 +1,5 @@
 //! Blocking waits in annotated blocking functions end at the cancellation, as
-//! `std::thread::sleep` does (`macros/src/blocking_wait.rs`, `autocancel::blocking`). Each task
+//! `std::thread::sleep` does (`macros/impl/src/sites/blocking_wait.rs`, `autocancel::blocking`). Each task
 //! waits on something that never comes: without the rewrite it would block its thread for good,
 //! and `group.wait()` with it (the 60 s guard then fails the test instead of hanging it).
 

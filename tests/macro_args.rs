@@ -1,5 +1,5 @@
 //! Waits inside the arguments of std's and tracing's macros, and futures' `select!`, are
-//! checkpoints (`macros/src/macro_args.rs`, `macros/src/join.rs`): a task waiting there ends at
+//! checkpoints (`macros/impl/src/sites/macro_args.rs`, `macros/impl/src/sites/join.rs`): a task waiting there ends at
 //! its context's deadline. Each function's only wait is in the macro, so without the rewrite it
 //! would not compile (the never-silent error), and with a rewrite that missed the wait the test
 //! would wait an hour of paused time and fail on the result.

@@ -1,5 +1,5 @@
 //! Spawns inside closures and iterator adapters, and tokio's method spawns, follow their creator
-//! (`macros/src/foreign_spawns.rs`, `macros/src/method_spawn.rs`): workers started by an
+//! (`macros/impl/src/sites/foreign_spawns.rs`, `macros/impl/src/sites/method_spawn.rs`): workers started by an
 //! annotated function stop at its group's deadline. Each worker loops forever, so a worker that
 //! did not get the context would still be running (its handle not finished) after the deadline.
 

@@ -19,7 +19,7 @@ while IFS= read -r hit; do
       status=1
     fi
   done
-done < <(grep -rnE '^\s*//[/!].*[0-9]×' runtime/src src macros/src tower/src || true)
+done < <(grep -rnE '^\s*//[/!].*[0-9]×' runtime/src src macros/src macros/impl/src tower/src || true)
 
 if [[ $status -ne 0 ]]; then
   echo "tools/figures.sh: quote the measured figure (README's Cost table) or none" >&2

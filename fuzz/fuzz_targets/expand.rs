@@ -5,9 +5,7 @@
 //! Properties: the expansion never panics, and when the item is a function, the expansion
 //! parses as Rust (the function, rewritten or not, beside any `compile_error!`).
 //!
-//! The macro crate is a proc-macro crate, which cannot export its expansion function; this
-//! target compiles the macro's modules itself (everything but `lib.rs`, the proc-macro entry),
-//! listed by `build.rs` so that a new module needs no edit here.
+//! The expansion is `autocancel-macros-impl`'s, the library the proc-macro crate calls.
 
 #![no_main]
 
@@ -15,9 +13,6 @@ use std::str::FromStr;
 
 use libfuzzer_sys::fuzz_target;
 use proc_macro2::TokenStream;
-
-// Every module of the macro but `lib.rs`, listed by `build.rs`.
-include!(concat!(env!("OUT_DIR"), "/macro_modules.rs"));
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -28,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let is_fn = syn::parse2::<syn::ItemFn>(item.clone()).is_ok();
-    let out = expand::cancellable(args, item);
+    let out = autocancel_macros_impl::expand(args, item);
     if is_fn {
         if let Err(e) = syn::parse2::<syn::File>(out.clone()) {
             panic!("the expansion of a function does not parse: {e}\n{out}");

@@ -1,57 +1,11 @@
 //! The `#[cancellable]` attribute of the [`autocancel`](https://docs.rs/autocancel) crate.
 //!
-//! Use it through `autocancel::cancellable`; this crate only holds the macro. The rewrite lives
-//! in plain modules on `proc_macro2` tokens so that it can be unit-tested:
-//!
-//! - `args`: the attribute's arguments (`crate = path`, `ctx = name`);
-//! - `ctx_param`: which parameter holds the context, if any;
-//! - `body`: which block to rewrite, through other macros' wrappers: `tokio` (bodies
-//!   `#[tokio::main]`/`#[tokio::test]` already expanded), `future_body` (a returned `async`
-//!   block), `async_trait` (`#[async_trait]` methods), `instrument` (`#[tracing::instrument]`);
-//! - `own_flow`: what the function's own control flow is (the const contexts every walk skips);
-//! - `spelling`: path matching by spelling, for every site below;
-//! - `rewrite`: the `VisitMut` that inserts checkpoints, races awaits and handles `#[shield]`;
-//! - `reach`: never silent: the loops and waits the rewrite declined to enter (the rewrite
-//!   records them as it goes), an error when they are all the function has;
-//! - the sites, by spelling: `shield` (the `#[shield]` marker), `sleep` (`std::thread::sleep`),
-//!   `blocking_wait` (blocking waits), `select`, `join` (and futures' `select!`), `macro_args`
-//!   (macros whose arguments are expressions), `spawn`, `method_spawn` (spawn calls and tokio's
-//!   spawn methods), `foreign_spawns` (spawns in closures), `async_block` (the blocks and
-//!   closures with no value of their own);
-//! - `emit`: the generated snippets;
-//! - `expand`: the top level, and error reporting.
+//! Use it through `autocancel::cancellable`. This crate is the proc-macro entry only, as
+//! tokio-macros is: the expansion lives in `autocancel-macros-impl` (`macros/impl/`), a plain
+//! library on `proc_macro2` tokens, so that it can be unit-tested, fuzzed and run by the
+//! project's tools (a proc-macro crate can export nothing but its macros).
 
 #![forbid(unsafe_code)]
-
-mod args;
-mod async_block;
-mod async_trait;
-mod blocking_wait;
-mod body;
-mod ctx_param;
-mod emit;
-mod expand;
-mod foreign_spawns;
-mod future_body;
-mod instrument;
-mod join;
-mod macro_args;
-mod method_spawn;
-mod own_flow;
-mod reach;
-mod rewrite;
-mod select;
-mod shield;
-mod sleep;
-mod spawn;
-mod spelling;
-mod tokio;
-
-#[cfg(test)]
-mod snapshot_tests;
-
-#[cfg(test)]
-mod corpus_tests;
 
 use proc_macro::TokenStream;
 
@@ -345,5 +299,5 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn cancellable(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::cancellable(args.into(), item.into()).into()
+    autocancel_macros_impl::expand(args.into(), item.into()).into()
 }

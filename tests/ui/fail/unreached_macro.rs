@@ -1,5 +1,5 @@
 //! The only wait is an `.await` inside a user's macro's arguments, which #[cancellable] does not
-//! enter (std's and tracing's argument-list macros it does: see `macros/src/macro_args.rs`).
+//! enter (std's and tracing's argument-list macros it does: see `macros/impl/src/sites/macro_args.rs`).
 use autocancel::{cancellable, Cancelled};
 
 async fn fetch() -> u32 {

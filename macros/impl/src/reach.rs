@@ -1,24 +1,30 @@
 //! Never silent: the loops and waits of an annotated function that its rewrite does not reach.
 //!
 //! The rewrite checkpoints the function's own loops and races its own `.await`s; it does not
-//! enter closures, `async` blocks that are not the body, or macro invocations (see `rewrite`).
-//! When those are the *only* places a function loops or waits, `#[cancellable]` would add no
-//! checkpoint at all while the function looks annotated: that case is a compile error, spanned
-//! on each such loop or wait, naming where it is and what to do. When the function has
-//! checkpoints of its own, a loop in a closure beside them is the documented "left alone" case.
+//! enter closures, `async` blocks that are not the body, or macro invocations (see `rewrite`,
+//! `own_flow`). When those are the *only* places a function loops or waits, `#[cancellable]`
+//! would add no checkpoint at all while the function looks annotated: that case is a compile
+//! error, spanned on each such loop or wait, naming where it is and what to do. When the
+//! function has checkpoints of its own, a loop in a closure beside them is the documented "left
+//! alone" case.
 //!
 //! There is no second walk of the body: the rewrite records each part it declines to enter
 //! ([`Unreached::first_in`], [`Unreached::of_macro`]) as it goes, so the check and the rewrite
-//! cannot disagree about what the function's own control flow is. Recorded too: the body of a
-//! `fn` declared inside the function (a function of its own, which the rewrite leaves to its
-//! own annotation). Not recorded: const contexts, and `#[shield]` sections (no checkpoint there
-//! is what the user asked for).
+//! cannot disagree about what the function's own control flow is. A recorded part is searched
+//! for its first loop or wait by the same line (see `own_flow.rs`): a loop in a const context
+//! inside a closure is no loop of the closure's either. Recorded too: the body of a `fn`
+//! declared inside the function (a function of its own, which the rewrite leaves to its own
+//! annotation). Not recorded: const contexts, and `#[shield]` sections (no checkpoint there is
+//! what the user asked for).
 
-use crate::join::is_join;
-use crate::select::{is_select, malformed_tokio_select, Select};
+use crate::own_flow::{own_flow, OwnFlow};
+use crate::sites::join::is_join;
+use crate::sites::select::{is_select, malformed_tokio_select, Select};
+use crate::spelling::ends_with;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
-use syn::{Macro, Stmt};
+use syn::visit::{self, Visit};
+use syn::{Expr, ExprAsync, ExprClosure, Item, Macro, Stmt};
 
 /// Where an unreached loop or wait is.
 #[derive(Debug, PartialEq)]
@@ -49,7 +55,7 @@ pub(crate) struct Unreached {
 pub(crate) fn before_future(before: &[Stmt]) -> Vec<Unreached> {
     before
         .iter()
-        .filter_map(|stmt| Unreached::first_in(stmt.to_token_stream(), Place::BeforeFuture))
+        .filter_map(|stmt| Unreached::first_in(Place::BeforeFuture, |find| find.visit_stmt(stmt)))
         .collect()
 }
 
@@ -65,9 +71,11 @@ pub(crate) enum MacroReach {
 }
 
 impl Unreached {
-    /// The first loop or wait in `tokens`, in `place`.
-    pub(crate) fn first_in(tokens: TokenStream, place: Place) -> Option<Unreached> {
-        first_loop_or_wait(tokens).map(|(span, what)| Unreached { span, what, place })
+    /// The first loop or wait of a part in `place`, which `walk` hands to the search.
+    pub(crate) fn first_in(place: Place, walk: impl FnOnce(&mut FirstLoopOrWait)) -> Option<Self> {
+        let mut find = FirstLoopOrWait(None);
+        walk(&mut find);
+        find.0.map(|(span, what)| Unreached { span, what, place })
     }
 
     /// A macro invocation the rewrite left as written.
@@ -79,8 +87,7 @@ impl Unreached {
             return MacroReach::Reached;
         }
         let name = mac.path.to_token_stream().to_string().replace(' ', "");
-        let last = mac.path.segments.last().map(|s| s.ident.to_string());
-        if last.is_some_and(|l| WAITING_MACROS.contains(&l.as_str())) {
+        if WAITING_MACROS.iter().any(|m| ends_with(&mac.path, &[m])) {
             // Its waits are in the expansion, not in its tokens.
             let span = mac
                 .path
@@ -93,8 +100,12 @@ impl Unreached {
                 place: Place::WaitingMacro,
             });
         }
-        match Unreached::first_in(mac.tokens.clone(), Place::Macro(name)) {
-            Some(unreached) => MacroReach::Unreached(unreached),
+        match first_loop_or_wait(mac.tokens.clone()) {
+            Some((span, what)) => MacroReach::Unreached(Unreached {
+                span,
+                what,
+                place: Place::Macro(name),
+            }),
             None => MacroReach::Nothing,
         }
     }
@@ -139,6 +150,61 @@ impl Unreached {
             ),
         };
         syn::Error::new(self.span, message)
+    }
+}
+
+/// The search for the first loop or wait of a part the rewrite does not enter: all of the
+/// part's code that runs (its closures, `async` blocks and nested `fn`s too), but for its const
+/// contexts; a macro's tokens are scanned as tokens.
+pub(crate) struct FirstLoopOrWait(Option<(Span, String)>);
+
+impl FirstLoopOrWait {
+    fn found(&mut self, span: Span, what: &str) {
+        self.0.get_or_insert_with(|| (span, what.to_owned()));
+    }
+}
+
+impl<'ast> Visit<'ast> for FirstLoopOrWait {
+    own_flow!(ref 'ast);
+
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if self.0.is_none() {
+            visit::visit_expr(self, e);
+        }
+    }
+    fn visit_expr_loop(&mut self, e: &'ast syn::ExprLoop) {
+        self.found(e.loop_token.span, "`loop`");
+    }
+    fn visit_expr_while(&mut self, e: &'ast syn::ExprWhile) {
+        self.found(e.while_token.span, "`while`");
+    }
+    fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
+        self.found(e.for_token.span, "`for` loop");
+    }
+    fn visit_expr_await(&mut self, e: &'ast syn::ExprAwait) {
+        // The awaited expression comes first, in the source as in the token scan.
+        visit::visit_expr_await(self, e);
+        self.found(e.await_token.span, "`.await`");
+    }
+}
+
+impl<'ast> OwnFlow<'ast> for FirstLoopOrWait {
+    fn at_closure(&mut self, closure: &'ast ExprClosure) {
+        visit::visit_expr_closure(self, closure);
+    }
+    fn at_async_block(&mut self, block: &'ast ExprAsync) {
+        visit::visit_expr_async(self, block);
+    }
+    // A nested `fn`'s body, as the rewrite records one (other items' are not run by the part).
+    fn at_item(&mut self, item: &'ast Item) {
+        if let Item::Fn(func) = item {
+            self.visit_block(&func.block);
+        }
+    }
+    fn at_macro(&mut self, mac: &'ast Macro) {
+        if self.0.is_none() {
+            self.0 = first_loop_or_wait(mac.tokens.clone());
+        }
     }
 }
 
@@ -301,6 +367,37 @@ mod tests {
             let n = [0; { loop {} }];
         }))
         .is_empty());
+    }
+
+    /// A loop in a const context inside a closure is no loop of the closure's either (the token
+    /// scan this search replaced counted it, and an `impl Trait for T` as a `for` loop).
+    #[test]
+    fn a_part_is_searched_by_the_same_line() {
+        assert!(places(parse_quote!({
+            xs.iter().for_each(|_| {
+                let _a = [0u8; {
+                    while false {}
+                    4
+                }];
+                impl Tr for X {}
+            });
+        }))
+        .is_empty());
+        let found = places(parse_quote!({
+            xs.iter().for_each(|_| {
+                let _a = [0u8; {
+                    while false {}
+                    4
+                }];
+                fn helper() {
+                    m!(x.await);
+                }
+                f(y.await)
+            });
+        }));
+        assert_eq!(found, [("`.await`".into(), Place::Closure)]);
+        let before: Vec<Stmt> = parse_quote!(let n = [0; { loop {} }];);
+        assert!(unreached(&parse_quote!({}), &before, false).is_empty());
     }
 
     /// Issue 20: a loop in an array length is no loop of the function's; it used to count as

@@ -15,12 +15,13 @@
 //! async-trait's). Each layer is recognised by the structure its macro generates, not by the
 //! attribute's name, which is gone once it has expanded.
 
-use crate::async_trait;
+mod async_trait;
+mod future_body;
+mod instrument;
+mod tokio;
+
 use crate::expand::mentions_impl;
-use crate::future_body;
-use crate::instrument;
 use crate::rewrite::Flavor;
-use crate::tokio;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::{Block, ItemFn, ReturnType, Stmt};

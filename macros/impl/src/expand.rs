@@ -1,12 +1,12 @@
 //! Top level of `#[cancellable]`: parse, check, rewrite, assemble.
 
 use crate::args::Args;
-use crate::body::{self, Body};
 use crate::ctx_param::{self, CtxSource};
 use crate::emit::Emit;
-use crate::method_spawn::Spawners;
+use crate::find_body::{self, Body};
 use crate::rewrite::Rewriter;
-use crate::shield::StripMarkers;
+use crate::sites::method_spawn::Spawners;
+use crate::sites::shield::StripMarkers;
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use std::mem;
@@ -74,7 +74,7 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let krate = args.krate();
     let declared_return = first_span(&func.sig.output);
     let spawners = Spawners::collect(&func.sig, &func.block);
-    let body = body::find(&mut func);
+    let body = find_body::find(&mut func);
     let ctx = match ctx.unwrap_or(CtxSource::Ambient) {
         // async-trait moved the body into an `async` block where `self` is `__self`.
         CtxSource::Param(name) if body.self_renamed && name == "self" => {

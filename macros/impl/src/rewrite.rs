@@ -3,27 +3,34 @@
 //! It inserts a checkpoint at the top of every loop body, races every `.await` (async functions),
 //! makes `std::thread::sleep` cancellable (blocking functions) or rejects it (async functions),
 //! and honours `#[shield]` sections. It does not enter anything that is not the function's own
-//! control flow: closures, `async` blocks, nested items, const contexts and macro invocations.
+//! control flow (closures, `async` blocks, nested items, const contexts and macro invocations:
+//! see `own_flow.rs`), but for the `()`-shaped `async` blocks and blocking closures it rewrites
+//! as bodies of their own (see `sites/async_block.rs`) and the macros whose tokens it parses
+//! (see `sites/`); it records each part it declines to enter, for `reach.rs`.
 
-use crate::async_block::{is_unit_closure, is_unit_shaped};
-use crate::blocking_wait::{method_wait, park_call, Wait};
 use crate::ctx_param::CtxSource;
 use crate::emit::{span_at, Emit};
-use crate::foreign_spawns::ForeignSpawns;
-use crate::join::is_join;
-use crate::macro_args;
-use crate::method_spawn::Spawners;
-use crate::own_flow::skip_const_contexts;
-use crate::reach::{before_future, first_loop_or_wait, MacroReach, Place, Unreached};
-use crate::select::{is_select, Select};
-use crate::shield::{attrs_mut, take_marker};
-use crate::sleep::thread_sleep;
-use crate::spawn::{spawn_call, Spawn};
+use crate::own_flow::{own_flow, OwnFlowMut};
+use crate::reach::{
+    before_future, first_loop_or_wait, FirstLoopOrWait, MacroReach, Place, Unreached,
+};
+use crate::sites::async_block::{is_unit_closure, is_unit_shaped};
+use crate::sites::blocking_wait::{method_wait, park_call, Wait};
+use crate::sites::foreign_spawns::ForeignSpawns;
+use crate::sites::join::is_join;
+use crate::sites::macro_args;
+use crate::sites::method_spawn::Spawners;
+use crate::sites::select::{is_select, Select};
+use crate::sites::shield::{attrs_mut, take_marker};
+use crate::sites::sleep::thread_sleep;
+use crate::sites::spawn::{spawn_call, Spawn};
+use crate::spelling::ends_with;
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned};
 use std::mem;
 use syn::spanned::Spanned;
 use syn::token::Brace;
+use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
     Arm, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprForLoop, ExprLoop, ExprWhile, Item,
@@ -88,10 +95,11 @@ impl<'a> Rewriter<'a> {
         unreached
     }
 
-    /// Records a part not entered, by its first loop or wait (outside `#[shield]` sections).
-    fn decline(&mut self, tokens: TokenStream, place: Place) {
+    /// Records a part not entered, by its first loop or wait (outside `#[shield]` sections),
+    /// which `walk` hands to the search.
+    fn decline(&mut self, place: Place, walk: impl FnOnce(&mut FirstLoopOrWait)) {
         if self.active() {
-            self.declined.extend(Unreached::first_in(tokens, place));
+            self.declined.extend(Unreached::first_in(place, walk));
         }
     }
 
@@ -345,8 +353,7 @@ impl<'a> Rewriter<'a> {
     /// A call's parts. The argument of a `block_on(..)` is a future: a `rx.recv()` there is an
     /// async receiver's, not std's blocking one, and is left as written (its parts rewritten).
     fn visit_call(&mut self, call: &mut syn::ExprCall) {
-        let block_on = matches!(&*call.func, Expr::Path(p)
-            if p.path.segments.last().is_some_and(|s| s.ident == "block_on"));
+        let block_on = matches!(&*call.func, Expr::Path(p) if ends_with(&p.path, &["block_on"]));
         if !block_on {
             return visit_mut::visit_expr_call_mut(self, call);
         }
@@ -415,38 +422,44 @@ impl<'a> Rewriter<'a> {
     }
 }
 
-impl VisitMut for Rewriter<'_> {
-    // Not this function's own control flow: a `return` generated inside would return from the
-    // closure, the async block or the nested fn, not from this function. Left untouched.
-    // Their spawns still inherit the context (see `foreign_spawns.rs`).
-    fn visit_item_mut(&mut self, item: &mut Item) {
-        // Only a nested `fn`'s body: other items' tokens hold `for` in `impl Trait for T`.
+// What the rewrite does at the parts that are not this function's own control flow (see
+// `own_flow.rs`): a `return` generated inside would return from the closure, the `async` block
+// or the nested `fn`, not from this function, so they are left untouched, each recorded for the
+// never-silent check (see `reach.rs`). Their spawns still inherit the context (see
+// `sites/foreign_spawns.rs`).
+impl OwnFlowMut for Rewriter<'_> {
+    fn at_item(&mut self, item: &mut Item) {
+        // Only a nested `fn`'s body: another item's code is not run by this function.
         if let Item::Fn(func) = item {
-            self.decline(func.block.to_token_stream(), Place::NestedFn);
+            self.decline(Place::NestedFn, |find| find.visit_block(&func.block));
         }
     }
-    fn visit_expr_closure_mut(&mut self, closure: &mut ExprClosure) {
+
+    fn at_closure(&mut self, closure: &mut ExprClosure) {
         if self.active() {
-            self.decline(closure.body.to_token_stream(), Place::Closure);
+            self.decline(Place::Closure, |find| find.visit_expr(&closure.body));
             self.foreign_spawns(|walk| walk.visit_expr_mut(&mut closure.body));
         }
     }
 
     // Its `return` returns from the block: rewritten only when its output is `()` by its shape.
-    fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
+    fn at_async_block(&mut self, block: &mut ExprAsync) {
         if self.async_blocks && self.active() && is_unit_shaped(block) {
             self.rewrite_async_block(block);
         } else if self.active() {
-            self.decline(block.block.to_token_stream(), Place::AsyncBlock);
+            self.decline(Place::AsyncBlock, |find| find.visit_block(&block.block));
             self.foreign_spawns(|walk| walk.visit_block_mut(&mut block.block));
         }
     }
 
-    // A macro's tokens are opaque: what they expand to is not known here.
-    fn visit_macro_mut(&mut self, _: &mut Macro) {}
+    // A macro's tokens are opaque: what they expand to is not known here. The macros the
+    // rewrite understands are taken at their statement or expression (`rewrite_macro`), and
+    // the others recorded there (`decline_macro`), before their tokens are reached.
+    fn at_macro(&mut self, _: &mut Macro) {}
+}
 
-    // Const contexts (const blocks, array lengths, types): a checkpoint cannot run there.
-    skip_const_contexts!(mut);
+impl VisitMut for Rewriter<'_> {
+    own_flow!(mut);
 
     fn visit_block_mut(&mut self, block: &mut Block) {
         for stmt in mem::take(&mut block.stmts) {

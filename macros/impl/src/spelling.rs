@@ -1,6 +1,7 @@
-//! Path matching by spelling, for every site the macro recognises (spawns, sleeps, blocking
-//! waits, `select!`/`join!`, argument-list macros, tokio's spawn methods): before name
-//! resolution a path is only the names written in it.
+//! Path matching by spelling, for every site the macro recognises (spawns and `detached`,
+//! sleeps, blocking waits and `block_on`, `select!`/`join!` and the other waiting macros,
+//! argument-list macros, tokio's spawn methods) and for `Box::pin` in a hand-built future:
+//! before name resolution a path is only the names written in it.
 
 use syn::{Expr, Path};
 

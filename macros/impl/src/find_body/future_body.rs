@@ -7,6 +7,7 @@
 //! (see `async_trait`), and the one tracing-attributes itself recognises as async-trait's.
 
 use crate::expand::mentions_impl;
+use crate::spelling::ends_with;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{
@@ -40,12 +41,7 @@ fn async_block_or_box_pin(expr: &mut Expr) -> Option<&mut Block> {
 
 /// `Box::pin`, `std::boxed::Box::pin`, `::std::boxed::Box::pin`, `alloc::boxed::Box::pin`.
 fn is_box_pin(func: &Expr) -> bool {
-    let Expr::Path(path) = func else { return false };
-    let segments: Vec<_> = path.path.segments.iter().collect();
-    matches!(
-        segments.as_slice(),
-        [.., boxed, pin] if boxed.ident == "Box" && pin.ident == "pin"
-    )
+    matches!(func, Expr::Path(path) if ends_with(&path.path, &["Box", "pin"]))
 }
 
 /// `T` in a return type spelled `impl Future<Output = T>`, `Pin<Box<dyn Future<Output = T> +

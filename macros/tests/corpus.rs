@@ -8,7 +8,7 @@
 //! on functions, shared evenly between the crates found (default 800: ~3 s in a debug build;
 //! `CORPUS_MAX_FNS=100000` takes them all: 1139 here, ~6 s).
 
-use crate::expand;
+use autocancel_macros_impl::expand;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use std::path::{Path, PathBuf};
@@ -194,9 +194,7 @@ fn expansion_of_real_world_functions_parses_and_never_panics() {
                     TokenStream::new()
                 };
                 let where_ = format!("{}: fn {name}", file.display());
-                let out = match std::panic::catch_unwind(|| {
-                    expand::cancellable(args.clone(), tokens.clone())
-                }) {
+                let out = match std::panic::catch_unwind(|| expand(args.clone(), tokens.clone())) {
                     Ok(out) => out,
                     Err(_) => {
                         failures.push(format!("{where_}: the macro panicked"));
@@ -249,7 +247,7 @@ fn expansion_of_real_world_functions_parses_and_never_panics() {
                 }
                 // Annotating twice (the expansion expanded again) works too.
                 let again = fns[0].to_token_stream();
-                match std::panic::catch_unwind(|| expand::cancellable(args.clone(), again)) {
+                match std::panic::catch_unwind(|| expand(args.clone(), again)) {
                     Ok(out) if syn::parse2::<syn::File>(out.clone()).is_ok() => {}
                     Ok(out) => {
                         failures.push(format!("{where_}: re-expansion does not parse\n{out}"))

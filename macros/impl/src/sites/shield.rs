@@ -5,11 +5,11 @@
 //! and no raced `.await`, and runs while holding the runtime's `shield()` guard so that nothing
 //! else (a group's straggler abort, a runtime `checkpoint`) cuts it short either.
 
-use crate::async_block::is_unit_shaped;
-use crate::own_flow::skip_const_contexts;
+use crate::own_flow::{own_flow, OwnFlowMut};
+use crate::sites::async_block::is_unit_shaped;
 use proc_macro2::Span;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Arm, Attribute, Expr, ExprAsync, ExprClosure, Item, Local, Meta, StmtMacro};
+use syn::{Arm, Attribute, Expr, ExprAsync, Local, Meta, StmtMacro};
 
 /// Removes every `#[shield]` from `attrs`; returns the span of the first, if any.
 ///
@@ -87,16 +87,18 @@ pub(crate) fn attrs_mut(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
 /// find attribute `shield`" error to the one that matters. Enters what the rewrite enters.
 pub(crate) struct StripMarkers;
 
-impl VisitMut for StripMarkers {
-    skip_const_contexts!(mut);
-    fn visit_item_mut(&mut self, _: &mut Item) {}
-    fn visit_expr_closure_mut(&mut self, _: &mut ExprClosure) {}
+// Closures, nested items and macros' tokens are not entered (see `own_flow.rs`).
+impl OwnFlowMut for StripMarkers {
     // The blocks the rewrite enters (see `async_block.rs`).
-    fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
+    fn at_async_block(&mut self, block: &mut ExprAsync) {
         if is_unit_shaped(block) {
             visit_mut::visit_expr_async_mut(self, block);
         }
     }
+}
+
+impl VisitMut for StripMarkers {
+    own_flow!(mut);
 
     fn visit_local_mut(&mut self, local: &mut Local) {
         let _ = take_marker(&mut local.attrs);

@@ -17,7 +17,7 @@
 //! blocks of a function whose context is a parameter (the block would have to capture it, which
 //! `async move` blocks sent to another task cannot do for a `&Ctx`).
 
-use crate::own_flow::skip_const_contexts;
+use crate::own_flow::{own_flow, OwnFlow};
 use syn::visit::{self, Visit};
 use syn::{Block, Expr, ExprAsync, Stmt};
 
@@ -76,15 +76,14 @@ fn is_unit_expr(expr: &Expr) -> bool {
 fn breaks_with_value(body: &Block) -> bool {
     struct Finder(bool);
     impl<'ast> Visit<'ast> for Finder {
+        own_flow!(ref 'ast);
         fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
             self.0 |= b.expr.is_some();
             visit::visit_expr_break(self, b);
         }
-        skip_const_contexts!(ref 'ast);
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
+    // The `break`s of closures, `async` blocks and nested items are theirs.
+    impl OwnFlow<'_> for Finder {}
     let mut finder = Finder(false);
     finder.visit_block(body);
     finder.0
@@ -102,6 +101,7 @@ impl ValueExits {
 }
 
 impl<'ast> Visit<'ast> for ValueExits {
+    own_flow!(ref 'ast);
     fn visit_expr_try(&mut self, e: &'ast syn::ExprTry) {
         self.0 = true;
         visit::visit_expr_try(self, e);
@@ -110,13 +110,12 @@ impl<'ast> Visit<'ast> for ValueExits {
         self.0 |= r.expr.is_some();
         visit::visit_expr_return(self, r);
     }
-    skip_const_contexts!(ref 'ast);
-    // Their `?` and `return` are theirs.
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+// The `?` and `return` of closures, `async` blocks and nested items are theirs.
+impl<'ast> OwnFlow<'ast> for ValueExits {
     // A macro's tokens may hide a `?` (`ready!`, `try_join!`…): be conservative.
-    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+    fn at_macro(&mut self, m: &'ast syn::Macro) {
         self.0 |= m.tokens.clone().into_iter().any(|tt| {
             matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == '?')
                 || matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "return")

@@ -14,14 +14,14 @@
 //! their own scope (see `async_block.rs`).
 
 use crate::emit::Emit;
-use crate::method_spawn::Spawners;
-use crate::own_flow::skip_const_contexts;
-use crate::spawn::{spawn_call, Spawn};
+use crate::own_flow::{own_flow, OwnFlowMut};
+use crate::sites::method_spawn::Spawners;
+use crate::sites::spawn::{spawn_call, Spawn};
 use proc_macro2::TokenStream;
 use std::mem;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, ExprAsync, Item, Macro};
+use syn::{Expr, ExprAsync, ExprClosure};
 
 /// Walks a closure's body (or an unrewritten `async` block) for spawns.
 pub(crate) struct ForeignSpawns<'a> {
@@ -40,16 +40,23 @@ impl ForeignSpawns<'_> {
     }
 }
 
-impl VisitMut for ForeignSpawns<'_> {
-    skip_const_contexts!(mut);
-    fn visit_item_mut(&mut self, _: &mut Item) {}
-    fn visit_macro_mut(&mut self, _: &mut Macro) {}
+// Closures and `async` blocks are where this walk goes (code that runs when the function's
+// scope cannot be borrowed); nested items and macros' tokens are not entered (see
+// `own_flow.rs`).
+impl OwnFlowMut for ForeignSpawns<'_> {
+    fn at_closure(&mut self, closure: &mut ExprClosure) {
+        visit_mut::visit_expr_closure_mut(self, closure);
+    }
 
-    fn visit_expr_async_mut(&mut self, block: &mut ExprAsync) {
+    fn at_async_block(&mut self, block: &mut ExprAsync) {
         if !(self.rewrite_block)(block) {
             visit_mut::visit_expr_async_mut(self, block);
         }
     }
+}
+
+impl VisitMut for ForeignSpawns<'_> {
+    own_flow!(mut);
 
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         visit_mut::visit_expr_mut(self, expr);

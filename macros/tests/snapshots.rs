@@ -9,7 +9,7 @@
 //! Every item (or impl or trait item) of an input file carrying `#[cancellable]` / `#[cancellable(..)]`
 //! is replaced by the macro's expansion; everything else is kept as written.
 
-use crate::expand;
+use autocancel_macros_impl::expand;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use std::fs;
@@ -32,7 +32,7 @@ fn expand_item(item: &mut Item) {
     match item {
         Item::Fn(func) => {
             if let Some(args) = take_cancellable(&mut func.attrs) {
-                let out = expand::cancellable(args, func.to_token_stream());
+                let out = expand(args, func.to_token_stream());
                 *item = syn::parse2(out).expect("expansion parses as an item");
             }
         }
@@ -40,7 +40,7 @@ fn expand_item(item: &mut Item) {
             for impl_item in &mut imp.items {
                 if let ImplItem::Fn(func) = impl_item {
                     if let Some(args) = take_cancellable(&mut func.attrs) {
-                        let out = expand::cancellable(args, func.to_token_stream());
+                        let out = expand(args, func.to_token_stream());
                         *impl_item = syn::parse2(out).expect("expansion parses as an impl item");
                     }
                 }
@@ -50,7 +50,7 @@ fn expand_item(item: &mut Item) {
             for trait_item in &mut tr.items {
                 if let TraitItem::Fn(func) = trait_item {
                     if let Some(args) = take_cancellable(&mut func.attrs) {
-                        let out = expand::cancellable(args, func.to_token_stream());
+                        let out = expand(args, func.to_token_stream());
                         *trait_item = syn::parse2(out).expect("expansion parses as a trait item");
                     }
                 }

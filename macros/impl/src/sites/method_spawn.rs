@@ -17,7 +17,7 @@
 //! later in the function (shadowing) is not followed. Other receivers (fields, `self.set`,
 //! values returned by functions) are left as written: wrap their futures in `ctx.scope(fut)`.
 
-use crate::spawn::Spawn;
+use crate::sites::spawn::Spawn;
 use crate::spelling::ends_with;
 use std::collections::HashSet;
 use syn::visit::{self, Visit};

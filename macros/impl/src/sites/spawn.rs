@@ -14,7 +14,7 @@
 //! is a call of `detached(..)`/`detached_blocking(..)` (the runtime's explicit way out) is left
 //! as written.
 
-use crate::spelling::Spelling;
+use crate::spelling::{ends_with, Spelling};
 use syn::{Expr, ExprCall};
 
 /// What a recognised spawn call starts.
@@ -50,10 +50,7 @@ fn is_detached(arg: &Expr) -> bool {
     let Expr::Path(func) = &*call.func else {
         return false;
     };
-    func.path
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "detached" || s.ident == "detached_blocking")
+    ends_with(&func.path, &["detached"]) || ends_with(&func.path, &["detached_blocking"])
 }
 
 #[cfg(test)]

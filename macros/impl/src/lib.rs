@@ -1,0 +1,56 @@
+//! The expansion of `#[cancellable]`, the attribute of the
+//! [`autocancel`](https://docs.rs/autocancel) crate.
+//!
+//! **Not a stable API.** This crate is published only because `autocancel-macros` (the
+//! proc-macro entry) depends on it, pinned to the same version. Its functions exist for that
+//! crate and for autocancel's own fuzz target and tools; they may change in any release. Use
+//! the attribute through `autocancel::cancellable`.
+//!
+//! The expansion works on `proc_macro2` tokens, in plain modules:
+//!
+//! - `expand`: the top level, and error reporting; `args`: the attribute's arguments
+//!   (`crate = path`, `ctx = name`); `ctx_param`: which parameter holds the context, if any;
+//! - `find_body/`: which block to rewrite, found inside other macros' output: `tokio` (bodies
+//!   `#[tokio::main]`/`#[tokio::test]` already expanded), `future_body` (a returned `async`
+//!   block), `async_trait` (`#[async_trait]` methods), `instrument` (`#[tracing::instrument]`);
+//! - `own_flow`: what the function's own control flow is, for every walk of the body: the parts
+//!   that are not (const contexts, closures, `async` blocks, nested items, macros' tokens) and
+//!   what each walk does there;
+//! - `rewrite`: the walk of the body that checkpoints loops, races awaits and hands every other
+//!   site to its module in `sites/` (select!/join!, macro arguments, spawns, sleeps, blocking
+//!   waits, `async` blocks, `#[shield]`);
+//! - `reach`: never silent: the loops and waits the rewrite declined to enter (the rewrite
+//!   records them as it goes), an error when they are all the function has;
+//! - `spelling`: path matching by spelling, for every site;
+//! - `emit`: the generated snippets.
+
+#![forbid(unsafe_code)]
+
+mod args;
+mod ctx_param;
+mod emit;
+mod expand;
+mod find_body;
+mod own_flow;
+mod reach;
+mod rewrite;
+mod sites;
+mod spelling;
+
+use proc_macro2::TokenStream;
+
+/// Expands `#[cancellable(attr)] item`: the rewritten function, or on any error the function
+/// unchanged (its `#[shield]` markers removed) beside the `compile_error!`s. Never panics.
+///
+/// What `autocancel-macros` runs for the attribute; the fuzz target and `tools/annotate` run
+/// it on token streams of their own.
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::cancellable(attr, item)
+}
+
+/// Whether an `async` block has no value of its own by its shape, the blocks the rewrite
+/// enters (when the function's context is the ambient one): for `tools/annotate`, which counts
+/// the loops and waits of the other blocks as out of the macro's reach.
+pub fn is_unit_shaped(block: &syn::ExprAsync) -> bool {
+    sites::async_block::is_unit_shaped(block)
+}
