@@ -31,10 +31,13 @@ cp -r "$work/annotated" "$cost/cancellable"
 cp -r "$work/annotated" "$cost/instrument"
 # Same functions, the other attribute. (The impls From<Cancelled> stay: they cost the same in
 # every variant but `plain`, and nothing there calls them.)
-grep -rl '#\[::autocancel::cancellable\] ' "$cost/instrument/src" |
-    xargs sed -i 's/#\[::autocancel::cancellable\] /#[::tracing::instrument(skip_all)] /g'
+grep -rlE '#\[:: ?autocancel ?:: ?cancellable\] ' "$cost/instrument/src" |
+    xargs sed -i -E 's/#\[:: ?autocancel ?:: ?cancellable\] /#[::tracing::instrument(skip_all)] /g'
+root=$(cd "$(dirname "$0")/.." && pwd)
 for v in plain cancellable instrument; do
-    (cd "$cost/$v" && { grep -q '^tracing *=' Cargo.toml || cargo add -q tracing; })
+    # The path to autocancel is relative in the copies: one level deeper here.
+    (cd "$cost/$v" && cargo add -q autocancel --path "$root" &&
+        { grep -q '^tracing *=' Cargo.toml || cargo add -q tracing; })
 done
 fns=$(grep -c '^annotated' "$work/report.tsv")
 main=$(cd "$cost/plain" && cargo metadata -q --format-version 1 --no-deps |

@@ -53,8 +53,11 @@ for path in sorted(glob.glob(f"{corpus}/*/result.json")):
             outside[("site", reason[len(PREFIX):])] += n
         else:
             misses[(kind, reason, name)] += n
+            if not reason.startswith(PREFIX):
+                c["missed_in_annotated"] += n
     c["sites"] = sites - c["outside_sites"]
     c["covered"] = r["covered"]
+    c["in_annotated"] = r["covered"] + c["missed_in_annotated"]
     c["candidates"] = r["candidates"]
     c["impls"] = sum(1 for l in open(f"{work}/report.tsv") if l.startswith("impl\t"))
     c["excluded"] = len(r["excluded"])
@@ -63,14 +66,14 @@ for path in sorted(glob.glob(f"{corpus}/*/result.json")):
     rows.append((name, c, t(r["tests_before"]), t(r["tests_after"]), r["compiles"], r["test_args"]))
 
 pct = lambda a, b: f"{100 * a / b:.1f} %" if b else "—"
-print("| crate | candidates | annotated | + impls written | not annotatable (signature) | sites in annotatable fns | checkpointed | | tests before | tests annotated |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| crate | candidates | annotated | + impls written | not annotatable (signature) | sites in annotatable fns | checkpointed | | in annotated fns | | tests before | tests annotated |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name, c, before, after, compiles, args in rows:
     flag = "" if compiles else " (does not compile annotated)"
     print(f"| {name}{flag} | {c['candidates']} | {c['annotated']} | {c['impls']} | {c['outside_fns']} | "
-          f"{c['sites']} | {c['covered']} | {pct(c['covered'], c['sites'])} | {before} | {after} |")
+          f"{c['sites']} | {c['covered']} | {pct(c['covered'], c['sites'])} | {c['covered']} / {c['in_annotated']} | {pct(c['covered'], c['in_annotated'])} | {before} | {after} |")
 print(f"| **all** | {tot['candidates']} | {tot['annotated']} | {tot['impls']} | {tot['outside_fns']} | "
-      f"{tot['sites']} | {tot['covered']} | **{pct(tot['covered'], tot['sites'])}** | | |")
+      f"{tot['sites']} | {tot['covered']} | **{pct(tot['covered'], tot['sites'])}** | {tot['covered']} / {tot['in_annotated']} | **{pct(tot['covered'], tot['in_annotated'])}** | | |")
 print()
 print("Misses (sites in annotatable functions not checkpointed), by reason:")
 print()

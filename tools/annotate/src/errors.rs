@@ -85,6 +85,19 @@ struct IndexVisitor<'a> {
     file: usize,
 }
 
+/// Whether a type's spelling mentions the one-segment name `names` among its generic
+/// arguments (`RunError<E>` mentions `E`).
+fn target_args_mention(ty: &Type, names: &[String]) -> bool {
+    let [name] = names else { return false };
+    let Type::Path(p) = ty else { return false };
+    p.path.segments.last().is_some_and(|last| {
+        last.arguments
+            .to_token_stream()
+            .into_iter()
+            .any(|t| t.to_string() == *name)
+    })
+}
+
 fn split(generics: &syn::Generics) -> [String; 3] {
     let (i, t, w) = generics.split_for_impl();
     [
@@ -172,9 +185,14 @@ impl<'ast> Visit<'ast> for IndexVisitor<'_> {
                                     .map(|p| p.ident.to_string())
                                     .collect();
                                 let source_name = path_names(source);
+                                // `impl<E> From<E> for RunError<E>` converts only the
+                                // type's own parameter: not a blanket over every type.
+                                let own_param = target_args_mention(&i.self_ty, &source_name);
                                 if source_name.len() == 1 && generic_names.contains(&source_name[0])
                                 {
-                                    self.index.blanket.insert(target);
+                                    if !own_param {
+                                        self.index.blanket.insert(target);
+                                    }
                                 } else if source_name.last().is_some_and(|n| n == "Cancelled") {
                                     self.index.has_cancelled.insert(target);
                                 } else {
