@@ -10,6 +10,8 @@
 #   tools/build-cost.sh WORK_DIR [RUNS] [CARGO ARGS...]
 #   tools/build-cost.sh /work/scratch-corpus/mini-redis-0.4.1 15
 #
+# A crate whose tracing dependency is optional needs its feature in CARGO ARGS
+# (tools/build-cost.sh /work/scratch-corpus/tokio-util-0.7.20 7 --features full,tracing).
 # WORK_DIR is one of tools/corpus.sh's (pristine/, annotated/, report.tsv). The variants are
 # copied to WORK_DIR/cost/{plain,cancellable,instrument}, all three with the same dependencies
 # (autocancel and tracing included), and the same Cargo.lock.
@@ -20,6 +22,9 @@ shift 2 || shift $#
 cargo_args=("$@")
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$work/cost/target}
 export CARGO_TERM_COLOR=never
+# Without incremental compilation: with it, a rebuild of an unchanged file reuses a varying share
+# of the last one (the timings came out bimodal); without, each run compiles the crate whole.
+export CARGO_INCREMENTAL=0
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1}
 cost=$work/cost
 mkdir -p "$cost"
@@ -37,7 +42,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 for v in plain cancellable instrument; do
     # The path to autocancel is relative in the copies: one level deeper here.
     (cd "$cost/$v" && cargo add -q autocancel --path "$root" &&
-        { grep -q '^tracing *=' Cargo.toml || cargo add -q tracing; })
+        { grep -qE '^(tracing *=|\[dependencies\.tracing\])' Cargo.toml || cargo add -q tracing; })
 done
 fns=$(grep -c '^annotated' "$work/report.tsv")
 main=$(cd "$cost/plain" && cargo metadata -q --format-version 1 --no-deps |
@@ -60,11 +65,20 @@ times = {(v, c): [] for v in variants for c in ("check", "build")}
 for i in range(runs):
     for c in ("check", "build"):
         for v in (variants if i % 2 == 0 else variants[::-1]):
-            os.utime(os.path.join(cost, v, main))  # the crate, not its dependencies, rebuilt
-            t = time.perf_counter()
-            subprocess.run(["cargo", c, "-q", *args], cwd=os.path.join(cost, v), check=True)
-            times[(v, c)].append(time.perf_counter() - t)
-print(f"{runs} alternating runs each, {fns} functions annotated; load average {os.getloadavg()}")
+            # The crate, not its dependencies, rebuilt: its root file dated later than anything
+            # before (a plain touch was sometimes taken as no change), and checked in cargo's
+            # output, so that a run that rebuilt nothing is not timed.
+            for attempt in range(3):
+                later = time.time() + 2 + attempt
+                os.utime(os.path.join(cost, v, main), (later, later))
+                t = time.perf_counter()
+                out = subprocess.run(["cargo", c, *args], cwd=os.path.join(cost, v), check=True,
+                                     capture_output=True, text=True)
+                took = time.perf_counter() - t
+                if "Compiling" in out.stderr or "Checking" in out.stderr:
+                    times[(v, c)].append(took)
+                    break
+print(f"{runs} alternating runs each ({min(map(len, times.values()))} or more rebuilt and timed), {fns} functions annotated; load average {os.getloadavg()}")
 print("| | cargo check (median, IQR) | cargo build (median, IQR) |")
 print("|---|---|---|")
 med = {k: statistics.median(t) for k, t in times.items()}
