@@ -40,9 +40,10 @@ grep -rlE '#\[:: ?autocancel ?:: ?cancellable\] ' "$cost/instrument/src" |
     xargs sed -i -E 's/#\[:: ?autocancel ?:: ?cancellable\] /#[::tracing::instrument(skip_all)] /g'
 root=$(cd "$(dirname "$0")/.." && pwd)
 for v in plain cancellable instrument; do
-    # The path to autocancel is relative in the copies: one level deeper here.
+    # The path to autocancel is relative in the copies: one level deeper here. tracing with its
+    # `attributes` (a crate may have it without: tokio-util), in all three alike.
     (cd "$cost/$v" && cargo add -q autocancel --path "$root" &&
-        { grep -qE '^(tracing *=|\[dependencies\.tracing\])' Cargo.toml || cargo add -q tracing; })
+        cargo add -q tracing --features attributes)
 done
 fns=$(grep -c '^annotated' "$work/report.tsv")
 main=$(cd "$cost/plain" && cargo metadata -q --format-version 1 --no-deps |
@@ -72,9 +73,11 @@ for i in range(runs):
                 later = time.time() + 2 + attempt
                 os.utime(os.path.join(cost, v, main), (later, later))
                 t = time.perf_counter()
-                out = subprocess.run(["cargo", c, *args], cwd=os.path.join(cost, v), check=True,
+                out = subprocess.run(["cargo", c, *args], cwd=os.path.join(cost, v),
                                      capture_output=True, text=True)
                 took = time.perf_counter() - t
+                if out.returncode != 0:
+                    sys.exit(f"{v}: cargo {c} failed:\n{out.stderr[-3000:]}")
                 if "Compiling" in out.stderr or "Checking" in out.stderr:
                     times[(v, c)].append(took)
                     break
