@@ -9,7 +9,7 @@
 # CARGO TEST ARGS default to --all-features. Everything happens in a temp dir (kept, path
 # printed; KEEP=0 removes it): the crate comes from the registry through a scratch project's
 # `cargo fetch`, the pristine copy is tested, then a copy is annotated by tools/annotate
-# (syn + prettyplease; report in $WORK/report.tsv) and given a path dependency on this
+# (attribute and `impl From<Cancelled>` inserted as text; report in $WORK/report.tsv) and given a path dependency on this
 # workspace's `autocancel`, and tested again. Exit status 0 iff both runs pass with the same
 # number of tests. CARGO_TARGET_DIR defaults to target/annotate in this workspace; no --release.
 set -euo pipefail

@@ -10,9 +10,10 @@
 # Default sources: mini-redis@0.4.1 tokio-util@0.7.20. A CRATE@VERSION comes from the registry
 # through a scratch project's `cargo fetch`; a DIR is taken as it is (e.g. a checkout of tonic's
 # or axum's examples). Prints the summary table (markdown) and writes every uncovered site to
-# $OUT (default: coverage.tsv in a temp dir, path printed). EVERY_RESULT=1 also annotates every
-# function returning a Result (any error type), as a user would after writing
-# `impl From<Cancelled> for E`.
+# $OUT (default: coverage.tsv in a temp dir, path printed). Functions returning `Result<_, E>`
+# with E the crate's own type count as annotated when the tool can write the
+# `impl From<Cancelled> for E` a user would (see tools/annotate/src/errors.rs). Nothing is
+# compiled here: tools/corpus.sh compiles and tests the annotated crates.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,7 +42,5 @@ cargo build -q --manifest-path "$root/tools/annotate/Cargo.toml"
 target=$(cd "$root/tools/annotate" && cargo metadata -q --format-version 1 --no-deps |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 flags=(--dry-run)
-# EVERY_RESULT=1: annotate every Result fn too, as a user would after `impl From<Cancelled> for E`.
-[[ ${EVERY_RESULT:-0} == 1 ]] && flags+=(--every-result)
 "$target/debug/annotate" "${flags[@]}" --report "$work/report.tsv" --coverage "$out" "${dirs[@]}"
 echo "uncovered sites: $out; annotation decisions: $work/report.tsv" >&2

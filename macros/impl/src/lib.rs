@@ -54,3 +54,21 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn is_unit_shaped(block: &syn::ExprAsync) -> bool {
     sites::async_block::is_unit_shaped(block)
 }
+
+/// Functions that return their body as a future (`-> impl Future<Output = T>`, a boxed future):
+/// the `async` block the body ends with, and `T` as the return type spells it. For
+/// `tools/annotate`, which annotates such functions as the macro reads them.
+pub mod future_body {
+    use proc_macro2::TokenStream;
+    use syn::{Block, ReturnType};
+
+    /// The `async` block the body ends with (`async {..}`, or as the argument of `Box::pin`).
+    pub fn returned_async_block(body: &mut Block) -> Option<&mut Block> {
+        crate::find_body::future_body::returned_async_block(body)
+    }
+
+    /// `T` in `impl Future<Output = T>`, a boxed `dyn Future<Output = T>` or `BoxFuture<'_, T>`.
+    pub fn output_type(output: &ReturnType) -> Option<TokenStream> {
+        crate::find_body::future_body::output_type(output)
+    }
+}

@@ -28,6 +28,9 @@ pub(crate) enum Kind {
     Await,
     /// A `select!`/`join!`/`try_join!` invocation: a wait point of its own.
     WaitMacro,
+    /// A call that starts a task (`tokio::spawn`, `spawn_blocking`, `set.spawn(..)`): covered
+    /// when the expansion hands the task the caller's context.
+    Spawn,
 }
 
 impl Kind {
@@ -36,6 +39,7 @@ impl Kind {
             Kind::Loop => "loop",
             Kind::Await => "await",
             Kind::WaitMacro => "select!/join!",
+            Kind::Spawn => "spawn",
         }
     }
 }
@@ -45,6 +49,8 @@ impl Kind {
 pub(crate) enum Place {
     /// The function's own control flow.
     Own,
+    /// A spawn in the function's own control flow, as spelled (the reason if it is missed).
+    Spawn(String),
     Closure,
     /// An `async` block the macro does not rewrite: one with a value (not `()` by its shape).
     AsyncBlock,
@@ -60,6 +66,9 @@ impl Place {
     pub(crate) fn reason(&self) -> String {
         match self {
             Place::Own => "own body, yet not checkpointed".into(),
+            Place::Spawn(spelling) => format!(
+                "a spawn the macro does not recognise (`{spelling}`: a bare name, a receiver of unseen type, a turbofish)"
+            ),
             Place::Closure => "inside a closure".into(),
             Place::AsyncBlock => {
                 "inside an `async` block with a value (not `()` by its shape)".into()
@@ -111,10 +120,23 @@ impl Census {
         });
     }
 
+    fn push_spawn(&mut self, spelling: String, span: Span) {
+        let place = match self.here() {
+            Place::Own => Place::Spawn(spelling),
+            outer => outer,
+        };
+        self.sites.push(Site {
+            kind: Kind::Spawn,
+            place,
+            at: span.start(),
+            end: None,
+        });
+    }
+
     /// The outermost non-`Own` place wins: a loop in a closure in a shield is "in a shield".
     fn within(&mut self, place: Place, f: impl FnOnce(&mut Self)) {
         let place = match self.here() {
-            Place::Own => place,
+            Place::Own | Place::Spawn(_) => place,
             outer => outer,
         };
         self.place.push(place);
@@ -165,6 +187,10 @@ fn is_for_loop(rest: &[TokenTree]) -> bool {
     false
 }
 
+fn is_spawn(name: &str) -> bool {
+    matches!(name, "spawn" | "spawn_local" | "spawn_blocking")
+}
+
 /// The macros that wait on futures, by their last path segment.
 fn is_wait_macro(name: &str) -> bool {
     matches!(name, "select" | "select_biased" | "join" | "try_join")
@@ -185,6 +211,27 @@ impl<'ast> Visit<'ast> for Census {
             Expr::While(l) => self.push(Kind::Loop, l.while_token.span),
             Expr::Loop(l) => self.push(Kind::Loop, l.loop_token.span),
             Expr::Await(a) => self.push(Kind::Await, a.await_token.span),
+            Expr::Call(call) if call.args.len() == 1 => {
+                if let Expr::Path(p) = &*call.func {
+                    let names: Vec<String> = p
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect();
+                    let last = names.last().map(String::as_str).unwrap_or("");
+                    // `std::thread::spawn` starts a thread, not a task: no context to hand.
+                    if is_spawn(last) && !names.iter().any(|n| n == "thread") {
+                        self.push_spawn(names.join("::"), call.func.span());
+                    }
+                }
+            }
+            Expr::MethodCall(call)
+                if call.args.len() == 1 && is_spawn(&call.method.to_string()) =>
+            {
+                let receiver = quote::ToTokens::to_token_stream(&call.receiver).to_string();
+                self.push_spawn(format!("{receiver}.{}", call.method), call.method.span());
+            }
             Expr::Closure(_) => {
                 return self.within(Place::Closure, |this| visit::visit_expr(this, e))
             }

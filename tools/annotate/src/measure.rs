@@ -1,5 +1,6 @@
-//! `--coverage`: expands each annotated function with the macro's own code and records, per
-//! site (loop, await, waiting macro), whether the expansion checkpointed it (see `census.rs`).
+//! `--coverage`: expands each candidate function with the macro's own code and records, per
+//! site (loop, await, waiting macro, spawn), whether the expansion checkpointed it (see
+//! `census.rs`). A function left unannotated has all its sites missed, with its reason.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,30 +12,24 @@ use syn::{Attribute, Block, Signature};
 use crate::census::{self, Kind, Place};
 
 /// One function's sites and which got a checkpoint.
-struct Measured {
+pub(crate) struct Measured {
     name: String,
     line: usize,
     /// `(kind, place, line, column, covered)`.
     sites: Vec<(Kind, Place, usize, usize, bool)>,
     /// The expansion was a `compile_error!` (the macro refused the function).
-    refused: Option<String>,
+    pub(crate) refused: Option<String>,
 }
 
-/// The functions of one file.
-#[derive(Default)]
-pub(crate) struct Coverage {
-    fns: Vec<Measured>,
-}
-
-impl Coverage {
+impl Measured {
     /// Expands `#[cancellable] fn` (its other attributes kept, as rustc would pass them when
     /// `#[cancellable]` is written first) and compares.
-    pub(crate) fn measure(&mut self, attrs: &[Attribute], sig: &Signature, body: &Block) {
+    pub(crate) fn measure(attrs: &[Attribute], sig: &Signature, body: &Block) -> Measured {
         let sites = census::sites(body);
         let out = expand(attrs, sig, body);
         let refused = compile_error_of(&out);
         let generated = census::generated_at(out);
-        self.fns.push(Measured {
+        Measured {
             name: sig.ident.to_string(),
             line: sig.ident.span().start().line,
             sites: sites
@@ -45,37 +40,49 @@ impl Coverage {
                 })
                 .collect(),
             refused,
-        });
+        }
     }
 
-    /// Appends this file's uncovered sites to `lines` and adds to `totals`.
-    pub(crate) fn write_to(self, file: &str, lines: &mut String, totals: &mut CoverageTotals) {
-        for f in self.fns {
-            totals.fns += 1;
-            if let Some(error) = &f.refused {
-                totals.refused += 1;
-                let _ = writeln!(lines, "refused\t-\t{error}\t{file}:{}\t{}", f.line, f.name);
+    /// Appends this function's uncovered sites to `lines` and adds to `totals`; `skipped` is
+    /// why the function is not annotated, if it is not.
+    pub(crate) fn write_to(
+        &self,
+        file: &str,
+        skipped: Option<&str>,
+        lines: &mut String,
+        totals: &mut CoverageTotals,
+    ) {
+        totals.fns += 1;
+        if skipped.is_none() {
+            totals.annotated += 1;
+        }
+        if let (Some(error), None) = (&self.refused, skipped) {
+            totals.refused += 1;
+            let _ = writeln!(
+                lines,
+                "refused\t-\t{error}\t{file}:{}\t{}",
+                self.line, self.name
+            );
+        }
+        for (kind, place, line, col, covered) in &self.sites {
+            let entry = totals.by_kind.entry(*kind).or_default();
+            entry.0 += 1;
+            if *covered && skipped.is_none() {
+                entry.1 += 1;
+                continue;
             }
-            for (kind, place, line, col, covered) in f.sites {
-                let entry = totals.by_kind.entry(kind).or_default();
-                entry.0 += 1;
-                if covered {
-                    entry.1 += 1;
-                    continue;
-                }
-                let reason = if f.refused.is_some() {
-                    "the macro refused the function".to_owned()
-                } else {
-                    place.reason()
-                };
-                *totals.by_reason.entry((kind, reason.clone())).or_default() += 1;
-                let _ = writeln!(
-                    lines,
-                    "uncovered\t{}\t{reason}\t{file}:{line}:{col}\t{}",
-                    kind.name(),
-                    f.name
-                );
-            }
+            let reason = match skipped {
+                Some(why) => format!("function not annotated: {why}"),
+                None if self.refused.is_some() => "the macro refused the function".to_owned(),
+                None => place.reason(),
+            };
+            *totals.by_reason.entry((*kind, reason.clone())).or_default() += 1;
+            let _ = writeln!(
+                lines,
+                "uncovered\t{}\t{reason}\t{file}:{line}:{col}\t{}",
+                kind.name(),
+                self.name
+            );
         }
     }
 }
@@ -84,11 +91,6 @@ impl Coverage {
 /// when `#[cancellable]` comes first).
 fn expand(attrs: &[Attribute], sig: &Signature, body: &Block) -> TokenStream {
     crate::expand::cancellable(TokenStream::new(), quote!(#(#attrs)* #sig #body))
-}
-
-/// Whether the macro answers the function with a `compile_error!`.
-pub(crate) fn refuses(attrs: &[Attribute], sig: &Signature, body: &Block) -> bool {
-    compile_error_of(&expand(attrs, sig, body)).is_some()
 }
 
 /// The first `compile_error!` message of an expansion, if any.
@@ -101,7 +103,9 @@ fn compile_error_of(out: &TokenStream) -> Option<String> {
 /// Totals over every file.
 #[derive(Default)]
 pub(crate) struct CoverageTotals {
+    /// Candidates measured.
     fns: usize,
+    annotated: usize,
     refused: usize,
     /// Kind → (sites, covered).
     by_kind: BTreeMap<Kind, (usize, usize)>,
@@ -111,15 +115,12 @@ pub(crate) struct CoverageTotals {
 impl CoverageTotals {
     /// The summary, as a markdown table, to stderr.
     pub(crate) fn print(&self) {
-        let (all, covered) = self
-            .by_kind
-            .values()
-            .fold((0, 0), |(a, c), (n, k)| (a + n, c + k));
+        let (all, covered) = self.all();
         eprintln!(
-            "coverage: {} functions annotated ({} of them refused by the macro: counted here, left unannotated)",
-            self.fns, self.refused
+            "coverage: {} candidate functions, {} annotated ({} refused by the macro)",
+            self.fns, self.annotated, self.refused
         );
-        eprintln!("| site | in annotated fns | checkpointed | share |");
+        eprintln!("| site | in candidate fns | checkpointed | share |");
         eprintln!("|---|---|---|---|");
         for (kind, (n, k)) in &self.by_kind {
             eprintln!("| {} | {n} | {k} | {} |", kind.name(), pct(*k, *n));
@@ -134,6 +135,60 @@ impl CoverageTotals {
             }
         }
     }
+
+    fn all(&self) -> (usize, usize) {
+        self.by_kind
+            .values()
+            .fold((0, 0), |(a, c), (n, k)| (a + n, c + k))
+    }
+
+    /// The counts as JSON (for `tools/corpus.sh`), with the annotation decisions by reason.
+    pub(crate) fn json(&self, decisions: &BTreeMap<(bool, String), usize>) -> String {
+        let (all, covered) = self.all();
+        let mut out = format!(
+            "{{\"candidates\": {}, \"annotated\": {}, \"refused\": {}, \"sites\": {all}, \"covered\": {covered}, \"by_kind\": {{",
+            self.fns, self.annotated, self.refused
+        );
+        let kinds: Vec<String> = self
+            .by_kind
+            .iter()
+            .map(|(k, (n, c))| format!("\"{}\": [{n}, {c}]", k.name()))
+            .collect();
+        out += &kinds.join(", ");
+        out += "}, \"misses\": [";
+        let misses: Vec<String> = self
+            .by_reason
+            .iter()
+            .map(|((k, r), n)| format!("[\"{}\", {}, {n}]", k.name(), json_str(r)))
+            .collect();
+        out += &misses.join(", ");
+        out += "], \"decisions\": [";
+        let ds: Vec<String> = decisions
+            .iter()
+            .map(|((a, r), n)| format!("[{a}, {}, {n}]", json_str(r)))
+            .collect();
+        out += &ds.join(", ");
+        out += "]}\n";
+        out
+    }
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out += "\\\"",
+            '\\' => out += "\\\\",
+            '\n' => out += "\\n",
+            '\t' => out += "\\t",
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn pct(part: usize, whole: usize) -> String {

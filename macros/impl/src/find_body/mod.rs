@@ -16,7 +16,7 @@
 //! attribute's name, which is gone once it has expanded.
 
 mod async_trait;
-mod future_body;
+pub(crate) mod future_body;
 mod instrument;
 mod tokio;
 
