@@ -11,7 +11,8 @@
 //!
 //! Also the cost of one poll of a group task: `yield_plain N` (a tokio task that yields `N`
 //! times) and `yield_group N` (the same in a `Group` task); and `taskset N`: `N` trivial tasks
-//! spawned on a `TaskSet` and all ended (`benches/servers.rs`'s `task_set_100k`).
+//! spawned on a `TaskSet` and all ended (`benches/servers.rs`'s `task_set_100k`), and `tracker N`,
+//! the same on tokio-util's `TaskTracker` (the bar for `taskset`).
 
 use std::hint::black_box;
 
@@ -22,8 +23,11 @@ fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let name = args.next().unwrap_or_else(|| "scoped".into());
     assert!(
-        workloads::ALL.contains(&name.as_str()) || name.starts_with("yield_") || name == "taskset",
-        "workloads: {:?}, yield_plain, yield_group, taskset",
+        workloads::ALL.contains(&name.as_str())
+            || name.starts_with("yield_")
+            || name == "taskset"
+            || name == "tracker",
+        "workloads: {:?}, yield_plain, yield_group, taskset, tracker",
         workloads::ALL
     );
     let n: usize = args
@@ -50,6 +54,16 @@ fn main() {
                     tasks.spawn(async move { Ok::<_, autocancel::Cancelled>(black_box(i)) });
                 }
                 black_box(tasks.shutdown().await);
+            })
+            .await
+            .unwrap(),
+            "tracker" => tokio::spawn(async move {
+                let tracker = tokio_util::task::TaskTracker::new();
+                for i in 0..n {
+                    tracker.spawn(async move { Ok::<_, autocancel::Cancelled>(black_box(i)) });
+                }
+                tracker.close();
+                tracker.wait().await;
             })
             .await
             .unwrap(),

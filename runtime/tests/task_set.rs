@@ -411,3 +411,59 @@ async fn unnamed_stragglers_spawned_by_one_line_are_numbered() {
         assert!(name.ends_with(&format!(" #{}", n + 1)), "{name}");
     }
 }
+
+/// The abort reaches a task parked on a plain future (it is woken, and stops at its next poll),
+/// and one that leaves its shielded section after the grace period stops as it parks again:
+/// neither waits for anything else.
+#[tokio::test(start_paused = true)]
+async fn a_task_leaving_its_shield_after_the_grace_period_is_aborted_as_it_parks() {
+    let tasks = TaskSet::new().grace(SEC);
+    tasks.spawn(async {
+        shield(tokio::time::sleep(3 * SEC)).await;
+        std::future::pending::<()>().await; // ignores the cancellation
+        Ok::<_, Cancelled>(())
+    });
+    tasks.spawn_named("ignores", async {
+        std::future::pending::<()>().await;
+        Ok::<_, Cancelled>(())
+    });
+    tokio::task::yield_now().await;
+    let start = Instant::now();
+    let report = tasks.shutdown().await;
+    assert_eq!(start.elapsed(), 3 * SEC);
+    let overdue: Vec<_> = report
+        .stragglers
+        .iter()
+        .map(|s| (s.aborted, s.overdue))
+        .collect();
+    assert_eq!(overdue, [(true, SEC), (true, 3 * SEC)], "{report}");
+    assert_eq!(&*report.stragglers[0].name, "ignores");
+    assert_eq!(report.counts.stopped, 2);
+    assert_eq!(alive_tasks(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parked_tasks_on_other_workers_are_aborted() {
+    let tasks = Arc::new(TaskSet::new().grace(Duration::from_millis(10)));
+    let spawners: Vec<_> = (0..4)
+        .map(|_| {
+            let tasks = tasks.clone();
+            tokio::spawn(async move {
+                for _ in 0..50 {
+                    tasks.spawn(async {
+                        std::future::pending::<()>().await;
+                        Ok::<_, Cancelled>(())
+                    });
+                }
+            })
+        })
+        .collect();
+    for spawner in spawners {
+        spawner.await.unwrap();
+    }
+    let tasks = Arc::into_inner(tasks).unwrap();
+    assert_eq!(tasks.len(), 200);
+    let report = tasks.shutdown().await;
+    assert_eq!(report.stragglers.len(), 200);
+    assert_eq!((report.counts.spawned, report.counts.stopped), (200, 200));
+}

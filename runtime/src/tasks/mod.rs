@@ -2,26 +2,26 @@
 
 mod report;
 mod serve;
+mod shards;
 mod task;
 
 use std::future::Future;
 use std::panic::Location;
 use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use slab::Slab;
 use tokio::sync::Notify;
-use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use report::Counters;
 pub use report::{Counts, FailureKind, ShutdownReport, TaskFailure};
+use shards::{Padded, Shards, Tally};
 use task::{LiveEntry, SetTask};
 
 use crate::ambient::{Ambient, Member};
 use crate::deadline::far_add;
-use crate::group::{abort_straggler, straggler_name, TaskName};
+use crate::group::TaskName;
 use crate::{Cause, Ctx, Straggler, TaskKind, DEFAULT_GRACE};
 
 /// A long-lived set of tasks sharing a context: a server's connections, a worker's jobs.
@@ -83,68 +83,75 @@ pub struct TaskSet {
 /// What the set and its tasks share.
 pub(super) struct Shared {
     /// What the set's tasks run with, shared by all of them: its context, identity and shield
-    /// depths. Each task sees it while it is polled, with its own key and name (`task.rs`), and
-    /// holds it through its [`LiveEntry`]'s reference count to this.
+    /// depths. Each task sees it while it is polled, with its own index and name (`task.rs`),
+    /// and holds it through its [`LiveEntry`]'s reference count to this.
     ambient: Ambient,
-    live: Mutex<Slab<Live>>,
-    /// Notified when the last live task releases its slot.
+    /// Spawned and running: the one line every task writes (`shards.rs`).
+    tally: Padded<Tally>,
+    /// The tasks' indices, the wakers of those parked, and how tasks ended, per worker.
+    shards: Shards,
+    /// Notified when the last task of a closed set ends.
     emptied: Notify,
+    /// Whether running tasks are to stop at their next poll: [`Abort::No`] until the grace
+    /// period of a shutdown runs out or the set is dropped.
+    abort: AtomicU8,
+    /// When `shutdown` cancelled the set: a straggler's overdue time counts from it.
+    cancelled_at: OnceLock<Instant>,
     on_failure: OnceLock<Box<dyn Fn(TaskFailure) + Send + Sync>>,
-    counts: Counters,
-    /// Shielded stragglers that ended by themselves during `shutdown` (see [`Live::late`]).
+    /// Stragglers of a shutdown, each added by its task as it is aborted or ends late.
     late: Mutex<Vec<Straggler>>,
 }
 
-/// A running task: its name for the straggler report, and how to abort it.
-struct Live {
-    name: TaskName,
-    /// Its place in spawn order (from 1): numbers an unnamed straggler's name.
-    number: u64,
-    abort: Option<AbortHandle>,
-    /// Set by `shutdown` (to when it cancelled the set) when the grace period ran out while the
-    /// task was inside a shielded section: a straggler, reported when it ends (by itself, or
-    /// aborted once it leaves the section).
-    late: Option<Instant>,
+/// Values of [`Shared::abort`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub(super) enum Abort {
+    No = 0,
+    /// The grace period of a shutdown ran out: a task outside a shielded section stops at its
+    /// next poll and is reported as a straggler; a shielded one that ends is reported as late.
+    Shutdown = 1,
+    /// The set was dropped: a task outside a shielded section stops at its next poll, silently.
+    Dropped = 2,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, Slab<Live>> {
-        self.live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Called by a task's [`LiveEntry`] when its future is dropped.
-    fn release(&self, key: usize) {
-        let mut live = self.lock();
-        let ended = live.try_remove(key);
-        let emptied = live.is_empty();
-        drop(live);
-        if let Some(Live {
-            name,
-            number,
-            late: Some(cancelled_at),
-            ..
-        }) = ended
-        {
-            self.ended_late(straggler_name(&name, number), cancelled_at);
-        }
-        if emptied {
-            self.emptied.notify_waiters();
+    /// Whether, and how, running tasks are to stop.
+    #[inline]
+    pub(super) fn abort(&self) -> Abort {
+        match self.abort.load(Ordering::Acquire) {
+            0 => Abort::No,
+            1 => Abort::Shutdown,
+            _ => Abort::Dropped,
         }
     }
 
-    /// A shielded task that outlived the grace period has ended by itself: a straggler, with how
-    /// long after the cancellation it ended.
-    fn ended_late(&self, name: Arc<str>, cancelled_at: Instant) {
+    /// Tells every running task to stop at its next poll (a shielded one once it leaves its
+    /// section), and wakes those parked. A task that parks after this sees it when it registers
+    /// its waker: the shard's lock orders the two.
+    fn abort_all(&self, how: Abort) {
+        self.abort.store(how as u8, Ordering::Release);
+        self.shards.wake_all();
+    }
+
+    /// A task that outlived the grace period of a shutdown has ended by itself (it was inside a
+    /// shielded section): a straggler, with how long after the cancellation it ended.
+    pub(super) fn ended_late(&self, name: Arc<str>) {
+        let overdue = self
+            .cancelled_at
+            .get()
+            .map_or(Duration::ZERO, Instant::elapsed);
         let straggler = Straggler {
             name,
             kind: TaskKind::Async,
-            overdue: cancelled_at.elapsed(),
+            overdue,
             aborted: false,
             waiting: None,
         };
         tracing::warn!(%straggler, "a shielded task outlived the grace period");
+        self.add_straggler(straggler);
+    }
+
+    pub(super) fn add_straggler(&self, straggler: Straggler) {
         self.late
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -156,6 +163,13 @@ impl Shared {
             Some(on_failure) => on_failure(failure),
             None => tracing::warn!(%failure, "task failed"),
         }
+    }
+
+    fn counts(&self) -> Counts {
+        Counts::sum(
+            self.shards.iter().map(|shard| &shard.ended),
+            &self.tally.0.spawned,
+        )
     }
 }
 
@@ -185,10 +199,12 @@ impl TaskSet {
                     ctx,
                     member: Member::new("task set"),
                 },
-                live: Mutex::new(Slab::new()),
+                tally: Padded::default(),
+                shards: Shards::new(),
                 emptied: Notify::new(),
+                abort: AtomicU8::new(Abort::No as u8),
+                cancelled_at: OnceLock::new(),
                 on_failure: OnceLock::new(),
-                counts: Counters::default(),
                 late: Mutex::default(),
             }),
             grace: DEFAULT_GRACE,
@@ -256,29 +272,24 @@ impl TaskSet {
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let shared = &self.shared;
-        let number = shared.counts.spawn();
-        // Under the lock, so that the task, should it end at once on another thread, releases
-        // its slot only after the slot holds its abort handle.
-        let mut live = shared.lock();
-        let entry = live.vacant_entry();
-        let key = entry.key();
+        let number = shared.tally.0.spawn();
+        let shard = shared.shards.here();
+        let key = shared.shards.take(shard);
         let slot = LiveEntry {
             shared: shared.clone(),
+            shard,
             key,
-            counted: false,
-        };
-        let handle = tokio::spawn(SetTask::new(slot, name.clone(), fut));
-        entry.insert(Live {
-            name,
             number,
-            abort: Some(handle.abort_handle()),
-            late: None,
-        });
+            counted: false,
+            parked: false,
+        };
+        // The join handle is dropped at once: the task is aborted by waking it (`shards.rs`).
+        drop(tokio::spawn(SetTask::new(slot, name, fut)));
     }
 
     /// How many tasks are running now.
     pub fn len(&self) -> usize {
-        self.shared.lock().len()
+        self.shared.tally.0.running()
     }
 
     /// Whether no task is running now.
@@ -288,7 +299,7 @@ impl TaskSet {
 
     /// How the set's tasks have ended so far.
     pub fn counts(&self) -> Counts {
-        self.shared.counts.snapshot()
+        self.shared.counts()
     }
 
     /// Cancels the set's context (cause: cancelled, "shutdown"), waits for its tasks to stop,
@@ -302,64 +313,34 @@ impl TaskSet {
         shared.ambient.ctx.cancel_with(Cause::Cancelled {
             reason: Some("shutdown".into()),
         });
-        let started = Instant::now();
-        let mut next_abort = far_add(started, self.grace);
-        let mut stragglers = Vec::new();
-        loop {
-            let mut emptied = pin!(shared.emptied.notified());
-            emptied.as_mut().enable();
-            if shared.lock().is_empty() {
-                break;
-            }
-            tokio::select! {
-                biased;
-                () = emptied => {}
-                () = tokio::time::sleep_until(next_abort) => {
-                    let shielded = self.abort_stragglers(started, &mut stragglers);
-                    next_abort = far_add(
-                        Instant::now(),
-                        if shielded { self.grace.max(Duration::from_millis(1)) } else { Duration::MAX },
-                    );
+        let started = *shared.cancelled_at.get_or_init(Instant::now);
+        let mut abort_at = Some(far_add(started, self.grace));
+        let mut emptied = pin!(shared.emptied.notified());
+        emptied.as_mut().enable();
+        // Registered before closing: the end of the last task notifies only a closed set.
+        if !shared.tally.0.close() {
+            loop {
+                tokio::select! {
+                    biased;
+                    () = emptied.as_mut() => break,
+                    () = tokio::time::sleep_until(abort_at.unwrap_or(started)), if abort_at.is_some() => {
+                        // Each task stops at its next poll and reports itself; a shielded one
+                        // once it leaves its section, or it reports itself when it ends.
+                        shared.abort_all(Abort::Shutdown);
+                        abort_at = None;
+                    }
                 }
             }
         }
         self.finished = true;
         // In the order they ended or were aborted.
-        stragglers.append(&mut shared.late.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut stragglers =
+            std::mem::take(&mut *shared.late.lock().unwrap_or_else(|p| p.into_inner()));
         stragglers.sort_by_key(|straggler| straggler.overdue);
         ShutdownReport {
-            counts: shared.counts.snapshot(),
+            counts: shared.counts(),
             stragglers,
         }
-    }
-
-    /// Aborts every running task outside a shielded section and reports it; true if some task
-    /// is shielded (look again later: it is reported when it ends or is aborted).
-    fn abort_stragglers(&self, started: Instant, stragglers: &mut Vec<Straggler>) -> bool {
-        let overdue = started.elapsed();
-        let mut shielded = false;
-        let mut live = self.shared.lock();
-        for (key, task) in live.iter_mut() {
-            // A task aborted before is still being dropped: not a straggler again.
-            let Some(handle) = task.abort.as_ref() else {
-                continue;
-            };
-            let shields = &self.shared.ambient.member.shields;
-            let name = || straggler_name(&task.name, task.number);
-            match abort_straggler(shields, key, name, overdue, || handle.abort()) {
-                Some(straggler) => {
-                    // Reported here, not again when it ends.
-                    task.late = None;
-                    task.abort = None;
-                    stragglers.push(straggler);
-                }
-                None => {
-                    shielded = true;
-                    task.late.get_or_insert(started);
-                }
-            }
-        }
-        shielded
     }
 }
 
@@ -377,14 +358,7 @@ impl Drop for TaskSet {
         self.shared.ambient.ctx.cancel_with(Cause::Cancelled {
             reason: Some("task set dropped".into()),
         });
-        let live = self.shared.lock();
-        for (key, task) in live.iter() {
-            if let Some(abort) = &task.abort {
-                if !self.shared.ambient.member.shields.is_shielded(key) {
-                    abort.abort();
-                }
-            }
-        }
+        self.shared.abort_all(Abort::Dropped);
     }
 }
 

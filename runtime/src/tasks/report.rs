@@ -40,9 +40,9 @@ impl Counts {
     }
 }
 
+/// How tasks ended, counted in one shard of the set (`shards.rs`): [`Counts`] sums them.
 #[derive(Default)]
-pub(super) struct Counters {
-    pub(super) spawned: AtomicU64,
+pub(super) struct Outcomes {
     pub(super) succeeded: AtomicU64,
     pub(super) timed_out: AtomicU64,
     pub(super) failed: AtomicU64,
@@ -50,32 +50,31 @@ pub(super) struct Counters {
     pub(super) stopped: AtomicU64,
 }
 
-impl Counters {
+impl Outcomes {
+    /// Release: pairs with [`Counts::sum`]'s loads.
+    #[inline]
     pub(super) fn add(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
+        counter.fetch_add(1, Ordering::Release);
     }
+}
 
-    /// Counts a spawn; returns its number (from 1).
-    pub(super) fn spawn(&self) -> u64 {
-        self.spawned.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    /// A snapshot. The ended counters are read before `spawned`, so that `running` never
-    /// underflows.
-    pub(super) fn snapshot(&self) -> Counts {
-        let succeeded = self.succeeded.load(Ordering::Acquire);
-        let timed_out = self.timed_out.load(Ordering::Acquire);
-        let failed = self.failed.load(Ordering::Acquire);
-        let panicked = self.panicked.load(Ordering::Acquire);
-        let stopped = self.stopped.load(Ordering::Acquire);
-        Counts {
-            spawned: self.spawned.load(Ordering::Acquire),
-            succeeded,
-            timed_out,
-            failed,
-            panicked,
-            stopped,
+impl Counts {
+    /// A snapshot: the outcomes of every shard summed, then `spawned`. Read in that order, and
+    /// each task is counted spawned before it can end, so that `running` never underflows.
+    pub(super) fn sum<'a>(
+        shards: impl Iterator<Item = &'a Outcomes>,
+        spawned: &AtomicU64,
+    ) -> Counts {
+        let mut counts = Counts::default();
+        for ended in shards {
+            counts.succeeded += ended.succeeded.load(Ordering::Acquire);
+            counts.timed_out += ended.timed_out.load(Ordering::Acquire);
+            counts.failed += ended.failed.load(Ordering::Acquire);
+            counts.panicked += ended.panicked.load(Ordering::Acquire);
+            counts.stopped += ended.stopped.load(Ordering::Acquire);
         }
+        counts.spawned = spawned.load(Ordering::Acquire);
+        counts
     }
 }
 

@@ -1,6 +1,12 @@
 //! One task of a [`TaskSet`](crate::TaskSet): the user's future with the set's context ambient,
 //! its panic caught, its outcome counted and reported, and its slot in the set released when its
 //! future is dropped (finished or aborted), so that a finished task costs the set nothing.
+//!
+//! A task is aborted by itself: once the set says so ([`Shared::abort`]), the task's next poll
+//! drops the user's future instead of polling it (unless inside a shielded section), as tokio's
+//! abort would have; the set wakes the tasks that have parked so that they get that poll. This
+//! costs no abort handle per task, nor any list of them: a task registers its waker with the
+//! set only if it parks, once.
 
 use std::any::Any;
 use std::future::Future;
@@ -9,10 +15,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::report::{Counters, FailureKind, TaskFailure};
-use super::Shared;
+use super::report::{FailureKind, Outcomes, TaskFailure};
+use super::{Abort, Shared};
 use crate::ambient::{self, Here};
-use crate::group::TaskName;
+use crate::group::{abort_straggler, straggler_name, TaskName};
 use crate::Cancelled;
 
 pin_project_lite::pin_project! {
@@ -32,27 +38,39 @@ pin_project_lite::pin_project! {
             let this = this.project();
             let mut fut = this.fut;
             if fut.is_some() {
-                // Aborted, or it panicked: dropped with its ambient set, as it would be polled.
+                // Dropped by the runtime, or it panicked: dropped with its ambient set, as it
+                // would be polled.
                 ambient::set(&here(this.slot, this.name), || fut.set(None));
             }
         }
     }
 }
 
-/// A task's place in the set's live list, given back on drop.
+/// A task's place in the set, given back on drop.
 pub(super) struct LiveEntry {
     pub(super) shared: Arc<Shared>,
+    /// The shard it took its slot from, and its key there.
+    pub(super) shard: usize,
     pub(super) key: usize,
+    /// Its place in spawn order (from 1): numbers an unnamed straggler's name.
+    pub(super) number: u64,
     /// Set once the outcome is counted: a task dropped before that was aborted.
     pub(super) counted: bool,
+    /// Set once its waker is registered with the set (at its first `Pending`).
+    pub(super) parked: bool,
 }
 
 impl Drop for LiveEntry {
     fn drop(&mut self) {
+        let shared = &self.shared;
         if !self.counted {
-            Counters::add(&self.shared.counts.stopped);
+            Outcomes::add(&shared.shards.get(self.shard).ended.stopped);
         }
-        self.shared.release(self.key);
+        shared.shards.give_back(self.shard, self.key);
+        // The last thing this task does to the set: `shutdown` returns once it sees the count.
+        if shared.tally.0.end() {
+            shared.emptied.notify_waiters();
+        }
     }
 }
 
@@ -76,8 +94,13 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
         let mut fut = this.fut;
+        let slot = this.slot;
+        let name = this.name;
+        if slot.shared.abort() != Abort::No && stop(fut.as_mut(), slot, name) {
+            return Poll::Ready(());
+        }
         crate::ctx::reset_pacer();
-        let polled = ambient::set(&here(this.slot, this.name), || {
+        let polled = ambient::set(&here(slot, name), || {
             // Also catches a panic in the `Drop` of the finished future, dropped right away with
             // its ambient set: that is the task's panic too.
             panic::catch_unwind(AssertUnwindSafe(|| {
@@ -90,25 +113,37 @@ where
             }))
         });
         let outcome = match polled {
-            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Pending) => {
+                if !slot.parked {
+                    slot.parked = true;
+                    // Then the abort is read: either the set's `abort_all` finds this waker, or
+                    // this sees its abort (the shard's lock orders them).
+                    slot.shared.shards.park(slot.shard, slot.key, cx.waker());
+                }
+                // Also a task that left its shielded section in this poll stops now.
+                if slot.shared.abort() != Abort::No && stop(fut, slot, name) {
+                    return Poll::Ready(());
+                }
+                return Poll::Pending;
+            }
             Ok(Poll::Ready(Ok(_))) => Ok(()),
             Ok(Poll::Ready(Err(error))) => Err(FailureKind::Error(error.into())),
             Err(payload) => Err(FailureKind::Panicked(panic_message(&*payload).into())),
         };
-        let slot = this.slot;
         slot.counted = true;
         let shared = &slot.shared;
-        let task = || this.name.render();
+        let ended = &shared.shards.get(slot.shard).ended;
+        let task = || name.render();
         match outcome {
-            Ok(()) => Counters::add(&shared.counts.succeeded),
+            Ok(()) => Outcomes::add(&ended.succeeded),
             Err(FailureKind::Error(error)) => match Cancelled::find(&*error) {
-                Some(cancelled) if cancelled.is_shutdown() => Counters::add(&shared.counts.stopped),
+                Some(cancelled) if cancelled.is_shutdown() => Outcomes::add(&ended.stopped),
                 Some(cancelled) if cancelled.is_deadline_exceeded() => {
-                    Counters::add(&shared.counts.timed_out);
+                    Outcomes::add(&ended.timed_out);
                     tracing::debug!(task = %task(), %cancelled, "task ran out of time");
                 }
                 _ => {
-                    Counters::add(&shared.counts.failed);
+                    Outcomes::add(&ended.failed);
                     shared.report(TaskFailure {
                         task: task(),
                         error: FailureKind::Error(error),
@@ -116,24 +151,70 @@ where
                 }
             },
             Err(error) => {
-                Counters::add(&shared.counts.panicked);
+                Outcomes::add(&ended.panicked);
                 shared.report(TaskFailure {
                     task: task(),
                     error,
                 });
             }
         }
+        if shared.abort() == Abort::Shutdown {
+            // Ended by itself after the grace period (inside a shielded section then).
+            shared.ended_late(straggler_name(name, slot.number));
+        }
         Poll::Ready(())
     }
 }
 
+/// The set has told its tasks to stop: drops the task's future (with its ambient set, a panic
+/// in its `Drop` caught) unless it is inside a shielded section, and reports it as a straggler
+/// if a shutdown's grace period ran out. True if it stopped (the task is then over: counted as
+/// stopped when its slot is dropped).
+#[cold]
+fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> bool {
+    let shared = &slot.shared;
+    let here = here(slot, name);
+    let index = here.index;
+    let mut drop_fut = || {
+        ambient::set(&here, || {
+            // A panic while dropping an aborted task is not reported (as tokio's abort).
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| fut.set(None)));
+        });
+    };
+    let shields = &shared.ambient.member.shields;
+    match shared.abort() {
+        Abort::No => false,
+        Abort::Dropped => {
+            if shields.is_shielded(index) {
+                return false;
+            }
+            drop_fut();
+            true
+        }
+        Abort::Shutdown => {
+            let overdue = shared
+                .cancelled_at
+                .get()
+                .map_or(std::time::Duration::ZERO, |at| at.elapsed());
+            let name = || straggler_name(name, slot.number);
+            match abort_straggler(shields, index, name, overdue, drop_fut) {
+                Some(straggler) => {
+                    shared.add_straggler(straggler);
+                    true
+                }
+                None => false,
+            }
+        }
+    }
+}
+
 /// What the task in `slot`, named `name`, sees while it is polled: the set's ambient, with its own
-/// key and name.
+/// index and name.
 #[inline]
 fn here<'a>(slot: &'a LiveEntry, name: &'a TaskName) -> Here<'a> {
     Here {
         ambient: &slot.shared.ambient,
-        index: slot.key,
+        index: slot.shared.shards.index(slot.shard, slot.key),
         name,
     }
 }

@@ -1,0 +1,168 @@
+//! What a [`TaskSet`](crate::TaskSet)'s tasks write as they start and end, laid out so that
+//! workers spawning and ending tasks at once write as few cache lines in common as they can:
+//!
+//! - one line every task writes twice ([`Tally`]): the spawn number (its place in spawn order,
+//!   which names an unnamed straggler) and the count of running tasks (with the set's closed
+//!   bit: whoever ends the last task of a closed set wakes `shutdown`), as tokio-util's
+//!   `TaskTracker` has its one count;
+//! - one [`Shard`] per worker thread (padded to its own lines): a task's index in the set (from a
+//!   slab, so that indices are reused and what is kept per index stays as small as the set), the
+//!   waker of each task that has parked (what a shutdown's abort wakes), and how tasks ended.
+//!   A task takes its index from the shard of the thread that spawns it and gives it back, with
+//!   its outcome, to the same shard: on one worker, uncontended.
+//!
+//! No abort handle is taken per task: a task that must be aborted is woken, and stops itself at
+//! its next poll (`task.rs`), which is what tokio's abort does too.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::task::Waker;
+
+use slab::Slab;
+
+use super::report::Outcomes;
+
+/// Aligned to 128 bytes (two lines: the adjacent-line prefetcher pulls pairs), so that what
+/// one worker writes shares no line with another's.
+#[repr(align(128))]
+#[derive(Default)]
+pub(super) struct Padded<T>(pub(super) T);
+
+/// The line every task writes: see the module's comment.
+#[derive(Default)]
+pub(super) struct Tally {
+    /// Tasks spawned so far.
+    pub(super) spawned: AtomicU64,
+    /// Running tasks times two, plus one once the set is closed (shutting down): as tokio-util's
+    /// `TaskTracker` keeps it, so that ending a task is one subtraction, and only the end of the
+    /// last task of a closed set notifies.
+    pub(super) state: AtomicUsize,
+}
+
+impl Tally {
+    /// Counts a spawn: its number (from 1).
+    #[inline]
+    pub(super) fn spawn(&self) -> u64 {
+        self.state.fetch_add(2, Ordering::Relaxed);
+        self.spawned.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Counts the end of a task (its future dropped): true if it was the last one of a closed
+    /// set. Release, so that whoever sees the count drop sees everything the task did (its
+    /// outcome counted, its straggler recorded).
+    #[inline]
+    pub(super) fn end(&self) -> bool {
+        self.state.fetch_sub(2, Ordering::Release) == 3
+    }
+
+    /// Closes the set (shutdown): true if no task runs now.
+    pub(super) fn close(&self) -> bool {
+        self.state.fetch_or(1, Ordering::AcqRel) >> 1 == 0
+    }
+
+    /// Running tasks.
+    pub(super) fn running(&self) -> usize {
+        self.state.load(Ordering::Acquire) >> 1
+    }
+}
+
+/// One worker's part of the set.
+#[derive(Default)]
+pub(super) struct Shard {
+    /// The running tasks that took their index here: `None`, or the task's waker once it has
+    /// parked (registered at its first `Pending`, for a shutdown's abort to wake it).
+    slots: Mutex<Slab<Option<Waker>>>,
+    /// How tasks ended, counted here by the task that ends.
+    pub(super) ended: Outcomes,
+}
+
+impl Shard {
+    fn slots(&self) -> MutexGuard<'_, Slab<Option<Waker>>> {
+        // Nothing panics while holding it (a waker's `clone` or `wake_by_ref` does not).
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The shards of one set: a power of two of them, at least as many as the machine's threads
+/// (at most 64).
+pub(super) struct Shards {
+    shards: Box<[Padded<Shard>]>,
+}
+
+impl Shards {
+    pub(super) fn new() -> Shards {
+        static COUNT: OnceLock<usize> = OnceLock::new();
+        let count = *COUNT.get_or_init(|| {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .next_power_of_two()
+                .min(64)
+        });
+        Shards {
+            shards: (0..count).map(|_| Padded::default()).collect(),
+        }
+    }
+
+    /// The shard of the running thread: threads take turns, so that up to as many threads as
+    /// shards each have their own.
+    #[inline]
+    pub(super) fn here(&self) -> usize {
+        thread_local! {
+            static TURN: usize = {
+                static NEXT: AtomicUsize = AtomicUsize::new(0);
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            };
+        }
+        // A thread whose locals are gone (a task dropped at its exit) shares shard 0.
+        TURN.try_with(|turn| *turn).unwrap_or(0) & (self.shards.len() - 1)
+    }
+
+    #[inline]
+    pub(super) fn get(&self, shard: usize) -> &Shard {
+        &self.shards[shard].0
+    }
+
+    /// All the shards, for a snapshot of the counts.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Shard> {
+        self.shards.iter().map(|padded| &padded.0)
+    }
+
+    /// A new task's slot in shard `shard`: its key there.
+    #[inline]
+    pub(super) fn take(&self, shard: usize) -> usize {
+        self.get(shard).slots().insert(None)
+    }
+
+    /// The task of slot `key` of `shard` has ended: the slot is free.
+    #[inline]
+    pub(super) fn give_back(&self, shard: usize, key: usize) {
+        self.get(shard).slots().try_remove(key);
+    }
+
+    /// The task of slot `key` of `shard` has parked: `waker` wakes it.
+    pub(super) fn park(&self, shard: usize, key: usize, waker: &Waker) {
+        if let Some(slot) = self.get(shard).slots().get_mut(key) {
+            *slot = Some(waker.clone());
+        }
+    }
+
+    /// Wakes every task that has parked, so that it sees the abort at its next poll.
+    pub(super) fn wake_all(&self) {
+        for shard in self.iter() {
+            for (_, waker) in shard.slots().iter() {
+                if let Some(waker) = waker {
+                    waker.wake_by_ref();
+                }
+            }
+        }
+    }
+
+    /// The set-wide index of slot `key` of `shard`: what shield depths and where the task waits
+    /// are kept under. Dense: at most the shards times the most tasks one shard ran at once.
+    #[inline]
+    pub(super) fn index(&self, shard: usize, key: usize) -> usize {
+        key * self.shards.len() + shard
+    }
+}
