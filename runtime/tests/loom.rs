@@ -460,3 +460,35 @@ fn a_row_of_seats_is_freed_once_after_its_last_holder() {
         assert_eq!(group.handles(), 1, "the row was freed");
     });
 }
+
+/// A `#[cancellable]` call's registration (`__private::Call`: the context borrowed, a handle
+/// taken only when the call first parks), given up while another thread cancels: the call polls
+/// an `.await` that parks (registering), then ends without being woken (a `select!` elsewhere
+/// won, say), releasing its registration, while the cancellation takes the waiter list and reads
+/// the registered waker. Either the release unlinks the node under the lock, or it finds the
+/// node released and drops its waker: loom checks that the cancellation's read of that waker
+/// happens before (the owner's `Acquire` of the release). Broken on purpose (a `Relaxed` read,
+/// `--cfg autocancel_loom_broken="relaxed_release"`), this model fails.
+#[test]
+fn a_call_releases_its_registration_during_a_cancel() {
+    use autocancel_runtime::__private::{race, Call};
+
+    model(|| {
+        let ctx = Ctx::new();
+        let canceller = {
+            let ctx = ctx.clone();
+            thread::spawn(move || ctx.cancel_with_reason("a"))
+        };
+        {
+            let mut call = pin!(Call::borrowed(&ctx));
+            let mut wait = pin!(race(std::future::pending::<()>(), call.as_mut()));
+            let polled = wait.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+            if let Poll::Ready(result) = polled {
+                assert_eq!(result.unwrap_err().to_string(), "cancelled: a");
+            }
+            // The call ends here, parked or not: its registration is released.
+        }
+        canceller.join().unwrap();
+        assert_eq!(reason(&ctx).as_deref(), Some("cancelled: a"));
+    });
+}

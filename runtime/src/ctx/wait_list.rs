@@ -54,6 +54,16 @@ pub(crate) struct WaitNode {
     _pinned: PhantomPinned,
 }
 
+/// How the owner reads [`released`]: `Acquire`, pairing with the cancellation's `Release`, so
+/// that the owner's later use of its waker (dropping it, `WaitNode::clear_waker`) comes after
+/// the cancellation's read of it. `tests/loom.rs` checks that this is needed: built with
+/// `--cfg autocancel_loom_broken="relaxed_release"`, its model of a call giving up its
+/// registration during a cancellation must fail.
+#[cfg(not(autocancel_loom_broken = "relaxed_release"))]
+const RELEASED_READ: Ordering = Ordering::Acquire;
+#[cfg(autocancel_loom_broken = "relaxed_release")]
+const RELEASED_READ: Ordering = Ordering::Relaxed;
+
 /// `prev` of a node the cancellation has unlinked and is done with (rule 5): a well-aligned
 /// address no node can have.
 fn released() -> *mut WaitNode {
@@ -106,7 +116,7 @@ impl WaitNode {
     /// Owner only: whether the cancellation has unlinked this node and is done with it (rule 5).
     #[inline]
     pub(crate) fn is_released(&self) -> bool {
-        self.prev.load(Ordering::Acquire) == released()
+        self.prev.load(RELEASED_READ) == released()
     }
 
     /// Drops the waker an unlinked node keeps (a released node keeps the one it registered
