@@ -25,6 +25,8 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Fields, GenericArgument, Item, PathArguments, Type, TypeParamBound};
 
+use crate::{ends_with, strip_parens};
+
 /// A struct or enum of the crate.
 pub(crate) struct LocalType {
     /// Index of its file.
@@ -381,7 +383,7 @@ impl<'a> Scope<'a> {
         ty: &Type,
         depth: usize,
     ) -> Option<Result<(Type, usize), String>> {
-        let Type::Path(p) = strip(ty) else {
+        let Type::Path(p) = strip_parens(ty) else {
             return None;
         };
         if p.qself.is_some() || depth > 4 {
@@ -443,7 +445,7 @@ impl<'a> Scope<'a> {
 
     /// How `E` takes a cancellation.
     pub(crate) fn classify(&self, e: &Type, depth: usize) -> ErrClass {
-        let e = strip(e);
+        let e = strip_parens(e);
         if is_boxed_dyn_error(e) {
             return ErrClass::Converts("Box<dyn Error>: From<E: Error>");
         }
@@ -535,7 +537,7 @@ pub(crate) fn impl_for(index: &Index, name: &str, def: usize) -> Result<Option<S
 
 /// What a value of the cancellation looks like as a `ty`, if the tool knows.
 fn value_of(ty: &Type) -> Option<&'static str> {
-    let t = strip(ty);
+    let t = strip_parens(ty);
     if is_boxed_dyn_error(t) {
         let sendable = t.to_token_stream().to_string().contains("Send");
         return Some(if sendable {
@@ -603,19 +605,11 @@ fn body_for(def: &LocalType, froms: &[Type]) -> Option<String> {
 
 /// `ty` with an alias's parameter replaced by its argument, if it is one.
 fn substitute(ty: &Type, subst: &BTreeMap<String, Type>) -> Option<Type> {
-    match strip(ty) {
+    match strip_parens(ty) {
         Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
             subst.get(&p.path.segments[0].ident.to_string()).cloned()
         }
         _ => None,
-    }
-}
-
-fn strip(ty: &Type) -> &Type {
-    match ty {
-        Type::Paren(p) => strip(&p.elem),
-        Type::Group(g) => strip(&g.elem),
-        _ => ty,
     }
 }
 
@@ -638,23 +632,15 @@ fn path_names_of(path: &syn::Path) -> Vec<String> {
 }
 
 fn path_names(ty: &Type) -> Vec<String> {
-    match strip(ty) {
+    match strip_parens(ty) {
         Type::Path(p) if p.qself.is_none() => path_names_of(&p.path),
         _ => Vec::new(),
     }
 }
 
-fn ends_with(segs: &[String], tail: &[&str]) -> bool {
-    segs.len() >= tail.len()
-        && segs[segs.len() - tail.len()..]
-            .iter()
-            .zip(tail)
-            .all(|(a, b)| a == b)
-}
-
 /// `Box<dyn Error>`, `Box<dyn Error + Send + Sync [+ 'a]>`: std converts any `Error` into these.
 pub(crate) fn is_boxed_dyn_error(ty: &Type) -> bool {
-    let Type::Path(p) = strip(ty) else {
+    let Type::Path(p) = strip_parens(ty) else {
         return false;
     };
     let Some(last) = p.path.segments.last() else {
