@@ -137,11 +137,19 @@ impl CtxRef<'_> {
     /// path is [`CtxRef::unsettled`].
     #[inline(never)]
     pub(super) fn recheck(self, woken: bool, at: &'static Location<'static>) -> Option<Cancelled> {
+        self.is_cancelled(woken).then(|| self.error(at))
+    }
+
+    /// Whether the context is cancelled: the flag, and after a wake-up (`woken`) the clock
+    /// against its deadline (a deadline due on the same instant as the timer that woke the
+    /// task then wins). For an `.await` ([`CtxRef::recheck`]) and a `select!`.
+    #[inline]
+    pub(super) fn is_cancelled(self, woken: bool) -> bool {
         self.with(|ctx| {
-            let ctx = ctx?;
-            let cancelled = ctx.flagged()
-                || (woken && ctx.has_deadline() && ctx.expire_if_due(crate::sync::now()));
-            cancelled.then(|| observed(ctx.cancelled_error(), at))
+            ctx.is_some_and(|ctx| {
+                ctx.flagged()
+                    || (woken && ctx.has_deadline() && ctx.expire_if_due(crate::sync::now()))
+            })
         })
     }
 

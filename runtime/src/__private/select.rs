@@ -124,12 +124,7 @@ impl<'a> Select<'a> {
     /// A part ready at its first poll never pays for the clock.
     #[inline]
     fn is_cancelled(&self, woken: bool) -> bool {
-        self.ctx.with(|ctx| {
-            ctx.is_some_and(|ctx| {
-                ctx.flagged()
-                    || (woken && ctx.has_deadline() && ctx.expire_if_due(crate::sync::now()))
-            })
-        })
+        self.ctx.is_cancelled(woken)
     }
 
     fn error(&self) -> Cancelled {
