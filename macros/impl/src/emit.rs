@@ -9,6 +9,7 @@
 use crate::ctx_param::CtxSource;
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::{parse_quote_spanned, Expr, Ident, Stmt};
 
 /// Span for generated tokens standing for the user's tokens at `user`.
@@ -40,6 +41,13 @@ pub(crate) struct Emit {
     krate: TokenStream,
     /// The per-call `Call` local, hygienic so the user cannot see or shadow it.
     scope: Ident,
+    /// The countdown local of a nest of loops (see `Emit::paced_loop`), hygienic too.
+    pace: Ident,
+    /// The local holding a `&Ctx` parameter's context, hygienic too (the user may shadow the
+    /// parameter), which loop checkpoints test directly (the runtime's `Call::checkpoint_in`).
+    ctx: Ident,
+    /// Whether the call's context is a `&Ctx` parameter, kept in `ctx`.
+    given: bool,
     /// `Some(T)` to spell `exit::<T>`: needed only where rustc cannot infer the return type
     /// (inside the `async` block `#[tokio::main]`/`#[tokio::test]` already generated).
     exit_ty: Option<TokenStream>,
@@ -71,9 +79,21 @@ impl Emit {
         Emit {
             krate,
             scope: Ident::new("__cancellable", Span::mixed_site()),
+            pace: Ident::new("__cancellable_pace", Span::mixed_site()),
+            ctx: Ident::new("__cancellable_ctx", Span::mixed_site()),
+            given: false,
             exit_ty,
             exit_at: None,
             in_block: false,
+        }
+    }
+
+    /// Checks loops against the `&Ctx` parameter's local when the call's context is one (see
+    /// `given`).
+    pub(crate) fn source(self, source: &CtxSource) -> Emit {
+        Emit {
+            given: matches!(source, CtxSource::Ref(_)),
+            ..self
         }
     }
 
@@ -91,6 +111,9 @@ impl Emit {
         Emit {
             krate: self.krate.clone(),
             scope: self.scope.clone(),
+            pace: self.pace.clone(),
+            ctx: self.ctx.clone(),
+            given: false,
             exit_ty: None,
             exit_at: None,
             in_block: true,
@@ -98,9 +121,11 @@ impl Emit {
     }
 
     /// `let mut __cancellable = pin!(Call::ambient());`, `pin!(Call::new(&ctx));` (a context by
-    /// value) or `pin!(Call::borrowed(ctx));` (a `&Ctx`), at function entry.
-    pub(crate) fn scope_init(&self, source: &CtxSource) -> Stmt {
+    /// value) or, for a `&Ctx`, `let __cancellable_ctx = ctx_of(ctx);` and
+    /// `pin!(Call::borrowed(__cancellable_ctx));`, at function entry.
+    pub(crate) fn scope_init(&self, source: &CtxSource) -> Vec<Stmt> {
         let scope = &self.scope;
+        let mut stmts = Vec::new();
         let init = match source {
             CtxSource::Ambient => {
                 let krate = &self.krate;
@@ -114,11 +139,18 @@ impl Emit {
             CtxSource::Ref(param) => {
                 let span = span_at(param.span());
                 let krate = self.krate(span);
-                quote_spanned!(span=> #krate::__private::Call::borrowed(#param))
+                let ctx = &self.ctx;
+                stmts.push(parse_quote_spanned! {span=>
+                    let #ctx = #krate::__private::ctx_of(#param);
+                });
+                quote_spanned!(span=> #krate::__private::Call::borrowed(#ctx))
             }
         };
         // Pinned: the call's registration links it into its context's waiter list.
-        parse_quote_spanned!(Span::mixed_site()=> let mut #scope = ::core::pin::pin!(#init);)
+        stmts.push(
+            parse_quote_spanned!(Span::mixed_site()=> let mut #scope = ::core::pin::pin!(#init);),
+        );
+        stmts
     }
 
     /// `return exit(c)`: the cancellation converted into the function's return type.
@@ -135,15 +167,35 @@ impl Emit {
     }
 
     /// The loop checkpoint, first statement of every iteration:
-    /// `if let Err(c) = __cancellable.as_mut().checkpoint() { return exit(c); }`.
+    /// `if let Err(c) = __cancellable.as_mut().checkpoint(&mut __cancellable_pace) { return exit(c); }`.
     pub(crate) fn checkpoint(&self, loop_span: Span) -> Stmt {
         let span = span_at(loop_span);
-        let scope = &self.scope;
+        let (scope, pace) = (&self.scope, &self.pace);
         let c = Ident::new("c", span);
         let exit = self.exit(span, &c);
-        let call = user_call(loop_span, quote!(checkpoint), TokenStream::new());
+        let call = if self.given {
+            let ctx = &self.ctx;
+            user_call(loop_span, quote!(checkpoint_in), quote!(#ctx, &mut #pace))
+        } else {
+            user_call(loop_span, quote!(checkpoint), quote!(&mut #pace))
+        };
         parse_quote_spanned! {span=>
             if let ::core::result::Result::Err(#c) = #scope.as_mut().#call { #exit; }
+        }
+    }
+
+    /// The outermost checkpointed loop of a nest, with the nest's countdown declared before it:
+    /// `{ let mut __cancellable_pace = __cancellable.as_mut().pace(); loop { .. } }`. A local of
+    /// its own, so that a loop's countdown stays in a register (the runtime's `Pace` says why);
+    /// a block, so that the loop keeps its place and its value (`break value`, or `!`).
+    pub(crate) fn paced_loop(&self, looped: &Expr) -> Expr {
+        let span = Span::mixed_site().located_at(looped.span());
+        let (scope, pace) = (&self.scope, &self.pace);
+        parse_quote_spanned! {span=>
+            {
+                let mut #pace = #scope.as_mut().pace();
+                #looped
+            }
         }
     }
 
@@ -325,26 +377,41 @@ mod tests {
         t.to_token_stream().to_string()
     }
 
+    fn ss(stmts: Vec<Stmt>) -> String {
+        stmts.iter().map(s).collect::<Vec<_>>().join(" ")
+    }
+
     #[test]
     fn scope_init() {
         assert_eq!(
-            s(emit().scope_init(&CtxSource::Ambient)),
+            ss(emit().scope_init(&CtxSource::Ambient)),
             "let mut __cancellable = :: core :: pin :: pin ! \
              (:: autocancel :: __private :: Call :: ambient ()) ;"
         );
         let param = CtxSource::Param(parse_quote!(ctx));
         assert_eq!(
-            s(emit().scope_init(&param)),
+            ss(emit().scope_init(&param)),
             "let mut __cancellable = :: core :: pin :: pin ! \
              (:: autocancel :: __private :: Call :: new (& ctx)) ;"
         );
+        // A `&Ctx`: kept in a local of its own, which loop checkpoints test.
+        let param = CtxSource::Ref(parse_quote!(ctx));
+        let e = emit().source(&param);
+        assert_eq!(
+            ss(e.scope_init(&param)),
+            "let __cancellable_ctx = :: autocancel :: __private :: ctx_of (ctx) ; \
+             let mut __cancellable = :: core :: pin :: pin ! \
+             (:: autocancel :: __private :: Call :: borrowed (__cancellable_ctx)) ;"
+        );
+        assert!(s(e.checkpoint(Span::call_site()))
+            .contains("__cancellable . as_mut () . checkpoint_in (__cancellable_ctx , & mut __cancellable_pace)"));
     }
 
     #[test]
     fn checkpoint_is_one_statement() {
         assert_eq!(
             s(emit().checkpoint(Span::call_site())),
-            "if let :: core :: result :: Result :: Err (c) = __cancellable . as_mut () . checkpoint () \
+            "if let :: core :: result :: Result :: Err (c) = __cancellable . as_mut () . checkpoint (& mut __cancellable_pace) \
              { return :: autocancel :: __private :: exit (c) ; }"
         );
     }

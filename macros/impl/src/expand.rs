@@ -89,7 +89,9 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
         .clone()
         .and_then(|ty| first_span(&ty))
         .or(declared_return);
-    let emit = Emit::new(krate, body.exit_ty.clone()).exit_at(exit_at);
+    let emit = Emit::new(krate, body.exit_ty.clone())
+        .exit_at(exit_at)
+        .source(&ctx);
     rewrite_body(&emit, body, &ctx, spawners)
         .map_err(|e| errors.push(e))
         .ok();
@@ -119,7 +121,9 @@ fn rewrite_body(
     }
     errors.finish()?;
     if rewriter.uses_scope {
-        body.block.stmts.insert(body.scope_at, emit.scope_init(ctx));
+        body.block
+            .stmts
+            .splice(body.scope_at..body.scope_at, emit.scope_init(ctx));
     }
     Ok(())
 }

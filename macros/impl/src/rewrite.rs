@@ -52,6 +52,11 @@ pub(crate) struct Rewriter<'a> {
     flavor: Flavor,
     /// How many `#[shield]` sections enclose the current node: no checkpoint fires inside one.
     shielded: usize,
+    /// How many loops enclose the current node: the outermost one declares the countdown its
+    /// nest's checkpoints share (see `Emit::paced_loop`).
+    loops: usize,
+    /// How many loop checkpoints were inserted so far.
+    checkpoints: usize,
     /// Whether any generated code refers to the scope local (if not, it is not declared).
     pub(crate) uses_scope: bool,
     /// Misuse found in the body; each error is spanned on the user's tokens.
@@ -74,6 +79,8 @@ impl<'a> Rewriter<'a> {
             emit,
             flavor,
             shielded: 0,
+            loops: 0,
+            checkpoints: 0,
             uses_scope: false,
             errors: Vec::new(),
             async_blocks: false,
@@ -157,7 +164,7 @@ impl<'a> Rewriter<'a> {
             block
                 .block
                 .stmts
-                .insert(0, emit.scope_init(&CtxSource::Ambient));
+                .splice(0..0, emit.scope_init(&CtxSource::Ambient));
         }
     }
 
@@ -178,6 +185,19 @@ impl<'a> Rewriter<'a> {
         if self.active() {
             body.stmts.insert(0, self.emit.checkpoint(loop_span));
             self.uses_scope = true;
+            self.checkpoints += 1;
+        }
+    }
+
+    /// Rewrites a loop (`expr` is one), and declares its nest's countdown before it when it is
+    /// the outermost loop with a checkpoint.
+    fn rewrite_loop(&mut self, expr: &mut Expr) {
+        let before = self.checkpoints;
+        self.loops += 1;
+        visit_mut::visit_expr_mut(self, expr);
+        self.loops -= 1;
+        if self.loops == 0 && self.checkpoints > before {
+            *expr = self.emit.paced_loop(expr);
         }
     }
 
@@ -340,7 +360,9 @@ impl<'a> Rewriter<'a> {
         inner.visit_block_mut(&mut block);
         self.absorb(&mut inner);
         if inner.uses_scope {
-            block.stmts.insert(0, emit.scope_init(&CtxSource::Ambient));
+            block
+                .stmts
+                .splice(0..0, emit.scope_init(&CtxSource::Ambient));
         }
         *closure.body = Expr::Block(ExprBlock {
             attrs: Vec::new(),
@@ -570,6 +592,7 @@ impl VisitMut for Rewriter<'_> {
                     Flavor::Blocking => visit_mut::visit_expr_call_mut(self, call),
                 }
             }
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.rewrite_loop(expr),
             _ => visit_mut::visit_expr_mut(self, expr),
         }
     }
@@ -633,9 +656,29 @@ mod tests {
             }),
         );
         assert!(used);
-        assert_eq!(count(&out, ". checkpoint ()"), 5, "{out}");
+        assert_eq!(
+            count(&out, ". checkpoint (& mut __cancellable_pace)"),
+            5,
+            "{out}"
+        );
         // First statement of each body.
         assert!(out.contains("'a : for x in xs { if let"), "{out}");
+        // One countdown per nest, declared before its outermost loop: the `for` (with the two
+        // loops inside it), and each of the two loops on their own.
+        assert_eq!(
+            count(
+                &out,
+                "let mut __cancellable_pace = __cancellable . as_mut () . pace () ;"
+            ),
+            3,
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "{ let mut __cancellable_pace = __cancellable . as_mut () . pace () ; 'a : for"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

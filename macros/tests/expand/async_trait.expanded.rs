@@ -90,21 +90,27 @@ trait Service: Send + Sync {
                 let mut __cancellable = ::core::pin::pin!(
                     ::autocancel::__private::Call::new(& ctx)
                 );
-                loop {
-                    if let ::core::result::Result::Err(c) = __cancellable
-                        .as_mut()
-                        .checkpoint()
-                    {
-                        return ::autocancel::__private::exit::<Option<u32>>(c);
-                    }
-                    match ::autocancel::__private::race(step(), __cancellable.as_mut())
-                        .await
-                    {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(c) => {
+                {
+                    let mut __cancellable_pace = __cancellable.as_mut().pace();
+                    loop {
+                        if let ::core::result::Result::Err(c) = __cancellable
+                            .as_mut()
+                            .checkpoint(&mut __cancellable_pace)
+                        {
                             return ::autocancel::__private::exit::<Option<u32>>(c);
                         }
-                    };
+                        match ::autocancel::__private::race(
+                                step(),
+                                __cancellable.as_mut(),
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(v) => v,
+                            ::core::result::Result::Err(c) => {
+                                return ::autocancel::__private::exit::<Option<u32>>(c);
+                            }
+                        };
+                    }
                 }
             };
             #[allow(unreachable_code)] __ret
@@ -149,31 +155,35 @@ impl Service for Svc {
             let __self = self;
             let n = n;
             let __ret: Result<u32, Cancelled> = {
+                let __cancellable_ctx = ::autocancel::__private::ctx_of(ctx);
                 let mut __cancellable = ::core::pin::pin!(
-                    ::autocancel::__private::Call::borrowed(ctx)
+                    ::autocancel::__private::Call::borrowed(__cancellable_ctx)
                 );
-                for _ in 0..n {
-                    if let ::core::result::Result::Err(c) = __cancellable
-                        .as_mut()
-                        .checkpoint()
-                    {
-                        return ::autocancel::__private::exit::<
-                            Result<u32, Cancelled>,
-                        >(c);
-                    }
-                    match ::autocancel::__private::race(
-                            __self.step(),
-                            __cancellable.as_mut(),
-                        )
-                        .await
-                    {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(c) => {
+                {
+                    let mut __cancellable_pace = __cancellable.as_mut().pace();
+                    for _ in 0..n {
+                        if let ::core::result::Result::Err(c) = __cancellable
+                            .as_mut()
+                            .checkpoint_in(__cancellable_ctx, &mut __cancellable_pace)
+                        {
                             return ::autocancel::__private::exit::<
                                 Result<u32, Cancelled>,
                             >(c);
                         }
-                    };
+                        match ::autocancel::__private::race(
+                                __self.step(),
+                                __cancellable.as_mut(),
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(v) => v,
+                            ::core::result::Result::Err(c) => {
+                                return ::autocancel::__private::exit::<
+                                    Result<u32, Cancelled>,
+                                >(c);
+                            }
+                        };
+                    }
                 }
                 Ok(n)
             };
@@ -216,26 +226,31 @@ impl Service for Svc {
                 let mut __cancellable = ::core::pin::pin!(
                     ::autocancel::__private::Call::new(& __self)
                 );
-                loop {
-                    if let ::core::result::Result::Err(c) = __cancellable
-                        .as_mut()
-                        .checkpoint()
-                    {
-                        return ::autocancel::__private::exit::<Result<(), Cancelled>>(c);
-                    }
-                    match ::autocancel::__private::race(
-                            __self.step(),
-                            __cancellable.as_mut(),
-                        )
-                        .await
-                    {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(c) => {
+                {
+                    let mut __cancellable_pace = __cancellable.as_mut().pace();
+                    loop {
+                        if let ::core::result::Result::Err(c) = __cancellable
+                            .as_mut()
+                            .checkpoint(&mut __cancellable_pace)
+                        {
                             return ::autocancel::__private::exit::<
                                 Result<(), Cancelled>,
                             >(c);
                         }
-                    };
+                        match ::autocancel::__private::race(
+                                __self.step(),
+                                __cancellable.as_mut(),
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(v) => v,
+                            ::core::result::Result::Err(c) => {
+                                return ::autocancel::__private::exit::<
+                                    Result<(), Cancelled>,
+                                >(c);
+                            }
+                        };
+                    }
                 }
             };
             #[allow(unreachable_code)] __ret
@@ -272,12 +287,15 @@ impl Service for Svc {
                 let mut __cancellable = ::core::pin::pin!(
                     ::autocancel::__private::Call::new(& ctx)
                 );
-                while __self.busy() {
-                    if let ::core::result::Result::Err(c) = __cancellable
-                        .as_mut()
-                        .checkpoint()
-                    {
-                        return ::autocancel::__private::exit::<()>(c);
+                {
+                    let mut __cancellable_pace = __cancellable.as_mut().pace();
+                    while __self.busy() {
+                        if let ::core::result::Result::Err(c) = __cancellable
+                            .as_mut()
+                            .checkpoint(&mut __cancellable_pace)
+                        {
+                            return ::autocancel::__private::exit::<()>(c);
+                        }
                     }
                 }
             };

@@ -79,31 +79,35 @@ impl Service for Svc {
                     }
                     let __self = self;
                     let __ret: Result<u32, Cancelled> = {
+                        let __cancellable_ctx = ::autocancel::__private::ctx_of(ctx);
                         let mut __cancellable = ::core::pin::pin!(
-                            ::autocancel::__private::Call::borrowed(ctx)
+                            ::autocancel::__private::Call::borrowed(__cancellable_ctx)
                         );
-                        loop {
-                            if let ::core::result::Result::Err(c) = __cancellable
-                                .as_mut()
-                                .checkpoint()
-                            {
-                                return ::autocancel::__private::exit::<
-                                    Result<u32, Cancelled>,
-                                >(c);
-                            }
-                            match ::autocancel::__private::race(
-                                    __self.step(),
-                                    __cancellable.as_mut(),
-                                )
-                                .await
-                            {
-                                ::core::result::Result::Ok(v) => v,
-                                ::core::result::Result::Err(c) => {
+                        {
+                            let mut __cancellable_pace = __cancellable.as_mut().pace();
+                            loop {
+                                if let ::core::result::Result::Err(c) = __cancellable
+                                    .as_mut()
+                                    .checkpoint_in(__cancellable_ctx, &mut __cancellable_pace)
+                                {
                                     return ::autocancel::__private::exit::<
                                         Result<u32, Cancelled>,
                                     >(c);
                                 }
-                            };
+                                match ::autocancel::__private::race(
+                                        __self.step(),
+                                        __cancellable.as_mut(),
+                                    )
+                                    .await
+                                {
+                                    ::core::result::Result::Ok(v) => v,
+                                    ::core::result::Result::Err(c) => {
+                                        return ::autocancel::__private::exit::<
+                                            Result<u32, Cancelled>,
+                                        >(c);
+                                    }
+                                };
+                            }
                         }
                     };
                     #[allow(unreachable_code)] __ret
@@ -225,31 +229,35 @@ impl Service for Svc {
             }
             let __self = self;
             let __ret: Result<u32, Cancelled> = {
+                let __cancellable_ctx = ::autocancel::__private::ctx_of(ctx);
                 let mut __cancellable = ::core::pin::pin!(
-                    ::autocancel::__private::Call::borrowed(ctx)
+                    ::autocancel::__private::Call::borrowed(__cancellable_ctx)
                 );
-                loop {
-                    if let ::core::result::Result::Err(c) = __cancellable
-                        .as_mut()
-                        .checkpoint()
-                    {
-                        return ::autocancel::__private::exit::<
-                            Result<u32, Cancelled>,
-                        >(c);
-                    }
-                    match ::autocancel::__private::race(
-                            __self.step(),
-                            __cancellable.as_mut(),
-                        )
-                        .await
-                    {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(c) => {
+                {
+                    let mut __cancellable_pace = __cancellable.as_mut().pace();
+                    loop {
+                        if let ::core::result::Result::Err(c) = __cancellable
+                            .as_mut()
+                            .checkpoint_in(__cancellable_ctx, &mut __cancellable_pace)
+                        {
                             return ::autocancel::__private::exit::<
                                 Result<u32, Cancelled>,
                             >(c);
                         }
-                    };
+                        match ::autocancel::__private::race(
+                                __self.step(),
+                                __cancellable.as_mut(),
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(v) => v,
+                            ::core::result::Result::Err(c) => {
+                                return ::autocancel::__private::exit::<
+                                    Result<u32, Cancelled>,
+                                >(c);
+                            }
+                        };
+                    }
                 }
             };
             #[allow(unreachable_code)] __ret

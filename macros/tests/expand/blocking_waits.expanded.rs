@@ -41,19 +41,25 @@ fn consume(
         ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
     };
     let mut ready = state.lock().unwrap();
-    while !*ready {
-        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
-            return ::autocancel::__private::exit(c);
+    {
+        let mut __cancellable_pace = __cancellable.as_mut().pace();
+        while !*ready {
+            if let ::core::result::Result::Err(c) = __cancellable
+                .as_mut()
+                .checkpoint(&mut __cancellable_pace)
+            {
+                return ::autocancel::__private::exit(c);
+            }
+            ready = match ::autocancel::__private::blocking::wait(
+                &__cancellable,
+                &(cv),
+                ready,
+            ) {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
+            }
+                .unwrap();
         }
-        ready = match ::autocancel::__private::blocking::wait(
-            &__cancellable,
-            &(cv),
-            ready,
-        ) {
-            ::core::result::Result::Ok(v) => v,
-            ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
-        }
-            .unwrap();
     }
     match ::autocancel::__private::blocking::park(&__cancellable) {
         ::core::result::Result::Ok(v) => v,
@@ -77,26 +83,29 @@ async fn start(rx: std::sync::mpsc::Receiver<u32>) -> Result<(), Cancelled> {
                 let mut __cancellable = ::core::pin::pin!(
                     ::autocancel::__private::Call::ambient()
                 );
-                loop {
-                    if let ::core::result::Result::Err(c) = __cancellable
-                        .as_mut()
-                        .checkpoint()
-                    {
-                        return ::autocancel::__private::exit_block(c);
-                    }
-                    let job = match ::autocancel::__private::blocking::recv(
-                        &__cancellable,
-                        &(rx),
-                    ) {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(c) => {
+                {
+                    let mut __cancellable_pace = __cancellable.as_mut().pace();
+                    loop {
+                        if let ::core::result::Result::Err(c) = __cancellable
+                            .as_mut()
+                            .checkpoint(&mut __cancellable_pace)
+                        {
                             return ::autocancel::__private::exit_block(c);
                         }
-                    };
-                    if let ::core::result::Result::Err(c) = __cancellable
-                        .sleep_blocking(Duration::from_millis(10))
-                    {
-                        return ::autocancel::__private::exit_block(c);
+                        let job = match ::autocancel::__private::blocking::recv(
+                            &__cancellable,
+                            &(rx),
+                        ) {
+                            ::core::result::Result::Ok(v) => v,
+                            ::core::result::Result::Err(c) => {
+                                return ::autocancel::__private::exit_block(c);
+                            }
+                        };
+                        if let ::core::result::Result::Err(c) = __cancellable
+                            .sleep_blocking(Duration::from_millis(10))
+                        {
+                            return ::autocancel::__private::exit_block(c);
+                        }
                     }
                 }
             },

@@ -55,23 +55,30 @@ async fn plain(ctx: &Ctx) -> Result<(), Cancelled> {
             return __tracing_attr_fake_return;
         }
         {
+            let __cancellable_ctx = ::autocancel::__private::ctx_of(ctx);
             let mut __cancellable = ::core::pin::pin!(
-                ::autocancel::__private::Call::borrowed(ctx)
+                ::autocancel::__private::Call::borrowed(__cancellable_ctx)
             );
-            loop {
-                if let ::core::result::Result::Err(c) = __cancellable
-                    .as_mut()
-                    .checkpoint()
-                {
-                    return ::autocancel::__private::exit::<Result<(), Cancelled>>(c);
-                }
-                match ::autocancel::__private::race(step(), __cancellable.as_mut()).await
-                {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(c) => {
+            {
+                let mut __cancellable_pace = __cancellable.as_mut().pace();
+                loop {
+                    if let ::core::result::Result::Err(c) = __cancellable
+                        .as_mut()
+                        .checkpoint_in(__cancellable_ctx, &mut __cancellable_pace)
+                    {
                         return ::autocancel::__private::exit::<Result<(), Cancelled>>(c);
                     }
-                };
+                    match ::autocancel::__private::race(step(), __cancellable.as_mut())
+                        .await
+                    {
+                        ::core::result::Result::Ok(v) => v,
+                        ::core::result::Result::Err(c) => {
+                            return ::autocancel::__private::exit::<
+                                Result<(), Cancelled>,
+                            >(c);
+                        }
+                    };
+                }
             }
         }
     };
@@ -164,28 +171,35 @@ async fn err_ret(ctx: &Ctx, n: u32) -> Result<u32, Cancelled> {
                 return __tracing_attr_fake_return;
             }
             {
+                let __cancellable_ctx = ::autocancel::__private::ctx_of(ctx);
                 let mut __cancellable = ::core::pin::pin!(
-                    ::autocancel::__private::Call::borrowed(ctx)
+                    ::autocancel::__private::Call::borrowed(__cancellable_ctx)
                 );
-                for _ in 0..n {
-                    if let ::core::result::Result::Err(c) = __cancellable
-                        .as_mut()
-                        .checkpoint()
-                    {
-                        return ::autocancel::__private::exit::<
-                            Result<u32, Cancelled>,
-                        >(c);
-                    }
-                    match ::autocancel::__private::race(step(), __cancellable.as_mut())
-                        .await
-                    {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(c) => {
+                {
+                    let mut __cancellable_pace = __cancellable.as_mut().pace();
+                    for _ in 0..n {
+                        if let ::core::result::Result::Err(c) = __cancellable
+                            .as_mut()
+                            .checkpoint_in(__cancellable_ctx, &mut __cancellable_pace)
+                        {
                             return ::autocancel::__private::exit::<
                                 Result<u32, Cancelled>,
                             >(c);
                         }
-                    };
+                        match ::autocancel::__private::race(
+                                step(),
+                                __cancellable.as_mut(),
+                            )
+                            .await
+                        {
+                            ::core::result::Result::Ok(v) => v,
+                            ::core::result::Result::Err(c) => {
+                                return ::autocancel::__private::exit::<
+                                    Result<u32, Cancelled>,
+                                >(c);
+                            }
+                        };
+                    }
                 }
                 Ok(n)
             }
@@ -406,14 +420,19 @@ fn blocking(n: u32) -> Result<u32, Cancelled> {
                 ::autocancel::__private::Call::ambient()
             );
             let mut i = 0;
-            while i < n {
-                if let ::core::result::Result::Err(c) = __cancellable
-                    .as_mut()
-                    .checkpoint()
-                {
-                    return ::autocancel::__private::exit::<Result<u32, Cancelled>>(c);
+            {
+                let mut __cancellable_pace = __cancellable.as_mut().pace();
+                while i < n {
+                    if let ::core::result::Result::Err(c) = __cancellable
+                        .as_mut()
+                        .checkpoint(&mut __cancellable_pace)
+                    {
+                        return ::autocancel::__private::exit::<
+                            Result<u32, Cancelled>,
+                        >(c);
+                    }
+                    i += 1;
                 }
-                i += 1;
             }
             Ok(i)
         }
@@ -583,14 +602,17 @@ fn blocking_plain(n: u32) -> Option<u32> {
                     ::autocancel::__private::Call::ambient()
                 );
                 let mut i = 0;
-                while i < n {
-                    if let ::core::result::Result::Err(c) = __cancellable
-                        .as_mut()
-                        .checkpoint()
-                    {
-                        return ::autocancel::__private::exit::<Option<u32>>(c);
+                {
+                    let mut __cancellable_pace = __cancellable.as_mut().pace();
+                    while i < n {
+                        if let ::core::result::Result::Err(c) = __cancellable
+                            .as_mut()
+                            .checkpoint(&mut __cancellable_pace)
+                        {
+                            return ::autocancel::__private::exit::<Option<u32>>(c);
+                        }
+                        i += 1;
                     }
-                    i += 1;
                 }
                 Some(i)
             }

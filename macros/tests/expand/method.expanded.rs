@@ -3,27 +3,41 @@ impl Worker {
         let mut __cancellable = ::core::pin::pin!(
             ::autocancel::__private::Call::ambient()
         );
-        loop {
-            if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
-                return ::autocancel::__private::exit(c);
+        {
+            let mut __cancellable_pace = __cancellable.as_mut().pace();
+            loop {
+                if let ::core::result::Result::Err(c) = __cancellable
+                    .as_mut()
+                    .checkpoint(&mut __cancellable_pace)
+                {
+                    return ::autocancel::__private::exit(c);
+                }
+                match ::autocancel::__private::race(self.step(), __cancellable.as_mut())
+                    .await
+                {
+                    ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(c) => {
+                        return ::autocancel::__private::exit(c);
+                    }
+                }?;
             }
-            match ::autocancel::__private::race(self.step(), __cancellable.as_mut())
-                .await
-            {
-                ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
-            }?;
         }
     }
     fn drain(&mut self) {
         let mut __cancellable = ::core::pin::pin!(
             ::autocancel::__private::Call::ambient()
         );
-        while let Some(job) = self.queue.pop() {
-            if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
-                return ::autocancel::__private::exit(c);
+        {
+            let mut __cancellable_pace = __cancellable.as_mut().pace();
+            while let Some(job) = self.queue.pop() {
+                if let ::core::result::Result::Err(c) = __cancellable
+                    .as_mut()
+                    .checkpoint(&mut __cancellable_pace)
+                {
+                    return ::autocancel::__private::exit(c);
+                }
+                job.run();
             }
-            job.run();
         }
     }
 }
@@ -35,16 +49,27 @@ impl Task for Worker {
         let mut __cancellable = ::core::pin::pin!(
             ::autocancel::__private::Call::ambient()
         );
-        for item in &items {
-            if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
-                return ::autocancel::__private::exit(c);
+        {
+            let mut __cancellable_pace = __cancellable.as_mut().pace();
+            for item in &items {
+                if let ::core::result::Result::Err(c) = __cancellable
+                    .as_mut()
+                    .checkpoint(&mut __cancellable_pace)
+                {
+                    return ::autocancel::__private::exit(c);
+                }
+                match ::autocancel::__private::race(
+                        item.process(),
+                        __cancellable.as_mut(),
+                    )
+                    .await
+                {
+                    ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(c) => {
+                        return ::autocancel::__private::exit(c);
+                    }
+                };
             }
-            match ::autocancel::__private::race(item.process(), __cancellable.as_mut())
-                .await
-            {
-                ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
-            };
         }
         Ok(items.len())
     }

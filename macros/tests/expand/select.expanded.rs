@@ -1,25 +1,31 @@
 async fn server(listener: TcpListener, mut rx: Receiver<Msg>) -> io::Result<()> {
     let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
-    loop {
-        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
-            return ::autocancel::__private::exit(c);
-        }
-        {
-            let (__select, __waiter) = ::autocancel::__private::select(
-                __cancellable.as_mut(),
-                2,
-            );
-            tokio::select! {
-                biased; Some(msg) = __select.branch(rx.recv()), if __select.enabled(open)
-                => { match ::autocancel::__private::race(handle(msg), __cancellable
-                .as_mut()). await { ::core::result::Result::Ok(v) => v,
-                ::core::result::Result::Err(c) => return
-                ::autocancel::__private::exit(c), } ?; }, res = __select.branch(listener
-                .accept()) => { let (socket, _) = res ?;
-                tokio::spawn(::autocancel::__private::inherit(serve(socket), &
-                __cancellable)); }, ::core::result::Result::Err(c) = __select
-                .cancelled(__waiter) => return ::autocancel::__private::exit(c), else =>
-                break
+    {
+        let mut __cancellable_pace = __cancellable.as_mut().pace();
+        loop {
+            if let ::core::result::Result::Err(c) = __cancellable
+                .as_mut()
+                .checkpoint(&mut __cancellable_pace)
+            {
+                return ::autocancel::__private::exit(c);
+            }
+            {
+                let (__select, __waiter) = ::autocancel::__private::select(
+                    __cancellable.as_mut(),
+                    2,
+                );
+                tokio::select! {
+                    biased; Some(msg) = __select.branch(rx.recv()), if __select
+                    .enabled(open) => { match ::autocancel::__private::race(handle(msg),
+                    __cancellable.as_mut()). await { ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(c) => return
+                    ::autocancel::__private::exit(c), } ?; }, res = __select
+                    .branch(listener.accept()) => { let (socket, _) = res ?;
+                    tokio::spawn(::autocancel::__private::inherit(serve(socket), &
+                    __cancellable)); }, ::core::result::Result::Err(c) = __select
+                    .cancelled(__waiter) => return ::autocancel::__private::exit(c), else
+                    => break
+                }
             }
         }
     }

@@ -1,10 +1,16 @@
 async fn fan_out(jobs: Vec<Job>) -> Result<(), Cancelled> {
     let mut __cancellable = ::core::pin::pin!(::autocancel::__private::Call::ambient());
-    for job in jobs {
-        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
-            return ::autocancel::__private::exit(c);
+    {
+        let mut __cancellable_pace = __cancellable.as_mut().pace();
+        for job in jobs {
+            if let ::core::result::Result::Err(c) = __cancellable
+                .as_mut()
+                .checkpoint(&mut __cancellable_pace)
+            {
+                return ::autocancel::__private::exit(c);
+            }
+            tokio::spawn(::autocancel::__private::inherit(run(job), &__cancellable));
         }
-        tokio::spawn(::autocancel::__private::inherit(run(job), &__cancellable));
     }
     let local = tokio::task::spawn_local(
         ::autocancel::__private::inherit(async move { tick().await }, &__cancellable),
@@ -32,8 +38,9 @@ async fn fan_out(jobs: Vec<Job>) -> Result<(), Cancelled> {
     Ok(())
 }
 fn start(handle: &Handle, ctx: &Ctx) {
+    let __cancellable_ctx = ::autocancel::__private::ctx_of(ctx);
     let mut __cancellable = ::core::pin::pin!(
-        ::autocancel::__private::Call::borrowed(ctx)
+        ::autocancel::__private::Call::borrowed(__cancellable_ctx)
     );
     let _enter = handle.enter();
     tokio::spawn(::autocancel::__private::inherit(run(Job::default()), &__cancellable));

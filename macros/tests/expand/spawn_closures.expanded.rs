@@ -28,38 +28,47 @@ async fn fan_out(
                     let mut __cancellable = ::core::pin::pin!(
                         ::autocancel::__private::Call::ambient()
                     );
-                    loop {
-                        if let ::core::result::Result::Err(c) = __cancellable
-                            .as_mut()
-                            .checkpoint()
-                        {
-                            return ::autocancel::__private::exit_block(c);
-                        }
-                        match ::autocancel::__private::race(
-                                tick(i),
-                                __cancellable.as_mut(),
-                            )
-                            .await
-                        {
-                            ::core::result::Result::Ok(v) => v,
-                            ::core::result::Result::Err(c) => {
+                    {
+                        let mut __cancellable_pace = __cancellable.as_mut().pace();
+                        loop {
+                            if let ::core::result::Result::Err(c) = __cancellable
+                                .as_mut()
+                                .checkpoint(&mut __cancellable_pace)
+                            {
                                 return ::autocancel::__private::exit_block(c);
                             }
-                        };
+                            match ::autocancel::__private::race(
+                                    tick(i),
+                                    __cancellable.as_mut(),
+                                )
+                                .await
+                            {
+                                ::core::result::Result::Ok(v) => v,
+                                ::core::result::Result::Err(c) => {
+                                    return ::autocancel::__private::exit_block(c);
+                                }
+                            };
+                        }
                     }
                 }),
             );
         });
     group.spawn(worker(4));
     other.spawn(worker(5));
-    for h in hs {
-        if let ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint() {
-            return ::autocancel::__private::exit(c);
+    {
+        let mut __cancellable_pace = __cancellable.as_mut().pace();
+        for h in hs {
+            if let ::core::result::Result::Err(c) = __cancellable
+                .as_mut()
+                .checkpoint(&mut __cancellable_pace)
+            {
+                return ::autocancel::__private::exit(c);
+            }
+            match ::autocancel::__private::race(h, __cancellable.as_mut()).await {
+                ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
+            };
         }
-        match ::autocancel::__private::race(h, __cancellable.as_mut()).await {
-            ::core::result::Result::Ok(v) => v,
-            ::core::result::Result::Err(c) => return ::autocancel::__private::exit(c),
-        };
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ mod inherit_current;
 mod race;
 mod select;
 
-pub use call::Call;
+pub use call::{ctx_of, Call, Pace};
 pub use exit::{exit, Exit};
 pub use exit_block::{exit_block, ExitBlock, HasOutput, Never};
 pub use inherit::{inherit, inherit_blocking, Inherited};

@@ -173,8 +173,9 @@ mod tests {
         let mut call = Box::pin(Call::new(&ctx));
         let start = std::time::Instant::now();
         let mut spins = 0u64;
+        let mut pace = call.as_mut().pace();
         let err = loop {
-            if let Err(err) = call.as_mut().checkpoint() {
+            if let Err(err) = call.as_mut().checkpoint(&mut pace) {
                 break err;
             }
             spins = std::hint::black_box(spins + 1);

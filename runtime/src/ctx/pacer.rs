@@ -51,6 +51,15 @@ pub(crate) mod thread {
         /// copying the whole 24-byte pacer out of the thread-local and back on every call cost
         /// ~6 ns (a store-forwarding stall), more than `CancellationToken::is_cancelled`.
         pub(super) static COUNTDOWN: Cell<u32> = const { Cell::new(1) };
+        /// How many times this thread read the clock (tests only).
+        #[cfg(test)]
+        static READS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// How many times this thread read the clock so far (tests only).
+    #[cfg(test)]
+    pub(crate) fn reads() -> u64 {
+        READS.with(Cell::get)
     }
 
     /// Counts one check; true when it is time to read the clock (then call [`now`]).
@@ -82,6 +91,8 @@ pub(crate) mod thread {
     /// (the countdown to the next read, for a call to copy: at most `MAX_PERIOD`).
     #[cold]
     pub(crate) fn now() -> (Instant, u16) {
+        #[cfg(test)]
+        READS.with(|reads| reads.set(reads.get() + 1));
         PACER.with(|cell| {
             let mut pacer = cell.get();
             let now = pacer.now();
