@@ -318,7 +318,7 @@ fn expr_attrs(e: &Expr) -> Option<&Vec<Attribute>> {
 }
 
 /// Where the expansion put generated calls to the runtime: the locations of its `__private`
-/// path segments and `checkpoint` calls.
+/// path segments and `checkpoint` / `checkpoint_in` calls.
 pub(crate) fn generated_at(expansion: TokenStream) -> BTreeSet<LineColumn> {
     let mut out = BTreeSet::new();
     collect_private(expansion, &mut out);
@@ -328,9 +328,12 @@ pub(crate) fn generated_at(expansion: TokenStream) -> BTreeSet<LineColumn> {
 fn collect_private(tokens: TokenStream, out: &mut BTreeSet<LineColumn>) {
     for tt in tokens {
         match tt {
-            // `…::__private::race(..)` at an `.await`, `scope.checkpoint()` at a loop keyword
-            // (its `return exit(c)` is located at the return type, where a type error belongs).
-            TokenTree::Ident(i) if i == "__private" || i == "checkpoint" => {
+            // `…::__private::race(..)` at an `.await`, `scope.checkpoint(..)` (or, on a `&Ctx`
+            // parameter, `scope.checkpoint_in(..)`) at a loop keyword (its `return exit(c)` is
+            // located at the return type, where a type error belongs).
+            TokenTree::Ident(i)
+                if i == "__private" || i == "checkpoint" || i == "checkpoint_in" =>
+            {
                 out.insert(i.span().start());
             }
             TokenTree::Group(g) => collect_private(g.stream(), out),
