@@ -204,9 +204,11 @@ impl CtxRef<'_> {
 ///
 /// A local rather than a field of the call, because the call is pinned and its address is
 /// passed to code out of line (the checkpoint's slow path, every `.await`): a field is then
-/// loaded, decremented and stored at every iteration, a chain through memory that cost a tight
-/// loop ~0.2-0.5 ns per iteration (0.85 against 0.29 ns plain, `benches/checkpoints.rs`). A
-/// local that only goes to the slow path by value stays in a register.
+/// loaded, decremented and stored at every iteration, a chain through memory from one iteration
+/// to the next. With the context-source test that `Call::checkpoint_in` removes, a `&Ctx` loop
+/// took 0.84 ns per iteration, 0.41 after (plain: 0.28; `benches/RESULTS.md`, "A loop's
+/// countdown in a register"). A local that only goes to the slow path by value stays in a
+/// register.
 ///
 /// Not written back when the nest ends (a loop can be left by `break`, `return`, `?` or a
 /// labelled `continue` of an outer loop): the call gives the thread's pacer an estimate instead
