@@ -273,16 +273,7 @@ impl TaskSet {
     {
         let shared = &self.shared;
         let number = shared.tally.0.spawn();
-        let shard = shared.shards.here();
-        let key = shared.shards.take(shard);
-        let slot = LiveEntry {
-            shared: shared.clone(),
-            shard,
-            key,
-            number,
-            counted: false,
-            parked: false,
-        };
+        let slot = LiveEntry::new(shared.clone(), number);
         // The join handle is dropped at once: the task is aborted by waking it (`shards.rs`).
         drop(tokio::spawn(SetTask::new(slot, name, fut)));
     }

@@ -7,17 +7,23 @@
 //! abort would have; the set wakes the tasks that have parked so that they get that poll. This
 //! costs no abort handle per task, nor any list of them: a task registers its waker with the
 //! set only if it parks, once.
+//!
+//! A task's index in the set (what its shield depth and where it waits are kept under) is taken
+//! when first needed ([`TaskIndex::Lazy`]): when it parks (with its waker), enters a shielded
+//! section, or an annotated call reports where it waits. A task that ends in its first poll
+//! without those takes none.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::report::{FailureKind, Outcomes, TaskFailure};
 use super::{Abort, Shared};
-use crate::ambient::{self, Here};
+use crate::ambient::{self, Here, LazyIndex, TaskIndex};
 use crate::group::{abort_straggler, straggler_name, TaskName};
 use crate::Cancelled;
 
@@ -48,25 +54,83 @@ pin_project_lite::pin_project! {
 
 /// A task's place in the set, given back on drop.
 pub(super) struct LiveEntry {
-    pub(super) shared: Arc<Shared>,
-    /// The shard it took its slot from, and its key there.
-    pub(super) shard: usize,
-    pub(super) key: usize,
+    shared: Arc<Shared>,
     /// Its place in spawn order (from 1): numbers an unnamed straggler's name.
-    pub(super) number: u64,
+    number: u64,
+    /// Its index in the set ([`Shards`](super::shards::Shards)), once taken: [`NO_INDEX`] until
+    /// then.
+    index: Cell<usize>,
     /// Set once the outcome is counted: a task dropped before that was aborted.
-    pub(super) counted: bool,
+    counted: bool,
     /// Set once its waker is registered with the set (at its first `Pending`).
-    pub(super) parked: bool,
+    parked: bool,
+}
+
+/// [`LiveEntry::index`] of a task that has not taken one.
+const NO_INDEX: usize = usize::MAX;
+
+impl LiveEntry {
+    /// The entry of the task numbered `number` in spawn order.
+    pub(super) fn new(shared: Arc<Shared>, number: u64) -> LiveEntry {
+        LiveEntry {
+            shared,
+            number,
+            index: Cell::new(NO_INDEX),
+            counted: false,
+            parked: false,
+        }
+    }
+
+    /// Takes an index, in the shard of the running thread, with the task's waker if it parks.
+    #[cold]
+    fn take_index(&self, waker: Option<Waker>) -> usize {
+        let shards = &self.shared.shards;
+        let index = shards.take(shards.here(), waker);
+        self.index.set(index);
+        index
+    }
+
+    /// The task has returned `Pending`: the first time, its waker is registered with the set
+    /// (what a shutdown's abort wakes), with the index it takes then if it had none.
+    #[inline]
+    fn parked(&mut self, waker: &Waker) {
+        if self.parked {
+            return;
+        }
+        self.parked = true;
+        match self.taken() {
+            Some(index) => self.shared.shards.park(index, waker),
+            None => {
+                self.take_index(Some(waker.clone()));
+            }
+        }
+    }
+}
+
+impl LazyIndex for LiveEntry {
+    fn get(&self) -> usize {
+        match self.taken() {
+            Some(index) => index,
+            None => self.take_index(None),
+        }
+    }
+
+    #[inline]
+    fn taken(&self) -> Option<usize> {
+        let index = self.index.get();
+        (index != NO_INDEX).then_some(index)
+    }
 }
 
 impl Drop for LiveEntry {
     fn drop(&mut self) {
         let shared = &self.shared;
         if !self.counted {
-            Outcomes::add(&shared.shards.get(self.shard).ended.stopped);
+            Outcomes::add(&shared.shards.get(shared.shards.here()).ended.stopped);
         }
-        shared.shards.give_back(self.shard, self.key);
+        if let Some(index) = self.taken() {
+            shared.shards.give_back(index);
+        }
         // The last thing this task does to the set: `shutdown` returns once it sees the count.
         if shared.tally.0.end() {
             shared.emptied.notify_waiters();
@@ -114,12 +178,9 @@ where
         });
         let outcome = match polled {
             Ok(Poll::Pending) => {
-                if !slot.parked {
-                    slot.parked = true;
-                    // Then the abort is read: either the set's `abort_all` finds this waker, or
-                    // this sees its abort (the shard's lock orders them).
-                    slot.shared.shards.park(slot.shard, slot.key, cx.waker());
-                }
+                // Then the abort is read: either the set's `abort_all` finds this waker, or this
+                // sees its abort (the shard's lock orders them).
+                slot.parked(cx.waker());
                 // Also a task that left its shielded section in this poll stops now.
                 if slot.shared.abort() != Abort::No && stop(fut, slot, name) {
                     return Poll::Ready(());
@@ -132,7 +193,7 @@ where
         };
         slot.counted = true;
         let shared = &slot.shared;
-        let ended = &shared.shards.get(slot.shard).ended;
+        let ended = &shared.shards.get(shared.shards.here()).ended;
         let task = || name.render();
         match outcome {
             Ok(()) => Outcomes::add(&ended.succeeded),
@@ -174,7 +235,6 @@ where
 fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> bool {
     let shared = &slot.shared;
     let here = here(slot, name);
-    let index = here.index;
     let mut drop_fut = || {
         ambient::set(&here, || {
             // A panic while dropping an aborted task is not reported (as tokio's abort).
@@ -185,7 +245,8 @@ fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> b
     match shared.abort() {
         Abort::No => false,
         Abort::Dropped => {
-            if shields.is_shielded(index) {
+            // A task that took no index is in no shielded section.
+            if slot.taken().is_some_and(|index| shields.is_shielded(index)) {
                 return false;
             }
             drop_fut();
@@ -197,7 +258,7 @@ fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> b
                 .get()
                 .map_or(std::time::Duration::ZERO, |at| at.elapsed());
             let name = || straggler_name(name, slot.number);
-            match abort_straggler(shields, index, name, overdue, drop_fut) {
+            match abort_straggler(shields, slot.get(), name, overdue, drop_fut) {
                 Some(straggler) => {
                     shared.add_straggler(straggler);
                     true
@@ -214,7 +275,7 @@ fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> b
 fn here<'a>(slot: &'a LiveEntry, name: &'a TaskName) -> Here<'a> {
     Here {
         ambient: &slot.shared.ambient,
-        index: slot.shared.shards.index(slot.shard, slot.key),
+        index: TaskIndex::Lazy(slot),
         name,
     }
 }
