@@ -253,7 +253,8 @@ impl TaskSet {
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        self.spawn_task(TaskName::SpawnedAt(Location::caller()), fut);
+        let number = self.shared.tally.0.spawn();
+        self.spawn_task(TaskName::Numbered(Location::caller(), number), fut);
     }
 
     /// [`TaskSet::spawn`] with a name for failure and straggler reports (a peer address, a
@@ -263,17 +264,18 @@ impl TaskSet {
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        self.shared.tally.0.spawn();
         self.spawn_task(TaskName::Given(name.into()), fut);
     }
 
+    /// Spawns `fut`, named `name`, once counted as spawned.
     fn spawn_task<F, T, E>(&self, name: TaskName, fut: F)
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let shared = &self.shared;
-        let number = shared.tally.0.spawn();
-        let slot = LiveEntry::new(shared.clone(), number);
+        let slot = LiveEntry::new(shared.clone());
         // The join handle is dropped at once: the task is aborted by waking it (`shards.rs`).
         drop(tokio::spawn(SetTask::new(slot, name, fut)));
     }

@@ -24,7 +24,7 @@ use std::task::{Context, Poll, Waker};
 use super::report::{FailureKind, Outcomes, TaskFailure};
 use super::{Abort, Shared};
 use crate::ambient::{self, Here, LazyIndex, TaskIndex};
-use crate::group::{abort_straggler, straggler_name, TaskName};
+use crate::group::{abort_straggler, TaskName};
 use crate::Cancelled;
 
 pin_project_lite::pin_project! {
@@ -42,62 +42,74 @@ pin_project_lite::pin_project! {
     impl<F> PinnedDrop for SetTask<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            let mut fut = this.fut;
-            if fut.is_some() {
-                // Dropped by the runtime, or it panicked: dropped with its ambient set, as it
-                // would be polled.
-                ambient::set(&here(this.slot, this.name), || fut.set(None));
+            if this.fut.is_some() {
+                drop_unfinished(this.fut, this.slot, this.name);
             }
         }
     }
 }
 
+/// Dropped by the runtime before it ended, or it panicked: its future is dropped with its
+/// ambient set, as it would be polled. Out of line: a task that ends has nothing left to drop.
+#[cold]
+#[inline(never)]
+fn drop_unfinished<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) {
+    ambient::set(&here(slot, name), || fut.set(None));
+}
+
 /// A task's place in the set, given back on drop.
 pub(super) struct LiveEntry {
     shared: Arc<Shared>,
-    /// Its place in spawn order (from 1): numbers an unnamed straggler's name.
-    number: u64,
-    /// Its index in the set ([`Shards`](super::shards::Shards)), once taken: [`NO_INDEX`] until
-    /// then.
-    index: Cell<usize>,
-    /// Set once the outcome is counted: a task dropped before that was aborted.
-    counted: bool,
-    /// Set once its waker is registered with the set (at its first `Pending`).
-    parked: bool,
+    /// Its index in the set ([`Shards`](super::shards::Shards)) once taken, plus one, shifted
+    /// left by two (0: none taken yet), and two flags: [`PARKED`], [`COUNTED`]. One word, so
+    /// that the task tokio moves and stores is as small as it can be.
+    state: Cell<usize>,
 }
 
-/// [`LiveEntry::index`] of a task that has not taken one.
-const NO_INDEX: usize = usize::MAX;
+/// In [`LiveEntry::state`]: its waker is registered with the set (at its first `Pending`).
+const PARKED: usize = 1;
+/// In [`LiveEntry::state`]: its outcome is counted (a task dropped before that was aborted).
+const COUNTED: usize = 2;
+/// [`LiveEntry::state`]'s index is above its flags.
+const INDEX_SHIFT: u32 = 2;
 
 impl LiveEntry {
-    /// The entry of the task numbered `number` in spawn order.
-    pub(super) fn new(shared: Arc<Shared>, number: u64) -> LiveEntry {
+    pub(super) fn new(shared: Arc<Shared>) -> LiveEntry {
         LiveEntry {
             shared,
-            number,
-            index: Cell::new(NO_INDEX),
-            counted: false,
-            parked: false,
+            state: Cell::new(0),
         }
     }
 
+    #[inline]
+    fn has(&self, flag: usize) -> bool {
+        self.state.get() & flag != 0
+    }
+
+    #[inline]
+    fn set(&self, flag: usize) {
+        self.state.set(self.state.get() | flag);
+    }
+
     /// Takes an index, in the shard of the running thread, with the task's waker if it parks.
+    /// (An index is below the shards times the tasks running: the shift does not overflow.)
     #[cold]
     fn take_index(&self, waker: Option<Waker>) -> usize {
         let shards = &self.shared.shards;
         let index = shards.take(shards.here(), waker);
-        self.index.set(index);
+        let flags = self.state.get() & (PARKED | COUNTED);
+        self.state.set(((index + 1) << INDEX_SHIFT) | flags);
         index
     }
 
     /// The task has returned `Pending`: the first time, its waker is registered with the set
     /// (what a shutdown's abort wakes), with the index it takes then if it had none.
     #[inline]
-    fn parked(&mut self, waker: &Waker) {
-        if self.parked {
+    fn parked(&self, waker: &Waker) {
+        if self.has(PARKED) {
             return;
         }
-        self.parked = true;
+        self.set(PARKED);
         match self.taken() {
             Some(index) => self.shared.shards.park(index, waker),
             None => {
@@ -117,15 +129,15 @@ impl LazyIndex for LiveEntry {
 
     #[inline]
     fn taken(&self) -> Option<usize> {
-        let index = self.index.get();
-        (index != NO_INDEX).then_some(index)
+        (self.state.get() >> INDEX_SHIFT).checked_sub(1)
     }
 }
 
 impl Drop for LiveEntry {
+    #[inline]
     fn drop(&mut self) {
         let shared = &self.shared;
-        if !self.counted {
+        if !self.has(COUNTED) {
             Outcomes::add(&shared.shards.get(shared.shards.here()).ended.stopped);
         }
         if let Some(index) = self.taken() {
@@ -191,7 +203,7 @@ where
             Ok(Poll::Ready(Err(error))) => Err(FailureKind::Error(error.into())),
             Err(payload) => Err(FailureKind::Panicked(panic_message(&*payload).into())),
         };
-        slot.counted = true;
+        slot.set(COUNTED);
         let shared = &slot.shared;
         let ended = &shared.shards.get(shared.shards.here()).ended;
         let task = || name.render();
@@ -221,7 +233,7 @@ where
         }
         if shared.abort() == Abort::Shutdown {
             // Ended by itself after the grace period (inside a shielded section then).
-            shared.ended_late(straggler_name(name, slot.number));
+            shared.ended_late(straggler_name(name));
         }
         Poll::Ready(())
     }
@@ -257,7 +269,7 @@ fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> b
                 .cancelled_at
                 .get()
                 .map_or(std::time::Duration::ZERO, |at| at.elapsed());
-            let name = || straggler_name(name, slot.number);
+            let name = || straggler_name(name);
             match abort_straggler(shields, slot.get(), name, overdue, drop_fut) {
                 Some(straggler) => {
                     shared.add_straggler(straggler);
@@ -288,5 +300,15 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         s
     } else {
         "Box<dyn Any>"
+    }
+}
+
+/// A straggler's name: its given name, or where it was spawned and its number in spawn order.
+fn straggler_name(name: &TaskName) -> Arc<str> {
+    match name {
+        TaskName::Numbered(at, number) => {
+            crate::group::straggler_name(&TaskName::SpawnedAt(at), *number)
+        }
+        named => named.render(),
     }
 }
