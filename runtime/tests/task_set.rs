@@ -225,7 +225,7 @@ async fn dropping_the_set_cancels_and_aborts_its_tasks() {
 }
 
 /// A panic payload whose own `Drop` panics: the task is still counted as panicked and reported
-/// (the payload is dropped by the runtime once the task is counted, and its panic is caught there).
+/// (the payload is dropped once the task is counted and reported, and that panic is caught).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_whose_payload_panics_when_dropped_is_still_counted_and_reported() {
     struct PanicsOnDrop;

@@ -138,15 +138,27 @@ impl LiveEntry {
     #[inline]
     fn end(&mut self) {
         let shared = &self.shared;
-        if !self.has(COUNTED) {
-            Outcomes::add(&shared.shards.get(shared.shards.here()).ended.stopped);
-        }
-        if let Some(index) = self.taken() {
-            shared.shards.give_back(index);
+        // The common case, one test: counted (it ended by itself), and no index taken.
+        if self.state.get() != COUNTED {
+            self.end_otherwise();
         }
         // The last thing this task does to the set: `shutdown` returns once it sees the count.
         if shared.tally.0.end() {
             shared.emptied.notify_waiters();
+        }
+    }
+}
+
+impl LiveEntry {
+    /// [`LiveEntry::end`] of a task that was aborted (not counted yet), or took an index.
+    #[cold]
+    fn end_otherwise(&self) {
+        let shards = &self.shared.shards;
+        if !self.has(COUNTED) {
+            Outcomes::add(&shards.get(shards.here()).ended.stopped);
+        }
+        if let Some(index) = self.taken() {
+            shards.give_back(index);
         }
     }
 }
@@ -166,19 +178,15 @@ where
     F: Future<Output = Result<T, E>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    /// The payload of the task's panic, if it panicked: dropped by the runtime (which catches a
-    /// panic in its `Drop`), once the task is counted and reported. (Also, an output with a
-    /// `Drop` of its own keeps tokio's `Core::set_stage` small enough for the compiler to inline:
-    /// 20 to 30 instructions fewer per task, callgrind, rustc 1.95; see benches/RESULTS.md.)
-    type Output = Option<Box<dyn Any + Send>>;
+    type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
         let mut fut = this.fut;
         let slot = this.slot;
         let name = this.name;
         if slot.shared.abort() != Abort::No && stop(fut.as_mut(), slot, name) {
-            return Poll::Ready(None);
+            return Poll::Ready(());
         }
         crate::ctx::reset_pacer();
         let polled = ambient::set(&here(slot, name), || {
@@ -193,7 +201,6 @@ where
                 Poll::Ready(output)
             }))
         });
-        let mut payload = None;
         let failure = match polled {
             Ok(Poll::Pending) => {
                 // Then the abort is read: either the set's `abort_all` finds this waker, or this
@@ -201,17 +208,13 @@ where
                 slot.parked(cx.waker());
                 // Also a task that left its shielded section in this poll stops now.
                 if slot.shared.abort() != Abort::No && stop(fut, slot, name) {
-                    return Poll::Ready(None);
+                    return Poll::Ready(());
                 }
                 return Poll::Pending;
             }
             Ok(Poll::Ready(Ok(_))) => None,
-            Ok(Poll::Ready(Err(error))) => Some(FailureKind::Error(error.into())),
-            Err(panicked) => {
-                let message = panic_message(&*panicked).into();
-                payload = Some(panicked);
-                Some(FailureKind::Panicked(message))
-            }
+            Ok(Poll::Ready(Err(error))) => Some(Failure::Error(error.into())),
+            Err(payload) => Some(Failure::Panicked(payload)),
         };
         slot.set(COUNTED);
         let shared = &slot.shared;
@@ -224,18 +227,25 @@ where
             // Ended by itself after the grace period (inside a shielded section then).
             shared.ended_late(straggler_name(name));
         }
-        Poll::Ready(payload)
+        Poll::Ready(())
     }
+}
+
+/// How a task failed, as its poll caught it.
+enum Failure {
+    Error(Box<dyn std::error::Error + Send + Sync>),
+    /// The panic's payload: dropped only once the task is counted and reported.
+    Panicked(Box<dyn Any + Send>),
 }
 
 /// Counts and reports a task that ended with an error or a panic: a shutdown's cancellation is
 /// counted as stopped, a deadline's as timed out, anything else as a failure (reported).
 #[cold]
 #[inline(never)]
-fn ended_otherwise(shared: &Shared, ended: &Outcomes, name: &TaskName, failure: FailureKind) {
+fn ended_otherwise(shared: &Shared, ended: &Outcomes, name: &TaskName, failure: Failure) {
     let task = || name.render();
     match failure {
-        FailureKind::Error(error) => match Cancelled::find(&*error) {
+        Failure::Error(error) => match Cancelled::find(&*error) {
             Some(cancelled) if cancelled.is_shutdown() => Outcomes::add(&ended.stopped),
             Some(cancelled) if cancelled.is_deadline_exceeded() => {
                 Outcomes::add(&ended.timed_out);
@@ -249,12 +259,18 @@ fn ended_otherwise(shared: &Shared, ended: &Outcomes, name: &TaskName, failure: 
                 });
             }
         },
-        error @ FailureKind::Panicked(_) => {
+        Failure::Panicked(payload) => {
             Outcomes::add(&ended.panicked);
+            let message = panic_message(&*payload).into();
             shared.report(TaskFailure {
                 task: task(),
-                error,
+                error: FailureKind::Panicked(message),
             });
+            // Dropped last, its own panic caught (a payload's `Drop` may panic too: a panic in
+            // that panic's payload's `Drop` is not run, the payload leaked).
+            if let Err(again) = panic::catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+                std::mem::forget(again);
+            }
         }
     }
 }
