@@ -18,7 +18,11 @@
 //! its next poll (`task.rs`), which is what tokio's abort does too.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
+
+// Loom's under `--cfg loom`: what a parking task and a shutdown's abort synchronise with
+// (`tests/loom.rs`).
+use crate::sync::{Mutex, MutexGuard};
 use std::task::Waker;
 
 use slab::Slab;

@@ -103,8 +103,28 @@ impl LiveEntry {
         index
     }
 
-    /// The task has returned `Pending`: the first time, its waker is registered with the set
-    /// (what a shutdown's abort wakes), with the index it takes then if it had none.
+    /// The task has returned `Pending`: registers its waker (the first time), then reads the
+    /// set's abort. True if the task is to stop now. In this order: either the set's `abort_all`
+    /// finds this waker (and wakes it), or this sees its abort; the shard's lock orders them
+    /// (`tests/loom.rs`, `a_task_parking_while_its_set_aborts_is_woken_or_stops`, which fails
+    /// with the order reversed: `--cfg autocancel_loom_broken="abort_read_before_park"`).
+    #[inline]
+    pub(super) fn parks(&self, waker: &Waker) -> bool {
+        #[cfg(not(autocancel_loom_broken = "abort_read_before_park"))]
+        {
+            self.parked(waker);
+            self.shared.abort() != Abort::No
+        }
+        #[cfg(autocancel_loom_broken = "abort_read_before_park")]
+        {
+            let aborting = self.shared.abort() != Abort::No;
+            self.parked(waker);
+            aborting
+        }
+    }
+
+    /// The first time, the task's waker is registered with the set (what a shutdown's abort
+    /// wakes), with the index it takes then if it had none.
     #[inline]
     fn parked(&self, waker: &Waker) {
         if self.has(PARKED) {
@@ -203,11 +223,8 @@ where
         });
         let failure = match polled {
             Ok(Poll::Pending) => {
-                // Then the abort is read: either the set's `abort_all` finds this waker, or this
-                // sees its abort (the shard's lock orders them).
-                slot.parked(cx.waker());
                 // Also a task that left its shielded section in this poll stops now.
-                if slot.shared.abort() != Abort::No && stop(fut, slot, name) {
+                if slot.parks(cx.waker()) && stop(fut, slot, name) {
                     return Poll::Ready(());
                 }
                 return Poll::Pending;
