@@ -12,7 +12,9 @@
 //! Also the cost of one poll of a group task: `yield_plain N` (a tokio task that yields `N`
 //! times) and `yield_group N` (the same in a `Group` task); and `taskset N`: `N` trivial tasks
 //! spawned on a `TaskSet` and all ended (`benches/servers.rs`'s `task_set_100k`), and `tracker N`,
-//! the same on tokio-util's `TaskTracker` (the bar for `taskset`).
+//! the same on tokio-util's `TaskTracker` (the bar for `taskset`); `taskset_mt N` and
+//! `tracker_mt N`: the same on a multi-thread runtime with one worker (as `scaling`'s
+//! `task_sets` at W = 1, one workload per process, for wall-clock runs without the other's heap).
 
 use std::hint::black_box;
 
@@ -25,18 +27,26 @@ fn main() {
     assert!(
         workloads::ALL.contains(&name.as_str())
             || name.starts_with("yield_")
-            || name == "taskset"
-            || name == "tracker",
+            || name.starts_with("taskset")
+            || name.starts_with("tracker"),
         "workloads: {:?}, yield_plain, yield_group, taskset, tracker",
         workloads::ALL
     );
     let n: usize = args
         .next()
         .map_or(100_000, |n| n.parse().expect("a task count"));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = match name.strip_suffix("_mt") {
+        Some(_) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap(),
+        None => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    };
+    let name = name.trim_end_matches("_mt").to_owned();
     rt.block_on(async move {
         match name.as_str() {
             "yield_plain" => tokio::spawn(yields(n)).await.unwrap(),

@@ -78,3 +78,37 @@ async fn stuck_briefly() -> Result<(), Cancelled> {
     tokio::time::sleep(Duration::from_millis(10)).await;
     Ok(())
 }
+
+/// A `TaskSet` task takes its index in the set when it first needs one (here: when its call
+/// reports where it waits, in its first poll or a later one): each task's place is its own.
+#[tokio::test(start_paused = true)]
+async fn task_set_stragglers_each_say_where_they_wait() {
+    let tasks = autocancel::TaskSet::new().grace(Duration::from_secs(1));
+    tasks.spawn_named("first", stuck(Ctx::new()));
+    tasks.spawn_named("second", async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stuck_briefly().await?;
+        stuck(Ctx::new()).await
+    });
+    tasks.spawn_named("quick", async { Ok::<_, Cancelled>(()) });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let report = tasks.shutdown().await;
+    assert_eq!(report.counts.succeeded, 1);
+    assert_eq!(report.stragglers.len(), 2, "{:?}", report.stragglers);
+    for (name, parked_at_ms) in [("first", 10), ("second", 120)] {
+        let straggler = report
+            .stragglers
+            .iter()
+            .find(|straggler| &*straggler.name == name)
+            .expect("named straggler");
+        assert!(straggler.aborted);
+        let waiting = straggler.waiting.expect("where it waits");
+        assert_eq!(waiting.location.line(), 12);
+        // Aborted at the shutdown (0.5 s) plus the grace period (1 s).
+        assert_eq!(
+            waiting.duration,
+            Duration::from_millis(1500 - parked_at_ms),
+            "{name}"
+        );
+    }
+}

@@ -44,6 +44,6 @@ pub(crate) fn observed(cancelled: Cancelled, location: &'static Location<'static
         "cancelled at a checkpoint"
     );
     // Where the task stopped, for its group's report (`Report::cancelled_at`).
-    crate::ambient::with_here(|task| task.shields().parked.stopped(task.index, location));
+    crate::ambient::with_here(|task| task.shields().parked.stopped(task.index(), location));
     cancelled.observed_at(location)
 }

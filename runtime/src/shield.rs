@@ -117,7 +117,13 @@ impl ShieldDepths {
     /// a group's context asks, and the answer is almost always the load's.
     #[inline(always)]
     pub(crate) fn is_shielded(&self, index: usize) -> bool {
-        self.active.load(Ordering::Acquire) > 0 && self.is_shielded_slow(index)
+        self.any_shielded() && self.is_shielded_slow(index)
+    }
+
+    /// Whether any task of the group is inside a shielded section now.
+    #[inline(always)]
+    pub(crate) fn any_shielded(&self) -> bool {
+        self.active.load(Ordering::Acquire) > 0
     }
 
     #[cold]

@@ -4,8 +4,9 @@
 //!
 //! Only what the state machine itself synchronises with is swapped: its flag, its lock, its
 //! once-recorded cause and the waiter list's cells; the `Group`'s list of over tasks
-//! (`group/over.rs`); and the reference count and fence of a group's rows of seats
-//! (`group/seat.rs`), which free the row by hand. `Arc`s stay `std`'s (loom's has no `Weak`,
+//! (`group/over.rs`); the reference count and fence of a group's rows of seats
+//! (`group/seat.rs`), which free the row by hand; and a `TaskSet`'s shard locks and abort flag
+//! (`tasks/shards.rs`, `tasks/mod.rs`), which order a parking task and a shutdown's abort. `Arc`s stay `std`'s (loom's has no `Weak`,
 //! and `std`'s own counts are not what is being checked), and so does everything tokio does
 //! (timers, tasks), which loom cannot run.
 

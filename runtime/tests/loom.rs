@@ -492,3 +492,47 @@ fn a_call_releases_its_registration_during_a_cancel() {
         assert_eq!(reason(&ctx).as_deref(), Some("cancelled: a"));
     });
 }
+
+/// A `TaskSet` task that parks while the set aborts its tasks (a shutdown's grace period ran
+/// out; `src/tasks/task.rs`, `LiveEntry::parks`): the task registers its waker in its shard (the
+/// first time, taking its index there), then reads the abort; the set stores the abort, then
+/// wakes every waker registered in its shards. Either the task sees the abort (and stops now)
+/// or its waker is woken (and it stops at its next poll): never neither, which would leave it
+/// parked for ever and the shutdown waiting. Broken on purpose (the abort read before the
+/// waker is registered: `--cfg autocancel_loom_broken="abort_read_before_park"`), this model
+/// fails.
+#[test]
+fn a_task_parking_while_its_set_aborts_is_woken_or_stops() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    use autocancel_runtime::__private::loom_task_set;
+
+    struct Flag(AtomicBool);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+
+    model(|| {
+        let set = Arc::new(loom_task_set::Set::new());
+        let task = set.task();
+        let aborter = {
+            let set = set.clone();
+            thread::spawn(move || set.abort())
+        };
+        let woken = Arc::new(Flag(AtomicBool::new(false)));
+        let stops = task.parks(&Waker::from(woken.clone()));
+        aborter.join().unwrap();
+        // Read after the join: ordered after the set's wake, if there was one.
+        assert!(
+            stops || woken.0.load(Ordering::Relaxed),
+            "parked, not woken, and did not see the abort"
+        );
+    });
+}

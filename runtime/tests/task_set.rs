@@ -224,6 +224,39 @@ async fn dropping_the_set_cancels_and_aborts_its_tasks() {
     assert_eq!(alive_tasks(), 0);
 }
 
+/// A panic payload whose own `Drop` panics: the task is still counted as panicked and reported
+/// (the payload is dropped once the task is counted and reported, and that panic is caught).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_whose_payload_panics_when_dropped_is_still_counted_and_reported() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            if !std::thread::panicking() {
+                panic!("dropping the payload");
+            }
+        }
+    }
+    let reported = Arc::new(Mutex::new(Vec::new()));
+    let tasks = TaskSet::new().on_failure({
+        let reported = reported.clone();
+        move |failure| reported.lock().unwrap().push(failure.to_string())
+    });
+    for _ in 0..4 {
+        tasks.spawn_named("payload", async {
+            if true {
+                std::panic::panic_any(PanicsOnDrop);
+            }
+            Ok::<_, Cancelled>(())
+        });
+    }
+    let report = tasks.shutdown().await;
+    assert_eq!((report.counts.panicked, report.counts.stopped), (4, 0));
+    assert_eq!(
+        *reported.lock().unwrap(),
+        vec!["task `payload` panicked: Box<dyn Any>"; 4]
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn failures_go_to_tracing_by_default_and_panics_do_not_escape() {
     let tasks = TaskSet::new();

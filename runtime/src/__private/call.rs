@@ -444,7 +444,7 @@ impl<'a> Call<'a> {
         self.parked = Some(at);
         self.cleanup = true;
         let call = std::ptr::from_ref(self) as usize;
-        ambient::with_here(|task| task.shields().parked.park(task.index, call, at));
+        ambient::with_here(|task| task.shields().parked.park(task.index(), call, at));
     }
 
     /// The `.await` at `at` has blocked: registers `waker` to be woken on cancellation and
@@ -536,7 +536,7 @@ impl Call<'_> {
     #[inline(never)]
     fn leave_parked(&mut self) {
         let call = std::ptr::from_ref(self) as usize;
-        ambient::with_here(|task| task.shields().parked.leave(task.index, call));
+        ambient::with_here(|task| task.shields().parked.leave(task.index(), call));
     }
 }
 

@@ -110,6 +110,46 @@ pub mod loom_seats {
     }
 }
 
+/// A `TaskSet`'s shared part (`--cfg loom` only), for `tests/loom.rs`: a task that parks (its
+/// waker registered in its shard, under the shard's lock) while the set aborts its tasks.
+#[cfg(loom)]
+pub mod loom_task_set {
+    use std::task::Waker;
+
+    use crate::tasks::{LoomSet, LoomTask};
+
+    /// The set's side.
+    pub struct Set(LoomSet);
+
+    /// One task's entry in the set.
+    pub struct Task(LoomTask);
+
+    impl Set {
+        #[allow(clippy::new_without_default)]
+        pub fn new() -> Set {
+            Set(LoomSet::new())
+        }
+
+        /// A new task of the set.
+        pub fn task(&self) -> Task {
+            Task(self.0.task())
+        }
+
+        /// Aborts the set's tasks, as a shutdown does once its grace period runs out: those
+        /// parked are woken, the others stop at their next poll.
+        pub fn abort(&self) {
+            self.0.abort();
+        }
+    }
+
+    impl Task {
+        /// What the task's poll does when its future returns `Pending`: true if it stops now.
+        pub fn parks(&self, waker: &Waker) -> bool {
+            self.0.parks(waker)
+        }
+    }
+}
+
 /// The model checker's clock (`--cfg loom` only): contexts read it instead of tokio's, so that
 /// `tests/loom.rs` can put a deadline in the past between two steps of a model.
 #[cfg(loom)]

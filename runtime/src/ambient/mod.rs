@@ -45,8 +45,27 @@ pub(crate) struct Ambient {
 #[derive(Clone, Copy)]
 pub(crate) struct Here<'a> {
     pub(crate) ambient: &'a Ambient,
-    pub(crate) index: usize,
+    pub(crate) index: TaskIndex<'a>,
     pub(crate) name: &'a TaskName,
+}
+
+/// A task's index in its group (what its shield depth and where it waits are kept under):
+/// known when it starts, or taken the first time something asks for it.
+#[derive(Clone, Copy)]
+pub(crate) enum TaskIndex<'a> {
+    /// A `Group` or `ScopedGroup` task's (its seat's, its entry's), a task of no group's (0).
+    Known(usize),
+    /// A `TaskSet` task's: most end without entering a shielded section or parking in an
+    /// annotated call, and so without ever needing one (taking one costs a lock).
+    Lazy(&'a dyn LazyIndex),
+}
+
+/// A task index taken when first asked for ([`TaskIndex::Lazy`]).
+pub(crate) trait LazyIndex {
+    /// The index, taken now if it was not yet.
+    fn get(&self) -> usize;
+    /// The index, if taken: a task without one is in no shielded section and waits nowhere.
+    fn taken(&self) -> Option<usize>;
 }
 
 impl<'a> Here<'a> {
@@ -55,8 +74,17 @@ impl<'a> Here<'a> {
     pub(crate) fn of(ambient: &'a Ambient) -> Here<'a> {
         Here {
             ambient,
-            index: ambient.member.index,
+            index: TaskIndex::Known(ambient.member.index),
             name: &ambient.member.name,
+        }
+    }
+
+    /// The task's index in its group, taken now if it had none yet ([`TaskIndex::Lazy`]).
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        match self.index {
+            TaskIndex::Known(index) => index,
+            TaskIndex::Lazy(lazy) => lazy.get(),
         }
     }
 
@@ -75,12 +103,22 @@ impl<'a> Here<'a> {
     /// Whether the task is inside a shielded section now.
     #[inline(always)]
     pub(crate) fn is_shielded(&self) -> bool {
-        self.shields().is_shielded(self.index)
+        self.shields().any_shielded() && self.is_shielded_slow()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn is_shielded_slow(&self) -> bool {
+        let index = match self.index {
+            TaskIndex::Known(index) => Some(index),
+            TaskIndex::Lazy(lazy) => lazy.taken(),
+        };
+        index.is_some_and(|index| self.shields().is_shielded(index))
     }
 
     /// The task's membership, owned.
     fn member(&self) -> Member {
-        self.ambient.member.task(self.index, self.name)
+        self.ambient.member.task(self.index(), self.name)
     }
 }
 

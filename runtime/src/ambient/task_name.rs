@@ -11,6 +11,9 @@ pub(crate) enum TaskName {
     /// A task of no group: `Ctx::scope`, `Ctx::enter`.
     Static(&'static str),
     SpawnedAt(&'static Location<'static>),
+    /// Spawned there, the task numbered so in spawn order in its set (for straggler reports; a
+    /// `TaskSet` task, which keeps its number in its name rather than beside it).
+    Numbered(&'static Location<'static>, u64),
 }
 
 impl TaskName {
@@ -18,7 +21,7 @@ impl TaskName {
         match self {
             TaskName::Given(name) => name.clone(),
             TaskName::Static(name) => Arc::from(*name),
-            TaskName::SpawnedAt(at) => {
+            TaskName::SpawnedAt(at) | TaskName::Numbered(at, _) => {
                 format!("{}:{}:{}", at.file(), at.line(), at.column()).into()
             }
         }

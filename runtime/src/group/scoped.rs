@@ -26,7 +26,7 @@ use super::{
     abort_straggler, straggler_name, GroupBuilder, Report, Straggler, TaskKind, TaskName,
     TaskOutcome, DEFAULT_GRACE,
 };
-use crate::ambient::{self, Ambient, Here, Member};
+use crate::ambient::{self, Ambient, Here, Member, TaskIndex};
 use crate::deadline::far_add;
 use crate::{Cancelled, Cause, Ctx, Deadline};
 
@@ -117,7 +117,7 @@ enum TaskEnd<T, E> {
 fn task_here<'a>(group: &'a Ambient, index: usize, name: &'a TaskName) -> Here<'a> {
     Here {
         ambient: group,
-        index,
+        index: TaskIndex::Known(index),
         name,
     }
 }

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::over::OverList;
-use crate::ambient::{Ambient, Here, TaskName};
+use crate::ambient::{Ambient, Here, TaskIndex, TaskName};
 use crate::sync::{self, AtomicU32};
 
 /// Seats per row.
@@ -200,7 +200,7 @@ impl Seat {
         let (row, place) = (self.row(), self.place());
         Here {
             ambient: &row.group,
-            index: row.first + place,
+            index: TaskIndex::Known(row.first + place),
             name: row_name(row, place),
         }
     }
@@ -390,7 +390,7 @@ mod tests {
             let here = seat.here();
             assert!(std::ptr::eq(here.ambient, &*group));
             assert_eq!(
-                (here.index, &*here.name.render()),
+                (here.index(), &*here.name.render()),
                 (n, &*format!("task {n}"))
             );
         }

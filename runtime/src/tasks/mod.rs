@@ -8,7 +8,6 @@ mod task;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::pin;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -21,7 +20,9 @@ use task::{LiveEntry, SetTask};
 
 use crate::ambient::{Ambient, Member};
 use crate::deadline::far_add;
+// Loom's under `--cfg loom` (`tests/loom.rs`: a task parking while the set aborts).
 use crate::group::TaskName;
+use crate::sync::{AtomicU8, Ordering};
 use crate::{Cause, Ctx, Straggler, TaskKind, DEFAULT_GRACE};
 
 /// A long-lived set of tasks sharing a context: a server's connections, a worker's jobs.
@@ -115,6 +116,22 @@ pub(super) enum Abort {
 }
 
 impl Shared {
+    fn new(ctx: Ctx) -> Shared {
+        Shared {
+            ambient: Ambient {
+                ctx,
+                member: Member::new("task set"),
+            },
+            tally: Padded::default(),
+            shards: Shards::new(),
+            emptied: Notify::new(),
+            abort: AtomicU8::new(Abort::No as u8),
+            cancelled_at: OnceLock::new(),
+            on_failure: OnceLock::new(),
+            late: Mutex::default(),
+        }
+    }
+
     /// Whether, and how, running tasks are to stop.
     #[inline]
     pub(super) fn abort(&self) -> Abort {
@@ -194,19 +211,7 @@ impl TaskSet {
 
     fn of_ctx(ctx: Ctx) -> TaskSet {
         TaskSet {
-            shared: Arc::new(Shared {
-                ambient: Ambient {
-                    ctx,
-                    member: Member::new("task set"),
-                },
-                tally: Padded::default(),
-                shards: Shards::new(),
-                emptied: Notify::new(),
-                abort: AtomicU8::new(Abort::No as u8),
-                cancelled_at: OnceLock::new(),
-                on_failure: OnceLock::new(),
-                late: Mutex::default(),
-            }),
+            shared: Arc::new(Shared::new(ctx)),
             grace: DEFAULT_GRACE,
             finished: false,
         }
@@ -253,7 +258,8 @@ impl TaskSet {
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        self.spawn_task(TaskName::SpawnedAt(Location::caller()), fut);
+        let number = self.shared.tally.0.spawn();
+        self.spawn_task(TaskName::Numbered(Location::caller(), number), fut);
     }
 
     /// [`TaskSet::spawn`] with a name for failure and straggler reports (a peer address, a
@@ -263,26 +269,18 @@ impl TaskSet {
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        self.shared.tally.0.spawn();
         self.spawn_task(TaskName::Given(name.into()), fut);
     }
 
+    /// Spawns `fut`, named `name`, once counted as spawned.
     fn spawn_task<F, T, E>(&self, name: TaskName, fut: F)
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let shared = &self.shared;
-        let number = shared.tally.0.spawn();
-        let shard = shared.shards.here();
-        let key = shared.shards.take(shard);
-        let slot = LiveEntry {
-            shared: shared.clone(),
-            shard,
-            key,
-            number,
-            counted: false,
-            parked: false,
-        };
+        let slot = LiveEntry::new(shared.clone());
         // The join handle is dropped at once: the task is aborted by waking it (`shards.rs`).
         drop(tokio::spawn(SetTask::new(slot, name, fut)));
     }
@@ -341,6 +339,40 @@ impl TaskSet {
             counts: shared.counts(),
             stragglers,
         }
+    }
+}
+
+/// A set's shared part and its tasks' entries, without tokio (`--cfg loom` only), for
+/// `tests/loom.rs`: a task that parks while the set aborts.
+#[cfg(loom)]
+pub(crate) struct LoomSet(Arc<Shared>);
+
+#[cfg(loom)]
+impl LoomSet {
+    pub(crate) fn new() -> LoomSet {
+        LoomSet(Arc::new(Shared::new(Ctx::new())))
+    }
+
+    /// A new task's entry.
+    pub(crate) fn task(&self) -> LoomTask {
+        LoomTask(LiveEntry::new(self.0.clone()))
+    }
+
+    /// What a shutdown does once its grace period runs out.
+    pub(crate) fn abort(&self) {
+        self.0.abort_all(Abort::Shutdown);
+    }
+}
+
+/// A task's entry (`--cfg loom` only).
+#[cfg(loom)]
+pub(crate) struct LoomTask(LiveEntry);
+
+#[cfg(loom)]
+impl LoomTask {
+    /// What a task's poll does when its future returns `Pending`: true if it is to stop now.
+    pub(crate) fn parks(&self, waker: &std::task::Waker) -> bool {
+        self.0.parks(waker)
     }
 }
 

@@ -5,17 +5,24 @@
 //!   which names an unnamed straggler) and the count of running tasks (with the set's closed
 //!   bit: whoever ends the last task of a closed set wakes `shutdown`), as tokio-util's
 //!   `TaskTracker` has its one count;
-//! - one [`Shard`] per worker thread (padded to its own lines): a task's index in the set (from a
-//!   slab, so that indices are reused and what is kept per index stays as small as the set), the
-//!   waker of each task that has parked (what a shutdown's abort wakes), and how tasks ended.
-//!   A task takes its index from the shard of the thread that spawns it and gives it back, with
-//!   its outcome, to the same shard: on one worker, uncontended.
+//! - one [`Shard`] per worker thread (padded to its own lines): the indices of the tasks that
+//!   needed one (from a slab, so that indices are reused and what is kept per index stays as
+//!   small as the set), the waker of each task that has parked (what a shutdown's abort wakes),
+//!   and how tasks ended. A task takes its index the first time it needs one (it parks, enters
+//!   a shielded section, or an annotated call reports where it waits: `task.rs`), from the shard
+//!   of the thread it runs on, and gives it back to the same shard when it ends; it counts its
+//!   outcome in the shard of the thread it ends on. A task that ends in its first poll, as
+//!   most short requests do, touches no slab and takes no lock.
 //!
 //! No abort handle is taken per task: a task that must be aborted is woken, and stops itself at
 //! its next poll (`task.rs`), which is what tokio's abort does too.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
+
+// Loom's under `--cfg loom`: what a parking task and a shutdown's abort synchronise with
+// (`tests/loom.rs`).
+use crate::sync::{Mutex, MutexGuard};
 use std::task::Waker;
 
 use slab::Slab;
@@ -129,20 +136,22 @@ impl Shards {
         self.shards.iter().map(|padded| &padded.0)
     }
 
-    /// A new task's slot in shard `shard`: its key there.
-    #[inline]
-    pub(super) fn take(&self, shard: usize) -> usize {
-        self.get(shard).slots().insert(None)
+    /// A slot for a task in shard `shard`, with its waker if it has parked: its set-wide index
+    /// (see [`Shards::index`]).
+    pub(super) fn take(&self, shard: usize, waker: Option<Waker>) -> usize {
+        let key = self.get(shard).slots().insert(waker);
+        self.index(shard, key)
     }
 
-    /// The task of slot `key` of `shard` has ended: the slot is free.
-    #[inline]
-    pub(super) fn give_back(&self, shard: usize, key: usize) {
+    /// The task of slot `index` has ended: the slot is free.
+    pub(super) fn give_back(&self, index: usize) {
+        let (shard, key) = self.split(index);
         self.get(shard).slots().try_remove(key);
     }
 
-    /// The task of slot `key` of `shard` has parked: `waker` wakes it.
-    pub(super) fn park(&self, shard: usize, key: usize, waker: &Waker) {
+    /// The task of slot `index` has parked: `waker` wakes it.
+    pub(super) fn park(&self, index: usize, waker: &Waker) {
+        let (shard, key) = self.split(index);
         if let Some(slot) = self.get(shard).slots().get_mut(key) {
             *slot = Some(waker.clone());
         }
@@ -160,9 +169,17 @@ impl Shards {
     }
 
     /// The set-wide index of slot `key` of `shard`: what shield depths and where the task waits
-    /// are kept under. Dense: at most the shards times the most tasks one shard ran at once.
+    /// are kept under. Dense: at most the shards times the most tasks that held a slot of one
+    /// shard at once.
     #[inline]
-    pub(super) fn index(&self, shard: usize, key: usize) -> usize {
+    fn index(&self, shard: usize, key: usize) -> usize {
         key * self.shards.len() + shard
+    }
+
+    /// The shard and key of set-wide index `index`.
+    #[inline]
+    fn split(&self, index: usize) -> (usize, usize) {
+        let count = self.shards.len();
+        (index & (count - 1), index / count)
     }
 }

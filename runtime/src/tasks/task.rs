@@ -7,18 +7,24 @@
 //! abort would have; the set wakes the tasks that have parked so that they get that poll. This
 //! costs no abort handle per task, nor any list of them: a task registers its waker with the
 //! set only if it parks, once.
+//!
+//! A task's index in the set (what its shield depth and where it waits are kept under) is taken
+//! when first needed ([`TaskIndex::Lazy`]): when it parks (with its waker), enters a shielded
+//! section, or an annotated call reports where it waits. A task that ends in its first poll
+//! without those takes none.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::report::{FailureKind, Outcomes, TaskFailure};
 use super::{Abort, Shared};
-use crate::ambient::{self, Here};
-use crate::group::{abort_straggler, straggler_name, TaskName};
+use crate::ambient::{self, Here, LazyIndex, TaskIndex};
+use crate::group::{abort_straggler, TaskName};
 use crate::Cancelled;
 
 pin_project_lite::pin_project! {
@@ -36,40 +42,143 @@ pin_project_lite::pin_project! {
     impl<F> PinnedDrop for SetTask<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            let mut fut = this.fut;
-            if fut.is_some() {
-                // Dropped by the runtime, or it panicked: dropped with its ambient set, as it
-                // would be polled.
-                ambient::set(&here(this.slot, this.name), || fut.set(None));
+            if this.fut.is_some() {
+                drop_unfinished(this.fut, this.slot, this.name);
+            }
+            this.slot.end();
+        }
+    }
+}
+
+/// Dropped by the runtime before it ended, or it panicked: its future is dropped with its
+/// ambient set, as it would be polled. Out of line: a task that ends has nothing left to drop.
+#[cold]
+#[inline(never)]
+fn drop_unfinished<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) {
+    ambient::set(&here(slot, name), || fut.set(None));
+}
+
+/// A task's place in the set, given back on drop.
+pub(super) struct LiveEntry {
+    shared: Arc<Shared>,
+    /// Its index in the set ([`Shards`](super::shards::Shards)) once taken, plus one, shifted
+    /// left by two (0: none taken yet), and two flags: [`PARKED`], [`COUNTED`]. One word, so
+    /// that the task tokio moves and stores is as small as it can be.
+    state: Cell<usize>,
+}
+
+/// In [`LiveEntry::state`]: its waker is registered with the set (at its first `Pending`).
+const PARKED: usize = 1;
+/// In [`LiveEntry::state`]: its outcome is counted (a task dropped before that was aborted).
+const COUNTED: usize = 2;
+/// [`LiveEntry::state`]'s index is above its flags.
+const INDEX_SHIFT: u32 = 2;
+
+impl LiveEntry {
+    pub(super) fn new(shared: Arc<Shared>) -> LiveEntry {
+        LiveEntry {
+            shared,
+            state: Cell::new(0),
+        }
+    }
+
+    #[inline]
+    fn has(&self, flag: usize) -> bool {
+        self.state.get() & flag != 0
+    }
+
+    #[inline]
+    fn set(&self, flag: usize) {
+        self.state.set(self.state.get() | flag);
+    }
+
+    /// Takes an index, in the shard of the running thread, with the task's waker if it parks.
+    /// (An index is below the shards times the tasks running: the shift does not overflow.)
+    #[cold]
+    fn take_index(&self, waker: Option<Waker>) -> usize {
+        let shards = &self.shared.shards;
+        let index = shards.take(shards.here(), waker);
+        let flags = self.state.get() & (PARKED | COUNTED);
+        self.state.set(((index + 1) << INDEX_SHIFT) | flags);
+        index
+    }
+
+    /// The task has returned `Pending`: registers its waker (the first time), then reads the
+    /// set's abort. True if the task is to stop now. In this order: either the set's `abort_all`
+    /// finds this waker (and wakes it), or this sees its abort; the shard's lock orders them
+    /// (`tests/loom.rs`, `a_task_parking_while_its_set_aborts_is_woken_or_stops`, which fails
+    /// with the order reversed: `--cfg autocancel_loom_broken="abort_read_before_park"`).
+    #[inline]
+    pub(super) fn parks(&self, waker: &Waker) -> bool {
+        #[cfg(not(autocancel_loom_broken = "abort_read_before_park"))]
+        {
+            self.parked(waker);
+            self.shared.abort() != Abort::No
+        }
+        #[cfg(autocancel_loom_broken = "abort_read_before_park")]
+        {
+            let aborting = self.shared.abort() != Abort::No;
+            self.parked(waker);
+            aborting
+        }
+    }
+
+    /// The first time, the task's waker is registered with the set (what a shutdown's abort
+    /// wakes), with the index it takes then if it had none.
+    #[inline]
+    fn parked(&self, waker: &Waker) {
+        if self.has(PARKED) {
+            return;
+        }
+        self.set(PARKED);
+        match self.taken() {
+            Some(index) => self.shared.shards.park(index, waker),
+            None => {
+                self.take_index(Some(waker.clone()));
             }
         }
     }
 }
 
-/// A task's place in the set, given back on drop.
-pub(super) struct LiveEntry {
-    pub(super) shared: Arc<Shared>,
-    /// The shard it took its slot from, and its key there.
-    pub(super) shard: usize,
-    pub(super) key: usize,
-    /// Its place in spawn order (from 1): numbers an unnamed straggler's name.
-    pub(super) number: u64,
-    /// Set once the outcome is counted: a task dropped before that was aborted.
-    pub(super) counted: bool,
-    /// Set once its waker is registered with the set (at its first `Pending`).
-    pub(super) parked: bool,
+impl LazyIndex for LiveEntry {
+    fn get(&self) -> usize {
+        match self.taken() {
+            Some(index) => index,
+            None => self.take_index(None),
+        }
+    }
+
+    #[inline]
+    fn taken(&self) -> Option<usize> {
+        (self.state.get() >> INDEX_SHIFT).checked_sub(1)
+    }
 }
 
-impl Drop for LiveEntry {
-    fn drop(&mut self) {
+impl LiveEntry {
+    #[inline]
+    fn end(&mut self) {
         let shared = &self.shared;
-        if !self.counted {
-            Outcomes::add(&shared.shards.get(self.shard).ended.stopped);
+        // The common case, one test: counted (it ended by itself), and no index taken.
+        if self.state.get() != COUNTED {
+            self.end_otherwise();
         }
-        shared.shards.give_back(self.shard, self.key);
         // The last thing this task does to the set: `shutdown` returns once it sees the count.
         if shared.tally.0.end() {
             shared.emptied.notify_waiters();
+        }
+    }
+}
+
+impl LiveEntry {
+    /// [`LiveEntry::end`] of a task that was aborted (not counted yet), or took an index.
+    #[cold]
+    fn end_otherwise(&self) {
+        let shards = &self.shared.shards;
+        if !self.has(COUNTED) {
+            Outcomes::add(&shards.get(shards.here()).ended.stopped);
+        }
+        if let Some(index) = self.taken() {
+            shards.give_back(index);
         }
     }
 }
@@ -112,57 +221,74 @@ where
                 Poll::Ready(output)
             }))
         });
-        let outcome = match polled {
+        let failure = match polled {
             Ok(Poll::Pending) => {
-                if !slot.parked {
-                    slot.parked = true;
-                    // Then the abort is read: either the set's `abort_all` finds this waker, or
-                    // this sees its abort (the shard's lock orders them).
-                    slot.shared.shards.park(slot.shard, slot.key, cx.waker());
-                }
                 // Also a task that left its shielded section in this poll stops now.
-                if slot.shared.abort() != Abort::No && stop(fut, slot, name) {
+                if slot.parks(cx.waker()) && stop(fut, slot, name) {
                     return Poll::Ready(());
                 }
                 return Poll::Pending;
             }
-            Ok(Poll::Ready(Ok(_))) => Ok(()),
-            Ok(Poll::Ready(Err(error))) => Err(FailureKind::Error(error.into())),
-            Err(payload) => Err(FailureKind::Panicked(panic_message(&*payload).into())),
+            Ok(Poll::Ready(Ok(_))) => None,
+            Ok(Poll::Ready(Err(error))) => Some(Failure::Error(error.into())),
+            Err(payload) => Some(Failure::Panicked(payload)),
         };
-        slot.counted = true;
+        slot.set(COUNTED);
         let shared = &slot.shared;
-        let ended = &shared.shards.get(slot.shard).ended;
-        let task = || name.render();
-        match outcome {
-            Ok(()) => Outcomes::add(&ended.succeeded),
-            Err(FailureKind::Error(error)) => match Cancelled::find(&*error) {
-                Some(cancelled) if cancelled.is_shutdown() => Outcomes::add(&ended.stopped),
-                Some(cancelled) if cancelled.is_deadline_exceeded() => {
-                    Outcomes::add(&ended.timed_out);
-                    tracing::debug!(task = %task(), %cancelled, "task ran out of time");
-                }
-                _ => {
-                    Outcomes::add(&ended.failed);
-                    shared.report(TaskFailure {
-                        task: task(),
-                        error: FailureKind::Error(error),
-                    });
-                }
-            },
-            Err(error) => {
-                Outcomes::add(&ended.panicked);
-                shared.report(TaskFailure {
-                    task: task(),
-                    error,
-                });
-            }
+        let ended = &shared.shards.get(shared.shards.here()).ended;
+        match failure {
+            None => Outcomes::add(&ended.succeeded),
+            Some(failure) => ended_otherwise(shared, ended, name, failure),
         }
         if shared.abort() == Abort::Shutdown {
             // Ended by itself after the grace period (inside a shielded section then).
-            shared.ended_late(straggler_name(name, slot.number));
+            shared.ended_late(straggler_name(name));
         }
         Poll::Ready(())
+    }
+}
+
+/// How a task failed, as its poll caught it.
+enum Failure {
+    Error(Box<dyn std::error::Error + Send + Sync>),
+    /// The panic's payload: dropped only once the task is counted and reported.
+    Panicked(Box<dyn Any + Send>),
+}
+
+/// Counts and reports a task that ended with an error or a panic: a shutdown's cancellation is
+/// counted as stopped, a deadline's as timed out, anything else as a failure (reported).
+#[cold]
+#[inline(never)]
+fn ended_otherwise(shared: &Shared, ended: &Outcomes, name: &TaskName, failure: Failure) {
+    let task = || name.render();
+    match failure {
+        Failure::Error(error) => match Cancelled::find(&*error) {
+            Some(cancelled) if cancelled.is_shutdown() => Outcomes::add(&ended.stopped),
+            Some(cancelled) if cancelled.is_deadline_exceeded() => {
+                Outcomes::add(&ended.timed_out);
+                tracing::debug!(task = %task(), %cancelled, "task ran out of time");
+            }
+            _ => {
+                Outcomes::add(&ended.failed);
+                shared.report(TaskFailure {
+                    task: task(),
+                    error: FailureKind::Error(error),
+                });
+            }
+        },
+        Failure::Panicked(payload) => {
+            Outcomes::add(&ended.panicked);
+            let message = panic_message(&*payload).into();
+            shared.report(TaskFailure {
+                task: task(),
+                error: FailureKind::Panicked(message),
+            });
+            // Dropped last, its own panic caught (a payload's `Drop` may panic too: a panic in
+            // that panic's payload's `Drop` is not run, the payload leaked).
+            if let Err(again) = panic::catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+                std::mem::forget(again);
+            }
+        }
     }
 }
 
@@ -174,7 +300,6 @@ where
 fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> bool {
     let shared = &slot.shared;
     let here = here(slot, name);
-    let index = here.index;
     let mut drop_fut = || {
         ambient::set(&here, || {
             // A panic while dropping an aborted task is not reported (as tokio's abort).
@@ -185,7 +310,8 @@ fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> b
     match shared.abort() {
         Abort::No => false,
         Abort::Dropped => {
-            if shields.is_shielded(index) {
+            // A task that took no index is in no shielded section.
+            if slot.taken().is_some_and(|index| shields.is_shielded(index)) {
                 return false;
             }
             drop_fut();
@@ -196,8 +322,8 @@ fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> b
                 .cancelled_at
                 .get()
                 .map_or(std::time::Duration::ZERO, |at| at.elapsed());
-            let name = || straggler_name(name, slot.number);
-            match abort_straggler(shields, index, name, overdue, drop_fut) {
+            let name = || straggler_name(name);
+            match abort_straggler(shields, slot.get(), name, overdue, drop_fut) {
                 Some(straggler) => {
                     shared.add_straggler(straggler);
                     true
@@ -214,7 +340,7 @@ fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> b
 fn here<'a>(slot: &'a LiveEntry, name: &'a TaskName) -> Here<'a> {
     Here {
         ambient: &slot.shared.ambient,
-        index: slot.shared.shards.index(slot.shard, slot.key),
+        index: TaskIndex::Lazy(slot),
         name,
     }
 }
@@ -227,5 +353,15 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         s
     } else {
         "Box<dyn Any>"
+    }
+}
+
+/// A straggler's name: its given name, or where it was spawned and its number in spawn order.
+fn straggler_name(name: &TaskName) -> Arc<str> {
+    match name {
+        TaskName::Numbered(at, number) => {
+            crate::group::straggler_name(&TaskName::SpawnedAt(at), *number)
+        }
+        named => named.render(),
     }
 }
