@@ -134,7 +134,13 @@ impl CtxRef<'_> {
     /// load, the fast path of an `.await`; then [`CtxRef::recheck`] tells.
     #[inline(always)]
     pub(super) fn unsettled(self) -> bool {
-        self.with(|ctx| ctx.is_some_and(Ctx::unsettled))
+        match self {
+            CtxRef::Given(ctx) => ctx.unsettled(),
+            // The task's copy of its context's flag word: one load from its `Here`.
+            CtxRef::Ambient => {
+                ambient::with(|here| here.is_some_and(|here| here.flags.unsettled()))
+            }
+        }
     }
 
     /// Whether the context is cancelled: the flag, and after a wake-up (`woken`) the clock

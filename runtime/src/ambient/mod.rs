@@ -26,6 +26,7 @@ pub(crate) use scoped::set;
 pub(crate) use task_name::TaskName;
 pub(crate) use with_ambient::WithAmbient;
 
+use crate::ctx::Flags;
 use crate::shield::ShieldDepths;
 use crate::Ctx;
 
@@ -45,6 +46,8 @@ pub(crate) struct Ambient {
 #[derive(Clone, Copy)]
 pub(crate) struct Here<'a> {
     pub(crate) ambient: &'a Ambient,
+    /// The ambient context's flag word ([`Flags`]): a call's check reads it from here.
+    pub(crate) flags: Flags<'a>,
     pub(crate) index: TaskIndex<'a>,
     pub(crate) name: &'a TaskName,
 }
@@ -74,6 +77,7 @@ impl<'a> Here<'a> {
     pub(crate) fn of(ambient: &'a Ambient) -> Here<'a> {
         Here {
             ambient,
+            flags: ambient.ctx.flags(),
             index: TaskIndex::Known(ambient.member.index),
             name: &ambient.member.name,
         }

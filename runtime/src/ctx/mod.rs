@@ -68,7 +68,28 @@ pub struct Ctx {
     state: Arc<State>,
 }
 
+/// A context's flag word, borrowed for as long as the context: what a check reads (see
+/// [`Ctx::unsettled`]), one load away. A task's [`Here`](crate::ambient::Here) carries its
+/// context's, so that the checks of the calls it runs reach the flag in one load from there
+/// rather than through the ambient and its handle (two more dependent loads per check).
+#[derive(Clone, Copy)]
+pub(crate) struct Flags<'a>(&'a State);
+
+impl Flags<'_> {
+    /// [`Ctx::unsettled`].
+    #[inline(always)]
+    pub(crate) fn unsettled(self) -> bool {
+        self.0.unsettled()
+    }
+}
+
 impl Ctx {
+    /// This context's flag word, borrowed (see [`Flags`]).
+    #[inline(always)]
+    pub(crate) fn flags(&self) -> Flags<'_> {
+        Flags(&self.state)
+    }
+
     /// A root context: never cancelled until [`Ctx::cancel`] is called, no deadline.
     pub fn new() -> Ctx {
         Ctx::from_state(State::root())

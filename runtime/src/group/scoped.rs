@@ -117,6 +117,7 @@ enum TaskEnd<T, E> {
 fn task_here<'a>(group: &'a Ambient, index: usize, name: &'a TaskName) -> Here<'a> {
     Here {
         ambient: group,
+        flags: group.ctx.flags(),
         index: TaskIndex::Known(index),
         name,
     }

@@ -200,6 +200,7 @@ impl Seat {
         let (row, place) = (self.row(), self.place());
         Here {
             ambient: &row.group,
+            flags: row.group.ctx.flags(),
             index: TaskIndex::Known(row.first + place),
             name: row_name(row, place),
         }

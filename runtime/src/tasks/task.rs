@@ -340,6 +340,7 @@ fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> b
 fn here<'a>(slot: &'a LiveEntry, name: &'a TaskName) -> Here<'a> {
     Here {
         ambient: &slot.shared.ambient,
+        flags: slot.shared.ambient.ctx.flags(),
         index: TaskIndex::Lazy(slot),
         name,
     }
