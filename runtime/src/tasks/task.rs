@@ -283,10 +283,13 @@ fn ended_otherwise(shared: &Shared, ended: &Outcomes, name: &TaskName, failure: 
                 task: task(),
                 error: FailureKind::Panicked(message),
             });
-            // Dropped last, its own panic caught (a payload's `Drop` may panic too: a panic in
-            // that panic's payload's `Drop` is not run, the payload leaked).
+            // Dropped last, its own panic caught (a payload's `Drop` may panic too). That panic's
+            // payload is dropped in turn (usually a string); only a third panic's is leaked, to
+            // end the chain.
             if let Err(again) = panic::catch_unwind(AssertUnwindSafe(|| drop(payload))) {
-                std::mem::forget(again);
+                if let Err(third) = panic::catch_unwind(AssertUnwindSafe(|| drop(again))) {
+                    std::mem::forget(third);
+                }
             }
         }
     }
