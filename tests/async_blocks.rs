@@ -78,3 +78,26 @@ async fn a_spawned_never_block_returns_the_cancellation_as_its_output() {
     let cancelled = Cancelled::find(&err).expect("the cancellation, as an io::Error");
     assert!(cancelled.is_deadline_exceeded(), "{err}");
 }
+
+/// mini-redis's connection task: the block is `()`-shaped, and `?err` is tracing's Debug sigil,
+/// not a `?` (issue 20: the sigil was taken for one, the block left alone, and the spawned task
+/// outlived its creator's deadline).
+#[cancellable]
+async fn spawns_a_connection_task() -> Result<tokio::task::JoinHandle<()>, Cancelled> {
+    let conn = tokio::spawn(async move {
+        if let Err(err) = std::future::pending::<std::io::Result<()>>().await {
+            tracing::error!(cause = ?err, "connection error");
+        }
+    });
+    Ok(conn)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_block_logging_with_tracing_sigils_is_rewritten() {
+    let ctx = autocancel::Ctx::new().with_timeout(Duration::from_secs(1));
+    let conn = ctx.scope(spawns_a_connection_task()).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(60), conn)
+        .await
+        .expect("the connection task stops at its creator's deadline")
+        .unwrap();
+}

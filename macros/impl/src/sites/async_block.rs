@@ -6,7 +6,8 @@
 //! the block's output type decides what "returns the cancellation" means, and the macro cannot see
 //! types. It rewrites only blocks with no value of their own, by their shape: no tail expression
 //! (or a `for`/`while` loop, a `loop` with no `break value`, an `if` without `else`, or branches
-//! and blocks of those), no `?` and no `return value` in the block's own control flow. Such a
+//! and blocks of those), no `?` and no `return value` in the block's own control flow (in a
+//! recognised macro's arguments too, read as expressions: tracing's `?x` sigil is no `?`). Such a
 //! block's output is `()`, or, when it ends in a `loop` without `break` (type `!`), whatever the
 //! code around it needs (`JoinHandle<io::Result<()>>`, a `BoxFuture` of a `Result`): the
 //! generated `return exit_block(c)` leaves that type to inference (the runtime's `ExitBlock`:
@@ -18,6 +19,7 @@
 //! `async move` blocks sent to another task cannot do for a `&Ctx`).
 
 use crate::own_flow::{own_flow, OwnFlow};
+use crate::sites::macro_args;
 use syn::visit::{self, Visit};
 use syn::{Block, Expr, ExprAsync, Stmt};
 
@@ -114,8 +116,16 @@ impl<'ast> Visit<'ast> for ValueExits {
 
 // The `?` and `return` of closures, `async` blocks and nested items are theirs.
 impl<'ast> OwnFlow<'ast> for ValueExits {
-    // A macro's tokens may hide a `?` (`ready!`, `try_join!`…): be conservative.
+    // A recognised macro's arguments are expressions (`sites/macro_args.rs`): look in them, so
+    // that tracing's `?x` sigil (`error!(cause = ?err, "..")`) is not taken for a `?`. Another
+    // macro's tokens may hide a `?` (`ready!`, `try_join!`…): be conservative.
     fn at_macro(&mut self, m: &'ast syn::Macro) {
+        if let Some(args) = macro_args::parse(m) {
+            for arg in &args.args {
+                self.visit_expr(&arg.expr);
+            }
+            return;
+        }
         self.0 |= m.tokens.clone().into_iter().any(|tt| {
             matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == '?')
                 || matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "return")
@@ -176,6 +186,27 @@ mod tests {
         assert!(!c(parse_quote!(|| -> () { loop {} })));
         assert!(!c(parse_quote!(|| {
             g()?;
+        })));
+    }
+
+    #[test]
+    fn tracing_sigils_are_not_a_try() {
+        // mini-redis's connection task: `?err` is tracing's Debug sigil, not a `?`.
+        assert!(unit(parse_quote!(async move {
+            if let Err(err) = handler.run().await {
+                error!(cause = ?err, "connection error");
+            }
+        })));
+        assert!(unit(parse_quote!(async {
+            tracing::info!(?peer, %addr, n = ?x.len(), "accepted");
+            println!("{:?}", rx.recv().await);
+        })));
+        // A real `?` in a recognised macro's argument is one.
+        assert!(!unit(parse_quote!(async {
+            println!("{}", f().await?);
+        })));
+        assert!(!unit(parse_quote!(async {
+            assert_eq!(g()?, 1);
         })));
     }
 
