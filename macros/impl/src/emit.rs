@@ -311,6 +311,56 @@ impl Emit {
 }
 
 impl Emit {
+    /// A spawn of an `async` block with a value (see `sites/spawn.rs`), `spawn` the spawn
+    /// expression whose argument is `fut`: the task is aborted at the cancellation, through
+    /// the handle the spawn returns;
+    /// `{ let __arm = Arm::new(); (&ArmWith::new(spawn(inherit_aborting(fut, &scope, &__arm)))).arm(__arm) }`.
+    pub(crate) fn spawn_aborting(
+        &self,
+        spawn: impl FnOnce(Expr) -> Expr,
+        fut: &Expr,
+        span: Span,
+    ) -> Expr {
+        let span = span_at(span);
+        let krate = self.krate(span);
+        let scope = &self.scope;
+        let arm = Ident::new("__arm", span);
+        let spawned = spawn(parse_quote_spanned!(span=>
+            #krate::__private::inherit_aborting(#fut, &#scope, &#arm)
+        ));
+        armed(&krate, &arm, spawned, span)
+    }
+
+    /// [`Emit::spawn_aborting`] where the scope cannot be borrowed (see `foreign_spawns.rs`):
+    /// `inherit_current_aborting(fut, &__arm)`.
+    pub(crate) fn spawn_current_aborting(
+        &self,
+        spawn: impl FnOnce(Expr) -> Expr,
+        fut: &Expr,
+        span: Span,
+    ) -> Expr {
+        let span = span_at(span);
+        let krate = self.krate(span);
+        let arm = Ident::new("__arm", span);
+        let spawned = spawn(parse_quote_spanned!(span=>
+            #krate::__private::inherit_current_aborting(#fut, &#arm)
+        ));
+        armed(&krate, &arm, spawned, span)
+    }
+}
+
+/// `{ let __arm = Arm::new(); (&ArmWith::new(spawned)).arm(__arm) }`: the spawn, handing its
+/// task's abort handle over (tokio's spawns; another's result is handed back as it is).
+fn armed(krate: &TokenStream, arm: &Ident, spawned: Expr, span: Span) -> Expr {
+    parse_quote_spanned! {span=> {
+        #[allow(unused_imports)]
+        use #krate::__private::{ArmOther as _, ArmTokio as _};
+        let #arm = #krate::__private::Arm::new();
+        (&#krate::__private::ArmWith::new(#spawned)).arm(#arm)
+    }}
+}
+
+impl Emit {
     /// A spawn's argument where the scope cannot be borrowed (see `foreign_spawns.rs`):
     /// `inherit_current(fut)` (or `inherit_current_blocking` for a closure).
     pub(crate) fn inherit_current(&self, arg: &Expr, blocking: bool, span: Span) -> Expr {

@@ -144,11 +144,17 @@ impl<'a> Rewriter<'a> {
             }
             rewrite
         };
-        walk(&mut ForeignSpawns {
+        let mut foreign = ForeignSpawns {
             emit,
             spawners: &spawners,
+            async_blocks,
             rewrite_block: &mut rewrite_block,
-        });
+            aborting: false,
+        };
+        walk(&mut foreign);
+        // A spawned block aborted at the cancellation is work that stops with the function.
+        let aborting = foreign.aborting;
+        self.reached_elsewhere |= aborting;
     }
 
     /// Rewrites a `()`-shaped `async` block as a body of its own: its own scope on the ambient
@@ -334,6 +340,31 @@ impl<'a> Rewriter<'a> {
         let fut = mem::replace(arg, Expr::Verbatim(TokenStream::new()));
         *arg = self.emit.inherit(&fut, kind == Spawn::Blocking, span);
         self.uses_scope = true;
+    }
+
+    /// Whether a spawn's future is an `async` block the rewrite leaves alone (one with a value;
+    /// any, in a function whose context is a parameter): its task is aborted at the
+    /// cancellation instead, through the handle the spawn returns (the runtime's
+    /// `inherit_aborting`), as `JoinHandle::abort` would: at its next `.await`.
+    fn aborted_instead(&self, kind: Spawn, fut: &Expr) -> bool {
+        kind == Spawn::Future
+            && matches!(fut, Expr::Async(block) if !(self.async_blocks && is_unit_shaped(block)))
+    }
+
+    /// The spawn of such a block (`fut`, taken out of the call that `spawn` puts back
+    /// together): the block's own spawns inherit the ambient context (it is not entered
+    /// otherwise), and the spawn hands its task's abort handle over (see `Emit::spawn_aborting`).
+    fn spawn_aborting(
+        &mut self,
+        mut fut: Expr,
+        span: proc_macro2::Span,
+        spawn: impl FnOnce(Expr) -> Expr,
+    ) -> Expr {
+        if let Expr::Async(block) = &mut fut {
+            self.foreign_spawns(|walk| walk.visit_block_mut(&mut block.block));
+        }
+        self.uses_scope = true;
+        self.emit.spawn_aborting(spawn, &fut, span)
     }
 
     /// A closure handed to `spawn_blocking` with no value of its own (see `async_block.rs`):
@@ -525,6 +556,26 @@ impl VisitMut for Rewriter<'_> {
                 None => self.decline_macro(&m.mac),
             },
             Expr::MethodCall(call)
+                if self.active()
+                    && self
+                        .spawners
+                        .method_spawn(call)
+                        .is_some_and(|kind| self.aborted_instead(kind, &call.args[0])) =>
+            {
+                let Expr::MethodCall(mut call) =
+                    mem::replace(expr, Expr::Verbatim(TokenStream::new()))
+                else {
+                    unreachable!("matched above")
+                };
+                self.visit_expr_mut(&mut call.receiver);
+                let span = call.method.span();
+                let fut = mem::replace(&mut call.args[0], Expr::Verbatim(TokenStream::new()));
+                *expr = self.spawn_aborting(fut, span, |arg| {
+                    call.args[0] = arg;
+                    Expr::MethodCall(call)
+                });
+            }
+            Expr::MethodCall(call)
                 if self.active() && self.spawners.method_spawn(call).is_some() =>
             {
                 let kind = self
@@ -562,6 +613,23 @@ impl VisitMut for Rewriter<'_> {
                 let wait = method_wait(call).expect("checked by the guard");
                 visit_mut::visit_expr_method_call_mut(self, call);
                 *expr = self.blocking_wait(call, wait);
+            }
+            Expr::Call(call)
+                if self.active()
+                    && spawn_call(call)
+                        .is_some_and(|kind| self.aborted_instead(kind, &call.args[0])) =>
+            {
+                let Expr::Call(mut call) = mem::replace(expr, Expr::Verbatim(TokenStream::new()))
+                else {
+                    unreachable!("matched above")
+                };
+                self.visit_expr_mut(&mut call.func);
+                let span = call.func.span();
+                let fut = mem::replace(&mut call.args[0], Expr::Verbatim(TokenStream::new()));
+                *expr = self.spawn_aborting(fut, span, |arg| {
+                    call.args[0] = arg;
+                    Expr::Call(call)
+                });
             }
             Expr::Call(call) if self.active() && spawn_call(call).is_some() => {
                 let kind = spawn_call(call).expect("checked by the guard");

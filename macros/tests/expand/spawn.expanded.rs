@@ -12,9 +12,21 @@ async fn fan_out(jobs: Vec<Job>) -> Result<(), Cancelled> {
             tokio::spawn(::autocancel::__private::inherit(run(job), &__cancellable));
         }
     }
-    let local = tokio::task::spawn_local(
-        ::autocancel::__private::inherit(async move { tick().await }, &__cancellable),
-    );
+    let local = {
+        #[allow(unused_imports)]
+        use ::autocancel::__private::{ArmOther as _, ArmTokio as _};
+        let __arm = ::autocancel::__private::Arm::new();
+        (&::autocancel::__private::ArmWith::new(
+            tokio::task::spawn_local(
+                ::autocancel::__private::inherit_aborting(
+                    async move { tick().await },
+                    &__cancellable,
+                    &__arm,
+                ),
+            ),
+        ))
+            .arm(__arm)
+    };
     let blocking = task::spawn_blocking(
         ::autocancel::__private::inherit_blocking(move || crunch(), &__cancellable),
     );

@@ -7,6 +7,7 @@ mod call;
 mod exit;
 mod exit_block;
 mod inherit;
+mod inherit_aborting;
 mod inherit_current;
 mod race;
 mod select;
@@ -15,6 +16,9 @@ pub use call::{ctx_of, Call, Pace};
 pub use exit::{exit, Exit};
 pub use exit_block::{exit_block, ExitBlock, HasOutput, Never};
 pub use inherit::{inherit, inherit_blocking, Inherited};
+pub use inherit_aborting::{
+    inherit_aborting, inherit_current_aborting, Arm, ArmOther, ArmTokio, ArmWith, InheritAborting,
+};
 pub use inherit_current::{inherit_current, inherit_current_blocking};
 pub use race::{race, Race};
 pub use select::{select, Branch, Select, SelectCancelled, SelectWaiter};

@@ -54,6 +54,9 @@ pub(crate) enum Place {
     Closure,
     /// An `async` block the macro does not rewrite: one with a value (not `()` by its shape).
     AsyncBlock,
+    /// Such a block handed to a spawn: covered when the expansion aborts its task at the
+    /// cancellation (`inherit_aborting` at the spawn, whose location this is).
+    SpawnedBlock(LineColumn),
     /// Inside the tokens of a macro invocation (its name).
     Macro(String),
     /// Inside a `#[shield]` section: left alone on purpose.
@@ -72,6 +75,9 @@ impl Place {
             Place::Closure => "inside a closure".into(),
             Place::AsyncBlock => {
                 "inside an `async` block with a value (not `()` by its shape)".into()
+            }
+            Place::SpawnedBlock(_) => {
+                "inside a spawned `async` block with a value, the spawn not recognised (its task is not aborted at the cancellation)".into()
             }
             Place::Macro(name) => format!("inside `{name}!`'s tokens"),
             Place::Shield => "inside a #[shield] section (on purpose)".into(),
@@ -187,6 +193,15 @@ fn is_for_loop(rest: &[TokenTree]) -> bool {
     false
 }
 
+/// A spawn's argument that is an `async` block with a value: the macro aborts its task at the
+/// cancellation, when it recognises the spawn.
+fn valued_block(arg: &Expr) -> Option<&syn::ExprAsync> {
+    match arg {
+        Expr::Async(block) if !crate::async_block::is_unit_shaped(block) => Some(block),
+        _ => None,
+    }
+}
+
 fn is_spawn(name: &str) -> bool {
     matches!(name, "spawn" | "spawn_local" | "spawn_blocking")
 }
@@ -220,9 +235,20 @@ impl<'ast> Visit<'ast> for Census {
                         .map(|s| s.ident.to_string())
                         .collect();
                     let last = names.last().map(String::as_str).unwrap_or("");
-                    // `std::thread::spawn` starts a thread, not a task: no context to hand.
-                    if is_spawn(last) && !names.iter().any(|n| n == "thread") {
+                    // `std::thread::spawn` starts a thread, not a task: no context to hand;
+                    // `tokio_test::task::spawn` wraps a future to poll it by hand in the same
+                    // task (its context is the caller's already), it starts nothing.
+                    if is_spawn(last)
+                        && !names.iter().any(|n| n == "thread" || n == "tokio_test")
+                    {
                         self.push_spawn(names.join("::"), call.func.span());
+                        if let Some(block) = valued_block(&call.args[0]) {
+                            self.visit_expr(&call.func);
+                            let at = call.func.span().start();
+                            return self.within(Place::SpawnedBlock(at), |this| {
+                                visit::visit_expr_async(this, block)
+                            });
+                        }
                     }
                 }
             }
@@ -231,6 +257,13 @@ impl<'ast> Visit<'ast> for Census {
             {
                 let receiver = quote::ToTokens::to_token_stream(&call.receiver).to_string();
                 self.push_spawn(format!("{receiver}.{}", call.method), call.method.span());
+                if let Some(block) = valued_block(&call.args[0]) {
+                    self.visit_expr(&call.receiver);
+                    let at = call.method.span().start();
+                    return self.within(Place::SpawnedBlock(at), |this| {
+                        visit::visit_expr_async(this, block)
+                    });
+                }
             }
             Expr::Closure(_) => {
                 return self.within(Place::Closure, |this| visit::visit_expr(this, e))
@@ -317,24 +350,35 @@ fn expr_attrs(e: &Expr) -> Option<&Vec<Attribute>> {
     })
 }
 
-/// Where the expansion put generated calls to the runtime: the locations of its `__private`
-/// path segments and `checkpoint` / `checkpoint_in` calls.
-pub(crate) fn generated_at(expansion: TokenStream) -> BTreeSet<LineColumn> {
-    let mut out = BTreeSet::new();
+/// Where the expansion put generated calls to the runtime.
+#[derive(Default)]
+pub(crate) struct Generated {
+    /// The locations of its `__private` path segments and `checkpoint` / `checkpoint_in` calls.
+    private: BTreeSet<LineColumn>,
+    /// The spawns whose task is aborted at the cancellation (`inherit_aborting`).
+    aborting: BTreeSet<LineColumn>,
+}
+
+/// Where the expansion put generated calls to the runtime.
+pub(crate) fn generated_at(expansion: TokenStream) -> Generated {
+    let mut out = Generated::default();
     collect_private(expansion, &mut out);
     out
 }
 
-fn collect_private(tokens: TokenStream, out: &mut BTreeSet<LineColumn>) {
+fn collect_private(tokens: TokenStream, out: &mut Generated) {
     for tt in tokens {
         match tt {
+            TokenTree::Ident(i) if i == "inherit_aborting" => {
+                out.aborting.insert(i.span().start());
+            }
             // `…::__private::race(..)` at an `.await`, `scope.checkpoint(..)` (or, on a `&Ctx`
             // parameter, `scope.checkpoint_in(..)`) at a loop keyword (its `return exit(c)` is
             // located at the return type, where a type error belongs).
             TokenTree::Ident(i)
                 if i == "__private" || i == "checkpoint" || i == "checkpoint_in" =>
             {
-                out.insert(i.span().start());
+                out.private.insert(i.span().start());
             }
             TokenTree::Group(g) => collect_private(g.stream(), out),
             _ => {}
@@ -343,10 +387,13 @@ fn collect_private(tokens: TokenStream, out: &mut BTreeSet<LineColumn>) {
 }
 
 /// Whether the expansion checkpointed `site`.
-pub(crate) fn covered(site: &Site, generated: &BTreeSet<LineColumn>, all: &[Site]) -> bool {
+pub(crate) fn covered(site: &Site, generated: &Generated, all: &[Site]) -> bool {
+    if let Place::SpawnedBlock(spawn) = site.place {
+        return generated.aborting.contains(&spawn);
+    }
     match site.end {
-        None => generated.contains(&site.at),
-        Some(end) => generated.range(site.at..=end).any(|at| {
+        None => generated.private.contains(&site.at),
+        Some(end) => generated.private.range(site.at..=end).any(|at| {
             // Not one of the awaits inside the macro, raced on their own.
             !all.iter().any(|s| s.kind == Kind::Await && s.at == *at)
         }),
