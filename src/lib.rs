@@ -168,10 +168,12 @@
 //!
 //! Only the function's own control flow, plus the `async` blocks it can answer for: in a
 //! function on the ambient context, an `async` block whose output is `()` by its shape (no
-//! value, no `?`, no `return value`) is rewritten too, and ends with `()` when cancelled.
-//! Closures, `async` blocks with a value (and every `async` block in a function with a context
-//! parameter), nested functions and items, and macro invocations other than `select!` and
-//! `join!` are left as written (a `return` inside them would mean something else). The
+//! value, no `?`, no `return value`) is rewritten too, and ends with `()` when cancelled; a
+//! spawned `async` block with a value is aborted at the cancellation (its `JoinHandle` answers
+//! `JoinError::is_cancelled()`). Closures (but for the spawns in them), other `async` blocks
+//! with a value (and in a function with a context parameter, every unspawned one), nested
+//! functions and items, and macro invocations other than `select!`, `join!` and the
+//! argument-list macros are left as written (a `return` inside them would mean something else). The
 //! attribute's docs list exactly what is recognised. Call another `#[cancellable]` function
 //! from there, or check [`Ctx::current`] by hand.
 //!

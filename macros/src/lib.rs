@@ -39,7 +39,8 @@ use proc_macro::TokenStream;
 ///   so it ends at the cancellation even when none of its branches ever completes; `join!` and
 ///   `try_join!` are raced as one `.await`. See below for exactly which spellings.
 /// - **Spawned tasks.** `tokio::spawn(fut)` and its relatives carry the function's context into
-///   the new task, where it is ambient: work the function starts stops with it.
+///   the new task, where it is ambient: work the function starts stops with it (a spawned
+///   `async` block with a value is aborted at the cancellation).
 ///
 /// "Returns the cancellation" is decided by the return type through a trait of the runtime:
 /// `Result<T, E>` where `E: From<Cancelled>` (so `io::Result`, `anyhow::Result`,
@@ -60,7 +61,11 @@ use proc_macro::TokenStream;
 /// gives it (a `Result` with `E: From<Cancelled>`, an `Option`, `()`; left unconstrained, `()`
 /// in edition 2021 and `!` in edition 2024, where a cancelled block unwinds with the
 /// `Cancelled` as the payload, printing nothing). `async` blocks with a value, and all of them
-/// in a function with a context parameter, are left alone. Macro invocations other than the
+/// in a function with a context parameter, are not rewritten; when such a block is spawned
+/// (`tokio::spawn(async move { listener.accept().await })`, also in a closure or on a
+/// recognised `JoinSet`/`Handle`/`Builder`), its task is aborted at the cancellation through
+/// the handle the spawn returns, at its next `.await` (unless the block ends in that poll): its
+/// `JoinHandle` then answers `JoinError::is_cancelled()`. Macro invocations other than the
 /// ones listed here are opaque tokens and are not entered either, so an `.await` written inside
 /// their arguments is not raced (a loop around the macro still gets its checkpoint); const
 /// contexts (array lengths, `const` blocks, const generic arguments) are skipped too. A bare

@@ -40,7 +40,7 @@ impl Rng {
 /// Statements of an `async fn`'s own body (`depth` bounds the nesting).
 fn async_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
     let leaf = depth == 0;
-    let pick = if leaf { rng.below(6) } else { rng.below(26) };
+    let pick = if leaf { rng.below(6) } else { rng.below(28) };
     match pick {
         0 => out.push_str("tick().await;\n"),
         1 => out.push_str("let _v: u32 = value().await;\n"),
@@ -146,6 +146,24 @@ fn async_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
             "let (_t, mut brx) = tokio::sync::mpsc::channel::<u8>(1);\n\
              let _ = tokio::task::spawn_blocking(move || brx.blocking_recv());\n",
         ),
+        25 => {
+            // Blocks with a value spawned in a closure: aborted at the cancellation.
+            out.push_str(
+                "let _hs: Vec<tokio::task::JoinHandle<u32>> = (0..2u32).map(|i| \
+                 tokio::spawn(async move {\n",
+            );
+            async_stmt(rng, depth - 1, out);
+            out.push_str("i\n})).collect();\n");
+        }
+        26 => {
+            // A block with a value on a JoinSet (its `AbortHandle`), logging with a sigil.
+            out.push_str(
+                "let mut vset: tokio::task::JoinSet<u8> = tokio::task::JoinSet::new();\n\
+                 vset.spawn(async move {\n",
+            );
+            async_stmt(rng, depth - 1, out);
+            out.push_str("tracing::info!(x = ?1u8, \"v\");\n4u8\n});\n");
+        }
         22 => {
             // A closure spawning a block with a loop: the block gets a scope of its own.
             out.push_str("(0..2u32).for_each(|_i| {\ntokio::spawn(async move {\nloop {\n");

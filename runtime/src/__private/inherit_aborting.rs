@@ -333,6 +333,8 @@ mod tests {
             ))))
                 .arm(arm)
         };
+        // The handle is the block's output on purpose: the spawn runs in the context's scope.
+        #[allow(clippy::async_yields_async)]
         let task = ctx.scope(async { spawn() }).await;
         ctx.cancel();
         assert!(task.await.unwrap_err().is_cancelled());
