@@ -330,6 +330,22 @@ mod tests {
     }
 
     #[test]
+    fn blocks_with_a_value_spawned_in_closures_are_reached_by_the_abort() {
+        let body: Block = parse_quote!({
+            (0..n).for_each(|i| {
+                tokio::spawn(async move {
+                    tick(i).await;
+                    i
+                });
+            });
+        });
+        assert!(unreached(&body, &[], true).is_empty());
+        // With a context parameter, the abort would follow the task's ambient context, not
+        // the parameter: not counted.
+        assert_eq!(unreached(&body, &[], false)[0].place, Place::Closure);
+    }
+
+    #[test]
     fn argument_list_macros_are_own_flow() {
         assert!(places(parse_quote!({
             println!("{}", f.await);

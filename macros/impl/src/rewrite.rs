@@ -152,9 +152,11 @@ impl<'a> Rewriter<'a> {
             aborting: false,
         };
         walk(&mut foreign);
-        // A spawned block aborted at the cancellation is work that stops with the function.
+        // A spawned block aborted at the cancellation is work that stops with the function,
+        // when the ambient context it is aborted by is the function's (not so in a function
+        // whose context is a parameter: there it is the task's, maybe the never-cancelled root).
         let aborting = foreign.aborting;
-        self.reached_elsewhere |= aborting;
+        self.reached_elsewhere |= aborting && async_blocks;
     }
 
     /// Rewrites a `()`-shaped `async` block as a body of its own: its own scope on the ambient
