@@ -24,7 +24,9 @@ use std::cell::Cell;
 use std::future::{Future, IntoFuture};
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::AtomicU8;
+use std::sync::atomic::Ordering::AcqRel;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use tokio::task::{AbortHandle, JoinHandle};
@@ -34,25 +36,25 @@ use super::Call;
 use crate::ctx::WaitForCancellationOwned;
 use crate::Ctx;
 
-/// Where the spawner hands the task its abort handle, and the task says it was cancelled.
+/// The meeting point of a spawn and its task (see the module docs): the spawner hands the
+/// task's abort handle over (or says there is none), the task says it was cancelled, in either
+/// order; whichever comes second aborts the task. No lock: each side sets its bit with one
+/// read-modify-write of `stage`, so the second sees the first's (and, through it, the handle,
+/// set before its bit).
 #[derive(Default)]
-enum Stage {
-    /// Spawned; the handle is not handed over yet.
-    #[default]
-    Spawned,
-    /// The handle, for the task to abort itself with.
-    Armed(AbortHandle),
-    /// Cancelled before the handle came: the spawner aborts the task when it hands it over.
-    CancelledEarly,
-    /// The spawn returned no tokio handle: the task runs on when cancelled.
-    Unarmable,
-    /// Aborted.
-    Done,
+pub struct Arm(Arc<Meeting>);
+
+#[derive(Default)]
+struct Meeting {
+    stage: AtomicU8,
+    handle: OnceLock<AbortHandle>,
 }
 
-/// The meeting point of a spawn and its task (see the module docs).
-#[derive(Default)]
-pub struct Arm(Arc<Mutex<Stage>>);
+/// The task was cancelled.
+const CANCELLED: u8 = 1;
+/// The spawner handed the handle over (or said there is none: `handle` stays empty, and the
+/// task runs on when cancelled).
+const HANDED: u8 = 2;
 
 impl Arm {
     /// A meeting point for one spawn.
@@ -62,40 +64,24 @@ impl Arm {
     }
 
     fn hand_over(self, handle: Option<AbortHandle>) {
-        let mut stage = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        *stage = match (std::mem::take(&mut *stage), handle) {
-            (Stage::CancelledEarly, Some(handle)) => {
-                handle.abort();
-                Stage::Done
-            }
-            (Stage::Spawned, Some(handle)) => Stage::Armed(handle),
-            (_, None) => Stage::Unarmable,
-            (other, Some(_)) => other,
-        };
+        if let Some(handle) = handle {
+            let _ = self.0.handle.set(handle);
+        }
+        if self.0.stage.fetch_or(HANDED, AcqRel) & CANCELLED != 0 {
+            self.abort();
+        }
     }
 
-    /// The task's side, once its context is cancelled: whether it stops (it is aborted, or will
-    /// be when its handle comes) rather than running on.
-    fn cancelled(&self) -> bool {
-        let mut stage = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match std::mem::take(&mut *stage) {
-            Stage::Armed(handle) => {
-                handle.abort();
-                *stage = Stage::Done;
-                true
-            }
-            Stage::Spawned | Stage::CancelledEarly => {
-                *stage = Stage::CancelledEarly;
-                true
-            }
-            Stage::Done => {
-                *stage = Stage::Done;
-                true
-            }
-            Stage::Unarmable => {
-                *stage = Stage::Unarmable;
-                false
-            }
+    /// The task's side, once its context is cancelled.
+    fn cancelled(&self) {
+        if self.0.stage.fetch_or(CANCELLED, AcqRel) & HANDED != 0 {
+            self.abort();
+        }
+    }
+
+    fn abort(&self) {
+        if let Some(handle) = self.0.handle.get() {
+            handle.abort();
         }
     }
 }
@@ -131,11 +117,11 @@ pin_project_lite::pin_project! {
     pub struct InheritAborting<F> {
         #[pin]
         inner: F,
-        #[pin]
-        cancelled: WaitForCancellationOwned,
+        // The context, until the block first parks: then its cancellation, waited on (boxed:
+        // tokio moves the task's future at spawn, and most blocks never park).
+        ctx: Option<Ctx>,
+        cancelled: Option<Pin<Box<WaitForCancellationOwned>>>,
         arm: Arm,
-        // Cancelled, and aborted or about to be: the block is not polled again.
-        stopped: bool,
     }
 }
 
@@ -143,9 +129,9 @@ impl<F> InheritAborting<F> {
     fn new(inner: F, ctx: Ctx, arm: &Arm) -> Self {
         InheritAborting {
             inner,
-            cancelled: ctx.cancelled_owned(),
+            ctx: Some(ctx),
+            cancelled: None,
             arm: Arm(arm.0.clone()),
-            stopped: false,
         }
     }
 }
@@ -155,19 +141,27 @@ impl<F: Future> Future for InheritAborting<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if *this.stopped {
-            return Poll::Pending;
-        }
-        let cancelled = this.cancelled.poll(cx).is_ready();
         // The block first, even once cancelled: one that ends in this poll (an annotated call
         // in it returning the cancellation) gives its own output, with the cause in it.
         let out = this.inner.poll(cx);
-        if out.is_pending() && cancelled && this.arm.cancelled() {
-            // tokio drops the future once this poll returns (or once the spawner hands the
-            // handle over, right after the spawn).
-            *this.stopped = true;
+        if out.is_ready() {
+            return out;
         }
-        out
+        // Parked: wait on the cancellation beside it, registered only now (a block that ends in
+        // its first poll takes no lock of the context's).
+        if this.cancelled.is_none() {
+            *this.cancelled = this.ctx.take().map(|ctx| Box::pin(ctx.cancelled_owned()));
+        }
+        let is_cancelled = this
+            .cancelled
+            .as_mut()
+            .is_some_and(|wait| wait.as_mut().poll(cx).is_ready());
+        if is_cancelled {
+            // tokio drops the future once this poll returns (or once the spawner hands the
+            // handle over, right after the spawn); with no handle, the block runs on.
+            this.arm.cancelled();
+        }
+        Poll::Pending
     }
 }
 
@@ -338,6 +332,23 @@ mod tests {
         let task = ctx.scope(async { spawn() }).await;
         ctx.cancel();
         assert!(task.await.unwrap_err().is_cancelled());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cancelled_before_another_runtimes_result_is_handed_over_it_runs_on() {
+        let ctx = Ctx::new();
+        let call = Call::new(&ctx);
+        let arm = Arm::new();
+        let (tx, rx) = tokio::sync::oneshot::channel::<u8>();
+        let mut task = Box::pin(inherit_aborting(rx, &call, &arm));
+        ctx.cancel();
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(task.as_mut().poll(&mut cx).is_pending());
+        #[allow(unused_imports)]
+        use super::{ArmOther as _, ArmTokio as _};
+        (&ArmWith::new(())).arm(arm);
+        tx.send(9).unwrap();
+        assert_eq!(task.await.unwrap(), 9, "no handle: the block runs on");
     }
 
     #[tokio::test(start_paused = true)]
