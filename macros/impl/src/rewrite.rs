@@ -24,6 +24,7 @@ use crate::sites::select::{is_select, Select};
 use crate::sites::shield::{attrs_mut, take_marker};
 use crate::sites::sleep::thread_sleep;
 use crate::sites::spawn::{spawn_call, Spawn};
+use crate::sites::stream;
 use crate::spelling::ends_with;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -287,7 +288,8 @@ impl<'a> Rewriter<'a> {
     }
 
     /// The arguments of `println!`, `assert!`, `tracing::info!`... are rewritten as expressions
-    /// (see `macro_args.rs`); `tokio::select!` gets a cancellation branch and its handlers are
+    /// (see `macro_args.rs`); a `stream!` body as a `()`-shaped `async` block (see `stream.rs`);
+    /// `tokio::select!` gets a cancellation branch and its handlers are
     /// rewritten (see `select.rs`); `join!`/`try_join!` is raced as one await (see `join.rs`).
     /// `None` leaves the macro as written.
     fn rewrite_macro(&mut self, mac: &Macro) -> Option<Expr> {
@@ -301,6 +303,15 @@ impl<'a> Rewriter<'a> {
                 return Some(Expr::Macro(syn::ExprMacro {
                     attrs: Vec::new(),
                     mac,
+                }));
+            }
+        }
+        if self.async_blocks && self.active() {
+            if let Some(mut body) = stream::body(mac) {
+                self.rewrite_async_block(&mut body);
+                return Some(Expr::Macro(syn::ExprMacro {
+                    attrs: Vec::new(),
+                    mac: stream::with_body(mac, &body),
                 }));
             }
         }

@@ -12,7 +12,8 @@
 //!   blocks, which inherit the ambient context when they run;
 //! - `sleep`, `blocking_wait`: `std::thread::sleep` and the blocking waits of a blocking `fn`;
 //! - `async_block`: the `async` blocks and blocking closures with no value of their own, which
-//!   are rewritten as bodies of their own;
+//!   are rewritten as bodies of their own; `stream`: async-stream's `stream!` bodies, rewritten
+//!   as such a block;
 //! - `shield`: the `#[shield]` marker.
 
 pub(crate) mod async_block;
@@ -25,3 +26,4 @@ pub(crate) mod select;
 pub(crate) mod shield;
 pub(crate) mod sleep;
 pub(crate) mod spawn;
+pub(crate) mod stream;

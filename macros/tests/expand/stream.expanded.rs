@@ -1,0 +1,18 @@
+async fn subscribe(mut rx: Receiver<Message>) -> Result<Messages, Cancelled> {
+    Ok(
+        Box::pin(
+            async_stream::stream! {
+                let mut __cancellable =
+                ::core::pin::pin!(::autocancel::__private::Call::ambient()); { let mut
+                __cancellable_pace = __cancellable.as_mut().pace(); loop { if let
+                ::core::result::Result::Err(c) = __cancellable.as_mut().checkpoint(& mut
+                __cancellable_pace) { return ::autocancel::__private::exit_block(c); }
+                match match ::autocancel::__private::race(rx.recv(), __cancellable
+                .as_mut()). await { ::core::result::Result::Ok(v) => v,
+                ::core::result::Result::Err(c) => return
+                ::autocancel::__private::exit_block(c), } { Ok(msg) => yield msg,
+                Err(RecvError::Lagged(_)) => {} Err(_) => break, } } }
+            },
+        ),
+    )
+}
