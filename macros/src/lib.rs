@@ -34,7 +34,9 @@ use proc_macro::TokenStream;
 ///   (`move || loop { .. }`) gets the same rewrite as a blocking `fn`.
 /// - **Waits in macro arguments.** The arguments of std's argument-list macros (`format!`,
 ///   `println!`, `write!`, `assert*!`, `vec!`, `matches!`, `panic!`, ...) and tracing's event and
-///   span macros are parsed as expressions and rewritten like the body.
+///   span macros are parsed as expressions and rewritten like the body; async-stream's
+///   `stream! { .. }` body is rewritten as a `()`-shaped `async` block (the stream ends at the
+///   cancellation).
 /// - **`select!` and `join!`** (in an `async fn`). A `tokio::select!` gets a cancellation branch,
 ///   so it ends at the cancellation even when none of its branches ever completes; `join!` and
 ///   `try_join!` are raced as one `.await`. See below for exactly which spellings.
