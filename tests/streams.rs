@@ -67,3 +67,43 @@ async fn a_relay_stream_ends_when_cancelled_though_its_sender_lives() {
     assert_eq!(rest, None);
     drop(tx);
 }
+
+/// tonic's `route_chat` shape: `try_stream!`, whose `?` yields the error and ends the stream.
+/// Its body is `()` whatever `?`s it holds, so it is rewritten too (it was the never-silent
+/// error: all the function's waits were in it); at the cancellation the stream ends.
+#[cancellable]
+async fn echo_until_error(
+    mut rx: tokio::sync::mpsc::Receiver<Result<u8, std::io::Error>>,
+) -> Result<Pin<Box<dyn futures_util::Stream<Item = Result<u8, std::io::Error>> + Send>>, Cancelled>
+{
+    Ok(Box::pin(async_stream::try_stream! {
+        while let Some(m) = rx.recv().await {
+            let m = m?;
+            yield m;
+        }
+    }))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_try_stream_body_ends_at_the_cancellation_and_keeps_its_errors() {
+    let ctx = Ctx::new();
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.send(Ok(1)).await.unwrap();
+    let mut echoed = ctx.scope(echo_until_error(rx)).await.unwrap();
+    assert_eq!(ctx.scope(echoed.next()).await.unwrap().unwrap(), 1);
+    ctx.cancel();
+    let rest = tokio::time::timeout(Duration::from_secs(60), ctx.scope(echoed.next()))
+        .await
+        .expect("the stream ended at the cancellation");
+    assert!(rest.is_none());
+
+    // Uncancelled, an error item is yielded and ends the stream, as written.
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.send(Err(std::io::Error::other("boom"))).await.unwrap();
+    let mut echoed = echo_until_error(rx).await.unwrap();
+    assert_eq!(
+        echoed.next().await.unwrap().unwrap_err().to_string(),
+        "boom"
+    );
+    assert!(echoed.next().await.is_none());
+}

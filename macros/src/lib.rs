@@ -35,8 +35,9 @@ use proc_macro::TokenStream;
 /// - **Waits in macro arguments.** The arguments of std's argument-list macros (`format!`,
 ///   `println!`, `write!`, `assert*!`, `vec!`, `matches!`, `panic!`, ...) and tracing's event and
 ///   span macros are parsed as expressions and rewritten like the body; async-stream's
-///   `stream! { .. }` body is rewritten as a `()`-shaped `async` block (the stream ends at the
-///   cancellation).
+///   `stream! { .. }` and `try_stream! { .. }` bodies are rewritten as `()`-shaped `async`
+///   blocks (the stream ends at the cancellation; `try_stream!` without an `Err` item, as the
+///   item's error type is not known here).
 /// - **`select!` and `join!`** (in an `async fn`). A `tokio::select!` gets a cancellation branch,
 ///   so it ends at the cancellation even when none of its branches ever completes; `join!` and
 ///   `try_join!` are raced as one `.await`. See below for exactly which spellings.

@@ -12,3 +12,14 @@ async fn subscribe(mut rx: Receiver<Message>) -> Result<Messages, Cancelled> {
         }
     }))
 }
+
+// `try_stream!`: its `?` yields the error and ends the stream; the body is `()` all the same.
+#[cancellable]
+async fn route_chat(mut stream: Streaming<RouteNote>) -> Result<Chat, Status> {
+    Ok(Box::pin(async_stream::try_stream! {
+        while let Some(note) = stream.next().await {
+            let note = note?;
+            yield note;
+        }
+    }))
+}

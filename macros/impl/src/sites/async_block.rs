@@ -25,7 +25,13 @@ use syn::{Block, Expr, ExprAsync, Stmt};
 
 /// Whether `block`'s output is `()` by its shape (see the module docs).
 pub(crate) fn is_unit_shaped(block: &ExprAsync) -> bool {
-    is_unit_block(&block.block) && !ValueExits::find(&block.block)
+    is_unit_block(&block.block) && !ValueExits::find(&block.block, true)
+}
+
+/// The same, but for a body where `?` has no value either: async-stream's `try_stream!` turns
+/// each `?` into "yield the error, end the stream" (see `stream.rs`).
+pub(crate) fn is_unit_shaped_but_for_try(block: &Block) -> bool {
+    is_unit_block(block) && !ValueExits::find(block, false)
 }
 
 /// Whether a closure with no parameters has no value of its own by its shape, as for `async`
@@ -42,9 +48,12 @@ pub(crate) fn is_unit_closure(closure: &syn::ExprClosure) -> bool {
         Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => is_unit_block(&b.block),
         body => is_unit_expr(body),
     };
-    let mut exits = ValueExits(false);
+    let mut exits = ValueExits {
+        found: false,
+        tries: true,
+    };
     exits.visit_expr(&closure.body);
-    shaped && !exits.0
+    shaped && !exits.found
 }
 
 /// A block whose value is `()`: no tail expression, or a tail that is `()` by its shape.
@@ -91,25 +100,32 @@ fn breaks_with_value(body: &Block) -> bool {
     finder.0
 }
 
-/// `?` or `return value` in a block's own control flow: its output is then not `()`.
-struct ValueExits(bool);
+/// `?` (when `tries`) or `return value` in a block's own control flow: its output is then not
+/// `()`.
+struct ValueExits {
+    found: bool,
+    tries: bool,
+}
 
 impl ValueExits {
-    fn find(block: &Block) -> bool {
-        let mut finder = ValueExits(false);
+    fn find(block: &Block, tries: bool) -> bool {
+        let mut finder = ValueExits {
+            found: false,
+            tries,
+        };
         finder.visit_block(block);
-        finder.0
+        finder.found
     }
 }
 
 impl<'ast> Visit<'ast> for ValueExits {
     own_flow!(ref 'ast);
     fn visit_expr_try(&mut self, e: &'ast syn::ExprTry) {
-        self.0 = true;
+        self.found |= self.tries;
         visit::visit_expr_try(self, e);
     }
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-        self.0 |= r.expr.is_some();
+        self.found |= r.expr.is_some();
         visit::visit_expr_return(self, r);
     }
 }
@@ -126,8 +142,9 @@ impl<'ast> OwnFlow<'ast> for ValueExits {
             }
             return;
         }
-        self.0 |= m.tokens.clone().into_iter().any(|tt| {
-            matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == '?')
+        let tries = self.tries;
+        self.found |= m.tokens.clone().into_iter().any(|tt| {
+            matches!(&tt, proc_macro2::TokenTree::Punct(p) if tries && p.as_char() == '?')
                 || matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "return")
         });
     }

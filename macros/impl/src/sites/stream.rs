@@ -7,9 +7,14 @@
 //! ambient context of the task that polls the stream (in a function's own task, the function's),
 //! its loops checkpointed and its awaits raced; at the cancellation it returns, and the stream
 //! ends. Recognised as `stream!` or `async_stream::stream!`, when the tokens parse as statements
-//! and the block has no value by its shape. Not `try_stream!`: its body's output is a `Result`
-//! whose error type the macro cannot see (left as written, as other macros are).
+//! and the block has no value by its shape.
+//!
+//! `try_stream!` too: there each `?` becomes "yield `Err(e.into())`, end the stream", so its body
+//! is `()` whatever `?`s it holds. At the cancellation it ends the stream as `stream!` does,
+//! without an `Err` item: the item's error type is not known here, and one that does not
+//! convert from `Cancelled` would break code that compiled.
 
+use crate::sites::async_block::{is_unit_shaped, is_unit_shaped_but_for_try};
 use crate::spelling::Spelling;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -20,17 +25,21 @@ use syn::{Block, ExprAsync, Macro};
 /// value of its own by its shape.
 pub(crate) fn body(mac: &Macro) -> Option<ExprAsync> {
     let spelling = Spelling::of(&mac.path)?;
-    let recognised = match spelling.names().as_slice() {
-        ["stream"] => spelling.relative(),
-        ["async_stream", "stream"] => true,
-        _ => false,
+    let tries = match spelling.names().as_slice() {
+        ["stream"] if spelling.relative() => false,
+        ["try_stream"] if spelling.relative() => true,
+        ["async_stream", "stream"] => false,
+        ["async_stream", "try_stream"] => true,
+        _ => return None,
     };
-    if !recognised {
-        return None;
-    }
     let stmts = Block::parse_within.parse2(mac.tokens.clone()).ok()?;
     let block: ExprAsync = syn::parse_quote!(async { #(#stmts)* });
-    crate::sites::async_block::is_unit_shaped(&block).then_some(block)
+    let shaped = if tries {
+        is_unit_shaped_but_for_try(&block.block)
+    } else {
+        is_unit_shaped(&block)
+    };
+    shaped.then_some(block)
 }
 
 /// The macro again, with the (rewritten) body as its tokens.
@@ -56,7 +65,12 @@ mod tests {
         let m: Macro = parse_quote!(async_stream::stream! { for x in xs { yield x; } });
         assert!(body(&m).is_some());
         let m: Macro = parse_quote!(async_stream::try_stream! { yield f().await?; });
-        assert!(body(&m).is_none());
+        assert!(body(&m).is_some(), "try_stream!'s `?` has no value");
+        let m: Macro = parse_quote!(stream! { yield f().await?; });
+        assert!(
+            body(&m).is_none(),
+            "stream!'s `?` is not rewritten by async-stream"
+        );
         let m: Macro = parse_quote!(other::stream! { yield 1; });
         assert!(body(&m).is_none());
         let m: Macro = parse_quote!(stream! { not a block + });
