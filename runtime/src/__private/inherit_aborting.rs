@@ -101,7 +101,7 @@ pub fn inherit_aborting<F: IntoFuture>(
 }
 
 /// `fut`, run with the spawner's ambient context as its own (as
-/// [`inherit_current`](super::inherit_current), where the function's scope cannot be borrowed:
+/// `inherit_current`, where the function's scope cannot be borrowed:
 /// in a closure), aborted through `arm` when that context is cancelled.
 #[inline]
 pub fn inherit_current_aborting<F: IntoFuture>(
