@@ -47,6 +47,19 @@ pub(crate) struct LocalType {
 /// A `type` alias: its file, its parameters with their defaults, the aliased type.
 type Alias = (usize, Vec<(String, Option<Type>)>, Type);
 
+/// An associated function making the type from one value: hyper's `Error::new_io(io::Error)`,
+/// tonic's `Error::from_source(impl Into<BoxError>)`.
+struct Ctor {
+    file: usize,
+    name: String,
+    /// What the argument takes: its type, or `X` for `impl Into<X>` / `E: Into<X>`.
+    takes: Type,
+    /// `pub` or `pub(crate)`: callable from an impl written in another file.
+    crate_wide: bool,
+    /// Its `#[cfg]` attributes, repeated on the impl.
+    cfgs: Vec<String>,
+}
+
 /// What the crate offers, over every file.
 #[derive(Default)]
 pub(crate) struct Index {
@@ -65,6 +78,9 @@ pub(crate) struct Index {
     blanket: HashSet<String>,
     /// Targets of an existing `impl From<Cancelled> for E`.
     has_cancelled: HashSet<String>,
+    /// Type's name → its constructors of one argument (`fn new_io(e: io::Error) -> Self`), as
+    /// (file, name, the type the argument takes, whether it is visible crate-wide).
+    ctors: HashMap<String, Vec<Ctor>>,
     modules: HashSet<String>,
 }
 
@@ -174,6 +190,7 @@ impl<'ast> Visit<'ast> for IndexVisitor<'_> {
                         is_enum: false,
                     });
             }
+            Item::Impl(i) if i.trait_.is_none() => self.note_ctors(i),
             Item::Impl(i) => {
                 if let (Some((trait_path, _)), Type::Path(target)) = (&i.trait_, &*i.self_ty) {
                     let last = trait_path.segments.last();
@@ -219,6 +236,55 @@ impl<'ast> Visit<'ast> for IndexVisitor<'_> {
 }
 
 impl IndexVisitor<'_> {
+    /// The one-argument constructors of an inherent impl (see [`Ctor`]).
+    fn note_ctors(&mut self, imp: &syn::ItemImpl) {
+        let Type::Path(target) = &*imp.self_ty else {
+            return;
+        };
+        let Some(target) = target.path.segments.last() else {
+            return;
+        };
+        let target = target.ident.to_string();
+        for item in &imp.items {
+            let syn::ImplItem::Fn(f) = item else {
+                continue;
+            };
+            let sig = &f.sig;
+            if sig.inputs.len() != 1 || sig.asyncness.is_some() || sig.constness.is_some() {
+                continue;
+            }
+            let syn::FnArg::Typed(arg) = &sig.inputs[0] else {
+                continue; // a method
+            };
+            let returns_self = match &sig.output {
+                syn::ReturnType::Type(_, t) => {
+                    let names = path_names(t);
+                    names == ["Self"] || names.last() == Some(&target)
+                }
+                syn::ReturnType::Default => false,
+            };
+            // Only lifetime-free, non-generic targets: the impl is written for `Name` as is.
+            if !returns_self || !imp.generics.params.is_empty() {
+                continue;
+            }
+            let Some(takes) = into_target(&arg.ty, &sig.generics) else {
+                continue;
+            };
+            let crate_wide = match &f.vis {
+                syn::Visibility::Public(_) => true,
+                syn::Visibility::Restricted(r) => r.path.is_ident("crate"),
+                syn::Visibility::Inherited => false,
+            };
+            self.index.ctors.entry(target.clone()).or_default().push(Ctor {
+                file: self.file,
+                name: sig.ident.to_string(),
+                takes,
+                crate_wide,
+                cfgs: cfgs_of(&f.attrs),
+            });
+        }
+    }
+
     /// thiserror's `#[from]` (and `#[source]` is not a conversion): `V(#[from] io::Error)`.
     fn note_from_fields(&mut self, target: &str, fields: &Fields) {
         for field in fields {
@@ -522,12 +588,20 @@ pub(crate) fn impl_for(index: &Index, name: &str, def: usize) -> Result<Option<S
     // By name: an `impl From<X> for Error` is taken to be for whichever `Error` it is beside.
     let froms = index.froms.get(name).map(Vec::as_slice).unwrap_or(&[]);
     {
-        let body = body_for(def, froms).ok_or_else(|| {
-            format!(
-                "no conversion from Cancelled: `{name}` has no From<io::Error>/From<Box<dyn Error>>/From<String>, nor a variant or lone field taking one"
-            )
-        })?;
-        let cfgs = def.cfgs.join(" ");
+        let ctors = index.ctors.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        let mut cfgs = def.cfgs.clone();
+        let body = body_for(def, froms)
+            .or_else(|| {
+                let (body, ctor_cfgs) = ctor_body(def, ctors)?;
+                cfgs.extend(ctor_cfgs);
+                Some(body)
+            })
+            .ok_or_else(|| {
+                format!(
+                    "no conversion from Cancelled: `{name}` has no From<io::Error>/From<Box<dyn Error>>/From<String>, nor a variant, lone field or one-argument constructor taking one"
+                )
+            })?;
+        let cfgs = cfgs.join(" ");
         let [impl_generics, ty_generics, where_clause] = &def.generics;
         Ok(Some(format!(
             " {cfgs} impl {impl_generics} ::core::convert::From<::autocancel::Cancelled> for {name} {ty_generics} {where_clause} {{ fn from(c: ::autocancel::Cancelled) -> Self {{ {body} }} }}"
@@ -601,6 +675,65 @@ fn body_for(def: &LocalType, froms: &[Type]) -> Option<String> {
         }
     }
     best.map(|(_, e)| e)
+}
+
+/// What a constructor's argument takes: its type, or `X` for `impl Into<X>` and for a type
+/// parameter `E: Into<X>` (a parameter with other bounds, or none: `None`).
+fn into_target(ty: &Type, generics: &syn::Generics) -> Option<Type> {
+    fn into_of<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> Option<Type> {
+        bounds.find_map(|b| match b {
+            TypeParamBound::Trait(t) => {
+                let last = t.path.segments.last()?;
+                (last.ident == "Into")
+                    .then(|| generic_types(&last.arguments).first().map(|t| (*t).clone()))
+                    .flatten()
+            }
+            _ => None,
+        })
+    }
+    match strip_parens(ty) {
+        Type::ImplTrait(t) => into_of(t.bounds.iter()),
+        Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            let name = &p.path.segments[0].ident;
+            match generics.type_params().find(|tp| &tp.ident == name) {
+                Some(param) => {
+                    let in_where = generics.where_clause.iter().flat_map(|w| {
+                        w.predicates.iter().filter_map(move |pred| match pred {
+                            syn::WherePredicate::Type(pt) if path_names(&pt.bounded_ty) == [name.to_string()] => {
+                                Some(pt.bounds.iter())
+                            }
+                            _ => None,
+                        })
+                    });
+                    into_of(param.bounds.iter().chain(in_where.flatten()))
+                }
+                None => Some(ty.clone()),
+            }
+        }
+        other => Some(other.clone()),
+    }
+}
+
+/// A constructor's call, when the type has no conversion nor variant to take the cancellation:
+/// `Self::new_io(io::Error::from(c))`. One of the type's own file (the impl is written there:
+/// a private one is visible), or one visible crate-wide; by the same preference as
+/// [`body_for`]'s; with its `#[cfg]`s, for the impl.
+fn ctor_body(def: &LocalType, ctors: &[Ctor]) -> Option<(String, Vec<String>)> {
+    let rank = |t: &Type| match value_of(t) {
+        Some(v) if v.starts_with("::std::io") => Some(0),
+        Some(v) if v.starts_with("::std::boxed") => Some(1),
+        Some(_) => Some(2),
+        None => None,
+    };
+    ctors
+        .iter()
+        .filter(|c| c.file == def.file || c.crate_wide)
+        .filter_map(|c| Some((rank(&c.takes)?, c)))
+        .min_by_key(|(r, _)| *r)
+        .and_then(|(_, c)| {
+            let body = format!("Self::{}({})", c.name, value_of(&c.takes)?);
+            Some((body, c.cfgs.clone()))
+        })
 }
 
 /// `ty` with an alias's parameter replaced by its argument, if it is one.
