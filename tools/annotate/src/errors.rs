@@ -12,7 +12,8 @@
 //! - the crate's own type: the tool writes `impl From<Cancelled> for E` in the scratch copy, with
 //!   a body made of what `E` offers: `E::from(io::Error::from(c))` when `E: From<io::Error>`, then
 //!   `From<Box<dyn Error>>`, `From<String>`, then a variant or a lone field taking an
-//!   `io::Error`, a boxed error or a `String`. When `E` offers none of these, no impl can be
+//!   `io::Error`, a boxed error or a `String`, then a one-argument constructor taking one
+//!   (`Self::new_io(..)`, `Self::from_source(..)`). When `E` offers none of these, no impl can be
 //!   written without changing `E`: the function is not annotated, and the report says so;
 //! - a generic parameter, an associated type or another crate's type: not annotated, with that
 //!   reason (another crate's type cannot get the impl here: the orphan rule).
