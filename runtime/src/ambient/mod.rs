@@ -49,6 +49,8 @@ pub(crate) struct Here<'a> {
     /// The ambient context's flag word ([`Flags`]): a call's check reads it from here.
     pub(crate) flags: Flags<'a>,
     pub(crate) index: TaskIndex<'a>,
+    /// Its name, for a task of a [`TaskIndex::Known`] index; a `TaskSet` task's is kept with its
+    /// lazy index ([`LazyIndex::name`]), and this is its set's.
     pub(crate) name: &'a TaskName,
 }
 
@@ -69,6 +71,9 @@ pub(crate) trait LazyIndex {
     fn get(&self) -> usize;
     /// The index, if taken: a task without one is in no shielded section and waits nowhere.
     fn taken(&self) -> Option<usize>;
+    /// The task's name (kept with its index, not in [`Here`]: what a `TaskSet` task keeps of it
+    /// is smaller than a [`TaskName`]).
+    fn name(&self) -> TaskName;
 }
 
 impl<'a> Here<'a> {
@@ -122,7 +127,10 @@ impl<'a> Here<'a> {
 
     /// The task's membership, owned.
     fn member(&self) -> Member {
-        self.ambient.member.task(self.index(), self.name)
+        match self.index {
+            TaskIndex::Known(index) => self.ambient.member.task(index, self.name),
+            TaskIndex::Lazy(lazy) => self.ambient.member.task(lazy.get(), &lazy.name()),
+        }
     }
 }
 

@@ -16,12 +16,11 @@ use tokio::time::Instant;
 
 pub use report::{Counts, FailureKind, ShutdownReport, TaskFailure};
 use shards::{Padded, Shards, Tally};
-use task::{LiveEntry, SetTask};
+use task::{Label, LiveEntry, SetTask, Spawned};
 
 use crate::ambient::{Ambient, Member};
 use crate::deadline::far_add;
 // Loom's under `--cfg loom` (`tests/loom.rs`: a task parking while the set aborts).
-use crate::group::TaskName;
 use crate::sync::{AtomicU8, Ordering};
 use crate::{Cause, Ctx, Straggler, TaskKind, DEFAULT_GRACE};
 
@@ -87,9 +86,10 @@ pub(super) struct Shared {
     /// depths. Each task sees it while it is polled, with its own index and name (`task.rs`),
     /// and holds it through its [`LiveEntry`]'s reference count to this.
     ambient: Ambient,
-    /// Spawned and running: the one line every task writes (`shards.rs`).
+    /// Spawned, running and succeeded: the one line every task writes (`shards.rs`).
     tally: Padded<Tally>,
-    /// The tasks' indices, the wakers of those parked, and how tasks ended, per worker.
+    /// The tasks' indices, the wakers of those parked, and how tasks ended (but successes),
+    /// per worker.
     shards: Shards,
     /// Notified when the last task of a closed set ends.
     emptied: Notify,
@@ -184,6 +184,7 @@ impl Shared {
 
     fn counts(&self) -> Counts {
         Counts::sum(
+            &self.tally.0.succeeded,
             self.shards.iter().map(|shard| &shard.ended),
             &self.tally.0.spawned,
         )
@@ -259,7 +260,8 @@ impl TaskSet {
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let number = self.shared.tally.0.spawn();
-        self.spawn_task(TaskName::Numbered(Location::caller(), number), fut);
+        let at = Location::caller();
+        self.spawn_task(Spawned { at, number }, fut);
     }
 
     /// [`TaskSet::spawn`] with a name for failure and straggler reports (a peer address, a
@@ -270,19 +272,20 @@ impl TaskSet {
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         self.shared.tally.0.spawn();
-        self.spawn_task(TaskName::Given(name.into()), fut);
+        self.spawn_task::<_, _, _, Arc<str>>(name.into(), fut);
     }
 
     /// Spawns `fut`, named `name`, once counted as spawned.
-    fn spawn_task<F, T, E>(&self, name: TaskName, fut: F)
+    fn spawn_task<F, T, E, N>(&self, name: N, fut: F)
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
+        N: Label + Send + 'static,
     {
         let shared = &self.shared;
-        let slot = LiveEntry::new(shared.clone());
+        let slot = LiveEntry::new(shared.clone(), name);
         // The join handle is dropped at once: the task is aborted by waking it (`shards.rs`).
-        drop(tokio::spawn(SetTask::new(slot, name, fut)));
+        drop(tokio::spawn(SetTask::new(slot, fut)));
     }
 
     /// How many tasks are running now.
@@ -355,7 +358,8 @@ impl LoomSet {
 
     /// A new task's entry.
     pub(crate) fn task(&self) -> LoomTask {
-        LoomTask(LiveEntry::new(self.0.clone()))
+        let at = std::panic::Location::caller();
+        LoomTask(LiveEntry::new(self.0.clone(), Spawned { at, number: 0 }))
     }
 
     /// What a shutdown does once its grace period runs out.
@@ -366,7 +370,7 @@ impl LoomSet {
 
 /// A task's entry (`--cfg loom` only).
 #[cfg(loom)]
-pub(crate) struct LoomTask(LiveEntry);
+pub(crate) struct LoomTask(LiveEntry<Spawned>);
 
 #[cfg(loom)]
 impl LoomTask {

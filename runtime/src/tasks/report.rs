@@ -40,10 +40,10 @@ impl Counts {
     }
 }
 
-/// How tasks ended, counted in one shard of the set (`shards.rs`): [`Counts`] sums them.
+/// How tasks ended other than successfully, counted in one shard of the set (`shards.rs`; the
+/// successes are counted on the set's [`Tally`](super::shards::Tally)): [`Counts`] sums them.
 #[derive(Default)]
 pub(super) struct Outcomes {
-    pub(super) succeeded: AtomicU64,
     pub(super) timed_out: AtomicU64,
     pub(super) failed: AtomicU64,
     pub(super) panicked: AtomicU64,
@@ -59,15 +59,19 @@ impl Outcomes {
 }
 
 impl Counts {
-    /// A snapshot: the outcomes of every shard summed, then `spawned`. Read in that order, and
-    /// each task is counted spawned before it can end, so that `running` never underflows.
+    /// A snapshot: the successes and the outcomes of every shard summed, then `spawned`. Read
+    /// in that order, and each task is counted spawned before it can end, so that `running`
+    /// never underflows.
     pub(super) fn sum<'a>(
+        succeeded: &AtomicU64,
         shards: impl Iterator<Item = &'a Outcomes>,
         spawned: &AtomicU64,
     ) -> Counts {
-        let mut counts = Counts::default();
+        let mut counts = Counts {
+            succeeded: succeeded.load(Ordering::Acquire),
+            ..Counts::default()
+        };
         for ended in shards {
-            counts.succeeded += ended.succeeded.load(Ordering::Acquire);
             counts.timed_out += ended.timed_out.load(Ordering::Acquire);
             counts.failed += ended.failed.load(Ordering::Acquire);
             counts.panicked += ended.panicked.load(Ordering::Acquire);

@@ -1,18 +1,19 @@
 //! What a [`TaskSet`](crate::TaskSet)'s tasks write as they start and end, laid out so that
 //! workers spawning and ending tasks at once write as few cache lines in common as they can:
 //!
-//! - one line every task writes twice ([`Tally`]): the spawn number (its place in spawn order,
-//!   which names an unnamed straggler) and the count of running tasks (with the set's closed
-//!   bit: whoever ends the last task of a closed set wakes `shutdown`), as tokio-util's
-//!   `TaskTracker` has its one count;
+//! - one line every task writes as it starts and ends ([`Tally`]): the spawn number (its place
+//!   in spawn order, which names an unnamed straggler), the count of running tasks (with the
+//!   set's closed bit: whoever ends the last task of a closed set wakes `shutdown`), as
+//!   tokio-util's `TaskTracker` has its one count, and the count of tasks that succeeded (the
+//!   common ending, counted on the line the task writes as it ends anyway);
 //! - one [`Shard`] per worker thread (padded to its own lines): the indices of the tasks that
 //!   needed one (from a slab, so that indices are reused and what is kept per index stays as
 //!   small as the set), the waker of each task that has parked (what a shutdown's abort wakes),
 //!   and how tasks ended. A task takes its index the first time it needs one (it parks, enters
 //!   a shielded section, or an annotated call reports where it waits: `task.rs`), from the shard
-//!   of the thread it runs on, and gives it back to the same shard when it ends; it counts its
-//!   outcome in the shard of the thread it ends on. A task that ends in its first poll, as
-//!   most short requests do, touches no slab and takes no lock.
+//!   of the thread it runs on, and gives it back to the same shard when it ends; it counts any
+//!   outcome other than success in the shard of the thread it ends on. A task that ends in its
+//!   first poll, as most short requests do, touches no shard at all.
 //!
 //! No abort handle is taken per task: a task that must be aborted is woken, and stops itself at
 //! its next poll (`task.rs`), which is what tokio's abort does too.
@@ -40,6 +41,10 @@ pub(super) struct Padded<T>(pub(super) T);
 pub(super) struct Tally {
     /// Tasks spawned so far.
     pub(super) spawned: AtomicU64,
+    /// Tasks that returned `Ok` (the other outcomes are counted per shard, [`Outcomes`]): most
+    /// tasks end so, and each writes this line as it ends anyway, so that counting its success
+    /// here costs it no lookup of its shard.
+    pub(super) succeeded: AtomicU64,
     /// Running tasks times two, plus one once the set is closed (shutting down): as tokio-util's
     /// `TaskTracker` keeps it, so that ending a task is one subtraction, and only the end of the
     /// last task of a closed set notifies.

@@ -16,7 +16,7 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::future::Future;
-use std::panic::{self, AssertUnwindSafe};
+use std::panic::{self, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -29,21 +29,20 @@ use crate::Cancelled;
 
 pin_project_lite::pin_project! {
     /// The future spawned for a task. Drops in order: the user's future first (closing its
-    /// socket), with its ambient set, then its name, then the slot (which holds the set's
-    /// ambient), so that once the set is empty every task's resources are gone.
-    pub(super) struct SetTask<F> {
+    /// socket), with its ambient set, then the slot (its name, and the set's ambient), so that
+    /// once the set is empty every task's resources are gone.
+    pub(super) struct SetTask<F, N: Label> {
         // `None` once done: dropped with the ambient set, as soon as it is.
         #[pin]
         fut: Option<F>,
-        name: TaskName,
-        slot: LiveEntry,
+        slot: LiveEntry<N>,
     }
 
-    impl<F> PinnedDrop for SetTask<F> {
+    impl<F, N: Label> PinnedDrop for SetTask<F, N> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if this.fut.is_some() {
-                drop_unfinished(this.fut, this.slot, this.name);
+                drop_unfinished(this.fut, this.slot);
             }
             this.slot.end();
         }
@@ -54,17 +53,48 @@ pin_project_lite::pin_project! {
 /// ambient set, as it would be polled. Out of line: a task that ends has nothing left to drop.
 #[cold]
 #[inline(never)]
-fn drop_unfinished<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) {
-    ambient::set(&here(slot, name), || fut.set(None));
+fn drop_unfinished<F, N: Label>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry<N>) {
+    ambient::set(&here(slot), || fut.set(None));
 }
 
-/// A task's place in the set, given back on drop.
-pub(super) struct LiveEntry {
+/// What a task keeps of its name: [`Spawned`] (a [`TaskSet::spawn`](super::TaskSet::spawn)'s),
+/// or the name given to [`TaskSet::spawn_named`](super::TaskSet::spawn_named). Two words
+/// either way, where a [`TaskName`] takes three: every byte of the task is moved several times
+/// as tokio spawns it.
+pub(super) trait Label {
+    /// The task's name, for a report.
+    fn name(&self) -> TaskName;
+}
+
+/// The name of a task spawned by [`TaskSet::spawn`](super::TaskSet::spawn): where, and its
+/// number in spawn order.
+#[derive(Clone, Copy)]
+pub(super) struct Spawned {
+    pub(super) at: &'static Location<'static>,
+    pub(super) number: u64,
+}
+
+impl Label for Spawned {
+    fn name(&self) -> TaskName {
+        TaskName::Numbered(self.at, self.number)
+    }
+}
+
+impl Label for Arc<str> {
+    fn name(&self) -> TaskName {
+        TaskName::Given(self.clone())
+    }
+}
+
+/// A task's place in the set, given back on drop, and its name.
+pub(super) struct LiveEntry<N> {
     shared: Arc<Shared>,
     /// Its index in the set ([`Shards`](super::shards::Shards)) once taken, plus one, shifted
     /// left by two (0: none taken yet), and two flags: [`PARKED`], [`COUNTED`]. One word, so
     /// that the task tokio moves and stores is as small as it can be.
     state: Cell<usize>,
+    /// Its name: kept with its index, as [`LazyIndex`] gives both.
+    label: N,
 }
 
 /// In [`LiveEntry::state`]: its waker is registered with the set (at its first `Pending`).
@@ -74,11 +104,12 @@ const COUNTED: usize = 2;
 /// [`LiveEntry::state`]'s index is above its flags.
 const INDEX_SHIFT: u32 = 2;
 
-impl LiveEntry {
-    pub(super) fn new(shared: Arc<Shared>) -> LiveEntry {
+impl<N> LiveEntry<N> {
+    pub(super) fn new(shared: Arc<Shared>, label: N) -> LiveEntry<N> {
         LiveEntry {
             shared,
             state: Cell::new(0),
+            label,
         }
     }
 
@@ -140,7 +171,7 @@ impl LiveEntry {
     }
 }
 
-impl LazyIndex for LiveEntry {
+impl<N: Label> LazyIndex for LiveEntry<N> {
     fn get(&self) -> usize {
         match self.taken() {
             Some(index) => index,
@@ -150,11 +181,21 @@ impl LazyIndex for LiveEntry {
 
     #[inline]
     fn taken(&self) -> Option<usize> {
-        (self.state.get() >> INDEX_SHIFT).checked_sub(1)
+        LiveEntry::taken(self)
+    }
+
+    fn name(&self) -> TaskName {
+        self.label.name()
     }
 }
 
-impl LiveEntry {
+impl<N> LiveEntry<N> {
+    /// Its index, if taken.
+    #[inline]
+    fn taken(&self) -> Option<usize> {
+        (self.state.get() >> INDEX_SHIFT).checked_sub(1)
+    }
+
     #[inline]
     fn end(&mut self) {
         let shared = &self.shared;
@@ -169,7 +210,7 @@ impl LiveEntry {
     }
 }
 
-impl LiveEntry {
+impl<N> LiveEntry<N> {
     /// [`LiveEntry::end`] of a task that was aborted (not counted yet), or took an index.
     #[cold]
     fn end_otherwise(&self) {
@@ -183,33 +224,32 @@ impl LiveEntry {
     }
 }
 
-impl<F: Future> SetTask<F> {
-    pub(super) fn new(slot: LiveEntry, name: TaskName, fut: F) -> SetTask<F> {
+impl<F: Future, N: Label> SetTask<F, N> {
+    pub(super) fn new(slot: LiveEntry<N>, fut: F) -> SetTask<F, N> {
         SetTask {
             fut: Some(fut),
-            name,
             slot,
         }
     }
 }
 
-impl<F, T, E> Future for SetTask<F>
+impl<F, T, E, N> Future for SetTask<F, N>
 where
     F: Future<Output = Result<T, E>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    N: Label,
 {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
         let mut fut = this.fut;
-        let slot = this.slot;
-        let name = this.name;
-        if slot.shared.abort() != Abort::No && stop(fut.as_mut(), slot, name) {
+        let slot = &*this.slot;
+        if slot.shared.abort() != Abort::No && stop(fut.as_mut(), slot) {
             return Poll::Ready(());
         }
         crate::ctx::reset_pacer();
-        let polled = ambient::set(&here(slot, name), || {
+        let polled = ambient::set(&here(slot), || {
             // Also catches a panic in the `Drop` of the finished future, dropped right away with
             // its ambient set: that is the task's panic too.
             panic::catch_unwind(AssertUnwindSafe(|| {
@@ -224,7 +264,7 @@ where
         let failure = match polled {
             Ok(Poll::Pending) => {
                 // Also a task that left its shielded section in this poll stops now.
-                if slot.parks(cx.waker()) && stop(fut, slot, name) {
+                if slot.parks(cx.waker()) && stop(fut, slot) {
                     return Poll::Ready(());
                 }
                 return Poll::Pending;
@@ -235,14 +275,14 @@ where
         };
         slot.set(COUNTED);
         let shared = &slot.shared;
-        let ended = &shared.shards.get(shared.shards.here()).ended;
         match failure {
-            None => Outcomes::add(&ended.succeeded),
-            Some(failure) => ended_otherwise(shared, ended, name, failure),
+            // On the line it writes as it ends anyway: no lookup of its shard.
+            None => Outcomes::add(&shared.tally.0.succeeded),
+            Some(failure) => ended_otherwise(shared, &slot.label.name(), failure),
         }
         if shared.abort() == Abort::Shutdown {
             // Ended by itself after the grace period (inside a shielded section then).
-            shared.ended_late(straggler_name(name));
+            shared.ended_late(straggler_name(&slot.label.name()));
         }
         Poll::Ready(())
     }
@@ -255,11 +295,13 @@ enum Failure {
     Panicked(Box<dyn Any + Send>),
 }
 
-/// Counts and reports a task that ended with an error or a panic: a shutdown's cancellation is
-/// counted as stopped, a deadline's as timed out, anything else as a failure (reported).
+/// Counts (in the shard of the running thread) and reports a task that ended with an error or a
+/// panic: a shutdown's cancellation is counted as stopped, a deadline's as timed out, anything
+/// else as a failure (reported).
 #[cold]
 #[inline(never)]
-fn ended_otherwise(shared: &Shared, ended: &Outcomes, name: &TaskName, failure: Failure) {
+fn ended_otherwise(shared: &Shared, name: &TaskName, failure: Failure) {
+    let ended = &shared.shards.get(shared.shards.here()).ended;
     let task = || name.render();
     match failure {
         Failure::Error(error) => match Cancelled::find(&*error) {
@@ -300,9 +342,9 @@ fn ended_otherwise(shared: &Shared, ended: &Outcomes, name: &TaskName, failure: 
 /// if a shutdown's grace period ran out. True if it stopped (the task is then over: counted as
 /// stopped when its slot is dropped).
 #[cold]
-fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> bool {
+fn stop<F, N: Label>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry<N>) -> bool {
     let shared = &slot.shared;
-    let here = here(slot, name);
+    let here = here(slot);
     let mut drop_fut = || {
         ambient::set(&here, || {
             // A panic while dropping an aborted task is not reported (as tokio's abort).
@@ -325,7 +367,7 @@ fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> b
                 .cancelled_at
                 .get()
                 .map_or(std::time::Duration::ZERO, |at| at.elapsed());
-            let name = || straggler_name(name);
+            let name = || straggler_name(&slot.label.name());
             match abort_straggler(shields, slot.get(), name, overdue, drop_fut) {
                 Some(straggler) => {
                     shared.add_straggler(straggler);
@@ -337,15 +379,17 @@ fn stop<F>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry, name: &TaskName) -> b
     }
 }
 
-/// What the task in `slot`, named `name`, sees while it is polled: the set's ambient, with its own
-/// index and name.
+/// What the task in `slot` sees while it is polled: the set's ambient, with its own index and
+/// name (both from `slot`).
 #[inline]
-fn here<'a>(slot: &'a LiveEntry, name: &'a TaskName) -> Here<'a> {
+fn here<N: Label>(slot: &LiveEntry<N>) -> Here<'_> {
+    let ambient = &slot.shared.ambient;
     Here {
-        ambient: &slot.shared.ambient,
-        flags: slot.shared.ambient.ctx.flags(),
+        ambient,
+        flags: ambient.ctx.flags(),
         index: TaskIndex::Lazy(slot),
-        name,
+        // Not read for a lazy index (its own name is): the set's.
+        name: &ambient.member.name,
     }
 }
 
