@@ -7,8 +7,10 @@ Every candidate function falls in one of three groups:
   offers no conversion from Cancelled without changing it, the compiler rejects the annotation,
   the macro refuses it): all its sites are misses;
 - one whose signature cannot carry a cancellation (a poll fn, `-> Response`, `-> bool`, an error
-  type that is generic, an associated type or another crate's, `fmt::Result`): a user could not
-  annotate it without changing its signature. Listed, outside the figure.
+  type that is generic, an associated type or another crate's, `fmt::Result`, or one whose
+  `impl<E> From<E> for Error<E>` leaves no room for an `impl From<Cancelled>`, coherence): a user
+  could not annotate it without changing its signature or its error type's conversions. Listed,
+  outside the figure.
 The figure is checkpointed sites over the sites of the first two groups."""
 import collections
 import glob
@@ -21,7 +23,7 @@ PREFIX = "function not annotated: "
 # Decisions that mean the signature cannot carry a cancellation.
 CANNOT = ("return type not", "returns Poll", "returns impl Trait", "returns !", "const fn",
           "extern ABI", "a parameter typed", "already annotated", "returns fmt::Result",
-          "async fn calling thread::sleep")
+          "async fn calling thread::sleep", "no impl From<Cancelled> for")
 
 
 def cannot(reason):

@@ -10,11 +10,14 @@
 //!   `anyhow::Error`, `tonic::Status` (the `tonic` feature), `Cancelled`, a type with a blanket
 //!   `impl<T> From<T>`;
 //! - the crate's own type: the tool writes `impl From<Cancelled> for E` in the scratch copy, with
-//!   a body made of what `E` offers: `E::from(io::Error::from(c))` when `E: From<io::Error>`, then
-//!   `From<Box<dyn Error>>`, `From<String>`, then a variant or a lone field taking an
-//!   `io::Error`, a boxed error or a `String`, then a one-argument constructor taking one
-//!   (`Self::new_io(..)`, `Self::from_source(..)`). When `E` offers none of these, no impl can be
-//!   written without changing `E`: the function is not annotated, and the report says so;
+//!   the body that keeps the most of the cancellation among what `E` offers (see [`impl_for`]):
+//!   its `From` conversions, its variants and fields (a unit variant named for a cancellation, a
+//!   timeout or a close; a struct literal with `Option` fields `None`), its constructors of up to
+//!   three arguments, filled with an `io::Error`, a boxed error, the text, a fixed message, or
+//!   another of the crate's error types through that type's own impl (written too). When `E`
+//!   offers none of these, no impl can be written without changing `E`: the function is not
+//!   annotated, and the report says so; nor when `E<T>` has `impl<T> From<T> for E<T>`, which
+//!   any `impl<T> From<Cancelled> for E<T>` would overlap (coherence);
 //! - a generic parameter, an associated type or another crate's type: not annotated, with that
 //!   reason (another crate's type cannot get the impl here: the orphan rule).
 
@@ -40,6 +43,8 @@ pub(crate) struct LocalType {
     pub(crate) cfgs: Vec<String>,
     /// `(impl<..>, Type<..>, where ..)` as written, for the impl.
     generics: [String; 3],
+    /// Its type parameters' names.
+    params: Vec<String>,
     /// Variants (an enum) or the struct itself (one entry, named `""`): each with its fields.
     shapes: Vec<(String, Fields)>,
     is_enum: bool,
@@ -48,13 +53,14 @@ pub(crate) struct LocalType {
 /// A `type` alias: its file, its parameters with their defaults, the aliased type.
 type Alias = (usize, Vec<(String, Option<Type>)>, Type);
 
-/// An associated function making the type from one value: hyper's `Error::new_io(io::Error)`,
-/// tonic's `Error::from_source(impl Into<BoxError>)`.
+/// An associated function making the type from one to three values: hyper's
+/// `Error::new_io(io::Error)`, tonic's `Error::from_source(impl Into<BoxError>)`, hyper-util's
+/// `ConnectError::new(&'static str, impl Into<BoxError>)`.
 struct Ctor {
     file: usize,
     name: String,
-    /// What the argument takes: its type, or `X` for `impl Into<X>` / `E: Into<X>`.
-    takes: Type,
+    /// What each argument takes: its type, or `X` for `impl Into<X>` / `E: Into<X>`.
+    takes: Vec<Type>,
     /// `pub` or `pub(crate)`: callable from an impl written in another file.
     crate_wide: bool,
     /// Its `#[cfg]` attributes, repeated on the impl.
@@ -68,6 +74,10 @@ pub(crate) struct Index {
     aliases: HashMap<String, Vec<Alias>>,
     /// The module each file is (`crate` for `lib.rs`/`main.rs`, the dir for `mod.rs`).
     stems: HashMap<usize, String>,
+    /// The directory each file is in (relative to the crate's root), for the nearest of
+    /// several definitions of one name (deadpool's `managed::PoolError<E>` and
+    /// `unmanaged::PoolError`, each `use self::errors::PoolError`d beside it).
+    dirs: HashMap<usize, String>,
     /// What each file imports.
     file_uses: HashMap<usize, HashMap<String, Vec<String>>>,
     /// The crate's name as other targets spell it (`mini_redis`): taken for `crate`.
@@ -79,8 +89,10 @@ pub(crate) struct Index {
     blanket: HashSet<String>,
     /// Targets of an existing `impl From<Cancelled> for E`.
     has_cancelled: HashSet<String>,
-    /// Type's name → its constructors of one argument (`fn new_io(e: io::Error) -> Self`), as
-    /// (file, name, the type the argument takes, whether it is visible crate-wide).
+    /// Targets of `impl<E> From<E> for Name<E>`: coherence keeps any `impl<E>
+    /// From<Cancelled> for Name<E>` out (the two overlap at `E = Cancelled`).
+    own_param_from: HashSet<(String, usize)>,
+    /// Type's name → its constructors (`fn new_io(e: io::Error) -> Self`).
     ctors: HashMap<String, Vec<Ctor>>,
     modules: HashSet<String>,
 }
@@ -90,8 +102,9 @@ impl Index {
         self.modules.insert(name.to_owned());
     }
 
-    pub(crate) fn add_file(&mut self, file: usize, stem: &str, ast: &syn::File) {
+    pub(crate) fn add_file(&mut self, file: usize, stem: &str, dir: &str, ast: &syn::File) {
         self.modules.insert(stem.to_owned());
+        self.dirs.insert(file, format!("{dir}/"));
         self.stems.insert(file, stem.to_owned());
         self.file_uses.insert(file, uses_of(ast));
         let mut v = IndexVisitor { index: self, file };
@@ -172,6 +185,11 @@ impl<'ast> Visit<'ast> for IndexVisitor<'_> {
                         end: e.span().end(),
                         cfgs: cfgs_of(&e.attrs),
                         generics: split(&e.generics),
+                        params: e
+                            .generics
+                            .type_params()
+                            .map(|p| p.ident.to_string())
+                            .collect(),
                         shapes,
                         is_enum: true,
                     });
@@ -187,6 +205,11 @@ impl<'ast> Visit<'ast> for IndexVisitor<'_> {
                         end: s.span().end(),
                         cfgs: cfgs_of(&s.attrs),
                         generics: split(&s.generics),
+                        params: s
+                            .generics
+                            .type_params()
+                            .map(|p| p.ident.to_string())
+                            .collect(),
                         shapes: vec![(String::new(), s.fields.clone())],
                         is_enum: false,
                     });
@@ -210,7 +233,9 @@ impl<'ast> Visit<'ast> for IndexVisitor<'_> {
                                 let own_param = target_args_mention(&i.self_ty, &source_name);
                                 if source_name.len() == 1 && generic_names.contains(&source_name[0])
                                 {
-                                    if !own_param {
+                                    if own_param {
+                                        self.index.own_param_from.insert((target, self.file));
+                                    } else {
                                         self.index.blanket.insert(target);
                                     }
                                 } else if source_name.last().is_some_and(|n| n == "Cancelled") {
@@ -237,7 +262,7 @@ impl<'ast> Visit<'ast> for IndexVisitor<'_> {
 }
 
 impl IndexVisitor<'_> {
-    /// The one-argument constructors of an inherent impl (see [`Ctor`]).
+    /// The constructors of an inherent impl (see [`Ctor`]).
     fn note_ctors(&mut self, imp: &syn::ItemImpl) {
         let Type::Path(target) = &*imp.self_ty else {
             return;
@@ -251,12 +276,22 @@ impl IndexVisitor<'_> {
                 continue;
             };
             let sig = &f.sig;
-            if sig.inputs.len() != 1 || sig.asyncness.is_some() || sig.constness.is_some() {
+            if !(1..=3).contains(&sig.inputs.len())
+                || sig.asyncness.is_some()
+                || sig.constness.is_some()
+            {
                 continue;
             }
-            let syn::FnArg::Typed(arg) = &sig.inputs[0] else {
-                continue; // a method
-            };
+            let mut args = Vec::new();
+            for input in &sig.inputs {
+                match input {
+                    syn::FnArg::Typed(arg) => args.push(arg),
+                    syn::FnArg::Receiver(_) => break, // a method
+                }
+            }
+            if args.len() != sig.inputs.len() {
+                continue;
+            }
             let returns_self = match &sig.output {
                 syn::ReturnType::Type(_, t) => {
                     let names = path_names(t);
@@ -268,7 +303,11 @@ impl IndexVisitor<'_> {
             if !returns_self || !imp.generics.params.is_empty() {
                 continue;
             }
-            let Some(takes) = into_target(&arg.ty, &sig.generics) else {
+            let Some(takes) = args
+                .iter()
+                .map(|arg| into_target(&arg.ty, &sig.generics))
+                .collect::<Option<Vec<_>>>()
+            else {
                 continue;
             };
             let crate_wide = match &f.vis {
@@ -276,13 +315,17 @@ impl IndexVisitor<'_> {
                 syn::Visibility::Restricted(r) => r.path.is_ident("crate"),
                 syn::Visibility::Inherited => false,
             };
-            self.index.ctors.entry(target.clone()).or_default().push(Ctor {
-                file: self.file,
-                name: sig.ident.to_string(),
-                takes,
-                crate_wide,
-                cfgs: cfgs_of(&f.attrs),
-            });
+            self.index
+                .ctors
+                .entry(target.clone())
+                .or_default()
+                .push(Ctor {
+                    file: self.file,
+                    name: sig.ident.to_string(),
+                    takes,
+                    crate_wide,
+                    cfgs: cfgs_of(&f.attrs),
+                });
         }
     }
 
@@ -413,7 +456,16 @@ impl<'a> Scope<'a> {
     /// first.
     fn defs(&self, names: &[String]) -> Vec<(bool, usize)> {
         let name = names.last().map(String::as_str).unwrap_or("");
-        let mut out: Vec<(bool, bool, usize)> = Vec::new();
+        // Among equally preferred ones, one in this file's directory or below it.
+        let here = self.index.dirs.get(&self.file).map(String::as_str).unwrap_or("");
+        let far = |file: usize| {
+            !self
+                .index
+                .dirs
+                .get(&file)
+                .is_some_and(|d| d.starts_with(here))
+        };
+        let mut out: Vec<(bool, bool, bool, usize)> = Vec::new();
         for (i, (file, _, _)) in self
             .index
             .aliases
@@ -422,13 +474,13 @@ impl<'a> Scope<'a> {
             .flatten()
             .enumerate()
         {
-            out.push((!self.prefers(names, *file), true, i));
+            out.push((!self.prefers(names, *file), far(*file), true, i));
         }
         for (i, t) in self.index.types.get(name).into_iter().flatten().enumerate() {
-            out.push((!self.prefers(names, t.file), false, i));
+            out.push((!self.prefers(names, t.file), far(t.file), false, i));
         }
         out.sort();
-        out.into_iter().map(|(_, alias, i)| (alias, i)).collect()
+        out.into_iter().map(|(_, _, alias, i)| (alias, i)).collect()
     }
 
     /// Whether a path names something of this crate (not of std or another crate).
@@ -579,103 +631,354 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// An impl the tool writes: its text, and the other types' impls its body calls (a variant
+/// or field holding another of the crate's error types converts through that type's impl).
+pub(crate) struct Made {
+    pub(crate) text: String,
+    pub(crate) needs: Vec<(String, usize)>,
+}
+
+/// The message a slot that takes only a `&'static str` gets.
+const MESSAGE: &str = "\"operation cancelled\"";
+
+/// How deep the impls of nested error types go (`ClientConnectError::Normal(Error)`).
+const MAX_DEPTH: usize = 3;
+
 /// The impl a user would write for the crate's type `name` (its `def`-th definition): its text
 /// (`None` when it converts already), or `Err(why none can be written)`.
-pub(crate) fn impl_for(index: &Index, name: &str, def: usize) -> Result<Option<String>, String> {
+///
+/// The body is the candidate that keeps the most of the cancellation (see [`Fill::rank`]), over
+/// the type's `From` conversions, its variants or fields (a struct literal, `Option` fields
+/// `None`), and its constructors: `From<io::Error>` is taken over a variant holding a
+/// `String`; a unit variant named for a cancellation (`Canceled`) over both; one named for a
+/// timeout (bb8's `RunError::TimedOut`) over a variant holding another of the crate's errors.
+pub(crate) fn impl_for(index: &Index, name: &str, def: usize) -> Result<Option<Made>, String> {
+    impl_at(index, name, def, 0)
+}
+
+fn impl_at(index: &Index, name: &str, at: usize, depth: usize) -> Result<Option<Made>, String> {
     if index.has_cancelled.contains(name) || index.blanket.contains(name) {
         return Ok(None); // converts already (a blanket impl is checked by the compiler)
     }
-    let def = &index.types[name][def];
-    // By name: an `impl From<X> for Error` is taken to be for whichever `Error` it is beside.
-    let froms = index.froms.get(name).map(Vec::as_slice).unwrap_or(&[]);
-    {
-        let ctors = index.ctors.get(name).map(Vec::as_slice).unwrap_or(&[]);
-        let mut cfgs = def.cfgs.clone();
-        let body = body_for(def, froms)
-            .or_else(|| {
-                let (body, ctor_cfgs) = ctor_body(def, ctors)?;
-                cfgs.extend(ctor_cfgs);
-                Some(body)
-            })
-            .ok_or_else(|| {
-                format!(
-                    "no conversion from Cancelled: `{name}` has no From<io::Error>/From<Box<dyn Error>>/From<String>, nor a variant, lone field or one-argument constructor taking one"
-                )
-            })?;
-        let cfgs = cfgs.join(" ");
-        let [impl_generics, ty_generics, where_clause] = &def.generics;
-        Ok(Some(format!(
-            " {cfgs} impl {impl_generics} ::core::convert::From<::autocancel::Cancelled> for {name} {ty_generics} {where_clause} {{ fn from(c: ::autocancel::Cancelled) -> Self {{ {body} }} }}"
-        )))
-    }
-}
-
-/// What a value of the cancellation looks like as a `ty`, if the tool knows.
-fn value_of(ty: &Type) -> Option<&'static str> {
-    let t = strip_parens(ty);
-    if is_boxed_dyn_error(t) {
-        let sendable = t.to_token_stream().to_string().contains("Send");
-        return Some(if sendable {
-            "::std::boxed::Box::new(c) as ::std::boxed::Box<dyn ::std::error::Error + Send + Sync>"
-        } else {
-            "::std::boxed::Box::new(c) as ::std::boxed::Box<dyn ::std::error::Error>"
-        });
-    }
-    let names = path_names(t);
-    if ends_with(&names, &["io", "Error"]) {
-        Some("::std::io::Error::from(c)")
-    } else if names.last().is_some_and(|n| n == "BoxError") {
-        Some(
-            "::std::boxed::Box::new(c) as ::std::boxed::Box<dyn ::std::error::Error + Send + Sync>",
-        )
-    } else if names.last().is_some_and(|n| n == "String") {
-        Some("::std::string::ToString::to_string(&c)")
-    } else {
-        None
-    }
-}
-
-fn body_for(def: &LocalType, froms: &[Type]) -> Option<String> {
-    // By preference: an io::Error keeps the most (a kind, the cancellation as its source).
-    let rank = |t: &Type| match value_of(t) {
-        Some(v) if v.starts_with("::std::io") => Some(0),
-        Some(v) if v.starts_with("::std::boxed") => Some(1),
-        Some(_) => Some(2),
-        None => None,
-    };
-    if let Some(t) = froms
-        .iter()
-        .filter(|t| rank(t).is_some())
-        .min_by_key(|t| rank(t))
-    {
-        return Some(format!(
-            "<Self as ::core::convert::From<_>>::from({})",
-            value_of(t)?
+    let def = &index.types[name][at];
+    if !def.params.is_empty() && index.own_param_from.contains(&(name.to_owned(), def.file)) {
+        return Err(format!(
+            "no impl From<Cancelled> for `{name}<..>` can be written: its `impl<E> From<E> for {name}<E>` would overlap it (at E = Cancelled, coherence)"
         ));
     }
-    let mut best: Option<(usize, String)> = None;
-    for (variant, fields) in &def.shapes {
-        if fields.len() != 1 {
-            continue;
+    // By name: an `impl From<X> for Error` is taken to be for whichever `Error` it is beside.
+    let froms = index.froms.get(name).map(Vec::as_slice).unwrap_or(&[]);
+    let ctors = index.ctors.get(name).map(Vec::as_slice).unwrap_or(&[]);
+    // (rank, where from: froms 0, shapes 1, constructors 2, tie-break, the fill, extra cfgs)
+    let mut best: Option<(u8, u8, i32, Fill, Vec<String>)> = None;
+    let mut offer = |rank: u8, from: u8, tie: i32, fill: Fill, cfgs: Vec<String>| {
+        if best
+            .as_ref()
+            .is_none_or(|b| (rank, from, tie) < (b.0, b.1, b.2))
+        {
+            best = Some((rank, from, tie, fill, cfgs));
         }
-        let field = fields.iter().next()?;
-        let (Some(r), Some(v)) = (rank(&field.ty), value_of(&field.ty)) else {
-            continue;
-        };
+    };
+    for t in froms {
+        if let Some(f) = plain_value(t) {
+            let expr = format!("<Self as ::core::convert::From<_>>::from({})", f.expr);
+            offer(f.rank, 0, 0, Fill { expr, ..f }, Vec::new());
+        }
+    }
+    for (variant, fields) in &def.shapes {
         let ctor = if def.is_enum {
             format!("Self::{variant}")
         } else {
             "Self".to_owned()
         };
-        let expr = match &field.ident {
-            Some(f) => format!("{ctor} {{ {f}: {v} }}"),
-            None => format!("{ctor}({v})"),
-        };
-        if best.as_ref().is_none_or(|(b, _)| r < *b) {
-            best = Some((r, expr));
+        if let Some(f) = fill_shape(index, def, &ctor, variant, fields, depth) {
+            let tie = unit_rank(variant).map_or(0, |(_, at)| at as i32);
+            offer(f.rank, 1, tie, f, Vec::new());
         }
     }
-    best.map(|(_, e)| e)
+    for c in ctors.iter().filter(|c| c.file == def.file || c.crate_wide) {
+        let Some(args) = c
+            .takes
+            .iter()
+            .map(|t| fill(index, def, t, depth))
+            .collect::<Option<Vec<_>>>()
+        else {
+            continue;
+        };
+        let Some(rank) = args.iter().filter(|a| a.keeps()).map(|a| a.rank).min() else {
+            continue;
+        };
+        // A constructor that also takes a message (`ConnectError::new(msg, cause)`) over one
+        // that writes its own (`ConnectError::dns(cause)`: "dns error"); then `new`.
+        let tie = -(args.len() as i32) * 2 - i32::from(c.name == "new");
+        let exprs: Vec<&str> = args.iter().map(|a| a.expr.as_str()).collect();
+        let fill = Fill {
+            rank,
+            expr: format!("Self::{}({})", c.name, exprs.join(", ")),
+            moves: args.iter().map(|a| a.moves).sum(),
+            needs: args.into_iter().flat_map(|a| a.needs).collect(),
+        };
+        offer(rank, 2, tie, fill, c.cfgs.clone());
+    }
+    let Some((_, _, _, fill, extra_cfgs)) = best else {
+        return Err(format!(
+            "no conversion from Cancelled: `{name}` has no From<io::Error>/From<Box<dyn Error>>/From<String>, nor a variant, field or constructor that takes one, another of the crate's errors or a message, nor a unit variant named for a cancellation, a timeout or a close"
+        ));
+    };
+    // `c` moves into one place; where the body needs it twice, each takes a clone.
+    let c = if fill.moves > 1 {
+        "::core::clone::Clone::clone(&c)"
+    } else {
+        "c"
+    };
+    let body = fill.expr.replace("{c}", c);
+    let cfgs = def
+        .cfgs
+        .iter()
+        .chain(&extra_cfgs)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let [impl_generics, ty_generics, where_clause] = &def.generics;
+    Ok(Some(Made {
+        text: format!(
+            " {cfgs} impl {impl_generics} ::core::convert::From<::autocancel::Cancelled> for {name} {ty_generics} {where_clause} {{ fn from(c: ::autocancel::Cancelled) -> Self {{ let _ = &c; {body} }} }}"
+        ),
+        needs: fill.needs,
+    }))
+}
+
+/// A value for one slot (a `From` source, a field, a constructor's argument). `{c}` in `expr`
+/// stands for the cancellation, moved.
+struct Fill {
+    /// How much of the cancellation it keeps; lower is preferred. 0: a unit variant named for a
+    /// cancellation; 1: an `io::Error` (a kind, and the cancellation as its source); 2: a boxed
+    /// error; 3: its text (`String`, `Cow<'static, str>`); 4: a unit variant named for a timeout;
+    /// 5: another of the crate's errors, through its own impl; 6: a fixed message (`&'static
+    /// str`); 7: a unit variant named for a close; `NONE`: an `Option` left `None`.
+    rank: u8,
+    expr: String,
+    /// How many times `expr` moves `{c}`.
+    moves: usize,
+    needs: Vec<(String, usize)>,
+}
+
+const NONE: u8 = u8::MAX;
+
+impl Fill {
+    /// Whether it carries anything of the cancellation (not an `Option` left `None`, not only a
+    /// fixed message).
+    fn keeps(&self) -> bool {
+        self.rank != NONE && self.rank != 6
+    }
+
+    fn of(rank: u8, expr: impl Into<String>, moves: usize) -> Fill {
+        Fill {
+            rank,
+            expr: expr.into(),
+            moves,
+            needs: Vec::new(),
+        }
+    }
+}
+
+/// What a value of the cancellation looks like as a `ty` from std, if the tool knows.
+fn plain_value(ty: &Type) -> Option<Fill> {
+    let t = strip_parens(ty);
+    if is_boxed_dyn_error(t) {
+        let sendable = t.to_token_stream().to_string().contains("Send");
+        return Some(Fill::of(
+            2,
+            if sendable {
+                "::std::boxed::Box::new({c}) as ::std::boxed::Box<dyn ::std::error::Error + Send + Sync>"
+            } else {
+                "::std::boxed::Box::new({c}) as ::std::boxed::Box<dyn ::std::error::Error>"
+            },
+            1,
+        ));
+    }
+    if let Type::Reference(r) = t {
+        let is_str = matches!(&*r.elem, Type::Path(p) if p.path.is_ident("str"));
+        let is_static = r.lifetime.as_ref().is_some_and(|l| l.ident == "static");
+        return (is_str && is_static && r.mutability.is_none()).then(|| Fill::of(6, MESSAGE, 0));
+    }
+    let names = path_names(t);
+    let last = names.last().map(String::as_str);
+    if ends_with(&names, &["io", "Error"]) {
+        Some(Fill::of(1, "::std::io::Error::from({c})", 1))
+    } else if last == Some("BoxError") {
+        Some(Fill::of(
+            2,
+            "::std::boxed::Box::new({c}) as ::std::boxed::Box<dyn ::std::error::Error + Send + Sync>",
+            1,
+        ))
+    } else if last == Some("String") {
+        Some(Fill::of(3, "::std::string::ToString::to_string(&c)", 0))
+    } else if last == Some("Cow")
+        && t.to_token_stream()
+            .to_string()
+            .replace(' ', "")
+            .ends_with("Cow<'static,str>")
+    {
+        Some(Fill::of(
+            3,
+            "::std::borrow::Cow::Owned(::std::string::ToString::to_string(&c))",
+            0,
+        ))
+    } else {
+        None
+    }
+}
+
+/// Unit variants a user would map a cancellation to, by name, best first, with their
+/// [`Fill::rank`]: tonic's `Code::Cancelled` over `Code::Aborted`, bb8's `RunError::TimedOut`,
+/// deadpool's `PoolError::Timeout` over its `PoolError::Closed`.
+const UNIT_VARIANTS: [(&str, u8); 12] = [
+    ("Cancelled", 0),
+    ("Canceled", 0),
+    ("Cancellation", 0),
+    ("Aborted", 0),
+    ("Interrupted", 0),
+    ("DeadlineExceeded", 4),
+    ("TimedOut", 4),
+    ("Timeout", 4),
+    ("Elapsed", 4),
+    ("Closed", 7),
+    ("Shutdown", 7),
+    ("ShuttingDown", 7),
+];
+
+/// How a unit variant's name fits a cancellation: its rank, then its place in
+/// [`UNIT_VARIANTS`].
+fn unit_rank(variant: &str) -> Option<(u8, usize)> {
+    UNIT_VARIANTS
+        .iter()
+        .position(|(name, _)| *name == variant)
+        .map(|at| (UNIT_VARIANTS[at].1, at))
+}
+
+/// A value of `ty` (a field's or an argument's type, spelled in `def`'s file) for the
+/// cancellation.
+fn fill(index: &Index, def: &LocalType, ty: &Type, depth: usize) -> Option<Fill> {
+    if let Some(f) = plain_value(ty) {
+        return Some(f);
+    }
+    let scope = Scope {
+        index,
+        generics: &def.params,
+        file: def.file,
+    };
+    match scope.classify(ty, 0) {
+        ErrClass::Converts(_) => Some(Fill::of(5, "::core::convert::From::from({c})", 1)),
+        ErrClass::Local(name, at) => {
+            let inner = &index.types[&name][at];
+            // A kind: `ErrorKind::Canceled` (a local enum spelled without arguments).
+            let bare = matches!(strip_parens(ty), Type::Path(p)
+                if p.path.segments.iter().all(|s| s.arguments.is_empty()));
+            if inner.is_enum && bare {
+                let kind = inner
+                    .shapes
+                    .iter()
+                    .filter(|(_, f)| f.is_empty())
+                    .filter_map(|(v, _)| Some((unit_rank(v)?, v)))
+                    .min();
+                if let Some(((rank, _), variant)) = kind {
+                    let path = ty.to_token_stream().to_string().replace(' ', "");
+                    return Some(Fill::of(rank, format!("{path}::{variant}"), 0));
+                }
+            }
+            if depth >= MAX_DEPTH || std::ptr::eq(inner, def) {
+                return None;
+            }
+            let made = impl_at(index, &name, at, depth + 1).ok()?;
+            let mut f = Fill::of(5, "::core::convert::From::from({c})", 1);
+            if let Some(made) = made {
+                f.needs.push((name, at));
+                f.needs.extend(made.needs);
+            }
+            Some(f)
+        }
+        ErrClass::No(_) => None,
+    }
+}
+
+/// A value of one variant (or of the struct): a unit variant by its name; else each field
+/// filled, an `Option` one `None` when it cannot be, and at least one that keeps something.
+fn fill_shape(
+    index: &Index,
+    def: &LocalType,
+    ctor: &str,
+    variant: &str,
+    fields: &Fields,
+    depth: usize,
+) -> Option<Fill> {
+    if fields.is_empty() {
+        return def
+            .is_enum
+            .then(|| unit_rank(variant))
+            .flatten()
+            .map(|(rank, _)| Fill::of(rank, ctor, 0));
+    }
+    let mut parts = Vec::new();
+    let mut rank = NONE;
+    let mut moves = 0;
+    let mut needs = Vec::new();
+    for field in fields {
+        let cfgs = cfgs_of(&field.attrs).join(" ");
+        if !cfgs.is_empty() && field.ident.is_none() {
+            return None; // no attributes on a call's arguments
+        }
+        let f = match fill(index, def, &field.ty, depth) {
+            Some(f) => f,
+            None => match option_of(&field.ty) {
+                Some(inner) => match fill(index, def, inner, depth) {
+                    Some(f) => Fill {
+                        expr: format!("::core::option::Option::Some({})", f.expr),
+                        ..f
+                    },
+                    None => Fill::of(NONE, "::core::option::Option::None", 0),
+                },
+                None => return None,
+            },
+        };
+        if f.keeps() || f.rank == 6 {
+            rank = rank.min(f.rank);
+        }
+        moves += f.moves;
+        needs.extend(f.needs);
+        parts.push(match &field.ident {
+            Some(name) => format!("{cfgs} {name}: {}", f.expr),
+            None => f.expr,
+        });
+    }
+    if !(rank != NONE && rank != 6) {
+        return None; // nothing of the cancellation in it (`PollSendError(None)`)
+    }
+    let expr = match fields {
+        Fields::Named(_) => format!("{ctor} {{ {} }}", parts.join(", ")),
+        _ => format!("{ctor}({})", parts.join(", ")),
+    };
+    Some(Fill {
+        rank,
+        expr,
+        moves,
+        needs,
+    })
+}
+
+/// `X` of an `Option<X>`.
+fn option_of(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = strip_parens(ty) else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    match generic_types(&last.arguments).as_slice() {
+        [inner] => Some(inner),
+        _ => None,
+    }
 }
 
 /// What a constructor's argument takes: its type, or `X` for `impl Into<X>` and for a type
@@ -700,7 +1003,9 @@ fn into_target(ty: &Type, generics: &syn::Generics) -> Option<Type> {
                 Some(param) => {
                     let in_where = generics.where_clause.iter().flat_map(|w| {
                         w.predicates.iter().filter_map(move |pred| match pred {
-                            syn::WherePredicate::Type(pt) if path_names(&pt.bounded_ty) == [name.to_string()] => {
+                            syn::WherePredicate::Type(pt)
+                                if path_names(&pt.bounded_ty) == [name.to_string()] =>
+                            {
                                 Some(pt.bounds.iter())
                             }
                             _ => None,
@@ -713,28 +1018,6 @@ fn into_target(ty: &Type, generics: &syn::Generics) -> Option<Type> {
         }
         other => Some(other.clone()),
     }
-}
-
-/// A constructor's call, when the type has no conversion nor variant to take the cancellation:
-/// `Self::new_io(io::Error::from(c))`. One of the type's own file (the impl is written there:
-/// a private one is visible), or one visible crate-wide; by the same preference as
-/// [`body_for`]'s; with its `#[cfg]`s, for the impl.
-fn ctor_body(def: &LocalType, ctors: &[Ctor]) -> Option<(String, Vec<String>)> {
-    let rank = |t: &Type| match value_of(t) {
-        Some(v) if v.starts_with("::std::io") => Some(0),
-        Some(v) if v.starts_with("::std::boxed") => Some(1),
-        Some(_) => Some(2),
-        None => None,
-    };
-    ctors
-        .iter()
-        .filter(|c| c.file == def.file || c.crate_wide)
-        .filter_map(|c| Some((rank(&c.takes)?, c)))
-        .min_by_key(|(r, _)| *r)
-        .and_then(|(_, c)| {
-            let body = format!("Self::{}({})", c.name, value_of(&c.takes)?);
-            Some((body, c.cfgs.clone()))
-        })
 }
 
 /// `ty` with an alias's parameter replaced by its argument, if it is one.
@@ -799,6 +1082,12 @@ pub(crate) fn is_boxed_dyn_error(ty: &Type) -> bool {
             ),
             TypeParamBound::Lifetime(_) => {}
             _ => return false,
+        }
+    }
+    // `use std::error::Error as StdError` is the usual spelling beside a crate's own `Error`.
+    for t in &mut traits {
+        if t == "StdError" {
+            *t = "Error".into();
         }
     }
     traits.sort();

@@ -164,7 +164,11 @@ fn main() -> ExitCode {
                 .unwrap_or(""),
             stem => stem,
         };
-        index.add_file(at, stem, &ast);
+        let dir = Path::new(&rel)
+            .parent()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        index.add_file(at, stem, &dir, &ast);
         if let Some(dir) = file
             .parent()
             .and_then(|d| d.file_name())
@@ -193,7 +197,8 @@ fn main() -> ExitCode {
 
     // 3. The impls the annotated functions need; a function whose error type can get none is
     //    not annotated, with the reason.
-    let mut impls: BTreeMap<(String, usize), Result<Option<String>, String>> = BTreeMap::new();
+    let mut impls: BTreeMap<(String, usize), Result<Option<errors::Made>, String>> =
+        BTreeMap::new();
     for d in all.iter_mut().flatten() {
         let Some((name, def)) = d.needs.clone() else {
             continue;
@@ -215,11 +220,27 @@ fn main() -> ExitCode {
             }
         }
     }
-    let used: std::collections::HashSet<&(String, usize)> = all
+    // The impls those impls call (`ClientConnectError::Normal(Error)` needs `Error`'s).
+    let mut used: std::collections::HashSet<(String, usize)> = all
         .iter()
         .flatten()
-        .filter_map(|d| d.needs.as_ref())
+        .filter_map(|d| d.needs.clone())
         .collect();
+    let mut todo: Vec<(String, usize)> = used.iter().cloned().collect();
+    while let Some(key) = todo.pop() {
+        let needs = match impls.get(&key) {
+            Some(Ok(Some(made))) => made.needs.clone(),
+            _ => Vec::new(),
+        };
+        for need in needs {
+            impls
+                .entry(need.clone())
+                .or_insert_with(|| errors::impl_for(&index, &need.0, need.1));
+            if used.insert(need.clone()) {
+                todo.push(need);
+            }
+        }
+    }
 
     // 4. Edit (as text), report, measure.
     let mut lines = String::new();
@@ -246,7 +267,7 @@ fn main() -> ExitCode {
             }
         }
         for (key, made) in &impls {
-            let (Ok(Some(text)), true) = (made, used.contains(key)) else {
+            let (Ok(Some(errors::Made { text, .. })), true) = (made, used.contains(key)) else {
                 continue;
             };
             let (name, def) = key;
