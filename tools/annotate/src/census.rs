@@ -238,9 +238,7 @@ impl<'ast> Visit<'ast> for Census {
                     // `std::thread::spawn` starts a thread, not a task: no context to hand;
                     // `tokio_test::task::spawn` wraps a future to poll it by hand in the same
                     // task (its context is the caller's already), it starts nothing.
-                    if is_spawn(last)
-                        && !names.iter().any(|n| n == "thread" || n == "tokio_test")
-                    {
+                    if is_spawn(last) && !names.iter().any(|n| n == "thread" || n == "tokio_test") {
                         self.push_spawn(names.join("::"), call.func.span());
                         if let Some(block) = valued_block(&call.args[0]) {
                             self.visit_expr(&call.func);

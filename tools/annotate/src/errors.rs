@@ -457,7 +457,12 @@ impl<'a> Scope<'a> {
     fn defs(&self, names: &[String]) -> Vec<(bool, usize)> {
         let name = names.last().map(String::as_str).unwrap_or("");
         // Among equally preferred ones, one in this file's directory or below it.
-        let here = self.index.dirs.get(&self.file).map(String::as_str).unwrap_or("");
+        let here = self
+            .index
+            .dirs
+            .get(&self.file)
+            .map(String::as_str)
+            .unwrap_or("");
         let far = |file: usize| {
             !self
                 .index
