@@ -129,6 +129,48 @@ fn child_dropped_during_cancel() {
     });
 }
 
+/// A child's allocation kept for the next context made on its thread (`src/ctx/state/recycle.rs`)
+/// while its parent cancels: the last drop of a child (linked to its parent, or not) and the
+/// next child, of another parent, made from the spare, race the parent taking and walking its
+/// child list. Whatever the order, the new context starts blank (no cause, not cancelled), and
+/// the first parent never reaches it. Fails with `--cfg autocancel_loom_broken="recycle_cancelled"`
+/// (a cancelled child kept: the next context starts with its cause).
+#[test]
+fn a_child_is_recycled_while_its_parent_cancels() {
+    for linked in [true, false] {
+        model(move || {
+            let parent = Ctx::new();
+            let child = parent.child();
+            if linked {
+                // Checked in a loop, a child links itself (`src/ctx/state/link.rs`).
+                for _ in 0..6 {
+                    assert!(!child.is_cancelled());
+                }
+            }
+            let other = Ctx::new();
+            let dropper = {
+                let other = other.clone();
+                thread::spawn(move || {
+                    let _ = child.is_cancelled();
+                    drop(child);
+                    let next = other.child();
+                    let blank = next.cause().is_none() && !next.is_cancelled();
+                    (blank, next)
+                })
+            };
+            parent.cancel_with_reason("stop");
+            let (blank, next) = dropper.join().unwrap();
+            assert!(blank, "the next context starts blank");
+            assert!(!next.is_cancelled(), "the first parent does not reach it");
+            other.cancel_with_reason("other");
+            assert_eq!(
+                reason(&next).unwrap(),
+                "cancelled: parent context: cancelled: other"
+            );
+        });
+    }
+}
+
 /// A waiter that registers and then gives up (drops its future) while the context is cancelled:
 /// unregistering races with the cancel taking the waiter list. The remaining waiter is still
 /// woken; the dropped one's stale registration does no harm.

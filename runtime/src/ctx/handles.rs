@@ -21,6 +21,14 @@ pub(crate) struct Bridges {
     pub(crate) source: Mutex<Option<Pin<Box<WaitForCancellationFutureOwned>>>>,
 }
 
+impl Bridges {
+    /// Whether no token was asked for and none was the source (the context's allocation can
+    /// then be reused: `state/recycle.rs`).
+    pub(crate) fn is_empty(&mut self) -> bool {
+        self.token.get().is_none() && self.source.get_mut().is_ok_and(|s| s.is_none())
+    }
+}
+
 /// A handle that does not keep its context alive.
 pub(crate) struct WeakCtx(Weak<State>);
 

@@ -13,6 +13,7 @@ mod wait;
 mod wait_list;
 mod waiter;
 
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,7 +66,19 @@ pub(crate) fn reset_pacer() {
 #[derive(Clone)]
 pub struct Ctx {
     /// Private to `ctx/`: the layers above (ambient, group, `__private`) use the methods below.
-    state: Arc<State>,
+    /// Dropped by hand (`Drop for Ctx`): the last handle may keep the allocation for the next
+    /// context made on this thread (`state/recycle.rs`).
+    state: ManuallyDrop<Arc<State>>,
+}
+
+impl Drop for Ctx {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: `state` is not used again: this is the handle's own drop, which runs once,
+        // and nothing of `self` is read after it.
+        let state = unsafe { ManuallyDrop::take(&mut self.state) };
+        state::recycle::release(state);
+    }
 }
 
 /// A context's flag word, borrowed for as long as the context: what a check reads (see
@@ -250,7 +263,9 @@ impl Ctx {
 impl Ctx {
     #[inline]
     fn from_state(state: Arc<State>) -> Ctx {
-        Ctx { state }
+        Ctx {
+            state: ManuallyDrop::new(state),
+        }
     }
 
     /// A context that is never cancelled ([`Ctx::cancel`] does nothing to it), which waiting on

@@ -25,6 +25,7 @@ use super::idle::{Due, Idle};
 use super::wait_list::{Batch, WaitList, WaitNode};
 
 mod link;
+pub(super) mod recycle;
 
 use crate::sync::{self, AtomicU8, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
@@ -112,7 +113,8 @@ impl State {
         Arc::new(state)
     }
 
-    /// `Arc::new(State::with(..))`, built in place: `Arc::new` built the state on the stack and
+    /// `Arc::new(State::with(..))`, in this thread's spare allocation if there is one (see
+    /// `state/recycle.rs`), else built in place: `Arc::new` built the state on the stack and
     /// copied it into the allocation (a 250-byte `memcpy` on every per-request context). Kept
     /// because it pays: with `Arc::new`, `with_timeout(d).run(fut)` took 707 instructions
     /// instead of 650 (+57, callgrind, `benches/child_deadline_once.rs`) and its criterion
@@ -125,6 +127,12 @@ impl State {
         idle_above: bool,
         parent: Option<Arc<State>>,
     ) -> Arc<State> {
+        if let Some(mut spare) = recycle::take() {
+            if let Some(blank) = Arc::get_mut(&mut spare) {
+                blank.reuse(limit, idle, idle_above, parent);
+                return spare;
+            }
+        }
         let arc = Arc::<State>::new_uninit();
         // SAFETY: the allocation is fresh and not shared yet, so writing through the pointer
         // is the only access; it is fully initialised by the write before `assume_init`.

@@ -231,6 +231,11 @@ impl WaitList {
         batch.len == BATCH
     }
 
+    /// Whether no node is linked (a context's allocation can then be reused: `recycle.rs`).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
     /// How many nodes are linked.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

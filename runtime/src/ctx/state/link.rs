@@ -193,19 +193,33 @@ impl State {
     #[cold]
     #[inline(never)]
     pub(super) fn unlink(&self, key: usize, me: *const State) {
+        self.leave(key, me);
+    }
+
+    /// [`State::unlink`], saying whether the child is out of the list: false when the list is
+    /// closed (this context is being cancelled, has taken its children and may still upgrade
+    /// the one at `me`). For a child about to be recycled (`recycle.rs`), which then marks
+    /// itself unlinked: no one else leaves a list for it, so the slot is still its own.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn leave(&self, key: usize, me: *const State) -> bool {
         let removed = {
             let mut lists = self.lock();
             if lists.closed {
-                return;
+                return false;
             }
-            debug_assert!(lists
-                .children
-                .get(key)
-                .is_some_and(|child| std::ptr::eq(child.as_ptr(), me)));
+            debug_assert!(
+                lists.closed
+                    || lists
+                        .children
+                        .get(key)
+                        .is_some_and(|child| std::ptr::eq(child.as_ptr(), me))
+            );
             lists.children.try_remove(key)
         };
         // The `Weak` is dropped outside the lock.
         drop(removed);
+        true
     }
 }
 

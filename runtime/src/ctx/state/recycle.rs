@@ -1,0 +1,262 @@
+//! One spare context allocation per thread: the allocation of the last context dropped on this
+//! thread, kept for the next one made here.
+//!
+//! Why: a per-request or per-read context (`ctx.with_timeout(d).run(fut)`) is made and dropped
+//! around every call, and glibc's `malloc` + `free` of it, with `Arc`'s drop, are ~210 of its
+//! ~650 instructions (callgrind, `benches/child_deadline_once.rs`: 649 without the spare, 436
+//! with it; criterion, `servers` `child_deadline/with_timeout_run`, 1.26× → 1.17×
+//! `tokio::time::timeout` on a quiet 2-vCPU VM, see `benches/RESULTS.md`). With the spare, a
+//! context made right after one was dropped on the same thread (the per-request loop) costs no
+//! allocation; any other pattern costs what it did. Nothing is shared between threads: the
+//! spare is a thread-local, so this adds no write other workers see.
+//!
+//! Invariants, all held in safe code (`Arc::get_mut` is the proof of uniqueness; the one
+//! `unsafe` is `Ctx`'s `ManuallyDrop::take` in its own drop):
+//! - A spare is unique (no other `Arc`, no `Weak`), out of any parent's child list, and blank:
+//!   no parent, no cause, no waiter, hook, child or timer, no idle deadline, no interop or test
+//!   state ([`State::recyclable`], [`State::clear`]). Nothing can reach it but this thread-local.
+//!   Reusing it writes the new context's configuration over it ([`State::reuse`]), keeping its
+//!   lists' capacity.
+//! - A context is recycled only by the drop of its last handle (`strong_count == 1`: nobody else
+//!   can clone it, since cloning needs a handle), after it has left its parent's child list
+//!   under the parent's lock if it was linked (`leave_parent`). The parent's cancellation is the
+//!   only other way to its state (it upgrades the `Weak` it took from its child list): when the
+//!   parent's list is already closed, the context is dropped as usual. Any other `Weak` (an
+//!   `OnCancel`, the timer task, the interop's handle) makes `Arc::get_mut` fail, and the context
+//!   is dropped as usual too; having left its parent's list, it is marked unlinked, so its drop
+//!   does not leave it again.
+//! - The parent's closed list is an early answer, not the proof: the parent's batch holds a
+//!   `Weak`, so `Arc::get_mut` would fail too. What the checks on the cause are for: a context
+//!   its parent has cancelled (and let go of again) is unique, but not blank.
+//! - Under loom too: `tests/loom.rs`, `a_child_is_recycled_while_its_parent_cancels`, races
+//!   the last drop of a linked child, and the next child made from the spare, with the parent's
+//!   cancellation; it fails when the checks for a cancellation (the flag, the cause, the closed
+//!   lists) are taken out (`--cfg autocancel_loom_broken="recycle_cancelled"`: the next context
+//!   starts with the previous one's cause).
+
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::{Idle, Limit, State, UNLINKED};
+use crate::sync::{self, AtomicU8};
+
+#[cfg(not(loom))]
+std::thread_local! {
+    static SPARE: Cell<Option<Arc<State>>> = const { Cell::new(None) };
+}
+
+// Loom's: per modelled thread and per execution (a std one would carry a state made with one
+// execution's loom objects into the next).
+#[cfg(loom)]
+loom::thread_local! {
+    static SPARE: Cell<Option<Arc<State>>> = Cell::new(None);
+}
+
+/// Drops the last handle to `state`, keeping its allocation as this thread's spare when it can.
+#[inline]
+pub(in crate::ctx) fn release(mut state: Arc<State>) {
+    // Not the last handle: the usual drop. A cancelled context is not recycled: skip the
+    // parent's lock.
+    #[cfg(not(autocancel_loom_broken = "recycle_cancelled"))]
+    if state.flagged_here() {
+        return;
+    }
+    if Arc::strong_count(&state) != 1 || !state.leave_parent() {
+        return;
+    }
+    let Some(unique) = Arc::get_mut(&mut state) else {
+        return;
+    };
+    if !unique.recyclable() {
+        return;
+    }
+    unique.clear();
+    // During the thread's teardown the slot is gone: the state is then simply dropped.
+    let _ = SPARE.try_with(move |spare| drop(spare.replace(Some(state))));
+}
+
+/// This thread's spare allocation, blank, if there is one.
+#[inline]
+pub(super) fn take() -> Option<Arc<State>> {
+    SPARE.try_with(Cell::take).ok().flatten()
+}
+
+impl State {
+    /// Leaves the parent's child list, for a context about to be recycled; false if the parent
+    /// is being cancelled (it has taken its list and may upgrade this context: do not recycle).
+    /// Marks the context unlinked once it has left, so that no later drop leaves again.
+    #[inline]
+    fn leave_parent(&self) -> bool {
+        match &self.parent {
+            // Not in the list (unlinked, or a root): nothing to leave, no lock.
+            Some(parent) if !self.unlinked() => {
+                let left = parent.leave(self.key.load(Ordering::Relaxed), self);
+                if left {
+                    self.bits.fetch_or(UNLINKED, Ordering::AcqRel);
+                }
+                left
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether this unique state can be a spare (see this module): never cancelled, and
+    /// nothing attached that would need dropping or that holds it (an idle deadline, interop
+    /// state, a test's countdown, a hook, a waiter, a child, a timer). Contexts made per request
+    /// or per read are; the others are dropped as usual.
+    #[inline]
+    fn recyclable(&mut self) -> bool {
+        #[cfg(feature = "tokio-util")]
+        if !self.bridges.is_empty() {
+            return false;
+        }
+        #[cfg(feature = "testing")]
+        if self.cuts.is_some() {
+            return false;
+        }
+        #[cfg(not(autocancel_loom_broken = "recycle_cancelled"))]
+        if self.record.get().is_some() {
+            return false;
+        }
+        if !self.cancellable || self.idle.is_some() {
+            return false;
+        }
+        let lists = sync::get_mut(&mut self.lists);
+        #[cfg(not(autocancel_loom_broken = "recycle_cancelled"))]
+        if lists.closed {
+            return false;
+        }
+        lists.timer.is_none()
+            && lists.hooks.is_empty()
+            && lists.waiters.is_empty()
+            && lists.children.is_empty()
+    }
+
+    /// Makes a recyclable state that has left its parent's list a blank: it lets go of its
+    /// parent (whose drop, if this was the last handle to it, unlinks up the chain as usual).
+    /// The lists keep their capacity.
+    #[inline]
+    fn clear(&mut self) {
+        self.parent = None;
+    }
+
+    /// A blank made into a new context: what [`State::with`] would build, in the blank's place.
+    #[inline(always)]
+    pub(super) fn reuse(
+        &mut self,
+        limit: Option<Limit>,
+        idle: Option<Idle>,
+        idle_above: bool,
+        parent: Option<Arc<State>>,
+    ) {
+        debug_assert!(self.parent.is_none() && self.recyclable());
+        let idle_chain = idle_above || idle.is_some();
+        self.bits = AtomicU8::new(if parent.is_some() { UNLINKED } else { 0 });
+        *self.key.get_mut() = 0;
+        *self.unlinked_checks.get_mut() = 0;
+        self.limit = limit;
+        self.timed = limit.is_some() || idle_chain;
+        self.idle = idle;
+        self.idle_chain = idle_chain;
+        #[cfg(feature = "testing")]
+        {
+            self.cuts = parent.as_ref().and_then(|parent| parent.cuts.clone());
+        }
+        self.parent = parent;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::take;
+    use crate::{Cause, Ctx};
+
+    #[test]
+    fn the_last_handle_of_a_per_request_context_leaves_its_allocation_for_the_next() {
+        let server = Ctx::new();
+        let _ = take();
+        let request = server.with_timeout(Duration::from_secs(60));
+        let address = Arc::as_ptr(&request.state);
+        let copy = request.clone();
+        drop(request);
+        assert!(take().is_none(), "not the last handle");
+        drop(copy);
+        let next = server.with_timeout(Duration::from_secs(3600));
+        assert_eq!(Arc::as_ptr(&next.state), address, "the spare is reused");
+        // And it is a new context: not cancelled, its own deadline, its parent's child.
+        assert!(!next.is_cancelled());
+        let left = next.deadline().unwrap().remaining();
+        assert!(left > Duration::from_secs(3000), "{left:?}");
+        server.cancel_with_reason("shutdown");
+        assert!(next.is_cancelled());
+        assert!(matches!(next.cause(), Some(Cause::ParentCancelled(_))));
+    }
+
+    #[test]
+    fn a_linked_context_leaves_its_parents_list_before_it_is_kept() {
+        let server = Ctx::new();
+        let _ = take();
+        let request = server.child();
+        let address = Arc::as_ptr(&request.state);
+        request.state.link();
+        assert_eq!(server.state.lock().children.len(), 1);
+        drop(request);
+        assert_eq!(server.state.lock().children.len(), 0, "left the list");
+        let next = server.child();
+        assert_eq!(Arc::as_ptr(&next.state), address, "the spare is reused");
+        server.cancel();
+        assert!(next.is_cancelled());
+    }
+
+    #[test]
+    fn cancelled_contexts_and_contexts_others_hold_are_dropped_as_usual() {
+        let server = Ctx::new();
+        let _ = take();
+        let cancelled = server.child();
+        cancelled.cancel();
+        drop(cancelled);
+        assert!(take().is_none(), "a cancelled context is not kept");
+
+        let watched = server.child();
+        let hook = watched.on_cancel(|_| {});
+        drop(watched);
+        assert!(take().is_none(), "a hook holds it");
+        drop(hook);
+
+        let idle = server.with_idle_timeout(Duration::from_secs(1));
+        drop(idle);
+        assert!(take().is_none(), "an idle deadline is not kept");
+
+        let parent = server.child();
+        let child = parent.child();
+        drop(parent);
+        assert!(take().is_none(), "its child holds it");
+        drop(child);
+        assert!(take().is_some(), "the last of the chain is kept");
+        assert!(take().is_none(), "one spare per thread");
+    }
+
+    #[test]
+    fn a_child_of_a_cancelled_parent_is_not_kept_and_a_spare_does_not_carry_a_cause() {
+        let server = Ctx::new();
+        let _ = take();
+        let request = server.child();
+        request.state.link();
+        server.cancel_with_reason("shutdown");
+        drop(request);
+        assert!(
+            take().is_none(),
+            "its parent's list is closed: dropped as usual"
+        );
+        let other = Ctx::new();
+        let fresh = other.child();
+        drop(fresh);
+        let next = other.child();
+        assert!(!next.is_cancelled());
+        assert!(next.cause().is_none());
+    }
+}
