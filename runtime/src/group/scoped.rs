@@ -328,12 +328,20 @@ where
     /// cancelled the group (see [`Group::wait`](crate::Group::wait)). Re-raises the first panic
     /// of a task once the others have stopped.
     pub async fn wait(self) -> Result<Vec<T>, E> {
-        self.wait_report().await.into_result()
+        // Not the report's `cancelled_at`: one lock of the parked-at board per cancelled task,
+        // for a list `into_result` drops.
+        self.finish(false).await.into_result()
     }
 
     /// [`ScopedGroup::wait`], also returning the outputs of the tasks that succeeded when the
     /// group failed, and the stragglers.
-    pub async fn wait_report(mut self) -> Report<T, E> {
+    pub async fn wait_report(self) -> Report<T, E> {
+        self.finish(true).await
+    }
+
+    /// [`wait_report`](Self::wait_report)'s work; `places`: whether to read where each
+    /// cancelled task stopped ([`Report::cancelled_at`], empty otherwise).
+    async fn finish(mut self, places: bool) -> Report<T, E> {
         let mut run = Tally {
             outputs: (0..self.spawned).map(|_| None).collect(),
             outcomes: vec![TaskOutcome::Succeeded; self.spawned],
@@ -358,7 +366,11 @@ where
             .first_error
             .or_else(|| run.cut_short.then(|| E::from(ctx.cancelled_error())));
         Report {
-            cancelled_at: cancelled_at(&run.outcomes, &self.shared.member.shields),
+            cancelled_at: if places {
+                cancelled_at(&run.outcomes, &self.shared.member.shields)
+            } else {
+                Vec::new()
+            },
             outputs: run.outputs,
             outcomes: run.outcomes,
             error,

@@ -89,7 +89,9 @@ where
     /// If every task returned `Ok` before any cancellation, the result is `Ok` even if the
     /// deadline passes before `wait` is called.
     pub async fn wait(self) -> Result<Vec<T>, E> {
-        self.wait_report().await.into_result()
+        // Not the report's `cancelled_at`: one lock of the parked-at board per cancelled task,
+        // for a list `into_result` drops.
+        self.finish(false).await.into_result()
     }
 
     /// [`Group::wait`], also returning the outputs of the tasks that succeeded when the group
@@ -104,7 +106,13 @@ where
     /// # Panics
     ///
     /// Called from one of the group's own tasks (it would wait for itself forever).
-    pub async fn wait_report(mut self) -> Report<T, E> {
+    pub async fn wait_report(self) -> Report<T, E> {
+        self.finish(true).await
+    }
+
+    /// [`wait_report`](Self::wait_report)'s work; `places`: whether to read where each
+    /// cancelled task stopped ([`Report::cancelled_at`], empty otherwise).
+    async fn finish(mut self, places: bool) -> Report<T, E> {
         self.assert_not_own_task("Group::wait");
         let mut collect = self.take_collect(false);
         collect.tally.ended = None;
@@ -128,7 +136,11 @@ where
             .first_error
             .or_else(|| tally.cut_short.then(|| E::from(ctx.cancelled_error())));
         Report {
-            cancelled_at: cancelled_at(&tally.outcomes, &self.shared.member.shields),
+            cancelled_at: if places {
+                cancelled_at(&tally.outcomes, &self.shared.member.shields)
+            } else {
+                Vec::new()
+            },
             outputs: tally.outputs,
             outcomes: tally.outcomes,
             error,
