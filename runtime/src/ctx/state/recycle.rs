@@ -38,6 +38,8 @@ use std::cell::Cell;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use slab::Slab;
+
 use super::{Idle, Limit, State, UNLINKED};
 use crate::sync::{self, AtomicU8};
 
@@ -52,6 +54,9 @@ std::thread_local! {
 loom::thread_local! {
     static SPARE: Cell<Option<Arc<State>>> = Cell::new(None);
 }
+
+/// The most slots a spare's child and hook lists keep (see [`State::clear`]).
+const KEPT_CAPACITY: usize = 16;
 
 /// Drops the last handle to `state`, keeping its allocation as this thread's spare when it can.
 #[inline]
@@ -135,10 +140,18 @@ impl State {
 
     /// Makes a recyclable state that has left its parent's list a blank: it lets go of its
     /// parent (whose drop, if this was the last handle to it, unlinks up the chain as usual).
-    /// The lists keep their capacity.
+    /// The lists keep a small capacity, not a large one: a spare that once had thousands of
+    /// children would otherwise keep their slab for as long as the thread lives.
     #[inline]
     fn clear(&mut self) {
         self.parent = None;
+        let lists = sync::get_mut(&mut self.lists);
+        if lists.children.capacity() > KEPT_CAPACITY {
+            lists.children = Slab::new();
+        }
+        if lists.hooks.capacity() > KEPT_CAPACITY {
+            lists.hooks = Slab::new();
+        }
     }
 
     /// A blank made into a new context: what [`State::with`] would build, in the blank's place.
@@ -238,6 +251,29 @@ mod tests {
         drop(child);
         assert!(take().is_some(), "the last of the chain is kept");
         assert!(take().is_none(), "one spare per thread");
+    }
+
+    #[test]
+    fn a_spare_keeps_a_small_list_capacity_not_a_large_one() {
+        for (children, kept) in [(4, true), (1_000, false)] {
+            let _ = take();
+            let server = Ctx::new();
+            let many: Vec<Ctx> = (0..children).map(|_| server.child()).collect();
+            for child in &many {
+                child.state.link();
+            }
+            drop(many);
+            let capacity = server.state.lock().children.capacity();
+            assert!(capacity >= children);
+            drop(server);
+            let spare = take().expect("the server's allocation");
+            let capacity = crate::sync::lock(&spare.lists).children.capacity();
+            assert_eq!(
+                capacity >= children,
+                kept,
+                "{children} children: {capacity}"
+            );
+        }
     }
 
     #[test]
