@@ -180,7 +180,7 @@ impl State {
 pub(super) fn release_parent(mut link: Option<(Arc<State>, Option<usize>)>, mut me: *const State) {
     while let Some((parent, key)) = link {
         if let Some(key) = key {
-            parent.unlink(key, me);
+            parent.leave(key, me);
         }
         me = Arc::as_ptr(&parent);
         link = Arc::into_inner(parent).and_then(|mut parent| parent.take_link());
@@ -188,16 +188,8 @@ pub(super) fn release_parent(mut link: Option<(Arc<State>, Option<usize>)>, mut 
 }
 
 impl State {
-    /// Removes the child at `me` from slot `key` of this context's child list, unless the list
-    /// is closed (this context is being cancelled and has taken its children).
-    #[cold]
-    #[inline(never)]
-    pub(super) fn unlink(&self, key: usize, me: *const State) {
-        self.leave(key, me);
-    }
-
-    /// [`State::unlink`], saying whether the child is out of the list: false when the list is
-    /// closed (this context is being cancelled, has taken its children and may still upgrade
+    /// Removes the child at `me` from slot `key` of this context's child list, saying whether
+    /// the child is out of the list: false when the list is closed (this context is being cancelled, has taken its children and may still upgrade
     /// the one at `me`). For a child about to be recycled (`recycle.rs`), which then marks
     /// itself unlinked: no one else leaves a list for it, so the slot is still its own.
     #[cold]
