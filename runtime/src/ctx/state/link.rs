@@ -189,9 +189,10 @@ pub(super) fn release_parent(mut link: Option<(Arc<State>, Option<usize>)>, mut 
 
 impl State {
     /// Removes the child at `me` from slot `key` of this context's child list, saying whether
-    /// the child is out of the list: false when the list is closed (this context is being cancelled, has taken its children and may still upgrade
-    /// the one at `me`). For a child about to be recycled (`recycle.rs`), which then marks
-    /// itself unlinked: no one else leaves a list for it, so the slot is still its own.
+    /// the child is out of the list: false when the list is closed (this context is being
+    /// cancelled, has taken its children and may still upgrade the one at `me`). A child about
+    /// to be recycled (`recycle.rs`) then marks itself unlinked: no one else leaves a list for
+    /// it, so the slot is still its own.
     #[cold]
     #[inline(never)]
     pub(super) fn leave(&self, key: usize, me: *const State) -> bool {
