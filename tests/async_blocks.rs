@@ -101,3 +101,93 @@ async fn a_block_logging_with_tracing_sigils_is_rewritten() {
         .expect("the connection task stops at its creator's deadline")
         .unwrap();
 }
+
+/// A block with a value whose tail spells its output, `Result<u32, io::Error>`, is rewritten:
+/// cancelled during its first step (the function's context, from inside), it ends at the
+/// checkpoint of its second with `Err(io::Error::from(cancelled))`. Its loop yields nothing,
+/// so the function's race around `.await` cannot stop it partway: only its own checks can
+/// (left alone, as before, it ran all three steps, and the function ended with `Cancelled`).
+#[cancellable]
+async fn io_typed_block(steps: Arc<AtomicU64>) -> Result<std::io::Result<u32>, Cancelled> {
+    let me = autocancel::Ctx::current();
+    let work = async {
+        for _ in 0..3 {
+            steps.fetch_add(1, SeqCst);
+            me.cancel();
+        }
+        Ok::<_, std::io::Error>(3)
+    };
+    let out = work.await;
+    Ok(out)
+}
+
+#[tokio::test]
+async fn a_block_spelled_result_ends_with_the_cancellation_as_its_error() {
+    let steps = Arc::new(AtomicU64::new(0));
+    let ctx = autocancel::Ctx::new();
+    let out = ctx.scope(io_typed_block(steps.clone())).await;
+    let err = out.unwrap().unwrap_err();
+    assert!(Cancelled::find(&err).is_some(), "{err}");
+    assert_eq!(steps.load(SeqCst), 1);
+}
+
+/// An error type with no `From<Cancelled>`.
+#[derive(Debug, PartialEq)]
+struct Refuses;
+
+/// The same block spelled `Result<u32, Refuses>`: it has no way to end with the cancellation,
+/// so it compiles and runs as written, all three steps (a probe in the block finds no
+/// conversion, and its checks are made on the never-cancelled root).
+#[cancellable]
+async fn refusing_typed_block(steps: Arc<AtomicU64>) -> Result<Result<u32, Refuses>, Cancelled> {
+    let me = autocancel::Ctx::current();
+    let work = async {
+        for _ in 0..3 {
+            steps.fetch_add(1, SeqCst);
+            me.cancel();
+        }
+        Ok::<u32, Refuses>(3)
+    };
+    let out = work.await;
+    Ok(out)
+}
+
+#[tokio::test]
+async fn a_block_spelled_result_of_an_error_without_the_conversion_runs_as_written() {
+    let steps = Arc::new(AtomicU64::new(0));
+    let ctx = autocancel::Ctx::new();
+    let out = ctx.scope(refusing_typed_block(steps.clone())).await;
+    assert_eq!(out.unwrap(), Ok(3));
+    assert_eq!(steps.load(SeqCst), 3);
+}
+
+/// A loop in the closure of a `poll_fn` the function awaits: its checkpoint returns
+/// `Poll::Pending` once the function's context is cancelled (here from inside, at the first
+/// step), and the race around the `.await` ends the function. The loop never returns `Pending`
+/// of its own, so nothing else could stop it partway (left alone, as before, it ran all its
+/// 100,000 steps).
+#[cancellable]
+async fn spins_in_a_poll_fn(steps: Arc<AtomicU64>) -> Result<u64, Cancelled> {
+    let me = autocancel::Ctx::current();
+    let done = std::future::poll_fn(|_| {
+        while steps.load(SeqCst) < 100_000 {
+            steps.fetch_add(1, SeqCst);
+            me.cancel();
+        }
+        std::task::Poll::Ready(steps.load(SeqCst))
+    })
+    .await;
+    Ok(done)
+}
+
+#[tokio::test]
+async fn a_loop_in_an_awaited_poll_fn_stops_at_the_cancellation() {
+    let steps = Arc::new(AtomicU64::new(0));
+    let ctx = autocancel::Ctx::new();
+    let err = ctx
+        .scope(spins_in_a_poll_fn(steps.clone()))
+        .await
+        .unwrap_err();
+    assert!(!err.is_deadline_exceeded(), "{err}");
+    assert_eq!(steps.load(SeqCst), 1);
+}

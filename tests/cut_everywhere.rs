@@ -253,3 +253,41 @@ async fn groups_inside_the_body_are_cut_too() {
     assert_eq!(report.points().count(), 2); // one `.await` per task
     assert!(report.points().all(|p| line(p.location) == 231), "{report}");
 }
+
+#[cancellable]
+async fn spins_in_a_poll_fn(log: &Mutex<Vec<u32>>) -> Result<(), Cancelled> {
+    let mut step = 0;
+    std::future::poll_fn(|_| {
+        while step < 3 {
+            log.lock().unwrap().push(step);
+            step += 1;
+        }
+        std::task::Poll::Ready(())
+    })
+    .await;
+    Ok(())
+}
+
+/// A cut at a loop checkpoint inside an awaited `poll_fn`'s closure ends the function there
+/// (the checkpoint returns `Pending`, the race around the `.await` finds the cut's cancellation),
+/// and never leaves the task waiting.
+#[tokio::test(start_paused = true)]
+async fn a_cut_in_a_poll_fn_loop_ends_the_function() {
+    let report = tokio::time::timeout(
+        Duration::from_secs(60),
+        testing::cut_everywhere(
+            || async {
+                let log = Mutex::new(Vec::new());
+                let result = spins_in_a_poll_fn(&log).await;
+                (result, log.into_inner().unwrap())
+            },
+            |(result, log)| assert_eq!(result.is_ok(), log.len() == 3),
+        ),
+    )
+    .await
+    .expect("no run waits for good");
+    report.assert_ok();
+    // The `.await`, then the loop's checkpoint at each of its three iterations.
+    assert_eq!(report.points().count(), 4);
+    assert!(report.is_complete());
+}

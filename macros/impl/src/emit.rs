@@ -55,9 +55,23 @@ pub(crate) struct Emit {
     /// return type is one error at the signature: rustc reports an unmet bound once per span,
     /// not once per checkpoint and `.await`.
     exit_at: Option<Span>,
-    /// Inside an `async` block: `exit_block`, whose type the block's output decides (see
-    /// `async_block.rs` and the runtime's `exit_block`).
-    in_block: bool,
+    /// Inside an `async` block: how a cancelled check ends it (see `async_block.rs`).
+    in_block: Option<BlockEnd>,
+}
+
+/// How a cancelled check ends a rewritten `async` block.
+#[derive(Clone, PartialEq, Eq)]
+enum BlockEnd {
+    /// `return exit_block(c)`, whose type the block's output decides (the runtime's
+    /// `exit_block`): a `()`-shaped block.
+    Inferred,
+    /// `return Err(exit_err(__cancellable_exit, c))`: a block spelled `Result<_, E>` (the
+    /// runtime's `exit_err`).
+    Err,
+    /// `return exit_pending(c, cx)`, `Poll::Pending`: the closure of a `poll_fn` the function
+    /// awaits, whose race then ends the function (see `Emit::in_poll_fn`); `cx` is the
+    /// closure's `&mut Context` parameter.
+    Pending(Ident),
 }
 
 impl Emit {
@@ -84,7 +98,7 @@ impl Emit {
             given: false,
             exit_ty,
             exit_at: None,
-            in_block: false,
+            in_block: None,
         }
     }
 
@@ -105,9 +119,10 @@ impl Emit {
         }
     }
 
-    /// The same, for an `async` block with no value of its own (see `async_block.rs`): its
-    /// output is `()` or left to inference (`!`-typed blocks), so it returns `exit_block(c)`.
-    pub(crate) fn in_async_block(&self) -> Emit {
+    /// The same, for an `async` block the rewrite enters (see `async_block.rs`): one with no
+    /// value of its own, whose output is `()` or left to inference (`!`-typed blocks), returns
+    /// `exit_block(c)`; one spelled `Result<_, E>` (`typed`) returns `Err(exit_err(..))`.
+    pub(crate) fn in_async_block(&self, typed: bool) -> Emit {
         Emit {
             krate: self.krate.clone(),
             scope: self.scope.clone(),
@@ -116,8 +131,53 @@ impl Emit {
             given: false,
             exit_ty: None,
             exit_at: None,
-            in_block: true,
+            in_block: Some(if typed {
+                BlockEnd::Err
+            } else {
+                BlockEnd::Inferred
+            }),
         }
+    }
+
+    /// The same, for the closure of a `poll_fn(..)` whose `.await` the function races: a
+    /// cancelled check returns `Poll::Pending`, whatever the closure's output type, and the race
+    /// around the `.await`, on the same ambient context, then finds the cancellation and ends
+    /// the function (the runtime's `exit_pending`). `cx` is the closure's parameter.
+    pub(crate) fn in_poll_fn(&self, cx: Ident) -> Emit {
+        Emit {
+            in_block: Some(BlockEnd::Pending(cx)),
+            ..self.in_async_block(false)
+        }
+    }
+
+    /// The hygienic local holding a typed block's exit (see `block_scope_init`).
+    fn block_exit(&self) -> Ident {
+        Ident::new("__cancellable_exit", Span::mixed_site())
+    }
+
+    /// The scope of a block spelled `Result<_, E>`: the probe for `E: From<Cancelled>`, then
+    /// the call, on the ambient context when it found one, else on the never-cancelled root
+    /// (the runtime's `exit_err.rs`):
+    /// `let __cancellable_exit = (&ErrExit::<E>::new()).exit();`,
+    /// `let mut __cancellable = pin!(Call::ambient_if(__cancellable_exit.is_some()));`.
+    pub(crate) fn block_scope_init(&self, err: &syn::Type) -> Vec<Stmt> {
+        let (scope, exit) = (&self.scope, self.block_exit());
+        let span = span_at(err.span());
+        let krate = self.krate(span);
+        vec![
+            parse_quote_spanned! {span=>
+                let #exit = {
+                    #[allow(unused_imports)]
+                    use #krate::__private::{NoExit as _, ViaFrom as _};
+                    (&#krate::__private::ErrExit::<#err>::new()).exit()
+                };
+            },
+            parse_quote_spanned! {Span::mixed_site()=>
+                let mut #scope = ::core::pin::pin!(
+                    #krate::__private::Call::ambient_if(#exit.is_some())
+                );
+            },
+        ]
     }
 
     /// `let mut __cancellable = pin!(Call::ambient());`, `pin!(Call::new(&ctx));` (a context by
@@ -157,8 +217,24 @@ impl Emit {
     fn exit(&self, span: Span, cancelled: &Ident) -> TokenStream {
         let span = self.exit_at.map_or(span, span_at);
         let krate = self.krate(span);
-        if self.in_block {
-            return quote_spanned!(span=> return #krate::__private::exit_block(#cancelled));
+        match &self.in_block {
+            Some(BlockEnd::Inferred) => {
+                return quote_spanned!(span=> return #krate::__private::exit_block(#cancelled));
+            }
+            Some(BlockEnd::Pending(cx)) => {
+                return quote_spanned! {span=>
+                    return #krate::__private::exit_pending(#cancelled, #cx)
+                };
+            }
+            Some(BlockEnd::Err) => {
+                let exit = self.block_exit();
+                return quote_spanned! {span=>
+                    return ::core::result::Result::Err(
+                        #krate::__private::exit_err(#exit, #cancelled)
+                    )
+                };
+            }
+            None => {}
         }
         match &self.exit_ty {
             None => quote_spanned!(span=> return #krate::__private::exit(#cancelled)),
@@ -295,6 +371,11 @@ impl Emit {
     /// `spawn(fut)`'s argument, given the caller's context:
     /// `inherit(fut, &__cancellable)` (or `inherit_blocking` for a closure).
     pub(crate) fn inherit(&self, arg: &Expr, blocking: bool, span: Span) -> Expr {
+        if self.in_block == Some(BlockEnd::Err) {
+            // The block's call may be on the root (no exit for its `E`): its spawns take the
+            // ambient context, as those of a block left alone do.
+            return self.inherit_current(arg, blocking, span);
+        }
         let span = span_at(span);
         let krate = self.krate(span);
         let scope = &self.scope;
@@ -321,6 +402,10 @@ impl Emit {
         fut: &Expr,
         span: Span,
     ) -> Expr {
+        if self.in_block == Some(BlockEnd::Err) {
+            // As in `inherit`: aborted by the ambient context, not the block's call's.
+            return self.spawn_current_aborting(spawn, fut, span);
+        }
         let span = span_at(span);
         let krate = self.krate(span);
         let scope = &self.scope;

@@ -48,11 +48,18 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::cancellable(attr, item)
 }
 
-/// Whether an `async` block has no value of its own by its shape, the blocks the rewrite
-/// enters (when the function's context is the ambient one): for `tools/annotate`, which counts
-/// the loops and waits of the other blocks as out of the macro's reach.
+/// Whether an `async` block has no value of its own by its shape: as a spawn's argument, the
+/// blocks the rewrite enters; the others are aborted at the cancellation. For `tools/annotate`.
 pub fn is_unit_shaped(block: &syn::ExprAsync) -> bool {
     sites::async_block::is_unit_shaped(block)
+}
+
+/// Whether the rewrite enters an `async` block (when the function's context is the ambient
+/// one): one with no value of its own by its shape, or one spelled `Result<_, E>` by its tail's
+/// turbofish. For `tools/annotate`, which counts the loops and waits of the other blocks as out
+/// of the macro's reach.
+pub fn is_rewritten(block: &syn::ExprAsync) -> bool {
+    sites::async_block::is_rewritten(block)
 }
 
 /// Functions that return their body as a future (`-> impl Future<Output = T>`, a boxed future):

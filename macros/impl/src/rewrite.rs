@@ -14,7 +14,7 @@ use crate::own_flow::{own_flow, OwnFlowMut};
 use crate::reach::{
     before_future, first_loop_or_wait, FirstLoopOrWait, MacroReach, Place, Unreached,
 };
-use crate::sites::async_block::{is_unit_closure, is_unit_shaped};
+use crate::sites::async_block::{is_unit_closure, is_unit_shaped, Output};
 use crate::sites::blocking_wait::{method_wait, park_call, Wait};
 use crate::sites::foreign_spawns::ForeignSpawns;
 use crate::sites::join::is_join;
@@ -25,7 +25,7 @@ use crate::sites::shield::{attrs_mut, take_marker};
 use crate::sites::sleep::thread_sleep;
 use crate::sites::spawn::{spawn_call, Spawn};
 use crate::sites::stream;
-use crate::spelling::ends_with;
+use crate::spelling::{ends_with, Spelling};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use std::mem;
@@ -34,8 +34,8 @@ use syn::token::Brace;
 use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Arm, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprForLoop, ExprLoop, ExprWhile, Item,
-    Macro, Stmt,
+    parse_quote, Arm, Block, Expr, ExprAsync, ExprBlock, ExprClosure, ExprForLoop, ExprLoop,
+    ExprWhile, Ident, Item, Macro, Pat, Stmt,
 };
 
 /// What kind of body is being rewritten.
@@ -139,9 +139,10 @@ impl<'a> Rewriter<'a> {
         let spawners = self.spawners.clone();
         let async_blocks = self.async_blocks;
         let mut rewrite_block = |block: &mut ExprAsync| {
-            let rewrite = async_blocks && is_unit_shaped(block);
+            let output = Output::of(block);
+            let rewrite = async_blocks && output.is_known();
             if rewrite {
-                self.rewrite_async_block(block);
+                self.rewrite_async_block(block, output.err());
             }
             rewrite
         };
@@ -160,20 +161,23 @@ impl<'a> Rewriter<'a> {
         self.reached_elsewhere |= aborting && async_blocks;
     }
 
-    /// Rewrites a `()`-shaped `async` block as a body of its own: its own scope on the ambient
-    /// context, and `return exit::<()>(c)` when cancelled.
-    fn rewrite_async_block(&mut self, block: &mut ExprAsync) {
-        let emit = self.emit.in_async_block();
+    /// Rewrites an `async` block whose output is known (see `async_block.rs`) as a body of its
+    /// own: its own scope on the ambient context, and `return exit_block(c)` when cancelled; or,
+    /// for a block spelled `Result<_, E>` (`err`), `return Err(exit_err(..))`, on the ambient
+    /// context when `E: From<Cancelled>` and on the never-cancelled root when not.
+    fn rewrite_async_block(&mut self, block: &mut ExprAsync, err: Option<&syn::Type>) {
+        let emit = self.emit.in_async_block(err.is_some());
         let mut inner = Rewriter::new(&emit, Flavor::Async);
         inner.async_blocks = true;
         inner.spawners = self.spawners.clone();
         inner.visit_block_mut(&mut block.block);
         self.absorb(&mut inner);
         if inner.uses_scope {
-            block
-                .block
-                .stmts
-                .splice(0..0, emit.scope_init(&CtxSource::Ambient));
+            let init = match err {
+                None => emit.scope_init(&CtxSource::Ambient),
+                Some(err) => emit.block_scope_init(err),
+            };
+            block.block.stmts.splice(0..0, init);
         }
     }
 
@@ -308,7 +312,7 @@ impl<'a> Rewriter<'a> {
         }
         if self.async_blocks && self.active() {
             if let Some(mut body) = stream::body(mac) {
-                self.rewrite_async_block(&mut body);
+                self.rewrite_async_block(&mut body, None);
                 return Some(Expr::Macro(syn::ExprMacro {
                     attrs: Vec::new(),
                     mac: stream::with_body(mac, &body),
@@ -355,10 +359,11 @@ impl<'a> Rewriter<'a> {
         self.uses_scope = true;
     }
 
-    /// Whether a spawn's future is an `async` block the rewrite leaves alone (one with a value;
-    /// any, in a function whose context is a parameter): its task is aborted at the
-    /// cancellation instead, through the handle the spawn returns (the runtime's
-    /// `inherit_aborting`), as `JoinHandle::abort` would: at its next `.await`.
+    /// Whether a spawn's future is an `async` block the rewrite does not enter as a spawn's (one
+    /// with a value, even one spelled `Result<_, E>`, whose `E` may have no exit; any, in a
+    /// function whose context is a parameter): its task is aborted at the cancellation instead,
+    /// through the handle the spawn returns (the runtime's `inherit_aborting`), as
+    /// `JoinHandle::abort` would: at its next `.await`.
     fn aborted_instead(&self, kind: Spawn, fut: &Expr) -> bool {
         kind == Spawn::Future
             && matches!(fut, Expr::Async(block) if !(self.async_blocks && is_unit_shaped(block)))
@@ -390,12 +395,88 @@ impl<'a> Rewriter<'a> {
         if !self.active() || !is_unit_closure(closure) {
             return false;
         }
-        let emit = self.emit.in_async_block();
+        let emit = self.emit.in_async_block(false);
         let mut inner = Rewriter::new(&emit, Flavor::Blocking);
         inner.async_blocks = self.async_blocks;
         inner.spawners = self.spawners.clone();
         let mut block = match mem::replace(&mut *closure.body, Expr::Verbatim(TokenStream::new())) {
             Expr::Block(b) => b.block,
+            body => Block {
+                brace_token: Brace(body.span()),
+                stmts: vec![Stmt::Expr(body, None)],
+            },
+        };
+        inner.visit_block_mut(&mut block);
+        self.absorb(&mut inner);
+        if inner.uses_scope {
+            block
+                .stmts
+                .splice(0..0, emit.scope_init(&CtxSource::Ambient));
+        }
+        *closure.body = Expr::Block(ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block,
+        });
+        true
+    }
+
+    /// `poll_fn(|cx| ..)` as the future of an `.await` this function races, in a function on
+    /// the ambient context: the closure's loops get checkpoints that return `Poll::Pending`
+    /// (see `Emit::in_poll_fn`), on a call of the closure's own, made at each poll on the
+    /// ambient context (the function's call is borrowed by the race meanwhile). False, and
+    /// nothing done, when `base` is not such a call.
+    fn rewrite_poll_fn(&mut self, base: &mut Expr) -> bool {
+        let Expr::Call(call) = base else {
+            return false;
+        };
+        let poll_fn = Spelling::of_expr(&call.func).is_some_and(|s| {
+            matches!(
+                s.names().as_slice(),
+                ["poll_fn"]
+                    | ["future", "poll_fn"]
+                    | [
+                        "std" | "core" | "futures" | "futures_util",
+                        "future",
+                        "poll_fn"
+                    ]
+            )
+        });
+        if !poll_fn || !self.async_blocks || !self.active() || call.args.len() != 1 {
+            return false;
+        }
+        let Expr::Closure(closure) = &mut call.args[0] else {
+            return false;
+        };
+        if closure.asyncness.is_some() || closure.inputs.len() != 1 {
+            return false;
+        }
+        // The `&mut Context` parameter, which the exit wakes the task through: the user's name,
+        // or one of ours in place of a `_`.
+        let param = match &mut closure.inputs[0] {
+            Pat::Type(typed) => &mut *typed.pat,
+            param => param,
+        };
+        let cx = match param {
+            Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+                ident.ident.clone()
+            }
+            Pat::Wild(wild) => {
+                let cx = Ident::new(
+                    "__cancellable_cx",
+                    Span::mixed_site().located_at(wild.span()),
+                );
+                *param = parse_quote!(#cx);
+                cx
+            }
+            _ => return false,
+        };
+        let emit = self.emit.in_poll_fn(cx);
+        let mut inner = Rewriter::new(&emit, Flavor::Blocking);
+        inner.async_blocks = self.async_blocks;
+        inner.spawners = self.spawners.clone();
+        let mut block = match mem::replace(&mut *closure.body, Expr::Verbatim(TokenStream::new())) {
+            Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => b.block,
             body => Block {
                 brace_token: Brace(body.span()),
                 stmts: vec![Stmt::Expr(body, None)],
@@ -476,7 +557,9 @@ impl<'a> Rewriter<'a> {
         };
         // Inner awaits first: `f(g().await).await` races both, the inner one completing
         // before the outer race borrows the scope.
-        self.visit_expr_mut(&mut awaited.base);
+        if !self.rewrite_poll_fn(&mut awaited.base) {
+            self.visit_expr_mut(&mut awaited.base);
+        }
         let dot = awaited.dot_token;
         let kw = awaited.await_token;
         let mut raced = self.emit.race(&awaited.base, quote!(#dot #kw), kw.span);
@@ -510,8 +593,9 @@ impl OwnFlowMut for Rewriter<'_> {
 
     // Its `return` returns from the block: rewritten only when its output is `()` by its shape.
     fn at_async_block(&mut self, block: &mut ExprAsync) {
-        if self.async_blocks && self.active() && is_unit_shaped(block) {
-            self.rewrite_async_block(block);
+        let output = Output::of(block);
+        if self.async_blocks && self.active() && output.is_known() {
+            self.rewrite_async_block(block, output.err());
         } else if self.active() {
             self.decline(Place::AsyncBlock, |find| find.visit_block(&block.block));
             self.foreign_spawns(|walk| walk.visit_block_mut(&mut block.block));

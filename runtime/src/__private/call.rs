@@ -235,6 +235,18 @@ impl Call<'static> {
         })
     }
 
+    /// [`Call::ambient`] when `exits`, else a call on the never-cancelled root: for an `async`
+    /// block spelled `Result<_, E>` whose `E` has no `From<Cancelled>` (see `exit_err.rs`),
+    /// whose checks must then never fail.
+    #[inline(always)]
+    pub fn ambient_if(exits: bool) -> Call<'static> {
+        if exits {
+            Call::ambient()
+        } else {
+            Call::with(Source::borrowed(ambient::root_ref()), false, false)
+        }
+    }
+
     /// The state of a call of a function with a context parameter that is not a shared
     /// reference (`ctx: Ctx`, or any `AsRef<Ctx>`): a handle of its own, so that the function
     /// can move its parameter.

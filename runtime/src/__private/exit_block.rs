@@ -63,3 +63,23 @@ impl ExitBlock for Never {
 pub fn exit_block<R: ExitBlock>(cancelled: Cancelled) -> R {
     R::exit_block(cancelled)
 }
+
+/// `return exit_pending(c, cx)`: how a cancelled loop checkpoint ends a poll of the closure of
+/// a `poll_fn(..)` whose `.await` the function races. `Poll::Pending`, whatever the closure's
+/// output: the race around the `.await` checks the same (ambient) context as soon as its future
+/// returns `Pending`, finds the cancellation and ends the function with it.
+///
+/// The task is woken all the same. A check fails only once its context is cancelled (a cut of
+/// `autocancel::testing` cancels the test's root first), so the race finds it; were it ever not
+/// to, the task would otherwise wait for good, with nothing to wake it. With the wake-up the
+/// next poll runs the closure again; after a cancellation it costs one poll of a task that has
+/// moved on.
+#[inline]
+pub fn exit_pending<T>(
+    cancelled: Cancelled,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<T> {
+    drop(cancelled);
+    cx.waker().wake_by_ref();
+    std::task::Poll::Pending
+}

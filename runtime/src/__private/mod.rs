@@ -6,6 +6,7 @@ pub mod blocking;
 mod call;
 mod exit;
 mod exit_block;
+mod exit_err;
 mod inherit;
 mod inherit_aborting;
 mod inherit_current;
@@ -14,7 +15,8 @@ mod select;
 
 pub use call::{ctx_of, Call, Pace};
 pub use exit::{exit, Exit};
-pub use exit_block::{exit_block, ExitBlock, HasOutput, Never};
+pub use exit_block::{exit_block, exit_pending, ExitBlock, HasOutput, Never};
+pub use exit_err::{exit_err, ErrExit, NoExit, ViaFrom};
 pub use inherit::{inherit, inherit_blocking, Inherited};
 pub use inherit_aborting::{
     inherit_aborting, inherit_current_aborting, Arm, ArmOther, ArmTokio, ArmWith, InheritAborting,

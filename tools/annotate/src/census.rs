@@ -266,9 +266,9 @@ impl<'ast> Visit<'ast> for Census {
             Expr::Closure(_) => {
                 return self.within(Place::Closure, |this| visit::visit_expr(this, e))
             }
-            // A `()`-shaped block is rewritten like the body (when the function's context is the
+            // A block the macro enters (`()`-shaped, or spelled `Result<_, E>`) is rewritten like the body (when the function's context is the
             // ambient one): its sites are as much the function's own as the body's.
-            Expr::Async(block) if !crate::async_block::is_unit_shaped(block) => {
+            Expr::Async(block) if !crate::async_block::is_rewritten(block) => {
                 return self.within(Place::AsyncBlock, |this| visit::visit_expr(this, e))
             }
             Expr::Const(_) => return self.within(Place::Const, |this| visit::visit_expr(this, e)),

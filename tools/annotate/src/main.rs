@@ -62,7 +62,7 @@ mod expand {
     pub(crate) use autocancel_macros_impl::expand as cancellable;
 }
 mod async_block {
-    pub(crate) use autocancel_macros_impl::is_unit_shaped;
+    pub(crate) use autocancel_macros_impl::{is_rewritten, is_unit_shaped};
 }
 use autocancel_macros_impl::future_body;
 

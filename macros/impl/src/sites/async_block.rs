@@ -17,15 +17,140 @@
 //! its loops checkpointed and its awaits raced. Other blocks are left alone, and so are all
 //! blocks of a function whose context is a parameter (the block would have to capture it, which
 //! `async move` blocks sent to another task cannot do for a `&Ctx`).
+//!
+//! `()` by its shape includes a tail whose type its spelling gives: `()`, and the awaits of
+//! `pending::<()>()` and `ready(())` (std's, `core`'s or `futures`').
+//!
+//! One kind of block with a value is rewritten too: one whose output its spelling gives as
+//! `Result<_, E>`, a tail `Ok::<T, E>(..)` or `Err::<T, E>(..)` with `E` written out (no `_`),
+//! as code writes when nothing else tells rustc what `?` converts into. Its cancelled checks
+//! return `Err(E::from(c))`; when `E` has no `From<Cancelled>`, a probe in the block says so at
+//! compile time and the block is run on the never-cancelled root, as if left alone (the
+//! runtime's `exit_err.rs`).
 
 use crate::own_flow::{own_flow, OwnFlow};
 use crate::sites::macro_args;
+use crate::spelling::Spelling;
 use syn::visit::{self, Visit};
-use syn::{Block, Expr, ExprAsync, Stmt};
+use syn::{Block, Expr, ExprAsync, GenericArgument, PathArguments, Stmt, Type};
+
+/// What the spelling of an `async` block says of its output (see the module docs).
+pub(crate) enum Output {
+    /// `()` by its shape (or `!`, left to inference): a cancelled check returns
+    /// `exit_block(c)`.
+    Unit,
+    /// `Result<_, E>` by its tail's turbofish: a cancelled check returns `Err(E::from(c))` when
+    /// `E: From<Cancelled>`.
+    Err(Box<Type>),
+    /// Anything else: the block is left alone.
+    Unknown,
+}
+
+impl Output {
+    /// The output of `block`, by its spelling.
+    pub(crate) fn of(block: &ExprAsync) -> Output {
+        if is_unit_shaped(block) {
+            Output::Unit
+        } else if let Some(err) = block_tail(&block.block).and_then(spelled_err) {
+            Output::Err(Box::new(err.clone()))
+        } else {
+            Output::Unknown
+        }
+    }
+
+    /// Whether the rewrite enters the block: its output is known.
+    pub(crate) fn is_known(&self) -> bool {
+        !matches!(self, Output::Unknown)
+    }
+
+    /// `E` of a block spelled `Result<_, E>`.
+    pub(crate) fn err(&self) -> Option<&Type> {
+        match self {
+            Output::Err(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the rewrite enters `block`: its output is known by its spelling.
+pub(crate) fn is_rewritten(block: &ExprAsync) -> bool {
+    Output::of(block).is_known()
+}
 
 /// Whether `block`'s output is `()` by its shape (see the module docs).
 pub(crate) fn is_unit_shaped(block: &ExprAsync) -> bool {
     is_unit_block(&block.block) && !ValueExits::find(&block.block, true)
+}
+
+/// A block's tail expression, if it has one.
+fn block_tail(block: &Block) -> Option<&Expr> {
+    match block.stmts.last() {
+        Some(Stmt::Expr(expr, None)) => Some(expr),
+        _ => None,
+    }
+}
+
+/// `E` of a tail `Ok::<T, E>(..)`/`Err::<T, E>(..)` (also `Result::<T, E>::Ok(..)`, with
+/// `std::result::`/`core::result::` before it), with no `_` in `E`.
+fn spelled_err(tail: &Expr) -> Option<&Type> {
+    let Expr::Call(call) = tail else { return None };
+    let Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    if func.qself.is_some() || call.args.len() != 1 {
+        return None;
+    }
+    let segments: Vec<_> = func.path.segments.iter().collect();
+    let (variant, prefix) = segments.split_last()?;
+    if variant.ident != "Ok" && variant.ident != "Err" {
+        return None;
+    }
+    // The turbofish is on the variant (`Ok::<T, E>`) or on `Result` (`Result::<T, E>::Ok`).
+    let names: Vec<String> = prefix.iter().map(|s| s.ident.to_string()).collect();
+    let generics = match names
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => &variant.arguments,
+        ["Result"] | ["std" | "core", "result", "Result"] if variant.arguments.is_none() => {
+            &prefix.last()?.arguments
+        }
+        _ => return None,
+    };
+    if prefix.iter().rev().skip(1).any(|s| !s.arguments.is_none()) {
+        return None;
+    }
+    let PathArguments::AngleBracketed(generics) = generics else {
+        return None;
+    };
+    let types: Vec<&Type> = generics
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .collect();
+    match types.as_slice() {
+        [_, err] if generics.args.len() == 2 && is_written_out(err) => Some(err),
+        _ => None,
+    }
+}
+
+/// A type with no `_` and no `impl Trait` in it: one the generated probe can name.
+fn is_written_out(ty: &Type) -> bool {
+    struct Holes(bool);
+    impl<'ast> Visit<'ast> for Holes {
+        fn visit_type(&mut self, ty: &'ast Type) {
+            self.0 |= matches!(ty, Type::Infer(_) | Type::ImplTrait(_) | Type::Macro(_));
+            visit::visit_type(self, ty);
+        }
+    }
+    let mut holes = Holes(false);
+    holes.visit_type(ty);
+    !holes.0
 }
 
 /// The same, but for a body where `?` has no value either: async-stream's `try_stream!` turns
@@ -79,6 +204,60 @@ fn is_unit_expr(expr: &Expr) -> bool {
         },
         Expr::Block(b) => b.label.is_none() && is_unit_block(&b.block),
         Expr::Unsafe(u) => is_unit_block(&u.block),
+        Expr::Tuple(t) => t.elems.is_empty(),
+        Expr::Await(a) => awaits_unit(&a.base),
+        Expr::Paren(p) => is_unit_expr(&p.expr),
+        _ => false,
+    }
+}
+
+/// A future whose output its spelling says is `()`: `pending::<()>()` and `ready(())`, bare or
+/// through std's, `core`'s or `futures`' `future` module.
+fn awaits_unit(future: &Expr) -> bool {
+    let Expr::Call(call) = future else {
+        return false;
+    };
+    let Expr::Path(func) = &*call.func else {
+        return false;
+    };
+    if func.qself.is_some() {
+        return false;
+    }
+    let Some((last, prefix)) = func
+        .path
+        .segments
+        .iter()
+        .collect::<Vec<_>>()
+        .split_last()
+        .map(|(l, p)| (*l, p.to_vec()))
+    else {
+        return false;
+    };
+    let module = syn::Path {
+        leading_colon: func.path.leading_colon,
+        segments: prefix.into_iter().cloned().collect(),
+    };
+    let known_module = module.segments.is_empty()
+        || Spelling::of(&module).is_some_and(|s| {
+            matches!(
+                s.names().as_slice(),
+                ["future"] | ["std" | "core" | "futures" | "futures_util", "future"]
+            )
+        });
+    if !known_module {
+        return false;
+    }
+    let unit = |ty: &Type| matches!(ty, Type::Tuple(t) if t.elems.is_empty());
+    match (last.ident.to_string().as_str(), &last.arguments) {
+        ("pending", PathArguments::AngleBracketed(args)) => {
+            call.args.is_empty()
+                && matches!(args.args.iter().collect::<Vec<_>>().as_slice(),
+                    [GenericArgument::Type(ty)] if unit(ty))
+        }
+        ("ready", PathArguments::None) => {
+            matches!(call.args.iter().collect::<Vec<_>>().as_slice(),
+                [Expr::Tuple(t)] if t.elems.is_empty())
+        }
         _ => false,
     }
 }
@@ -225,6 +404,61 @@ mod tests {
         assert!(!unit(parse_quote!(async {
             assert_eq!(g()?, 1);
         })));
+    }
+
+    #[test]
+    fn tails_whose_spelling_says_unit() {
+        assert!(unit(parse_quote!(async { () })));
+        assert!(unit(parse_quote!(async {
+            if i == 1 {
+                std::future::pending::<()>().await
+            } else {
+                std::future::ready(()).await
+            }
+        })));
+        assert!(unit(parse_quote!(async {
+            futures::future::pending::<()>().await
+        })));
+        assert!(unit(parse_quote!(async { ready(()).await })));
+        assert!(!unit(parse_quote!(async { pending::<u8>().await })));
+        assert!(!unit(parse_quote!(async { pending().await })));
+        assert!(!unit(parse_quote!(async { ready(1).await })));
+        assert!(!unit(parse_quote!(async { my::ready(()).await })));
+    }
+
+    #[test]
+    fn tails_spelled_result() {
+        let err = |e: ExprAsync| match Output::of(&e) {
+            Output::Err(ty) => Some(quote::quote!(#ty).to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            err(parse_quote!(async move {
+                let s = connect(a).await?;
+                Ok::<_, ConnectError>((start, s))
+            })),
+            Some("ConnectError".into())
+        );
+        assert_eq!(
+            err(parse_quote!(async { Err::<u8, io::Error>(e) })),
+            Some("io :: Error".into())
+        );
+        assert_eq!(
+            err(parse_quote!(async {
+                std::result::Result::<(), Box<dyn Error + Send>>::Ok(())
+            })),
+            Some("Box < dyn Error + Send >".into())
+        );
+        // `E` not written out, no turbofish, or not `Ok`/`Err` of `Result`.
+        assert!(err(parse_quote!(async { Ok::<u8, _>(1) })).is_none());
+        assert!(err(parse_quote!(async { Ok::<u8, Box<_>>(1) })).is_none());
+        assert!(err(parse_quote!(async { Ok(1) })).is_none());
+        assert!(err(parse_quote!(async { Some::<u8>(1) })).is_none());
+        assert!(err(parse_quote!(async { my::Ok::<u8, E>(1) })).is_none());
+        assert!(err(parse_quote!(async {
+            Ok::<u8, E>(1);
+        }))
+        .is_none());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! else (a group's straggler abort, a runtime `checkpoint`) cuts it short either.
 
 use crate::own_flow::{own_flow, OwnFlowMut};
-use crate::sites::async_block::is_unit_shaped;
+use crate::sites::async_block::is_rewritten;
 use proc_macro2::Span;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Arm, Attribute, Expr, ExprAsync, Local, Meta, StmtMacro};
@@ -91,7 +91,7 @@ pub(crate) struct StripMarkers;
 impl OwnFlowMut for StripMarkers {
     // The blocks the rewrite enters (see `async_block.rs`).
     fn at_async_block(&mut self, block: &mut ExprAsync) {
-        if is_unit_shaped(block) {
+        if is_rewritten(block) {
             visit_mut::visit_expr_async_mut(self, block);
         }
     }
