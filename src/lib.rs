@@ -168,7 +168,10 @@
 //!
 //! Only the function's own control flow, plus the `async` blocks it can answer for: in a
 //! function on the ambient context, an `async` block whose output is `()` by its shape (no
-//! value, no `?`, no `return value`) is rewritten too, and ends with `()` when cancelled; a
+//! value, no `?`, no `return value`) is rewritten too, and ends with `()` when cancelled, and
+//! so is one spelled `Result<_, E>` by its tail's turbofish (`Ok::<T, E>(..)`), which ends with
+//! `Err(E::from(c))` when `E: From<Cancelled>` (else it runs as written); the loops of an
+//! awaited `poll_fn` closure end its poll with `Pending`, and the `.await` with the function; a
 //! spawned `async` block with a value is aborted at the cancellation (its `JoinHandle` answers
 //! `JoinError::is_cancelled()`). Closures (but for the spawns in them), other `async` blocks
 //! with a value (and in a function with a context parameter, every unspawned one), nested

@@ -57,13 +57,20 @@ use proc_macro::TokenStream;
 /// would return from *them*, not from the task; annotate the nested function itself if it should
 /// be cancellable. Spawns in closures are still recognised (see below). An `async` block is
 /// rewritten when it has no value of its own by its shape (no tail value, or a tail loop, no
-/// `?`, no `return value`) and the function uses the ambient context: the block then checks the
+/// `?`, no `return value`; or a tail whose type is written out: `()`, `pending::<()>().await`,
+/// `ready(()).await`) and the function uses the ambient context: the block then checks the
 /// ambient context of whichever task polls it (the function's own, or the caller's in a task
 /// the function spawned) and, when cancelled, returns the cancellation as its output: `()`, or
 /// for a block ending in a `loop` without `break` (type `!`) whatever type the code around it
 /// gives it (a `Result` with `E: From<Cancelled>`, an `Option`, `()`; left unconstrained, `()`
 /// in edition 2021 and `!` in edition 2024, where a cancelled block unwinds with the
-/// `Cancelled` as the payload, printing nothing). `async` blocks with a value, and all of them
+/// `Cancelled` as the payload, printing nothing). A block whose tail spells its output
+/// `Result<_, E>` (`Ok::<T, E>(..)`, `Err::<T, E>(..)`, with `E` written out) is rewritten too
+/// and ends with `Err(E::from(c))` when `E: From<Cancelled>`; for another `E` a probe in the
+/// block (resolved at compile time) runs it as written, on the never-cancelled root. The loops
+/// of the closure of an awaited `poll_fn(|cx| ..)` (std's, `core`'s, `futures`', or a bare
+/// `poll_fn`) get checkpoints that return `Poll::Pending`, after which the race around the
+/// `.await` ends the function. Other `async` blocks with a value, and all of them
 /// in a function with a context parameter, are not rewritten; when such a block is spawned
 /// (`tokio::spawn(async move { listener.accept().await })`, also in a closure or on a
 /// recognised `JoinSet`/`Handle`/`Builder`), its task is aborted at the cancellation through

@@ -40,7 +40,7 @@ impl Rng {
 /// Statements of an `async fn`'s own body (`depth` bounds the nesting).
 fn async_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
     let leaf = depth == 0;
-    let pick = if leaf { rng.below(6) } else { rng.below(28) };
+    let pick = if leaf { rng.below(6) } else { rng.below(33) };
     match pick {
         0 => out.push_str("tick().await;\n"),
         1 => out.push_str("let _v: u32 = value().await;\n"),
@@ -170,6 +170,45 @@ fn async_stmt(rng: &mut Rng, depth: usize, out: &mut String) {
             async_stmt(rng, depth - 1, out);
             out.push_str("}\n});\n});\n");
         }
+        27 => {
+            // Blocks spelled `Result<_, E>` by their tail: `E` with `From<Cancelled>`, and `E`
+            // without (run as written), awaited and spawned.
+            out.push_str("let _r: std::io::Result<u32> = async {\n");
+            async_stmt(rng, depth - 1, out);
+            out.push_str("Ok::<_, std::io::Error>(3)\n}.await;\n");
+        }
+        28 => {
+            out.push_str("let _r = async {\n");
+            async_stmt(rng, depth - 1, out);
+            out.push_str("let _: u32 = refused()?;\nOk::<u32, NoFrom>(3)\n}.await;\n");
+        }
+        29 => {
+            out.push_str(
+                "let _h: tokio::task::JoinHandle<Result<u8, NoFrom>> = \
+                 tokio::spawn(async move {\n",
+            );
+            async_stmt(rng, depth - 1, out);
+            out.push_str("Err::<u8, NoFrom>(NoFrom)\n});\n");
+        }
+        30 => {
+            // A tail whose spelling says `()`.
+            out.push_str("async {\n");
+            async_stmt(rng, depth - 1, out);
+            out.push_str(
+                "if flag() { std::future::pending::<()>().await } \
+                 else { std::future::ready(()).await }\n}.await;\n",
+            );
+        }
+        31 => {
+            // The closures of awaited `poll_fn`s, with a loop: named and `_` parameters.
+            out.push_str("let _p: u32 = std::future::poll_fn(|cx| {\n");
+            blocking_stmt(rng, depth - 1, out);
+            out.push_str(
+                "while flag() { cx.waker().wake_by_ref(); }\nstd::task::Poll::Ready(3)\n})\
+                 .await;\nstd::future::poll_fn(|_| loop {\nif !flag() \
+                 { break std::task::Poll::Ready(()); }\n}).await;\n",
+            );
+        }
         _ => {
             out.push_str("if flag() {\n");
             async_stmt(rng, depth - 1, out);
@@ -281,6 +320,9 @@ pub fn write_case_file() -> std::path::PathBuf {
         async fn value() -> u32 { 1 }\n\
         fn flag() -> bool { false }\n\
         fn count() -> u32 { 1 }\n\
+        #[derive(Debug)]\n\
+        struct NoFrom;\n\
+        fn refused() -> Result<u32, NoFrom> { Ok(1) }\n\
         #[cancellable]\n\
         async fn worker(i: u32) -> Result<u32, Cancelled> { tick().await; Ok(i) }\n";
     let file = format!(
