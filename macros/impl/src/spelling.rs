@@ -3,7 +3,7 @@
 //! argument-list macros, tokio's spawn methods) and for `Box::pin` in a hand-built future:
 //! before name resolution a path is only the names written in it.
 
-use syn::{Expr, Path};
+use syn::{AngleBracketedGenericArguments, Expr, Path, PathArguments};
 
 /// A path's segment names as written, and whether it starts with `::`.
 pub(crate) struct Spelling {
@@ -43,6 +43,27 @@ impl Spelling {
     }
 }
 
+/// A path written with one turbofish (`Ok::<T, E>`, `Result::<T, E>::Ok`, `pending::<()>`): its
+/// spelling without it, and the turbofish's arguments. `None` for a path with more than one
+/// segment carrying arguments, or arguments that are not `::<..>`.
+pub(crate) fn with_turbofish(
+    path: &Path,
+) -> Option<(Spelling, Option<&AngleBracketedGenericArguments>)> {
+    let mut turbofish = None;
+    for segment in &path.segments {
+        match &segment.arguments {
+            PathArguments::None => {}
+            PathArguments::AngleBracketed(args) if turbofish.is_none() => turbofish = Some(args),
+            _ => return None,
+        }
+    }
+    let spelling = Spelling {
+        names: path.segments.iter().map(|s| s.ident.to_string()).collect(),
+        leading_colon: path.leading_colon.is_some(),
+    };
+    Some((spelling, turbofish))
+}
+
 /// Whether `path`'s last segments are `names` (generic arguments ignored: `JoinSet<T>`).
 pub(crate) fn ends_with(path: &Path, names: &[&str]) -> bool {
     let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -66,5 +87,10 @@ mod tests {
             &["JoinSet"]
         ));
         assert!(!ends_with(&parse_quote!(Set), &["JoinSet"]));
+        let path: Path = parse_quote!(Result::<u8, E>::Ok);
+        let (s, args) = with_turbofish(&path).unwrap();
+        assert_eq!(s.names(), ["Result", "Ok"]);
+        assert_eq!(args.unwrap().args.len(), 2);
+        assert!(with_turbofish(&parse_quote!(A::<u8>::B::<u8>)).is_none());
     }
 }

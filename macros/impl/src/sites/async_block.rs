@@ -30,9 +30,9 @@
 
 use crate::own_flow::{own_flow, OwnFlow};
 use crate::sites::macro_args;
-use crate::spelling::Spelling;
+use crate::spelling;
 use syn::visit::{self, Visit};
-use syn::{Block, Expr, ExprAsync, GenericArgument, PathArguments, Stmt, Type};
+use syn::{Block, Expr, ExprAsync, GenericArgument, Stmt, Type};
 
 /// What the spelling of an `async` block says of its output (see the module docs).
 pub(crate) enum Output {
@@ -100,31 +100,14 @@ fn spelled_err(tail: &Expr) -> Option<&Type> {
     if func.qself.is_some() || call.args.len() != 1 {
         return None;
     }
-    let segments: Vec<_> = func.path.segments.iter().collect();
-    let (variant, prefix) = segments.split_last()?;
-    if variant.ident != "Ok" && variant.ident != "Err" {
-        return None;
-    }
-    // The turbofish is on the variant (`Ok::<T, E>`) or on `Result` (`Result::<T, E>::Ok`).
-    let names: Vec<String> = prefix.iter().map(|s| s.ident.to_string()).collect();
-    let generics = match names
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        [] => &variant.arguments,
-        ["Result"] | ["std" | "core", "result", "Result"] if variant.arguments.is_none() => {
-            &prefix.last()?.arguments
-        }
-        _ => return None,
-    };
-    if prefix.iter().rev().skip(1).any(|s| !s.arguments.is_none()) {
-        return None;
-    }
-    let PathArguments::AngleBracketed(generics) = generics else {
-        return None;
-    };
+    let (spelling, generics) = spelling::with_turbofish(&func.path)?;
+    let variant = matches!(
+        spelling.names().as_slice(),
+        ["Ok" | "Err"]
+            | ["Result", "Ok" | "Err"]
+            | ["std" | "core", "result", "Result", "Ok" | "Err"]
+    );
+    let generics = generics.filter(|_| variant)?;
     let types: Vec<&Type> = generics
         .args
         .iter()
@@ -220,46 +203,32 @@ fn awaits_unit(future: &Expr) -> bool {
     let Expr::Path(func) = &*call.func else {
         return false;
     };
+    let Some((spelling, generics)) = spelling::with_turbofish(&func.path) else {
+        return false;
+    };
     if func.qself.is_some() {
         return false;
     }
-    let Some((last, prefix)) = func
-        .path
-        .segments
-        .iter()
-        .collect::<Vec<_>>()
-        .split_last()
-        .map(|(l, p)| (*l, p.to_vec()))
-    else {
+    let names = spelling.names();
+    let Some((name, module)) = names.split_last() else {
         return false;
     };
-    let module = syn::Path {
-        leading_colon: func.path.leading_colon,
-        segments: prefix.into_iter().cloned().collect(),
-    };
-    let known_module = module.segments.is_empty()
-        || Spelling::of(&module).is_some_and(|s| {
-            matches!(
-                s.names().as_slice(),
-                ["future"] | ["std" | "core" | "futures" | "futures_util", "future"]
-            )
-        });
-    if !known_module {
-        return false;
-    }
+    let known_module = matches!(
+        module,
+        [] | ["future"] | ["std" | "core" | "futures" | "futures_util", "future"]
+    );
     let unit = |ty: &Type| matches!(ty, Type::Tuple(t) if t.elems.is_empty());
-    match (last.ident.to_string().as_str(), &last.arguments) {
-        ("pending", PathArguments::AngleBracketed(args)) => {
-            call.args.is_empty()
-                && matches!(args.args.iter().collect::<Vec<_>>().as_slice(),
-                    [GenericArgument::Type(ty)] if unit(ty))
+    let args: Vec<&Expr> = call.args.iter().collect();
+    known_module
+        && match (*name, generics) {
+            ("pending", Some(generics)) => {
+                args.is_empty()
+                    && matches!(generics.args.iter().collect::<Vec<_>>().as_slice(),
+                        [GenericArgument::Type(ty)] if unit(ty))
+            }
+            ("ready", None) => matches!(args.as_slice(), [Expr::Tuple(t)] if t.elems.is_empty()),
+            _ => false,
         }
-        ("ready", PathArguments::None) => {
-            matches!(call.args.iter().collect::<Vec<_>>().as_slice(),
-                [Expr::Tuple(t)] if t.elems.is_empty())
-        }
-        _ => false,
-    }
 }
 
 /// Whether a `loop` body has a `break value` (for this loop or any: a conservative answer).
