@@ -34,6 +34,19 @@ impl Ctx {
 #[cold]
 #[inline(never)]
 pub(crate) fn observed(cancelled: Cancelled, location: &'static Location<'static>) -> Cancelled {
+    observed_by(cancelled, location, None)
+}
+
+/// [`observed`], by the `#[cancellable]` call whose address is `leaving`, if it reported where
+/// its task waited: the one lock that records where the task stopped also clears that report
+/// (the call returns now), so that the call has nothing left to clear when it is dropped.
+#[cold]
+#[inline(never)]
+pub(crate) fn observed_by(
+    cancelled: Cancelled,
+    location: &'static Location<'static>,
+    leaving: Option<usize>,
+) -> Cancelled {
     // The task's name is rendered only if a subscriber wants the event: the field expressions of
     // `tracing`'s macros are evaluated after its enabled check.
     tracing::debug!(
@@ -44,6 +57,10 @@ pub(crate) fn observed(cancelled: Cancelled, location: &'static Location<'static
         "cancelled at a checkpoint"
     );
     // Where the task stopped, for its group's report (`Report::cancelled_at`).
-    crate::ambient::with_here(|task| task.shields().parked.stopped(task.index(), location));
+    crate::ambient::with_here(|task| {
+        task.shields()
+            .parked
+            .stopped(task.index(), location, leaving)
+    });
     cancelled.observed_at(location)
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::ambient;
 use crate::ctx::{thread_pacer, Registration, UNPACED};
-use crate::observe::observed;
+use crate::observe::observed_by;
 use crate::testing::cuts_of;
 use crate::{Cancelled, Ctx};
 
@@ -144,16 +144,8 @@ impl CtxRef<'_> {
     }
 
     /// Whether the context is cancelled: the flag, and after a wake-up (`woken`) the clock
-    /// against its deadline. The error, observed at `at`, if so. Out of line: the caller's fast
-    /// path is [`CtxRef::unsettled`].
-    #[inline(never)]
-    pub(super) fn recheck(self, woken: bool, at: &'static Location<'static>) -> Option<Cancelled> {
-        self.is_cancelled(woken).then(|| self.error(at))
-    }
-
-    /// Whether the context is cancelled: the flag, and after a wake-up (`woken`) the clock
     /// against its deadline (a deadline due on the same instant as the timer that woke the
-    /// task then wins). For an `.await` ([`CtxRef::recheck`]) and a `select!`.
+    /// task then wins). For an `.await` ([`Call::recheck`]) and a `select!`.
     #[inline]
     pub(super) fn is_cancelled(self, woken: bool) -> bool {
         self.with(|ctx| {
@@ -162,12 +154,6 @@ impl CtxRef<'_> {
                     || (woken && ctx.has_deadline() && ctx.expire_if_due(crate::sync::now()))
             })
         })
-    }
-
-    /// The recorded cancellation, observed at `at`: call only once a check said cancelled.
-    #[cold]
-    pub(super) fn error(self, at: &'static Location<'static>) -> Cancelled {
-        observed(self.cancelled_error(), at)
     }
 
     /// The context, as a handle of its own: for waits that run other code meanwhile (a blocking
@@ -409,7 +395,7 @@ impl<'a> Call<'a> {
             ctx.expire_if_due(now)
         });
         if cancelled {
-            Err(source.error(at))
+            Err(self.stop_here(at))
         } else {
             Ok(Pace(next))
         }
@@ -465,6 +451,45 @@ impl<'a> Call<'a> {
         ambient::with_here(|task| task.shields().parked.park(task.index(), call, at));
     }
 
+    /// Whether the context is cancelled: the flag, and after a wake-up (`woken`) the clock
+    /// against its deadline. The error, observed at `at` ([`Call::stop`]), if so. Out of line:
+    /// the caller's fast path is [`CtxRef::unsettled`].
+    #[inline(never)]
+    pub(super) fn recheck(
+        self: Pin<&mut Self>,
+        woken: bool,
+        at: &'static Location<'static>,
+    ) -> Option<Cancelled> {
+        if self.ctx().is_cancelled(woken) {
+            Some(self.stop(at))
+        } else {
+            None
+        }
+    }
+
+    /// The cancellation this call returns at `at`, observed: where its task stopped goes to the
+    /// group, and the report of where it waited, if it made one, is cleared in the same lock (see
+    /// `observe::observed_by`): the call returns now, and its drop has nothing left to clear.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn stop(self: Pin<&mut Self>, at: &'static Location<'static>) -> Cancelled {
+        // SAFETY: only `parked` is written: `registration` does not move. (Worth its `unsafe`:
+        // the lock the call's drop no longer takes is 77 of the ~1,950 instructions a task
+        // cancelled while parked costs; benches/RESULTS.md.)
+        let this = unsafe { self.get_unchecked_mut() };
+        this.stop_here(at)
+    }
+
+    /// [`Call::stop`], unpinned (for `checkpoint_slow`, which has the call by `&mut`).
+    fn stop_here(&mut self, at: &'static Location<'static>) -> Cancelled {
+        let leaving = self
+            .parked
+            .take()
+            .map(|_| std::ptr::from_ref(self) as usize);
+        let cancelled = self.source.get().cancelled_error();
+        observed_by(cancelled, at, leaving)
+    }
+
     /// The `.await` at `at` has blocked: registers `waker` to be woken on cancellation and
     /// tells the group where the task waits; the cancellation if it came first. Out of line, and
     /// not generic: the `.await`'s fast path (a ready future) stays small enough to inline.
@@ -478,7 +503,7 @@ impl<'a> Call<'a> {
             self.parked_at(at);
             None
         } else {
-            Some(self.ctx().error(at))
+            Some(self.stop(at))
         }
     }
 
@@ -777,4 +802,9 @@ mod tests {
             "a stream of short calls reads the clock, and the first does not: {stopped:?}"
         );
     }
+}
+#[cfg(test)]
+fn _sync_probe() {
+    fn is_sync<T: Sync>() {}
+    is_sync::<Call<'static>>();
 }

@@ -58,7 +58,7 @@ impl<F: Future> Future for Race<'_, '_, F> {
         // cancellation wins, whichever of the two timers the runtime happened to fire first. A
         // ready future on its first poll never pays for this clock read.
         if *this.woken || this.call.ctx().unsettled() {
-            if let Some(cancelled) = this.call.ctx().recheck(*this.woken, this.at) {
+            if let Some(cancelled) = this.call.as_mut().recheck(*this.woken, this.at) {
                 return Poll::Ready(Err(cancelled));
             }
         }
@@ -67,7 +67,7 @@ impl<F: Future> Future for Race<'_, '_, F> {
         let ctx = this.call.ctx();
         if !*this.woken && ctx.with(|ctx| ctx.and_then(cuts_of).is_some_and(|c| c.reached(this.at)))
         {
-            return Poll::Ready(Err(ctx.error(this.at)));
+            return Poll::Ready(Err(this.call.as_mut().stop(this.at)));
         }
         match this.fut.poll(cx) {
             Poll::Ready(output) => Poll::Ready(Ok(output)),

@@ -140,10 +140,21 @@ impl ParkedAt {
     }
 
     /// Task `index` returned the cancellation at `at` (a checkpoint, an `.await`, a
-    /// `Ctx::check`): kept if it is the first place it did. On the cancellation's path only.
-    pub(crate) fn stopped(&self, index: usize, at: &'static Location<'static>) {
+    /// `Ctx::check`): kept if it is the first place it did. `leaving`: the call that returns
+    /// it, when that call reported where it waited, whose report goes in the same lock (what
+    /// [`ParkedAt::leave`] would do when the call is dropped). On the cancellation's path only.
+    pub(crate) fn stopped(
+        &self,
+        index: usize,
+        at: &'static Location<'static>,
+        leaving: Option<usize>,
+    ) {
         if let Some(place) = self.place_or_new(index) {
-            place.lock().stopped.get_or_insert(at);
+            let mut seen = place.lock();
+            seen.stopped.get_or_insert(at);
+            if leaving.is_some() && seen.waiting.map(|report| report.call) == leaving {
+                seen.waiting = None;
+            }
         }
     }
 
@@ -196,6 +207,23 @@ mod tests {
         parked.leave(5, 1);
         assert!(parked.get(5).is_none());
         parked.leave(100_000, 1); // a bucket never allocated
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stopping_clears_only_the_stopping_calls_report() {
+        let parked = ParkedAt::default();
+        let (here, there) = (Location::caller(), Location::caller());
+        parked.park(3, 1, here);
+        // Another call of the task stops (a `Ctx::check`, or a call that never reported): the
+        // task's report stays, and where it stopped is kept.
+        parked.stopped(3, there, None);
+        parked.stopped(3, there, Some(2));
+        assert!(parked.get(3).is_some());
+        assert!(std::ptr::eq(parked.stopped_at(3).unwrap(), there));
+        // The call that reported stops: its report goes in the same lock; the first stop stays.
+        parked.stopped(3, here, Some(1));
+        assert!(parked.get(3).is_none());
+        assert!(std::ptr::eq(parked.stopped_at(3).unwrap(), there));
     }
 
     #[test]

@@ -264,14 +264,18 @@ where
     ) {
         let entry = &mut self.tasks[finished.index];
         entry.done = true;
-        if let Some(at) = cancelled_at {
-            let overdue = Instant::now().saturating_duration_since(at);
-            // A blocking task cannot be aborted, an async one inside a shield is not: both are
-            // waited for, and reported once they end.
-            if entry.late || (entry.kind == TaskKind::Blocking && overdue > self.grace) {
-                let kind = entry.kind;
-                self.ended_late(tally, finished.index, kind, overdue);
+        // A blocking task cannot be aborted, an async one inside a shield is not: both are waited
+        // for, and reported once they end. Only they need the clock: an async task that ends
+        // after the cancellation, the common case, does not read it.
+        match cancelled_at {
+            Some(at) if entry.late || entry.kind == TaskKind::Blocking => {
+                let overdue = Instant::now().saturating_duration_since(at);
+                if entry.late || overdue > self.grace {
+                    let kind = entry.kind;
+                    self.ended_late(tally, finished.index, kind, overdue);
+                }
             }
+            _ => {}
         }
         let index = finished.index;
         match finished.outcome {
