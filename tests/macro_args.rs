@@ -1,4 +1,4 @@
-//! Waits inside the arguments of std's and tracing's macros, and futures' `select!`, are
+//! Waits inside the arguments of std's and tracing's macros (and assert-json-diff's), and futures' `select!`, are
 //! checkpoints (`macros/impl/src/sites/macro_args.rs`, `macros/impl/src/sites/join.rs`): a task waiting there ends at
 //! its context's deadline. Each function's only wait is in the macro, so without the rewrite it
 //! would not compile (the never-silent error), and with a rewrite that missed the wait the test
@@ -23,6 +23,17 @@ async fn in_println() -> Result<&'static str, Cancelled> {
 async fn in_assert_eq() -> Result<&'static str, Cancelled> {
     assert_eq!(an_hour().await, 1, "{}", an_hour().await);
     Ok("the wait in assert_eq! was not raced")
+}
+
+/// An axum test's assertion (assert-json-diff's macro, the real one).
+#[cancellable]
+async fn in_assert_json_eq() -> Result<&'static str, Cancelled> {
+    async fn body() -> serde_json::Value {
+        an_hour().await;
+        serde_json::json!({ "ok": true })
+    }
+    assert_json_diff::assert_json_eq!(body().await, serde_json::json!({ "ok": true }));
+    Ok("the wait in assert_json_eq! was not raced")
 }
 
 #[cancellable]
@@ -69,6 +80,11 @@ async fn a_wait_in_println_ends_at_the_deadline() {
 #[tokio::test(start_paused = true)]
 async fn a_wait_in_assert_eq_ends_at_the_deadline() {
     stops_at_the_deadline(in_assert_eq()).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_in_assert_json_eq_ends_at_the_deadline() {
+    stops_at_the_deadline(in_assert_json_eq()).await;
 }
 
 /// Enables every event: tracing evaluates an event's fields only when it is enabled.

@@ -33,8 +33,9 @@ use proc_macro::TokenStream;
 ///   (which keeps it as written). A closure with no value of its own handed to `spawn_blocking`
 ///   (`move || loop { .. }`) gets the same rewrite as a blocking `fn`.
 /// - **Waits in macro arguments.** The arguments of std's argument-list macros (`format!`,
-///   `println!`, `write!`, `assert*!`, `vec!`, `matches!`, `panic!`, ...) and tracing's event and
-///   span macros are parsed as expressions and rewritten like the body; async-stream's
+///   `println!`, `write!`, `assert*!`, `vec!`, `matches!`, `panic!`, ...), tracing's event and
+///   span macros, and assert-json-diff's `assert_json_eq!`/`assert_json_include!` are parsed as
+///   expressions and rewritten like the body; async-stream's
 ///   `stream! { .. }` and `try_stream! { .. }` bodies are rewritten as `()`-shaped `async`
 ///   blocks (the stream ends at the cancellation; `try_stream!` without an `Err` item, as the
 ///   item's error type is not known here).

@@ -13,7 +13,11 @@
 //!   `unimplemented!`, `dbg!`;
 //! - tracing's (and log's) events and spans: `trace!`..`error!`, `event!`, `span!`,
 //!   `trace_span!`..`error_span!`, with their `target:`/`parent:`/`name:` prefixes, field names
-//!   (`a.b = x`), and the `?x`/`%x` sigils.
+//!   (`a.b = x`), and the `?x`/`%x` sigils;
+//! - the test assertions of two crates that evaluate their arguments in place as std's do:
+//!   assert-json-diff's `assert_json_eq!(actual, expected)` and
+//!   `assert_json_include!(actual: a, expected: e)` (axum's examples test with them), and
+//!   pretty_assertions' `assert_eq!`/`assert_ne!` under their crate's path.
 //!
 //! Left alone, as before, when an argument does not parse as one of those forms (a
 //! macro-specific grammar, a user's macro of the same name with another grammar): the macro's tokens are then opaque, and the
@@ -62,10 +66,20 @@ const LISTS: &[&str] = &[
     "info_span",
     "warn_span",
     "error_span",
+    "assert_json_eq",
+    "assert_json_include",
 ];
 
 /// The crates whose paths are accepted before the name.
-const CRATES: &[&str] = &["std", "core", "alloc", "tracing", "log"];
+const CRATES: &[&str] = &[
+    "std",
+    "core",
+    "alloc",
+    "tracing",
+    "log",
+    "assert_json_diff",
+    "pretty_assertions",
+];
 
 /// One argument: what precedes its expression (`target:`, `name =`, `?`), the expression, and
 /// the separator after it.
@@ -260,5 +274,29 @@ mod tests {
         assert!(round_trip(parse_quote!(my_macro!(a.await))).is_none());
         assert!(round_trip(parse_quote!(tokio::println!(a.await))).is_none());
         assert!(round_trip(parse_quote!(println!("{}" a))).is_none());
+        assert!(round_trip(parse_quote!(other_crate::assert_json_eq!(a.await, b))).is_none());
+    }
+
+    #[test]
+    fn json_and_pretty_assertions() {
+        assert_eq!(
+            round_trip(parse_quote!(assert_json_eq!(
+                res.json().await,
+                json!({"a": 1})
+            )))
+            .map(|r| r.0),
+            Some(2)
+        );
+        assert_eq!(
+            round_trip(parse_quote!(assert_json_diff::assert_json_include!(
+                actual: body.await,
+                expected: e
+            ))),
+            Some((2, "actual : body . await , expected : e".into()))
+        );
+        assert_eq!(
+            round_trip(parse_quote!(pretty_assertions::assert_eq!(a.await, 1))).map(|r| r.0),
+            Some(2)
+        );
     }
 }
