@@ -8,7 +8,8 @@
 //!
 //! (the difference between the two runs, divided by 50,000, is the cost per operation, without
 //! the runtime's start-up). Workloads: `timeout` (`tokio::time::timeout` around a ready
-//! future), `run` (`parent.with_timeout(d).run(fut)`), `check` (`with_timeout` + `check`).
+//! future), `run` (`parent.with_timeout(d).run(fut)`), `check` (`with_timeout` + `check`),
+//! `hooked` (`parent.child()` with an `on_cancel` hook: linked into the parent's list, and left).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -47,7 +48,14 @@ async fn workload(name: &str, n: usize) {
                 black_box(std::future::ready(black_box(i)).await);
             }
         }
-        other => panic!("workloads: timeout, run, check (not {other})"),
+        "hooked" => {
+            // A child that something waits on: linked into its parent's list, and left.
+            for _ in 0..n {
+                let request = parent.child();
+                drop(black_box(request.on_cancel(|_| {})));
+            }
+        }
+        other => panic!("workloads: timeout, run, run_unlinked, check, hooked (not {other})"),
     }
 }
 

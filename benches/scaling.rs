@@ -371,6 +371,55 @@ fn calls_blocking(o: &Options) -> Table {
     }
 }
 
+/// A child per request that something waits on (a cancellation hook, registered and dropped:
+/// it links the child into its parent's list, and leaves it), on W threads: of one parent shared
+/// by all (a server's context), and of a parent per thread; `child_token()` + `cancelled()`
+/// polled once, the same for `tokio-util`'s token.
+fn children(o: &Options) -> Table {
+    let ops = (1_000_000.0 * o.scale) as u64;
+    let shared = Ctx::new();
+    let token = CancellationToken::new();
+    let mut rows = Vec::new();
+    for &w in &o.workers {
+        let own: Vec<Ctx> = (0..w).map(|_| Ctx::new()).collect();
+        let tokens: Vec<CancellationToken> = (0..w).map(|_| CancellationToken::new()).collect();
+        let waker = std::task::Waker::noop();
+        let hooked = |parent: &Ctx| {
+            let child = parent.child();
+            drop(black_box(child.on_cancel(|_| {})));
+        };
+        let token_waited = |parent: &CancellationToken| {
+            let child = parent.child_token();
+            let mut cancelled = std::pin::pin!(child.cancelled());
+            let polled = cancelled
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(waker));
+            assert!(polled.is_pending());
+        };
+        let ctx_shared = || on_threads(w, ops, |_, _| hooked(&shared));
+        let ctx_own = || on_threads(w, ops, |t, _| hooked(&own[t]));
+        let token_shared = || on_threads(w, ops, |_, _| token_waited(&token));
+        let token_own = || on_threads(w, ops, |t, _| token_waited(&tokens[t]));
+        rows.push((
+            w,
+            measure(
+                o.trials,
+                &[&ctx_shared, &ctx_own, &token_shared, &token_own],
+            ),
+        ));
+    }
+    Table {
+        title: "A child that is waited on (a hook registered and dropped; a token's `cancelled()` polled once) made and dropped on W threads, ns per child per thread",
+        columns: vec![
+            "`parent.child()` + `on_cancel`, one parent shared",
+            "the same, a parent per thread",
+            "`child_token()` + `cancelled()`, one token shared",
+            "the same, a token per thread",
+        ],
+        rows,
+    }
+}
+
 /// A loop checkpoint on one context shared by W threads: what already scales.
 fn loop_checkpoints(o: &Options) -> Table {
     let iters = 10_000u64;
@@ -494,6 +543,23 @@ fn requests(o: &Options) -> Table {
                 }
             })
         };
+        // The same two with a parent per request loop: what sharing the parent costs.
+        let child_own = || {
+            on_tasks(&rt, w, reqs, |_| async move {
+                let server = Ctx::new();
+                for _ in 0..reqs {
+                    server.child().run(tokio::task::yield_now()).await.unwrap();
+                }
+            })
+        };
+        let child_own_ready = || {
+            on_tasks(&rt, w, reqs * 10, |_| async move {
+                let server = Ctx::new();
+                for i in 0..reqs * 10 {
+                    black_box(server.child().run(std::future::ready(i)).await.unwrap());
+                }
+            })
+        };
         rows.push((
             w,
             measure(
@@ -506,6 +572,8 @@ fn requests(o: &Options) -> Table {
                     &with_timeout,
                     &with_timeout_ready,
                     &child_ready,
+                    &child_own,
+                    &child_own_ready,
                 ],
             ),
         ));
@@ -520,6 +588,8 @@ fn requests(o: &Options) -> Table {
             "`server.with_timeout(5s).run(..)`",
             "`server.with_timeout(5s).run(ready)`",
             "`server.child().run(ready)`",
+            "the same, a server per loop: `child().run(..)`",
+            "`child().run(ready)`",
         ],
         rows,
     }
@@ -603,6 +673,9 @@ fn main() {
     }
     if run("requests") {
         requests(&o).print();
+    }
+    if run("children") {
+        children(&o).print();
     }
     if run("task_sets") {
         task_sets(&o).print();

@@ -6,7 +6,8 @@
 //! once-recorded cause and the waiter list's cells; the `Group`'s list of over tasks
 //! (`group/over.rs`); the reference count and fence of a group's rows of seats
 //! (`group/seat.rs`), which free the row by hand; and a `TaskSet`'s shard locks and abort flag
-//! (`tasks/shards.rs`, `tasks/mod.rs`), which order a parking task and a shutdown's abort. `Arc`s stay `std`'s (loom's has no `Weak`,
+//! (`tasks/shards.rs`, `tasks/mod.rs`), which order a parking task and a shutdown's abort; a
+//! contended parent's spread child lists (`ctx/state/spread.rs`). `Arc`s stay `std`'s (loom's has no `Weak`,
 //! and `std`'s own counts are not what is being checked), and so does everything tokio does
 //! (timers, tasks), which loom cannot run.
 
@@ -143,6 +144,42 @@ pub(crate) mod loom_only {
     pub(crate) fn set(elapsed: Duration) {
         ELAPSED.with(|cell| cell.set(elapsed));
     }
+}
+
+/// The lock if no other thread holds it now (a poisoned one is taken anyway, as [`lock`] does):
+/// how a parent's child list sees that it is contended (`ctx/state/spread.rs`).
+#[cfg(not(loom))]
+#[inline]
+pub(crate) fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    match mutex.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
+#[cfg(loom)]
+pub(crate) fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    mutex.try_lock().ok()
+}
+
+/// Aligned to 128 bytes (two lines: the adjacent-line prefetcher pulls pairs), so that what
+/// one worker writes shares no line with another's.
+#[repr(align(128))]
+#[derive(Default)]
+pub(crate) struct Padded<T>(pub(crate) T);
+
+/// How many lists a structure that workers write at once is split into: a power of two, at
+/// least the machine's threads, at most 64 (a `TaskSet`'s shards, a contended parent's child
+/// lists).
+pub(crate) fn spread_count() -> usize {
+    static COUNT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *COUNT.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .next_power_of_two()
+            .min(64)
+    })
 }
 
 /// Locks the state's mutex. Nothing panics while holding it, but a poisoned lock must not take

@@ -442,6 +442,36 @@ fn checks_link_a_child_while_its_parent_cancels() {
     });
 }
 
+/// Spread child lists (`src/ctx/state/spread.rs`): two children of one parent link at once (a
+/// waiter each) while the parent cancels. When one finds the parent's lock held by the other, it
+/// makes the parent's spread lists and links there; either way both waiters are woken with the
+/// parent's cause (loom reports a deadlock if one never is). Fails with
+/// `--cfg autocancel_loom_broken="spread_unclosed"` (a cancellation that leaves the spread lists
+/// alone: the child linked there is never woken).
+#[test]
+fn children_link_into_spread_lists_while_their_parent_cancels() {
+    model(|| {
+        let parent = Ctx::new();
+        let linkers: Vec<_> = (0..2)
+            .map(|_| {
+                let parent = parent.clone();
+                thread::spawn(move || {
+                    let child = parent.child();
+                    loom::future::block_on(child.cancelled()).to_string()
+                })
+            })
+            .collect();
+        parent.cancel_with_reason("stop");
+        for linker in linkers {
+            assert_eq!(
+                linker.join().unwrap(),
+                "cancelled: parent context: cancelled: stop"
+            );
+        }
+        assert!(parent.child().is_cancelled());
+    });
+}
+
 /// Two tasks of a group over at once, on two threads, while the group takes the over list and
 /// waits (`src/group/over.rs`): each index is taken exactly once, and the group is woken for
 /// the ones it has not taken yet (loom reports a deadlock if a wake-up is lost), whichever order

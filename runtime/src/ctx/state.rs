@@ -26,10 +26,12 @@ use super::wait_list::{Batch, WaitList, WaitNode};
 
 mod link;
 pub(super) mod recycle;
+mod spread;
 
 use crate::sync::{self, AtomicU8, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
 use link::release_parent;
+use spread::{Spread, Taken};
 
 /// `State::bits`: cancelled.
 const FLAG: u8 = 1;
@@ -74,6 +76,8 @@ pub(super) struct State {
     /// How many checks found this context unlinked (see [`State::check`]).
     unlinked_checks: std::sync::atomic::AtomicU8,
     lists: Mutex<Lists>,
+    /// The lists its children link into once its own was found contended (`state/spread.rs`).
+    spread: OnceLock<Spread>,
     /// What the `tokio-util` interop keeps with the context (`handles.rs`).
     #[cfg(feature = "tokio-util")]
     pub(super) bridges: super::handles::Bridges,
@@ -165,6 +169,7 @@ impl State {
             cuts: parent.as_ref().and_then(|parent| parent.cuts.clone()),
             parent,
             lists: Mutex::new(Lists::default()),
+            spread: OnceLock::new(),
             #[cfg(feature = "tokio-util")]
             bridges: Default::default(),
         }
@@ -270,7 +275,7 @@ impl State {
         // thousands deep must not overflow the stack.
         let mut pending = vec![children];
         while let Some((inherited, children)) = pending.pop() {
-            for (_, child) in children {
+            for child in children.children() {
                 if let Some(child) = child.upgrade() {
                     if let Some(grandchildren) = child.cancel_one(inherited.clone(), at) {
                         pending.push(grandchildren);
@@ -283,11 +288,7 @@ impl State {
 
     /// Cancels this context alone; if this call won, returns what its children inherit and the
     /// children to cancel with it.
-    fn cancel_one(
-        &self,
-        cancelled: Cancelled,
-        at: Instant,
-    ) -> Option<(Cancelled, Slab<Weak<State>>)> {
+    fn cancel_one(&self, cancelled: Cancelled, at: Instant) -> Option<(Cancelled, Taken)> {
         // A deadline at or before this cancellation came first, even if nobody noticed it yet:
         // it is the cause, and it wins a tie (a task failing, or a parent cancelled, on the
         // deadline's instant). A cancellation that already stems from a deadline stays as is.
@@ -314,7 +315,9 @@ impl State {
         self.bits.fetch_or(FLAG, Ordering::SeqCst);
         let mut lists = self.lock();
         lists.closed = true;
-        let children = std::mem::take(&mut lists.children);
+        let own = std::mem::take(&mut lists.children);
+        // Under the lock, now closed: see `state/spread.rs`.
+        let spread = self.spread_lists();
         let hooks = std::mem::take(&mut lists.hooks);
         let timer = lists.timer.take();
         // The waiters, in batches woken outside the lock (a waker may do anything, even come
@@ -335,7 +338,8 @@ impl State {
         if let Some(timer) = timer {
             timer.abort();
         }
-        Some((inherited_by_children(recorded), children))
+        let spread = State::close_spread(spread);
+        Some((inherited_by_children(recorded), Taken { own, spread }))
     }
 
     /// Cancels with `DeadlineExceeded` if the deadline is at or before `now`; true if cancelled

@@ -15,13 +15,13 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 pub use report::{Counts, FailureKind, ShutdownReport, TaskFailure};
-use shards::{Padded, Shards, Tally};
+use shards::{Shards, Tally};
 use task::{Label, LiveEntry, SetTask, Spawned};
 
 use crate::ambient::{Ambient, Member};
 use crate::deadline::far_add;
 // Loom's under `--cfg loom` (`tests/loom.rs`: a task parking while the set aborts).
-use crate::sync::{AtomicU8, Ordering};
+use crate::sync::{AtomicU8, Ordering, Padded};
 use crate::{Cause, Ctx, Straggler, TaskKind, DEFAULT_GRACE};
 
 /// A long-lived set of tasks sharing a context: a server's connections, a worker's jobs.

@@ -19,22 +19,15 @@
 //! its next poll (`task.rs`), which is what tokio's abort does too.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::OnceLock;
 
 // Loom's under `--cfg loom`: what a parking task and a shutdown's abort synchronise with
 // (`tests/loom.rs`).
-use crate::sync::{Mutex, MutexGuard};
+use crate::sync::{spread_count, Mutex, MutexGuard, Padded};
 use std::task::Waker;
 
 use slab::Slab;
 
 use super::report::Outcomes;
-
-/// Aligned to 128 bytes (two lines: the adjacent-line prefetcher pulls pairs), so that what
-/// one worker writes shares no line with another's.
-#[repr(align(128))]
-#[derive(Default)]
-pub(super) struct Padded<T>(pub(super) T);
 
 /// The line every task writes: see the module's comment.
 #[derive(Default)]
@@ -105,15 +98,8 @@ pub(super) struct Shards {
 
 impl Shards {
     pub(super) fn new() -> Shards {
-        static COUNT: OnceLock<usize> = OnceLock::new();
-        let count = *COUNT.get_or_init(|| {
-            std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .next_power_of_two()
-                .min(64)
-        });
         Shards {
-            shards: (0..count).map(|_| Padded::default()).collect(),
+            shards: (0..spread_count()).map(|_| Padded::default()).collect(),
         }
     }
 

@@ -11,13 +11,14 @@
 //! once it has been checked `LINK_AFTER_CHECKS` times (a loop: its checks are one load again).
 //!
 //! Invariants: a linked context's ancestors are all linked, or cancelled and closed (then the
-//! link records the cancellation instead); `UNLINKED` is cleared only under the parent's lock
-//! once the child is in its list, and `key` is written there, under that lock, and read under
-//! it or through `&mut`.
+//! link records the cancellation instead); `UNLINKED` is cleared only under the lock of the
+//! parent's list the child goes to (its own, or a spread one: `spread.rs`), as the child is
+//! inserted there, and `key` is written there, under that lock, and read through `&mut`.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use super::spread::list_and_slot;
 use super::{inherited_by_children, State, FLAG, LINK_AFTER_CHECKS, UNLINKED};
 
 impl State {
@@ -146,26 +147,6 @@ impl State {
         }
     }
 
-    pub(super) fn link_to_parent(self: &Arc<State>) {
-        let Some(parent) = self.parent.as_deref() else {
-            return;
-        };
-        let mut lists = parent.lock();
-        if !self.unlinked() {
-            return; // linked by another thread meanwhile
-        }
-        if lists.closed {
-            // The parent is cancelled and has pushed to its children already: take it from
-            // its record instead. Stays unlinked (its checks see the flag first).
-            drop(lists);
-            self.inherit_cancellation();
-            return;
-        }
-        let key = lists.children.insert(Arc::downgrade(self));
-        self.key.store(key, Ordering::Relaxed);
-        self.bits.fetch_and(!UNLINKED, Ordering::AcqRel);
-    }
-
     /// Takes the parent, with the slot this context holds in its parent's child list if
     /// linked: what `release_parent` lets go of.
     pub(super) fn take_link(&mut self) -> Option<(Arc<State>, Option<usize>)> {
@@ -188,14 +169,18 @@ pub(super) fn release_parent(mut link: Option<(Arc<State>, Option<usize>)>, mut 
 }
 
 impl State {
-    /// Removes the child at `me` from slot `key` of this context's child list, saying whether
-    /// the child is out of the list: false when the list is closed (this context is being
+    /// Removes the child at `me` from its place `key` in this context's child lists (its own, or
+    /// a spread one: `spread.rs`), saying whether the child is out of the list: false when the list is closed (this context is being
     /// cancelled, has taken its children and may still upgrade the one at `me`). A child about
     /// to be recycled (`recycle.rs`) then marks itself unlinked: no one else leaves a list for
     /// it, so the slot is still its own.
     #[cold]
     #[inline(never)]
     pub(super) fn leave(&self, key: usize, me: *const State) -> bool {
+        let (list, key) = list_and_slot(key);
+        if list != 0 {
+            return self.leave_spread(list - 1, key, me);
+        }
         let removed = {
             let mut lists = self.lock();
             if lists.closed {

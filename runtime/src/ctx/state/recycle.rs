@@ -124,7 +124,8 @@ impl State {
         if self.record.get().is_some() {
             return false;
         }
-        if !self.cancellable || self.idle.is_some() {
+        // A parent whose children were spread (`spread.rs`): the lists go with it.
+        if !self.cancellable || self.idle.is_some() || self.spread.get().is_some() {
             return false;
         }
         let lists = sync::get_mut(&mut self.lists);

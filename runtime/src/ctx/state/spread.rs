@@ -1,0 +1,335 @@
+//! Spread child lists: a parent whose child list is contended moves new links to lists of
+//! their own.
+//!
+//! A parent keeps its linked children in its own lists (`Lists::children`, under its one
+//! lock). A server context shared by every worker is the parent of every request's context,
+//! and a request that waits links its context there and leaves again when it ends: with many
+//! workers, that one lock is taken by all of them for every request (`benches/scaling.rs`,
+//! `children`: on 2 threads, a child of one shared parent with a hook took 1,097–1,132 ns, one
+//! of a parent per thread 352–388 ns; `benches/RESULTS.md`). So the first time a child finds the parent's lock held by another thread as it
+//! links, the parent gets [`spread_count`] lists more, each under its own lock on its own lines,
+//! and every child linked after that goes to one of them, chosen by the child's address: all who
+//! link one child lock the same list, and a thread's per-request contexts, which reuse its spare
+//! allocation (`recycle.rs`), keep to one list. A child linked before stays where it is. A
+//! parent never contended (every one on a single thread) allocates nothing and takes the path
+//! it always took, less one load.
+//!
+//! Invariants (with those of `link.rs`):
+//! - The spread lists are created under the parent's lock while it is not closed, and a
+//!   cancellation looks for them under the same lock once it has closed it: either it finds
+//!   them, or their creator found the parent closed and linked nothing.
+//! - A cancellation closes each spread list under that list's lock, after the parent's own, and
+//!   takes its children; a link looks at its list's `closed` under the same lock. So a child is
+//!   taken by the cancellation or sees it, as in the parent's own list.
+//! - A child is claimed by clearing `UNLINKED`, under the lock of the list it goes to, once that
+//!   list is seen open: of two threads linking one child through different lists (the parent's
+//!   own, and a spread one created meanwhile), one inserts it.
+//! - A child's `key` says which list holds it ([`key`], [`list_and_slot`]).
+//!
+//! Lock order: a spread list's lock is never held with any other.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+
+use slab::Slab;
+
+use super::{State, UNLINKED};
+use crate::sync::{self, spread_count, Mutex, MutexGuard, Padded};
+
+/// A contended parent's lists of children, beside its own.
+pub(in crate::ctx) struct Spread {
+    lists: Box<[Padded<Mutex<ChildList>>]>,
+}
+
+/// One spread list.
+#[derive(Default)]
+struct ChildList {
+    /// Once the parent is cancelled, nothing is added any more.
+    closed: bool,
+    children: Slab<Weak<State>>,
+}
+
+/// Bits of a child's `key` that say which list holds it: 0 for the parent's own, `1 + i` for
+/// spread list `i` (at most 64 of them).
+const LIST_BITS: u32 = 7;
+const _: () = assert!(
+    64 < 1 << LIST_BITS,
+    "room for the most spread lists, and the own one"
+);
+
+/// The `key` of a child in `slot` of `list`.
+#[inline]
+fn key(list: usize, slot: usize) -> usize {
+    (slot << LIST_BITS) | list
+}
+
+/// The list (0: the parent's own) and the slot of the child at `key`.
+#[inline]
+pub(super) fn list_and_slot(key: usize) -> (usize, usize) {
+    (key & ((1 << LIST_BITS) - 1), key >> LIST_BITS)
+}
+
+impl Spread {
+    fn new() -> Spread {
+        Spread {
+            lists: (0..spread_count()).map(|_| Padded::default()).collect(),
+        }
+    }
+
+    /// The list of `child`: by its address, past the bits every allocation shares. (The first
+    /// under loom, whose executions must not depend on where the allocator puts things.)
+    #[inline]
+    fn list_of(&self, child: &State) -> usize {
+        if cfg!(loom) {
+            return 0;
+        }
+        let address = std::ptr::from_ref(child) as usize;
+        (address >> 7) & (self.lists.len() - 1)
+    }
+
+    fn lock(&self, list: usize) -> MutexGuard<'_, ChildList> {
+        sync::lock(&self.lists[list].0)
+    }
+
+    /// Closes every list and takes their children (the parent is being cancelled).
+    fn close(&self) -> Vec<Slab<Weak<State>>> {
+        (0..self.lists.len())
+            .map(|list| {
+                let mut list = self.lock(list);
+                list.closed = true;
+                std::mem::take(&mut list.children)
+            })
+            .collect()
+    }
+}
+
+/// The children a cancellation takes: from the parent's own list, and from its spread lists.
+pub(super) struct Taken {
+    pub(super) own: Slab<Weak<State>>,
+    pub(super) spread: Vec<Slab<Weak<State>>>,
+}
+
+impl Taken {
+    pub(super) fn is_empty(&self) -> bool {
+        self.own.is_empty() && self.spread.iter().all(Slab::is_empty)
+    }
+
+    pub(super) fn children(self) -> impl Iterator<Item = Weak<State>> {
+        let spread = self.spread.into_iter().flatten();
+        self.own.into_iter().chain(spread).map(|(_, child)| child)
+    }
+}
+
+impl State {
+    /// The spread lists, if this context has been contended (see the module's comment): read
+    /// by a cancellation under this context's lock, once it has closed it.
+    pub(super) fn spread_lists(&self) -> Option<&Spread> {
+        self.spread.get()
+    }
+
+    /// Closes and empties the spread lists of a context being cancelled, if it has any.
+    pub(super) fn close_spread(spread: Option<&Spread>) -> Vec<Slab<Weak<State>>> {
+        #[cfg(autocancel_loom_broken = "spread_unclosed")]
+        return {
+            let _ = spread;
+            Vec::new()
+        };
+        #[cfg(not(autocancel_loom_broken = "spread_unclosed"))]
+        spread.map_or_else(Vec::new, Spread::close)
+    }
+
+    /// Links this unlinked context into its parent's child list, or a spread list of it if the
+    /// parent is contended, or records the parent's cancellation if it is cancelled and closed.
+    pub(super) fn link_to_parent(self: &Arc<State>) {
+        let Some(parent) = self.parent.as_deref() else {
+            return;
+        };
+        if let Some(spread) = parent.spread.get() {
+            return self.link_spread(spread);
+        }
+        let lists = match sync::try_lock(&parent.lists) {
+            Some(lists) => lists,
+            None => {
+                let lists = parent.lock();
+                if lists.closed {
+                    lists
+                } else {
+                    // Contended: from now on, its children go to lists of their own.
+                    let spread = parent.spread.get_or_init(Spread::new);
+                    drop(lists);
+                    return self.link_spread(spread);
+                }
+            }
+        };
+        let mut lists = lists;
+        if !self.unlinked() {
+            return; // linked by another thread meanwhile
+        }
+        if lists.closed {
+            // The parent is cancelled and has pushed to its children already: take it from
+            // its record instead. Stays unlinked (its checks see the flag first).
+            drop(lists);
+            self.inherit_cancellation();
+            return;
+        }
+        if self.claim() {
+            let slot = lists.children.insert(Arc::downgrade(self));
+            self.key.store(key(0, slot), Ordering::Relaxed);
+        }
+    }
+
+    /// [`State::link_to_parent`], into spread list of its own.
+    fn link_spread(self: &Arc<State>, spread: &Spread) {
+        let list = spread.list_of(self);
+        let mut children = spread.lock(list);
+        if !self.unlinked() {
+            return;
+        }
+        if children.closed {
+            drop(children);
+            self.inherit_cancellation();
+            return;
+        }
+        if self.claim() {
+            let slot = children.children.insert(Arc::downgrade(self));
+            self.key.store(key(1 + list, slot), Ordering::Relaxed);
+        }
+    }
+
+    /// Clears `UNLINKED`, under the lock of the list this context goes to: false if another
+    /// thread did first (through another list), and so links it.
+    #[inline]
+    fn claim(&self) -> bool {
+        self.bits.fetch_and(!UNLINKED, Ordering::AcqRel) & UNLINKED != 0
+    }
+
+    /// [`State::leave`] for a child in spread list `list`.
+    pub(super) fn leave_spread(&self, list: usize, slot: usize, me: *const State) -> bool {
+        let Some(spread) = self.spread.get() else {
+            // Unreachable: a child is in a spread list only once the lists exist.
+            return true;
+        };
+        let removed = {
+            let mut children = spread.lock(list);
+            if children.closed {
+                return false;
+            }
+            debug_assert!(children
+                .children
+                .get(slot)
+                .is_some_and(|child| std::ptr::eq(child.as_ptr(), me)));
+            children.children.try_remove(slot)
+        };
+        // The `Weak` is dropped outside the lock.
+        drop(removed);
+        true
+    }
+
+    /// Whether this context's children went to spread lists (tests).
+    #[cfg(test)]
+    pub(super) fn is_spread(&self) -> bool {
+        self.spread.get().is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{mpsc, Arc, Barrier};
+    use std::time::Duration;
+
+    use super::{key, list_and_slot};
+    use crate::Ctx;
+
+    #[test]
+    fn a_key_names_its_list_and_slot() {
+        for list in [0, 1, 64] {
+            for slot in [0, 1, 12_345] {
+                assert_eq!(list_and_slot(key(list, slot)), (list, slot));
+            }
+        }
+    }
+
+    /// A child that finds its parent's lock held links into a spread list, leaves it when
+    /// dropped, and is cancelled with its parent like any other.
+    #[test]
+    fn a_child_linking_while_its_parent_is_locked_goes_to_a_spread_list() {
+        let server = Ctx::new();
+        let held = server.state.lock();
+        let (linked, seen) = mpsc::channel();
+        let linker = std::thread::spawn({
+            let server = server.clone();
+            move || {
+                let request = server.child();
+                // A hook links the child (something must be woken by the cancellation).
+                let (fired, heard) = mpsc::channel();
+                let hook = request.on_cancel(move |cancelled| {
+                    fired.send(cancelled.to_string()).unwrap();
+                });
+                linked.send(()).unwrap();
+                (request, hook, heard)
+            }
+        });
+        // It cannot link into the parent's own list while this thread holds its lock.
+        assert!(seen.recv_timeout(Duration::from_millis(200)).is_err());
+        drop(held);
+        seen.recv_timeout(Duration::from_secs(10)).unwrap();
+        let (request, hook, heard) = linker.join().unwrap();
+        assert!(server.state.is_spread());
+        assert!(
+            server.state.lock().children.is_empty(),
+            "not in its own list"
+        );
+
+        // Children linked from now on go to the spread lists too, and leave them.
+        let other = server.child();
+        let _other_hook = other.on_cancel(|_| {});
+        drop(_other_hook);
+        drop(other);
+
+        server.cancel_with_reason("stop");
+        assert!(request.state.flagged_here());
+        assert_eq!(
+            heard.recv_timeout(Duration::from_secs(10)).unwrap(),
+            "cancelled: parent context: cancelled: stop"
+        );
+        drop(hook);
+        // Made after the cancellation: cancelled from the start.
+        assert!(server.child().is_cancelled());
+    }
+
+    /// Many threads link and drop children of one parent at once: each is in exactly one list
+    /// (dropping leaves it), and all still linked are cancelled with the parent.
+    #[test]
+    fn children_linked_from_many_threads_are_each_cancelled_once() {
+        let server = Ctx::new();
+        let threads = 4;
+        let start = Arc::new(Barrier::new(threads));
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (server, start) = (server.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    for _ in 0..if cfg!(miri) { 50 } else { 2_000 } {
+                        let request = server.child();
+                        drop(request.on_cancel(|_| {}));
+                    }
+                    let kept = server.child();
+                    let hook = kept.on_cancel(|_| {});
+                    (kept, hook)
+                })
+            })
+            .collect();
+        let kept: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        let listed = server.state.lock().children.len()
+            + server.state.spread_lists().map_or(0, |spread| {
+                (0..spread.lists.len())
+                    .map(|list| spread.lock(list).children.len())
+                    .sum()
+            });
+        assert_eq!(listed, threads, "only the children still alive are listed");
+        server.cancel();
+        for (child, _hook) in &kept {
+            assert!(child.state.flagged_here());
+        }
+    }
+}
