@@ -9,7 +9,9 @@
 //! (the difference between the two runs, divided by 50,000, is the cost per operation, without
 //! the runtime's start-up). Workloads: `timeout` (`tokio::time::timeout` around a ready
 //! future), `run` (`parent.with_timeout(d).run(fut)`), `check` (`with_timeout` + `check`),
-//! `hooked` (`parent.child()` with an `on_cancel` hook: linked into the parent's list, and left).
+//! `timeout_parked` and `run_parked` (the same two around a future that parks once: the deadline's
+//! timer is armed and removed), `hooked` (`parent.child()` with an `on_cancel` hook: linked into
+//! the parent's list, and left).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -48,6 +50,19 @@ async fn workload(name: &str, n: usize) {
                 black_box(std::future::ready(black_box(i)).await);
             }
         }
+        "timeout_parked" => {
+            // Parks once: the timer is registered and removed.
+            for _ in 0..n {
+                let v = tokio::time::timeout(FAR, tokio::task::yield_now()).await;
+                v.unwrap();
+            }
+        }
+        "run_parked" => {
+            for _ in 0..n {
+                let request = parent.with_timeout(FAR);
+                request.run(tokio::task::yield_now()).await.unwrap();
+            }
+        }
         "hooked" => {
             // A child that something waits on: linked into its parent's list, and left.
             for _ in 0..n {
@@ -55,7 +70,10 @@ async fn workload(name: &str, n: usize) {
                 drop(black_box(request.on_cancel(|_| {})));
             }
         }
-        other => panic!("workloads: timeout, run, run_unlinked, check, hooked (not {other})"),
+        other => panic!(
+            "workloads: timeout, run, run_unlinked, check, timeout_parked, run_parked, hooked \
+             (not {other})"
+        ),
     }
 }
 

@@ -396,6 +396,15 @@ fn children(o: &Options) -> Table {
                 .poll(&mut std::task::Context::from_waker(waker));
             assert!(polled.is_pending());
         };
+        let waited = |ctx: &Ctx| {
+            let mut cancelled = std::pin::pin!(ctx.cancelled());
+            let polled = cancelled
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(waker));
+            assert!(polled.is_pending());
+        };
+        let wait_shared = || on_threads(w, ops, |_, _| waited(&shared));
+        let wait_own = || on_threads(w, ops, |t, _| waited(&own[t]));
         let ctx_shared = || on_threads(w, ops, |_, _| hooked(&shared));
         let ctx_own = || on_threads(w, ops, |t, _| hooked(&own[t]));
         let token_shared = || on_threads(w, ops, |_, _| token_waited(&token));
@@ -404,7 +413,14 @@ fn children(o: &Options) -> Table {
             w,
             measure(
                 o.trials,
-                &[&ctx_shared, &ctx_own, &token_shared, &token_own],
+                &[
+                    &ctx_shared,
+                    &ctx_own,
+                    &token_shared,
+                    &token_own,
+                    &wait_shared,
+                    &wait_own,
+                ],
             ),
         ));
     }
@@ -415,6 +431,8 @@ fn children(o: &Options) -> Table {
             "the same, a parent per thread",
             "`child_token()` + `cancelled()`, one token shared",
             "the same, a token per thread",
+            "`ctx.cancelled()` polled once, on one context shared",
+            "the same, a context per thread",
         ],
         rows,
     }

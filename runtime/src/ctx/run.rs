@@ -20,10 +20,10 @@ impl Ctx {
     /// [`Ctx::reset_idle_timeout`] on activity.
     ///
     /// A ready future costs one atomic load (and, every so often, a clock read for the
-    /// deadline); a future that waits registers with the context once per `run`. The deadline
-    /// is then watched by a `tokio::time::Sleep` inside the `Run` future, as
-    /// `tokio::time::timeout` would, so that a per-request context costs no timer task; an idle
-    /// deadline, which moves, is watched by its context's one timer task instead.
+    /// deadline); a future that waits registers with the context once per `run`, and the
+    /// context's deadline is then watched by its thread's timer wheel: one tokio timer per
+    /// thread for the earliest deadline armed there, rather than one per request (whose
+    /// registration takes a lock every worker shares).
     ///
     /// ```
     /// use autocancel::Ctx;
@@ -43,7 +43,6 @@ impl Ctx {
         Run {
             waiter: Waiter::new(self),
             fut: fut.into_future(),
-            sleep: None,
             woken: false,
         }
     }
@@ -58,9 +57,6 @@ pin_project_lite::pin_project! {
         waiter: Waiter<&'a Ctx>,
         #[pin]
         fut: F,
-        // Sleeps until the context's deadline once `fut` has had to wait (fixed deadlines only).
-        #[pin]
-        sleep: Option<tokio::time::Sleep>,
         // Set once `fut` has returned `Pending`: a later poll is a wake-up, worth a clock read.
         woken: bool,
     }
@@ -88,30 +84,9 @@ impl<F: Future> Future for Run<'_, F> {
             Poll::Ready(output) => Poll::Ready(Ok(output)),
             Poll::Pending => {
                 *this.woken = true;
-                // A fixed deadline: our own sleep. None, or one that moves: the context's timer.
-                let own_timer = state.timed && !state.idle_chain;
-                let registered = if own_timer {
-                    this.waiter.register_unarmed(cx.waker())
-                } else {
-                    this.waiter.register(cx.waker())
-                };
-                if !registered {
+                // Arms the context's timer (`ctx/timers.rs`) with its first waiter.
+                if !this.waiter.register(cx.waker()) {
                     return Poll::Ready(Err(state.cancelled_error()));
-                }
-                if own_timer {
-                    let mut sleep = this.sleep;
-                    if sleep.is_none() {
-                        let Some(due) = state.next_due() else {
-                            return Poll::Pending;
-                        };
-                        sleep.set(Some(tokio::time::sleep_until(due.at)));
-                    }
-                    if let Some(timer) = sleep.as_pin_mut() {
-                        let at = timer.deadline();
-                        if timer.poll(cx).is_ready() && state.expire_if_due(at) {
-                            return Poll::Ready(Err(state.cancelled_error()));
-                        }
-                    }
                 }
                 Poll::Pending
             }

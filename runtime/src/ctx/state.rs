@@ -28,6 +28,7 @@ mod link;
 pub(super) mod recycle;
 mod spread;
 
+use super::timers::{self, TimerKey};
 use crate::sync::{self, AtomicU8, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
 use link::release_parent;
@@ -97,10 +98,11 @@ struct Lists {
     /// linked, since a detached one outlives its guard and lives as long as the context.
     hooks: Slab<Waker>,
     children: Slab<Weak<State>>,
-    /// The task that cancels the context at its deadline, spawned when the first waiter
-    /// registers (a context nobody waits on needs no timer: checkpoints read the clock), so
-    /// that creating a context with a deadline costs no more than an allocation.
-    timer: Option<tokio::task::AbortHandle>,
+    /// The entry that cancels the context at its deadline, in the timer wheel of the thread
+    /// its first waiter registered from (`timers.rs`; a context nobody waits on needs no timer:
+    /// checkpoints read the clock), so that creating a context with a deadline costs no more
+    /// than an allocation.
+    timer: Option<TimerKey>,
 }
 
 impl State {
@@ -335,9 +337,8 @@ impl State {
         for (_, hook) in hooks {
             hook.wake();
         }
-        if let Some(timer) = timer {
-            timer.abort();
-        }
+        // Out of the wheel (its lock is taken after this context's, never inside it).
+        drop(timer);
         let spread = State::close_spread(spread);
         Some((inherited_by_children(recorded), Taken { own, spread }))
     }
@@ -402,21 +403,8 @@ impl State {
     /// nothing else. No allocation: the node is the caller's own memory.
     #[inline]
     pub(super) fn watch(self: &Arc<State>, node: Pin<&WaitNode>, waker: &Waker) -> bool {
-        self.watch_arming(node, waker, true)
-    }
-
-    /// [`State::watch`] without arming the context's timer, for a waiter that sleeps until the
-    /// deadline itself ([`Ctx::run`](crate::Ctx::run) on a short-lived context: one
-    /// `tokio::time::Sleep` in the waiting future rather than a timer task per context).
-    #[inline]
-    pub(super) fn watch_unarmed(self: &Arc<State>, node: Pin<&WaitNode>, waker: &Waker) -> bool {
-        self.watch_arming(node, waker, false)
-    }
-
-    #[inline]
-    fn watch_arming(self: &Arc<State>, node: Pin<&WaitNode>, waker: &Waker, arm: bool) -> bool {
         // Only the cancellation unlinks a node its owner still holds, and then the flag says so.
-        if !node.waits_with(waker) && !self.watch_slow(node, waker, arm) {
+        if !node.waits_with(waker) && !self.watch_slow(node, waker) {
             return false;
         }
         // A cancellation between the caller's check and the registration has taken the waiter
@@ -426,7 +414,7 @@ impl State {
 
     #[cold]
     #[inline(never)]
-    fn watch_slow(self: &Arc<State>, node: Pin<&WaitNode>, waker: &Waker, arm: bool) -> bool {
+    fn watch_slow(self: &Arc<State>, node: Pin<&WaitNode>, waker: &Waker) -> bool {
         if !self.cancellable {
             return true; // never woken, so nothing to store
         }
@@ -436,8 +424,8 @@ impl State {
         if lists.closed {
             return false;
         }
-        if arm && !node.is_registered() && lists.timer.is_none() {
-            lists.timer = self.spawn_timer();
+        if !node.is_registered() && lists.timer.is_none() {
+            lists.timer = self.arm_timer();
         }
         lists.waiters.register(node, waker);
         true
@@ -473,7 +461,7 @@ impl State {
             return (None, false);
         }
         if lists.timer.is_none() {
-            lists.timer = self.spawn_timer();
+            lists.timer = self.arm_timer();
         }
         let key = lists.hooks.insert(waker.clone());
         drop(lists);
@@ -498,35 +486,35 @@ impl State {
         self.lock().waiters.len()
     }
 
-    /// A task that cancels this context at its deadline, on the current runtime if there is one.
-    /// Only a weak reference is held, and the task is aborted when the context is cancelled or
-    /// dropped, so it never keeps anything alive.
-    ///
-    /// An idle deadline may have been pushed back while it slept: it then sleeps again, until
-    /// the deadline as it is now (a reset is one atomic store; the timer catches up lazily).
-    fn spawn_timer(self: &Arc<State>) -> Option<tokio::task::AbortHandle> {
+    /// The timer that cancels this context at its deadline, armed in this thread's wheel on the
+    /// current runtime if there is one (`timers.rs`). It holds only a weak reference, and
+    /// leaves the wheel when the context is cancelled or dropped, so it never keeps anything
+    /// alive. An idle deadline pushed back while it slept is armed again, for the deadline as
+    /// it is now (a reset is one atomic store; the timer catches up lazily).
+    fn arm_timer(self: &Arc<State>) -> Option<TimerKey> {
         if !self.timed {
             return None;
         }
-        let runtime = tokio::runtime::Handle::try_current().ok()?;
-        let state = Arc::downgrade(self);
-        let task = runtime.spawn(async move {
-            loop {
-                let at = match state.upgrade() {
-                    Some(state) => match state.next_due() {
-                        Some(due) => due.at,
-                        None => return,
-                    },
-                    None => return,
-                };
-                tokio::time::sleep_until(at).await;
-                match state.upgrade() {
-                    Some(state) if !state.expire_if_due(Instant::now()) => {}
-                    _ => return,
-                }
-            }
-        });
-        Some(task.abort_handle())
+        timers::arm(self, self.next_due()?.at)
+    }
+
+    /// Takes the timer out of its wheel, for a context about to be recycled.
+    pub(super) fn drop_timer(&self) {
+        let timer = self.lock().timer.take();
+        drop(timer);
+    }
+
+    /// Replaces the timer (a firing of its wheel has taken the old one's entry, due, and found
+    /// the idle deadline pushed back); dropped if the context is cancelled meanwhile.
+    pub(super) fn replace_timer(&self, timer: TimerKey) {
+        let mut lists = self.lock();
+        let old = if lists.closed {
+            Some(timer)
+        } else {
+            lists.timer.replace(timer)
+        };
+        drop(lists);
+        drop(old);
     }
 
     #[inline]
@@ -538,9 +526,7 @@ impl State {
 impl Drop for State {
     fn drop(&mut self) {
         let lists = sync::get_mut(&mut self.lists);
-        if let Some(timer) = lists.timer.take() {
-            timer.abort();
-        }
+        drop(lists.timer.take());
         let me: *const State = self;
         release_parent(self.take_link(), me);
     }

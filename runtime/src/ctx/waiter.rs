@@ -59,14 +59,6 @@ impl<'a> Waiter<&'a Ctx> {
     pub(crate) fn ctx_ref(&self) -> &'a Ctx {
         self.ctx
     }
-
-    /// [`Waiter::register`] without arming the context's deadline timer: the caller sleeps until
-    /// the deadline itself.
-    #[inline]
-    pub(crate) fn register_unarmed(self: Pin<&mut Self>, waker: &Waker) -> bool {
-        let this = self.into_ref();
-        this.get_ref().ctx.state.watch_unarmed(this.node(), waker)
-    }
 }
 
 /// A waiter whose context is chosen when it first registers, and held (one reference count)

@@ -22,9 +22,11 @@
 //!   under the parent's lock if it was linked (`leave_parent`). The parent's cancellation is the
 //!   only other way to its state (it upgrades the `Weak` it took from its child list): when the
 //!   parent's list is already closed, the context is dropped as usual. Any other `Weak` (an
-//!   `OnCancel`, the timer task, the interop's handle) makes `Arc::get_mut` fail, and the context
+//!   `OnCancel`, a timer wheel's entry being fired, the interop's handle) makes `Arc::get_mut` fail, and the context
 //!   is dropped as usual too; having left its parent's list, it is marked unlinked, so its drop
-//!   does not leave it again.
+//!   does not leave it again. Its own timer's entry (`timers.rs`) is taken out of its wheel
+//!   first, so that a context waited on with a deadline (`with_timeout(d).run(fut)` that parks)
+//!   is recycled too.
 //! - The parent's closed list is an early answer, not the proof: the parent's batch holds a
 //!   `Weak`, so `Arc::get_mut` would fail too. What the checks on the cause are for: a context
 //!   its parent has cancelled (and let go of again) is unique, but not blank.
@@ -69,6 +71,11 @@ pub(in crate::ctx) fn release(mut state: Arc<State>) {
     }
     if Arc::strong_count(&state) != 1 || !state.leave_parent() {
         return;
+    }
+    // Out of its thread's timer wheel, whose entry holds a `Weak` of it (`timers.rs`): only a
+    // context with a deadline that something waited on has one (then its lock is taken).
+    if state.timed && Arc::weak_count(&state) != 0 {
+        state.drop_timer();
     }
     let Some(unique) = Arc::get_mut(&mut state) else {
         return;
