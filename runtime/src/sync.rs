@@ -182,6 +182,20 @@ pub(crate) fn spread_count() -> usize {
     })
 }
 
+/// The running thread's turn: a number taken from one counter the first time a thread asks, so
+/// that, masked to a power of two, up to that many threads each have their own shard or list.
+/// A thread whose locals are gone (something dropped at its exit) has turn 0.
+#[inline]
+pub(crate) fn thread_turn() -> usize {
+    std::thread_local! {
+        static TURN: usize = {
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        };
+    }
+    TURN.try_with(|turn| *turn).unwrap_or(0)
+}
+
 /// Locks the state's mutex. Nothing panics while holding it, but a poisoned lock must not take
 /// the cancellation machinery down with it: the data is still consistent.
 #[cfg(not(loom))]

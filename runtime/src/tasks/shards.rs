@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 // Loom's under `--cfg loom`: what a parking task and a shutdown's abort synchronise with
 // (`tests/loom.rs`).
-use crate::sync::{spread_count, Mutex, MutexGuard, Padded};
+use crate::sync::{spread_count, thread_turn, Mutex, MutexGuard, Padded};
 use std::task::Waker;
 
 use slab::Slab;
@@ -107,14 +107,7 @@ impl Shards {
     /// shards each have their own.
     #[inline]
     pub(super) fn here(&self) -> usize {
-        thread_local! {
-            static TURN: usize = {
-                static NEXT: AtomicUsize = AtomicUsize::new(0);
-                NEXT.fetch_add(1, Ordering::Relaxed)
-            };
-        }
-        // A thread whose locals are gone (a task dropped at its exit) shares shard 0.
-        TURN.try_with(|turn| *turn).unwrap_or(0) & (self.shards.len() - 1)
+        thread_turn() & (self.shards.len() - 1)
     }
 
     #[inline]

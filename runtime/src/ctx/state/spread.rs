@@ -8,9 +8,10 @@
 //! `children`: on 2 threads, a child of one shared parent with a hook took 1,097–1,132 ns, one
 //! of a parent per thread 352–388 ns; `benches/RESULTS.md`). So the first time a child finds the parent's lock held by another thread as it
 //! links, the parent gets [`spread_count`] lists more, each under its own lock on its own lines,
-//! and every child linked after that goes to one of them, chosen by the child's address: all who
-//! link one child lock the same list, and a thread's per-request contexts, which reuse its spare
-//! allocation (`recycle.rs`), keep to one list. A child linked before stays where it is. A
+//! and every child linked after that goes to the list of the thread that links it (threads take
+//! turns: up to as many threads as lists each have their own; a child's address would put two
+//! threads' per-request contexts, which reuse their threads' spare allocations, in one list half
+//! the time). A child linked before stays where it is. A
 //! parent never contended (every one on a single thread) allocates nothing and takes the path
 //! it always took, less one load.
 //!
@@ -22,8 +23,8 @@
 //!   takes its children; a link looks at its list's `closed` under the same lock. So a child is
 //!   taken by the cancellation or sees it, as in the parent's own list.
 //! - A child is claimed by clearing `UNLINKED`, under the lock of the list it goes to, once that
-//!   list is seen open: of two threads linking one child through different lists (the parent's
-//!   own, and a spread one created meanwhile), one inserts it.
+//!   list is seen open: of two threads linking one child through different lists (each its own,
+//!   or the parent's own and a spread one created meanwhile), one inserts it.
 //! - A child's `key` says which list holds it ([`key`], [`list_and_slot`]).
 //!
 //! Lock order: a spread list's lock is never held with any other.
@@ -34,7 +35,7 @@ use std::sync::{Arc, Weak};
 use slab::Slab;
 
 use super::{State, UNLINKED};
-use crate::sync::{self, spread_count, Mutex, MutexGuard, Padded};
+use crate::sync::{self, spread_count, thread_turn, Mutex, MutexGuard, Padded};
 
 /// A contended parent's lists of children, beside its own.
 pub(in crate::ctx) struct Spread {
@@ -76,15 +77,15 @@ impl Spread {
         }
     }
 
-    /// The list of `child`: by its address, past the bits every allocation shares. (The first
-    /// under loom, whose executions must not depend on where the allocator puts things.)
+    /// The list a child linked by the running thread goes to: the thread's own (threads take
+    /// turns, `sync::thread_turn`), so that up to as many threads as lists never share one. (The
+    /// first under loom, whose executions must not depend on a counter kept across them.)
     #[inline]
-    fn list_of(&self, child: &State) -> usize {
+    fn here(&self) -> usize {
         if cfg!(loom) {
             return 0;
         }
-        let address = std::ptr::from_ref(child) as usize;
-        (address >> 7) & (self.lists.len() - 1)
+        thread_turn() & (self.lists.len() - 1)
     }
 
     fn lock(&self, list: usize) -> MutexGuard<'_, ChildList> {
@@ -180,7 +181,7 @@ impl State {
 
     /// [`State::link_to_parent`], into spread list of its own.
     fn link_spread(self: &Arc<State>, spread: &Spread) {
-        let list = spread.list_of(self);
+        let list = spread.here();
         let mut children = spread.lock(list);
         if !self.unlinked() {
             return;
