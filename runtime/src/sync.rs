@@ -7,9 +7,9 @@
 //! (`group/over.rs`); the reference count and fence of a group's rows of seats
 //! (`group/seat.rs`), which free the row by hand; and a `TaskSet`'s shard locks and abort flag
 //! (`tasks/shards.rs`, `tasks/mod.rs`), which order a parking task and a shutdown's abort; a
-//! contended parent's spread child lists (`ctx/state/spread.rs`). `Arc`s stay `std`'s (loom's has no `Weak`,
-//! and `std`'s own counts are not what is being checked), and so does everything tokio does
-//! (timers, tasks), which loom cannot run.
+//! contended parent's spread child lists (`ctx/state/spread.rs`). `Arc`s stay `std`'s (loom's
+//! has no `Weak`, and `std`'s own counts are not what is being checked), and so does everything
+//! tokio does (timers, tasks), which loom cannot run.
 
 /// The `Group`'s over list's waker (`group/over.rs`).
 #[cfg(not(loom))]

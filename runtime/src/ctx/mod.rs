@@ -118,9 +118,9 @@ impl Ctx {
     /// A child context whose deadline is `timeout` from now, or this context's deadline if that
     /// is earlier. A timeout too large for the clock (`Duration::MAX`) means no deadline of its
     /// own. Cheap enough per request or per read: no timer task (checks read the clock; a
-    /// waiter arms the deadline in its thread's timer wheel), and no lock of this context's until something waits on the child
-    /// (`with_timeout(d).run(fut)` on a ready future: 1.23× `tokio::time::timeout`, in the
-    /// README's cost table). A root context with a deadline is
+    /// waiter arms the deadline in its thread's timer wheel), and no lock of this context's
+    /// until something waits on the child (`with_timeout(d).run(fut)` on a ready future: 1.23×
+    /// `tokio::time::timeout`, in the README's cost table). A root context with a deadline is
     /// `Ctx::new().with_timeout(timeout)` (a group with one,
     /// [`Group::with_timeout`](crate::Group::with_timeout)).
     pub fn with_timeout(&self, timeout: Duration) -> Ctx {

@@ -102,8 +102,8 @@ impl std::fmt::Debug for OnCancel {
 
 impl Ctx {
     /// Calls `f` once, with the cancellation, when this context is cancelled or its deadline
-    /// passes — on the thread that cancels it (a deadline: a short task its timer spawns), so `f` must be
-    /// quick and must not block. If the context is already cancelled, `f` runs now, on this
+    /// passes — on the thread that cancels it (a deadline: a short task its timer spawns), so
+    /// `f` must be quick and must not block. If the context is already cancelled, `f` runs now, on this
     /// thread. Dropping the returned guard unregisters `f` (it then never runs); a panic in `f`
     /// is caught and logged.
     ///

@@ -169,31 +169,27 @@ pub(super) fn release_parent(mut link: Option<(Arc<State>, Option<usize>)>, mut 
 }
 
 impl State {
-    /// Removes the child at `me` from its place `key` in this context's child lists (its own, or
-    /// a spread one: `spread.rs`), saying whether the child is out of the list: false when the list is closed (this context is being
-    /// cancelled, has taken its children and may still upgrade the one at `me`). A child about
-    /// to be recycled (`recycle.rs`) then marks itself unlinked: no one else leaves a list for
-    /// it, so the slot is still its own.
+    /// Removes the child at `me` from its place `key` in this context's child lists (its own,
+    /// or a spread one: `spread.rs`), saying whether the child is out of the list: false when
+    /// the list is closed (this context is being cancelled, has taken its children and may
+    /// still upgrade the one at `me`). A child about to be recycled (`recycle.rs`) then marks
+    /// itself unlinked: no one else leaves a list for it, so the slot is still its own.
     #[cold]
     #[inline(never)]
     pub(super) fn leave(&self, key: usize, me: *const State) -> bool {
-        let (list, key) = list_and_slot(key);
-        if list != 0 {
-            return self.leave_spread(list - 1, key, me);
-        }
+        let (list, slot) = list_and_slot(key);
         let removed = {
-            let mut lists = self.lock();
-            if lists.closed {
+            let Some(mut guard) = self.lock_list(list) else {
+                return true;
+            };
+            let (closed, children) = guard.parts();
+            if closed {
                 return false;
             }
-            debug_assert!(
-                lists.closed
-                    || lists
-                        .children
-                        .get(key)
-                        .is_some_and(|child| std::ptr::eq(child.as_ptr(), me))
-            );
-            lists.children.try_remove(key)
+            debug_assert!(children
+                .get(slot)
+                .is_some_and(|child| std::ptr::eq(child.as_ptr(), me)));
+            children.try_remove(slot)
         };
         // The `Weak` is dropped outside the lock.
         drop(removed);

@@ -22,11 +22,11 @@
 //!   under the parent's lock if it was linked (`leave_parent`). The parent's cancellation is the
 //!   only other way to its state (it upgrades the `Weak` it took from its child list): when the
 //!   parent's list is already closed, the context is dropped as usual. Any other `Weak` (an
-//!   `OnCancel`, a timer wheel's entry being fired, the interop's handle) makes `Arc::get_mut` fail, and the context
-//!   is dropped as usual too; having left its parent's list, it is marked unlinked, so its drop
-//!   does not leave it again. Its own timer's entry (`timers.rs`) is taken out of its wheel
-//!   first, so that a context waited on with a deadline (`with_timeout(d).run(fut)` that parks)
-//!   is recycled too.
+//!   `OnCancel`, a timer wheel's entry being fired, the interop's handle) makes `Arc::get_mut`
+//!   fail, and the context is dropped as usual too; having left its parent's list, it is marked
+//!   unlinked, so its drop does not leave it again. Its own timer's entry (`timers.rs`) is taken
+//!   out of its wheel first, so that a context waited on with a deadline
+//!   (`with_timeout(d).run(fut)` that parks) is recycled too.
 //! - The parent's closed list is an early answer, not the proof: the parent's batch holds a
 //!   `Weak`, so `Arc::get_mut` would fail too. What the checks on the cause are for: a context
 //!   its parent has cancelled (and let go of again) is unique, but not blank.

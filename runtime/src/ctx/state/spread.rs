@@ -5,15 +5,15 @@
 //! lock). A server context shared by every worker is the parent of every request's context,
 //! and a request that waits links its context there and leaves again when it ends: with many
 //! workers, that one lock is taken by all of them for every request (`benches/scaling.rs`,
-//! `children`: on 2 threads, a child of one shared parent with a hook took 1,097–1,132 ns, one
-//! of a parent per thread 352–388 ns; `benches/RESULTS.md`). So the first time a child finds the parent's lock held by another thread as it
-//! links, the parent gets [`spread_count`] lists more, each under its own lock on its own lines,
-//! and every child linked after that goes to the list of the thread that links it (threads take
-//! turns: up to as many threads as lists each have their own; a child's address would put two
-//! threads' per-request contexts, which reuse their threads' spare allocations, in one list half
-//! the time). A child linked before stays where it is. A
-//! parent never contended (every one on a single thread) allocates nothing and takes the path
-//! it always took, less one load.
+//! `children`: on 2 threads, a child of one shared parent with a hook took 1,056–1,327 ns, one
+//! of a parent per thread 352–763 ns; `benches/RESULTS.md`). So the first time a child finds
+//! the parent's lock held by another thread as it links, the parent gets [`spread_count`] lists
+//! more, each under its own lock on its own lines, and every child linked after that goes to the
+//! list of the thread that links it (threads take turns: up to as many threads as lists each
+//! have their own; a child's address would put two threads' per-request contexts, which reuse
+//! their threads' spare allocations, in one list half the time). A child linked before stays
+//! where it is. A parent never contended (every one on a single thread) allocates nothing and
+//! takes the path it always took, less one load.
 //!
 //! Invariants (with those of `link.rs`):
 //! - The spread lists are created under the parent's lock while it is not closed, and a
@@ -44,7 +44,7 @@ pub(in crate::ctx) struct Spread {
 
 /// One spread list.
 #[derive(Default)]
-struct ChildList {
+pub(super) struct ChildList {
     /// Once the parent is cancelled, nothing is added any more.
     closed: bool,
     children: Slab<Weak<State>>,
@@ -148,7 +148,7 @@ impl State {
         if let Some(spread) = parent.spread.get() {
             return self.link_spread(spread);
         }
-        let lists = match sync::try_lock(&parent.lists) {
+        let mut lists = match sync::try_lock(&parent.lists) {
             Some(lists) => lists,
             None => {
                 let lists = parent.lock();
@@ -162,74 +162,87 @@ impl State {
                 }
             }
         };
-        let mut lists = lists;
-        if !self.unlinked() {
-            return; // linked by another thread meanwhile
-        }
-        if lists.closed {
-            // The parent is cancelled and has pushed to its children already: take it from
-            // its record instead. Stays unlinked (its checks see the flag first).
-            drop(lists);
+        let linked = {
+            let lists = &mut *lists;
+            self.insert_into(0, lists.closed, &mut lists.children)
+        };
+        drop(lists);
+        if !linked {
             self.inherit_cancellation();
-            return;
-        }
-        if self.claim() {
-            let slot = lists.children.insert(Arc::downgrade(self));
-            self.key.store(key(0, slot), Ordering::Relaxed);
         }
     }
 
-    /// [`State::link_to_parent`], into spread list of its own.
+    /// [`State::link_to_parent`], into the spread list of the running thread.
     fn link_spread(self: &Arc<State>, spread: &Spread) {
         let list = spread.here();
         let mut children = spread.lock(list);
-        if !self.unlinked() {
-            return;
-        }
-        if children.closed {
-            drop(children);
+        let linked = {
+            let children = &mut *children;
+            self.insert_into(1 + list, children.closed, &mut children.children)
+        };
+        drop(children);
+        if !linked {
             self.inherit_cancellation();
-            return;
-        }
-        if self.claim() {
-            let slot = children.children.insert(Arc::downgrade(self));
-            self.key.store(key(1 + list, slot), Ordering::Relaxed);
         }
     }
 
-    /// Clears `UNLINKED`, under the lock of the list this context goes to: false if another
-    /// thread did first (through another list), and so links it.
-    #[inline]
-    fn claim(&self) -> bool {
-        self.bits.fetch_and(!UNLINKED, Ordering::AcqRel) & UNLINKED != 0
-    }
-
-    /// [`State::leave`] for a child in spread list `list`.
-    pub(super) fn leave_spread(&self, list: usize, slot: usize, me: *const State) -> bool {
-        let Some(spread) = self.spread.get() else {
-            // Unreachable: a child is in a spread list only once the lists exist.
+    /// Under the lock of list `list` (0: the parent's own; its number in a child's `key`),
+    /// `closed` or holding `children`: inserts this context there, unless another thread has
+    /// linked it meanwhile (through this list or another). False if the list is closed: the parent is cancelled and has pushed to
+    /// its children already, and the caller, once it has let go of the lock, takes the
+    /// cancellation from the parent's record instead (this context stays unlinked: its checks
+    /// see its flag first).
+    fn insert_into(
+        self: &Arc<State>,
+        list: usize,
+        closed: bool,
+        children: &mut Slab<Weak<State>>,
+    ) -> bool {
+        if !self.unlinked() {
             return true;
-        };
-        let removed = {
-            let mut children = spread.lock(list);
-            if children.closed {
-                return false;
-            }
-            debug_assert!(children
-                .children
-                .get(slot)
-                .is_some_and(|child| std::ptr::eq(child.as_ptr(), me)));
-            children.children.try_remove(slot)
-        };
-        // The `Weak` is dropped outside the lock.
-        drop(removed);
+        }
+        if closed {
+            return false;
+        }
+        // Clears `UNLINKED` here, under the list's lock: false if another thread did first
+        // (through another list), and so links it.
+        if self.bits.fetch_and(!UNLINKED, Ordering::AcqRel) & UNLINKED != 0 {
+            let slot = children.insert(Arc::downgrade(self));
+            self.key.store(key(list, slot), Ordering::Relaxed);
+        }
         true
     }
 
-    /// Whether this context's children went to spread lists (tests).
-    #[cfg(test)]
-    pub(super) fn is_spread(&self) -> bool {
-        self.spread.get().is_some()
+    /// The lock of list `list` (0: its own), for [`State::leave`].
+    pub(super) fn lock_list(&self, list: usize) -> Option<ListGuard<'_>> {
+        if list == 0 {
+            return Some(ListGuard::Own(self.lock()));
+        }
+        // `None` is unreachable: a child is in a spread list only once the lists exist.
+        let spread = self.spread.get()?;
+        Some(ListGuard::Spread(spread.lock(list - 1)))
+    }
+}
+
+/// A locked list of children: the parent's own, or a spread one.
+pub(super) enum ListGuard<'a> {
+    Own(MutexGuard<'a, super::Lists>),
+    Spread(MutexGuard<'a, ChildList>),
+}
+
+impl ListGuard<'_> {
+    /// Whether the list is closed, and its children.
+    pub(super) fn parts(&mut self) -> (bool, &mut Slab<Weak<State>>) {
+        match self {
+            ListGuard::Own(lists) => {
+                let lists = &mut **lists;
+                (lists.closed, &mut lists.children)
+            }
+            ListGuard::Spread(list) => {
+                let list = &mut **list;
+                (list.closed, &mut list.children)
+            }
+        }
     }
 }
 
@@ -275,7 +288,7 @@ mod tests {
         drop(held);
         seen.recv_timeout(Duration::from_secs(10)).unwrap();
         let (request, hook, heard) = linker.join().unwrap();
-        assert!(server.state.is_spread());
+        assert!(server.state.spread_lists().is_some());
         assert!(
             server.state.lock().children.is_empty(),
             "not in its own list"
