@@ -9,8 +9,8 @@
 //! (the difference between the two runs, divided by 50,000, is the cost per operation, without
 //! the runtime's start-up). Workloads: `timeout` (`tokio::time::timeout` around a ready
 //! future), `run` (`parent.with_timeout(d).run(fut)`), `check` (`with_timeout` + `check`),
-//! `timeout_parked` and `run_parked` (the same two around a future that parks once: the deadline's
-//! timer is armed and removed), `hooked` (`parent.child()` with an `on_cancel` hook: linked into
+//! `parked` (a bare future that parks once: `yield_now`), `timeout_parked` and `run_parked` (the
+//! first two around it: the deadline's timer is armed and removed), `hooked` (`parent.child()` with an `on_cancel` hook: linked into
 //! the parent's list, and left).
 
 use std::hint::black_box;
@@ -50,6 +50,12 @@ async fn workload(name: &str, n: usize) {
                 black_box(std::future::ready(black_box(i)).await);
             }
         }
+        "parked" => {
+            // The bare request that parks once: the bar for the two below.
+            for _ in 0..n {
+                tokio::task::yield_now().await;
+            }
+        }
         "timeout_parked" => {
             // Parks once: the timer is registered and removed.
             for _ in 0..n {
@@ -71,7 +77,8 @@ async fn workload(name: &str, n: usize) {
             }
         }
         other => panic!(
-            "workloads: timeout, run, run_unlinked, check, timeout_parked, run_parked, hooked \
+            "workloads: timeout, run, run_unlinked, check, parked, timeout_parked, run_parked, \
+             hooked \
              (not {other})"
         ),
     }

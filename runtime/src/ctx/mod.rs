@@ -9,6 +9,7 @@ mod run;
 mod state;
 #[cfg(feature = "testing")]
 mod testing;
+mod timer_heap;
 mod timers;
 mod wait;
 mod wait_list;

@@ -5,8 +5,8 @@
 //! for each timer registered, reset and removed (tokio-rs/tokio#6504): with a `Sleep` per
 //! waiting request, a request's deadline cost as much as the request on many workers
 //! (`benches/RESULTS.md`). Here the contexts first waited on from a thread keep their deadlines
-//! in that thread's [`Wheel`] (a sorted map, under a lock that only the thread takes, unless a
-//! context is dropped on another), and the wheel keeps one tokio `Sleep`, set for its earliest
+//! in that thread's [`Wheel`] (a heap, `timer_heap.rs`, under a lock that only the thread takes,
+//! unless a context is dropped on another), and the wheel keeps one tokio `Sleep`, set for its earliest
 //! deadline and polled with the wheel's own waker: no task waits on it. When it fires, the waker
 //! spawns a short task that expires what is due and sets the `Sleep` for the next deadline (or
 //! for none), then ends: no task stays alive for the timers' sake.
@@ -25,7 +25,6 @@
 //! firing holds a wheel's lock alone, and expires contexts after releasing it.
 
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
@@ -35,6 +34,7 @@ use tokio::runtime::Handle;
 use tokio::time::{Instant, Sleep};
 
 use super::state::State;
+use super::timer_heap::Heap;
 use crate::sync::{self, Mutex, MutexGuard};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -52,8 +52,7 @@ pub(super) struct Wheel {
 #[derive(Default)]
 struct Inner {
     /// By deadline, then by arming order (two contexts may share an instant).
-    entries: BTreeMap<(Instant, u64), Weak<State>>,
-    next: u64,
+    entries: Heap<Weak<State>>,
     /// The instant the `Sleep` is set for; `None` while no entry waits.
     armed: Option<Instant>,
     sleep: Option<Pin<Box<Sleep>>>,
@@ -62,12 +61,12 @@ struct Inner {
 /// A context's entry in a wheel: removed when dropped.
 pub(super) struct TimerKey {
     wheel: Arc<Wheel>,
-    key: (Instant, u64),
+    key: usize,
 }
 
 impl Drop for TimerKey {
     fn drop(&mut self) {
-        let removed = self.wheel.lock().entries.remove(&self.key);
+        let removed = self.wheel.lock().entries.remove(self.key);
         // The `Weak` is dropped outside the lock.
         drop(removed);
     }
@@ -91,7 +90,8 @@ pub(super) fn arm(state: &Arc<State>, at: Instant) -> Option<TimerKey> {
         .ok()?;
     let key = {
         let mut inner = wheel.lock();
-        if wheel.dead.swap(false, Ordering::AcqRel) {
+        // A load first: a swap is a locked write every arming would pay.
+        if wheel.dead.load(Ordering::Acquire) && wheel.dead.swap(false, Ordering::AcqRel) {
             inner.armed = None;
         }
         match inner.armed {
@@ -99,12 +99,12 @@ pub(super) fn arm(state: &Arc<State>, at: Instant) -> Option<TimerKey> {
             // outside one, no timer (checks still read the clock).
             None => {
                 let runtime = Handle::try_current().ok()?;
-                let key = inner.insert(state, at);
+                let key = inner.entries.insert(at, Arc::downgrade(state));
                 wheel.set(&mut inner, at, Some(runtime));
                 key
             }
             Some(armed) => {
-                let key = inner.insert(state, at);
+                let key = inner.entries.insert(at, Arc::downgrade(state));
                 if at < armed {
                     wheel.set(&mut inner, at, None);
                 }
@@ -113,15 +113,6 @@ pub(super) fn arm(state: &Arc<State>, at: Instant) -> Option<TimerKey> {
         }
     };
     Some(TimerKey { wheel, key })
-}
-
-impl Inner {
-    fn insert(&mut self, state: &Arc<State>, at: Instant) -> (Instant, u64) {
-        let key = (at, self.next);
-        self.next += 1;
-        self.entries.insert(key, Arc::downgrade(state));
-        key
-    }
 }
 
 impl Wheel {
@@ -170,11 +161,8 @@ impl Wheel {
         let due: Vec<Weak<State>> = {
             let mut inner = self.lock();
             let mut due = Vec::new();
-            while let Some(entry) = inner.entries.first_entry() {
-                if entry.key().0 > now {
-                    break;
-                }
-                due.push(entry.remove());
+            while let Some(state) = inner.entries.pop_due(now) {
+                due.push(state);
             }
             due
         };
@@ -188,8 +176,8 @@ impl Wheel {
             }
         }
         let mut inner = self.lock();
-        match inner.entries.first_key_value() {
-            Some((&(at, _), _)) => self.set(&mut inner, at, None),
+        match inner.entries.earliest() {
+            Some(at) => self.set(&mut inner, at, None),
             None => inner.armed = None,
         }
     }
