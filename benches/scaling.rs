@@ -43,6 +43,22 @@ async fn annotated_small(x: u64) -> Result<u64, Cancelled> {
     Ok(std::future::ready(black_box(x)).await + 1)
 }
 
+/// An async function that parks once.
+#[inline(never)]
+async fn plain_parks(x: u64) -> Result<u64, Cancelled> {
+    tokio::task::yield_now().await;
+    Ok(black_box(x) + 1)
+}
+
+/// The same, annotated: it registers with the ambient context as it parks, and leaves it when it
+/// returns.
+#[cancellable]
+#[inline(never)]
+async fn annotated_parks(x: u64) -> Result<u64, Cancelled> {
+    tokio::task::yield_now().await;
+    Ok(black_box(x) + 1)
+}
+
 /// A small blocking function: a loop of 4.
 #[inline(never)]
 fn plain_blocking(n: u64) -> Result<u64, Cancelled> {
@@ -330,6 +346,101 @@ fn calls_async(o: &Options) -> Table {
     }
 }
 
+/// A call that parks once, in W tasks: each parking annotated call registers with its context
+/// (one shared by all: the tasks of one `Group`; or a `Group` per task) and leaves it as it
+/// returns; beside it, the hand-written equivalents on one shared context or token.
+fn parking_calls(o: &Options) -> Table {
+    let calls = (500_000.0 * o.scale) as u64;
+    let mut rows = Vec::new();
+    for &w in &o.workers {
+        let rt = runtime(w);
+        let plain = || {
+            on_tasks(&rt, w, calls, |_| async move {
+                for i in 0..calls {
+                    black_box(plain_parks(i).await.unwrap());
+                }
+            })
+        };
+        let loop_annotated = move || async move {
+            for i in 0..calls {
+                black_box(annotated_parks(i).await.unwrap());
+            }
+        };
+        let one_group = || {
+            rt.block_on(async {
+                let mut group = Group::<(), Cancelled>::new();
+                let barrier = Arc::new(tokio::sync::Barrier::new(w + 1));
+                for _ in 0..w {
+                    let barrier = barrier.clone();
+                    group.spawn(async move {
+                        barrier.wait().await;
+                        loop_annotated().await;
+                        Ok(())
+                    });
+                }
+                barrier.wait().await;
+                let start = Instant::now();
+                group.wait().await.unwrap();
+                start.elapsed().as_nanos() as f64 / calls as f64
+            })
+        };
+        let group_each = || {
+            on_tasks(&rt, w, calls, |_| async move {
+                let mut group = Group::<(), Cancelled>::new();
+                group.spawn(async move {
+                    loop_annotated().await;
+                    Ok(())
+                });
+                group.wait().await.unwrap();
+            })
+        };
+        let shared = Ctx::new();
+        let ctx_select = || {
+            on_tasks(&rt, w, calls, |_| {
+                let shared = shared.clone();
+                async move {
+                    for i in 0..calls {
+                        tokio::select! {
+                            _ = shared.cancelled() => unreachable!(),
+                            v = plain_parks(i) => { black_box(v.unwrap()); }
+                        }
+                    }
+                }
+            })
+        };
+        let token = CancellationToken::new();
+        let token_select = || {
+            on_tasks(&rt, w, calls, |_| {
+                let token = token.clone();
+                async move {
+                    for i in 0..calls {
+                        tokio::select! {
+                            _ = token.cancelled() => unreachable!(),
+                            v = plain_parks(i) => { black_box(v.unwrap()); }
+                        }
+                    }
+                }
+            })
+        };
+        let m = measure(
+            o.trials,
+            &[&plain, &one_group, &group_each, &ctx_select, &token_select],
+        );
+        rows.push((w, m));
+    }
+    Table {
+        title: "A call that parks once (`yield_now`) in W tasks, ns per call per worker",
+        columns: vec![
+            "plain async fn",
+            "annotated, W tasks of one `Group`",
+            "annotated, one `Group` per task",
+            "plain + `select!` on one shared `ctx.cancelled()`",
+            "plain + `select!` on one shared `token.cancelled()`",
+        ],
+        rows,
+    }
+}
+
 /// Entering a small annotated blocking function on W std threads: on the root context, with a
 /// `&Ctx` parameter that has a deadline (one context shared by every thread, or one each).
 fn calls_blocking(o: &Options) -> Table {
@@ -405,6 +516,32 @@ fn children(o: &Options) -> Table {
         };
         let wait_shared = || on_threads(w, ops, |_, _| waited(&shared));
         let wait_own = || on_threads(w, ops, |t, _| waited(&own[t]));
+        // As tasks wait: each thread keeps 64 waits at 64 addresses and renews one per step
+        // (the old one leaves, the new one registers).
+        let wait_shared_many = || {
+            let barrier = Barrier::new(w + 1);
+            let elapsed = std::thread::scope(|s| {
+                for _ in 0..w {
+                    let (barrier, shared) = (&barrier, &shared);
+                    s.spawn(move || {
+                        let mut waits: Vec<_> =
+                            (0..64).map(|_| Box::pin(shared.cancelled())).collect();
+                        barrier.wait();
+                        for i in 0..ops {
+                            let wait = &mut waits[(i % 64) as usize];
+                            wait.set(shared.cancelled());
+                            let polled = wait
+                                .as_mut()
+                                .poll(&mut std::task::Context::from_waker(waker));
+                            assert!(polled.is_pending());
+                        }
+                    });
+                }
+                barrier.wait();
+                Instant::now()
+            });
+            elapsed.elapsed().as_nanos() as f64 / ops as f64
+        };
         let ctx_shared = || on_threads(w, ops, |_, _| hooked(&shared));
         let ctx_own = || on_threads(w, ops, |t, _| hooked(&own[t]));
         let token_shared = || on_threads(w, ops, |_, _| token_waited(&token));
@@ -420,6 +557,7 @@ fn children(o: &Options) -> Table {
                     &token_own,
                     &wait_shared,
                     &wait_own,
+                    &wait_shared_many,
                 ],
             ),
         ));
@@ -433,6 +571,7 @@ fn children(o: &Options) -> Table {
             "the same, a token per thread",
             "`ctx.cancelled()` polled once, on one context shared",
             "the same, a context per thread",
+            "`ctx.cancelled()` on one context shared, 64 waits per thread renewed in turn",
         ],
         rows,
     }
@@ -682,6 +821,9 @@ fn main() {
     let start = Instant::now();
     if run("calls_async") {
         calls_async(&o).print();
+    }
+    if run("parking_calls") {
+        parking_calls(&o).print();
     }
     if run("calls_blocking") {
         calls_blocking(&o).print();

@@ -15,7 +15,9 @@
 #[cfg(not(loom))]
 pub(crate) use futures_util::task::AtomicWaker;
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{
+    fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering,
+};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -30,7 +32,7 @@ pub(crate) fn now() -> tokio::time::Instant {
 pub(crate) use loom::future::AtomicWaker;
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{fence, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering},
+    atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering},
     Mutex, MutexGuard,
 };
 
@@ -170,8 +172,8 @@ pub(crate) fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
 pub(crate) struct Padded<T>(pub(crate) T);
 
 /// How many lists a structure that workers write at once is split into: a power of two, at
-/// least the machine's threads, at most 64 (a `TaskSet`'s shards, a contended parent's child
-/// lists).
+/// least the machine's threads, at most 64 (a `TaskSet`'s shards; a contended context's lists
+/// are four times as many, `ctx/state/spread.rs`).
 pub(crate) fn spread_count() -> usize {
     static COUNT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *COUNT.get_or_init(|| {

@@ -472,6 +472,37 @@ fn children_link_into_spread_lists_while_their_parent_cancels() {
     });
 }
 
+/// Spread waiter lists (`src/ctx/state/spread.rs`): a waiter registered first (in the
+/// context's own list), then two waiters registering at once on other threads while the
+/// context cancels. When one finds the context's lock held, it makes the spread lists, moving
+/// the first waiter there, and registers there; every waiter is woken with the cause (loom
+/// reports a deadlock if one never is), wherever it was linked. Fails with
+/// `--cfg autocancel_loom_broken="spread_waiters_unwoken"` (a cancellation that closes the
+/// spread lists without waking their waiters).
+#[test]
+fn waiters_register_in_spread_lists_while_their_context_cancels() {
+    model(|| {
+        let ctx = Ctx::new();
+        let mut first = Box::pin(ctx.cancelled());
+        let pending = first
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_pending();
+        assert!(pending);
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let ctx = ctx.clone();
+                thread::spawn(move || loom::future::block_on(ctx.cancelled()).to_string())
+            })
+            .collect();
+        ctx.cancel_with_reason("stop");
+        for waiter in waiters {
+            assert_eq!(waiter.join().unwrap(), "cancelled: stop");
+        }
+        assert_eq!(loom::future::block_on(first).to_string(), "cancelled: stop");
+    });
+}
+
 /// Two tasks of a group over at once, on two threads, while the group takes the over list and
 /// waits (`src/group/over.rs`): each index is taken exactly once, and the group is woken for
 /// the ones it has not taken yet (loom reports a deadlock if a wake-up is lost), whichever order

@@ -5,7 +5,8 @@
 //! checkpoint runs at every loop iteration. Here the check is one atomic load of `bits`; the
 //! mutex is touched only to register a waiter (once per annotated call that ever waits), to link
 //! or unlink a child (lazily: a child that is only checked never is, see `state/link.rs`), and
-//! when the context is cancelled.
+//! when the context is cancelled; once it is found contended, waiters and children go to lists
+//! of their own, each under its own lock (`state/spread.rs`).
 //!
 //! Ordering: `cancel` records the cause, then sets `flag`, then marks the lists closed under the
 //! lock and empties the waiter list (`wait_list.rs`). A registration takes the same lock and
@@ -420,15 +421,8 @@ impl State {
         }
         // A cancellation from above must reach this waiter.
         self.link();
-        let mut lists = self.lock();
-        if lists.closed {
-            return false;
-        }
-        if !node.is_registered() && lists.timer.is_none() {
-            lists.timer = self.arm_timer();
-        }
-        lists.waiters.register(node, waker);
-        true
+        // In the own list, or a spread one if the context is contended (`state/spread.rs`).
+        self.watch_listed(node, waker)
     }
 
     /// Unlinks the caller's node, if linked; call before dropping it. Inline for the common
@@ -443,7 +437,7 @@ impl State {
 
     #[cold]
     fn unwatch_slow(&self, node: Pin<&WaitNode>) {
-        let waker = self.lock().waiters.remove(node);
+        let waker = self.unwatch_listed(node);
         drop(waker); // outside the lock: dropping a waker may run anything
     }
 
@@ -483,7 +477,7 @@ impl State {
 
     #[cfg(test)]
     pub(super) fn waiter_count(&self) -> usize {
-        self.lock().waiters.len()
+        self.waiters_listed()
     }
 
     /// The timer that cancels this context at its deadline, armed in this thread's wheel on the

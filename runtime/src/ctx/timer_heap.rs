@@ -63,6 +63,7 @@ impl<T> Heap<T> {
     }
 
     /// Frees `key`, and takes out its entry if it is still there (not popped as due).
+    #[inline]
     pub(super) fn remove(&mut self, key: usize) -> Option<T> {
         let place = *self.places.get(key)?;
         if place == GONE {

@@ -163,10 +163,21 @@ impl WaitList {
         if linked {
             return;
         }
-        let ptr = NonNull::from(node);
-        // SAFETY: rule 3 (the lock is held); the node is pinned, and unlinks itself before it
-        // is dropped (rule 2), so `ptr` stays valid while linked; the old head is linked.
+        // SAFETY: the node is pinned, and unlinks itself before it is dropped (rule 2); it is
+        // registered now, and was not linked (rule 1).
+        unsafe { self.push(NonNull::from(node)) }
+    }
+
+    /// Links a registered node that is in no list, at the head.
+    ///
+    /// # Safety
+    ///
+    /// The lock is held (rule 3); `ptr` is a registered node in no list, pinned, that unlinks
+    /// itself before it is dropped (rule 2), so that it stays valid while linked.
+    unsafe fn push(&mut self, ptr: NonNull<WaitNode>) {
+        // SAFETY: rule 3 (the caller's lock); the old head is linked, so valid.
         unsafe {
+            let node = ptr.as_ref();
             node.next.with_mut(|next| *next = self.head);
             node.prev.store(std::ptr::null_mut(), Ordering::Relaxed);
             if let Some(head) = self.head {
@@ -175,6 +186,34 @@ impl WaitList {
         }
         self.head = Some(ptr);
         self.len += 1;
+    }
+
+    /// Moves every node into one of `lists`, the one `pick` gives for its address: each stays
+    /// registered and linked, from now on under that list's lock (a contended context's
+    /// spread lists, `state/spread.rs`). With this list's lock held, and `lists` reached by
+    /// nobody else yet: the lists being made, and published only once they hold the nodes, so
+    /// that an owner that finds them finds its node there.
+    pub(crate) fn move_into(
+        &mut self,
+        lists: &mut [&mut WaitList],
+        pick: impl Fn(*const WaitNode) -> usize,
+    ) {
+        while let Some(head) = self.head {
+            // SAFETY: `head` is linked, so valid (rule 2); rule 3 for the links (this lock is
+            // held, and `lists` are reached by nobody else). Unlinked from here and linked
+            // there at once: the owner, which needs a lock to unlink it, sees it linked.
+            unsafe {
+                let next = head.as_ref().next.with_mut(|next| (*next).take());
+                self.head = next;
+                if let Some(next) = next {
+                    next.as_ref()
+                        .prev
+                        .store(std::ptr::null_mut(), Ordering::Relaxed);
+                }
+                self.len -= 1;
+                lists[pick(head.as_ptr())].push(head);
+            }
+        }
     }
 
     /// Unlinks `node` if it is linked, and unregisters it: owner only, with the lock held.
@@ -354,6 +393,41 @@ mod tests {
         assert_eq!(list.len(), 0);
         assert_eq!(woken_later, BATCH * 2 + 3 - BATCH - 10);
         assert_eq!(count.0.load(Ordering::SeqCst), BATCH * 2 + 3 - 10);
+    }
+
+    /// The move into a contended context's spread lists: every node lands in the list picked
+    /// for it, still registered, and leaves it or is released from it like any other.
+    #[test]
+    fn moved_into_other_lists_then_removed_or_released_there() {
+        let (count, waker) = counter();
+        let mut own = WaitList::default();
+        let nodes: Vec<_> = (0..7).map(|_| Box::pin(WaitNode::new())).collect();
+        for node in &nodes {
+            own.register(node.as_ref(), &waker);
+        }
+        let index =
+            |node: *const WaitNode| nodes.iter().position(|n| std::ptr::eq(&**n, node)).unwrap();
+        let (mut even, mut odd) = (WaitList::default(), WaitList::default());
+        own.move_into(&mut [&mut even, &mut odd], |node| index(node) % 2);
+        assert!(own.is_empty());
+        assert_eq!((own.len(), even.len(), odd.len()), (0, 4, 3));
+        assert!(nodes
+            .iter()
+            .all(|node| node.is_registered() && !node.is_released()));
+        // Re-registered where it is: only the waker is replaced.
+        even.register(nodes[2].as_ref(), &waker);
+        assert_eq!(even.len(), 4);
+        assert!(even.remove(nodes[2].as_ref()).is_some()); // middle
+        assert!(odd.remove(nodes[1].as_ref()).is_some()); // tail
+        assert!(odd.remove(nodes[5].as_ref()).is_some()); // head
+        let mut batch = Batch::new();
+        for list in [&mut even, &mut odd] {
+            assert!(!list.release_into(&mut batch));
+            batch.wake_all();
+        }
+        assert_eq!(count.0.load(Ordering::SeqCst), 4);
+        assert!([0, 3, 4, 6].iter().all(|&i| nodes[i].is_released()));
+        drop(nodes);
     }
 
     #[test]

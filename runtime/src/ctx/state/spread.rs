@@ -1,53 +1,84 @@
-//! Spread child lists: a parent whose child list is contended moves new links to lists of
-//! their own.
+//! Spread lists: a context whose lock is contended moves new links (children, waiters) to
+//! lists of their own.
 //!
-//! A parent keeps its linked children in its own lists (`Lists::children`, under its one
-//! lock). A server context shared by every worker is the parent of every request's context,
-//! and a request that waits links its context there and leaves again when it ends: with many
-//! workers, that one lock is taken by all of them for every request (`benches/scaling.rs`,
-//! `children`: on 2 threads, a child of one shared parent with a hook took 1,056–1,327 ns, one
-//! of a parent per thread 352–763 ns; `benches/RESULTS.md`). So the first time a child finds
-//! the parent's lock held by another thread as it links, the parent gets [`spread_count`] lists
-//! more, each under its own lock on its own lines, and every child linked after that goes to the
-//! list of the thread that links it (threads take turns: up to as many threads as lists each
-//! have their own; a child's address would put two threads' per-request contexts, which reuse
-//! their threads' spare allocations, in one list half the time). A child linked before stays
-//! where it is. A parent never contended (every one on a single thread) allocates nothing and
+//! A context keeps its linked children and its waiters in its own lists (`Lists`, under its
+//! one lock). A server context shared by every worker is the parent of every request's context,
+//! and a request that waits links its context there and leaves again when it ends; a group's
+//! context is what every annotated call of its tasks registers with when it parks, and leaves
+//! when it returns: with many workers, that one lock is taken by all of them for every request,
+//! every call that parks (`benches/scaling.rs`, `children`: on 2 threads, a child of one shared
+//! parent with a hook took 1,056–1,327 ns, one of a parent per thread 352–763 ns; a `cancelled()`
+//! polled once on one shared context 682 ns, on a context per thread 45 ns; `benches/RESULTS.md`).
+//! So the first time a link or a registration finds the context's lock held by another thread,
+//! the context gets [`list_count`] lists more, each under its own lock on its own lines.
+//! Every child linked after that goes to the list of the thread that links it (threads take
+//! turns: up to as many threads as lists each have their own; a child's address would put two
+//! threads' per-request contexts, which reuse their threads' spare allocations, in one list
+//! half the time); a child linked before stays where it is (its `key` says where). A waiter goes
+//! to the list its node's address picks (a node in a task's future, at an address of that
+//! task's: it must find its list again to leave, from whichever thread its task runs on then),
+//! and the waiters linked before are moved there as the lists are made (a node keeps no note of
+//! its list). A context never contended (every one on a single thread) allocates nothing and
 //! takes the path it always took, less one load.
 //!
-//! Invariants (with those of `link.rs`):
-//! - The spread lists are created under the parent's lock while it is not closed, and a
+//! Invariants (with those of `link.rs` and `wait_list.rs`):
+//! - The spread lists are created under the context's lock while it is not closed, and a
 //!   cancellation looks for them under the same lock once it has closed it: either it finds
-//!   them, or their creator found the parent closed and linked nothing.
-//! - A cancellation closes each spread list under that list's lock, after the parent's own, and
-//!   takes its children; a link looks at its list's `closed` under the same lock. So a child is
-//!   taken by the cancellation or sees it, as in the parent's own list.
+//!   them, or their creator found the context closed and linked nothing.
+//! - A cancellation closes each spread list under that list's lock, after the context's own,
+//!   and takes its children and releases its waiters; a link or a registration looks at its
+//!   list's `closed` under the same lock. So a child or a waiter is taken by the cancellation or
+//!   sees it, as in the context's own lists.
 //! - A child is claimed by clearing `UNLINKED`, under the lock of the list it goes to, once that
 //!   list is seen open: of two threads linking one child through different lists (each its own,
 //!   or the parent's own and a spread one created meanwhile), one inserts it.
 //! - A child's `key` says which list holds it ([`key`], [`list_and_slot`]).
+//! - A waiter is in the context's own list while the spread lists do not exist, and in the
+//!   spread list of its address ([`Spread::waiter_list`]) once they do: they are published (the
+//!   `OnceLock`, under the context's lock) holding the waiters moved from the own list. An owner
+//!   that does not see them takes the context's lock and looks again.
+//! - While the context has a deadline and no spread list knows its timer armed
+//!   ([`Spread::timer_armed`]), registrations take the context's lock, where the timer is.
 //!
-//! Lock order: a spread list's lock is never held with any other.
+//! Lock order: a spread list's lock is never held with any other (the lists are made, and the
+//! waiters moved into them, under the context's lock, before anyone else can reach them).
 
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
+use std::task::Waker;
 
 use slab::Slab;
 
-use super::{State, UNLINKED};
-use crate::sync::{self, spread_count, thread_turn, Mutex, MutexGuard, Padded};
+use super::super::wait_list::{Batch, WaitList, WaitNode};
+use super::{Lists, State, UNLINKED};
+use crate::sync::{self, spread_count, thread_turn, AtomicBool, Mutex, MutexGuard, Padded};
 
-/// A contended parent's lists of children, beside its own.
+/// A contended context's lists of children and waiters, beside its own.
 pub(in crate::ctx) struct Spread {
-    lists: Box<[Padded<Mutex<ChildList>>]>,
+    lists: Box<[Padded<Mutex<SpreadList>>]>,
+    /// The context's deadline timer is armed (it is kept in the context's own lists): a
+    /// registration here need not take the context's lock to arm it. Always false for a
+    /// context without a deadline, which does not look.
+    timer_armed: AtomicBool,
 }
 
 /// One spread list.
 #[derive(Default)]
-pub(super) struct ChildList {
-    /// Once the parent is cancelled, nothing is added any more.
+pub(super) struct SpreadList {
+    /// Once the context is cancelled, nothing is added any more.
     closed: bool,
     children: Slab<Weak<State>>,
+    waiters: WaitList,
+}
+
+/// How many spread lists a contended context gets: four per thread of the machine, at most 64
+/// (a power of two). Waiters pick theirs by address, at random as far as threads go: with one
+/// list per thread, two busy threads shared one half the time (on 2 threads, `scaling
+/// children`, a wait renewed in turn among 64 on one shared context: 322–362 ns with 2 lists,
+/// 108–193 with 8, 775–865 with the one lock; 44 on one thread).
+fn list_count() -> usize {
+    (spread_count() * 4).min(64)
 }
 
 /// Bits of a child's `key` that say which list holds it: 0 for the parent's own, `1 + i` for
@@ -71,9 +102,23 @@ pub(super) fn list_and_slot(key: usize) -> (usize, usize) {
 }
 
 impl Spread {
-    fn new() -> Spread {
+    /// The lists of a context being contended, holding the waiters moved from its own list:
+    /// under its lock, while it is not closed.
+    fn new(own: &mut Lists) -> Spread {
+        let mut lists: Box<[Padded<Mutex<SpreadList>>]> =
+            (0..list_count()).map(|_| Padded::default()).collect();
+        {
+            let mut waiters: Vec<&mut WaitList> = lists
+                .iter_mut()
+                .map(|list| &mut sync::get_mut(&mut list.0).waiters)
+                .collect();
+            let count = waiters.len();
+            own.waiters
+                .move_into(&mut waiters, |node| Spread::pick(node, count));
+        }
         Spread {
-            lists: (0..spread_count()).map(|_| Padded::default()).collect(),
+            lists,
+            timer_armed: AtomicBool::new(own.timer.is_some()),
         }
     }
 
@@ -88,17 +133,72 @@ impl Spread {
         thread_turn() & (self.lists.len() - 1)
     }
 
-    fn lock(&self, list: usize) -> MutexGuard<'_, ChildList> {
+    /// The list of the waiter at `node`: by its address (it does not move while linked), so
+    /// that its owner finds it again from any thread.
+    #[inline]
+    fn waiter_list(&self, node: &WaitNode) -> usize {
+        Spread::pick(node, self.lists.len())
+    }
+
+    /// Of `count` lists (a power of two), the one for the node at `node`: the high bits of its
+    /// address times a large odd number (Fibonacci hashing), so that nodes at a fixed offset in
+    /// tasks of one size spread over all the lists.
+    #[inline]
+    fn pick(node: *const WaitNode, count: usize) -> usize {
+        if cfg!(loom) {
+            return 0;
+        }
+        let hashed = (node as usize as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (hashed >> 32) as usize & (count - 1)
+    }
+
+    fn lock(&self, list: usize) -> MutexGuard<'_, SpreadList> {
         sync::lock(&self.lists[list].0)
     }
 
-    /// Closes every list and takes their children (the parent is being cancelled).
+    /// Whether the context's deadline timer is armed (see the field).
+    #[inline]
+    fn timer_armed(&self) -> bool {
+        self.timer_armed.load(Ordering::Acquire)
+    }
+
+    /// Registers `node` (pinned) with `waker` in its list; false if the list is closed (the
+    /// context is cancelled).
+    fn watch(&self, node: Pin<&WaitNode>, waker: &Waker) -> bool {
+        let mut list = self.lock(self.waiter_list(&node));
+        if list.closed {
+            return false;
+        }
+        list.waiters.register(node, waker);
+        true
+    }
+
+    /// Unlinks `node` from its list, if linked: the waker it was registered with, to drop.
+    fn unwatch(&self, node: Pin<&WaitNode>) -> Option<Waker> {
+        self.lock(self.waiter_list(&node)).waiters.remove(node)
+    }
+
+    /// Closes every list, wakes its waiters and takes its children (the context is being
+    /// cancelled). Waiters are released in batches, woken outside the list's lock, as from the
+    /// context's own list.
     fn close(&self) -> Vec<Slab<Weak<State>>> {
+        let mut batch = Batch::new();
         (0..self.lists.len())
-            .map(|list| {
-                let mut list = self.lock(list);
+            .map(|i| {
+                let mut list = self.lock(i);
                 list.closed = true;
-                std::mem::take(&mut list.children)
+                let children = std::mem::take(&mut list.children);
+                #[cfg(not(autocancel_loom_broken = "spread_waiters_unwoken"))]
+                loop {
+                    let more = list.waiters.release_into(&mut batch);
+                    drop(list);
+                    batch.wake_all();
+                    if !more {
+                        break;
+                    }
+                    list = self.lock(i);
+                }
+                children
             })
             .collect()
     }
@@ -128,7 +228,82 @@ impl State {
         self.spread.get()
     }
 
-    /// Closes and empties the spread lists of a context being cancelled, if it has any.
+    /// The spread lists, made now if they do not exist yet (the waiters of the own list moved
+    /// into them): under this context's lock, `own`, while it is not closed.
+    fn spread_out(&self, own: &mut Lists) -> &Spread {
+        debug_assert!(!own.closed);
+        self.spread.get_or_init(|| Spread::new(own))
+    }
+
+    /// Makes sure `waker` is woken when this context is cancelled: registers `node` (pinned) in
+    /// the context's own waiter list, or in its spread list if the context is contended,
+    /// arming the deadline timer on the first registration. False if the context is already
+    /// cancelled. See [`State::watch`](super::State::watch).
+    pub(super) fn watch_listed(self: &Arc<State>, node: Pin<&WaitNode>, waker: &Waker) -> bool {
+        if let Some(spread) = self.spread.get() {
+            if !self.timed || spread.timer_armed() {
+                return spread.watch(node, waker);
+            }
+        }
+        let mut lists = match sync::try_lock(&self.lists) {
+            Some(lists) => lists,
+            None => {
+                let mut lists = self.lock();
+                if !lists.closed {
+                    // Contended: from now on, its waiters go to lists of their own.
+                    self.spread_out(&mut lists);
+                }
+                lists
+            }
+        };
+        if lists.closed {
+            return false;
+        }
+        if !node.is_registered() && lists.timer.is_none() {
+            lists.timer = self.arm_timer();
+        }
+        // Looked at again under the lock: made meanwhile, the spread lists hold the waiters.
+        let Some(spread) = self.spread.get() else {
+            lists.waiters.register(node, waker);
+            return true;
+        };
+        if lists.timer.is_some() {
+            spread.timer_armed.store(true, Ordering::Release);
+        }
+        drop(lists);
+        spread.watch(node, waker)
+    }
+
+    /// Unlinks `node` from the waiter list that holds it, if linked: the context's own, or its
+    /// spread one. Returns the waker it was registered with, to drop outside any lock.
+    pub(super) fn unwatch_listed(&self, node: Pin<&WaitNode>) -> Option<Waker> {
+        if let Some(spread) = self.spread.get() {
+            return spread.unwatch(node);
+        }
+        let mut lists = self.lock();
+        match self.spread.get() {
+            // Made while this waited for the lock: the node was moved there.
+            Some(spread) => {
+                drop(lists);
+                spread.unwatch(node)
+            }
+            None => lists.waiters.remove(node),
+        }
+    }
+
+    /// How many waiters are linked, in every list.
+    #[cfg(test)]
+    pub(super) fn waiters_listed(&self) -> usize {
+        let own = self.lock().waiters.len();
+        own + self.spread.get().map_or(0, |spread| {
+            (0..spread.lists.len())
+                .map(|list| spread.lock(list).waiters.len())
+                .sum()
+        })
+    }
+
+    /// Closes and empties the spread lists of a context being cancelled, if it has any: their
+    /// waiters woken, their children returned.
     pub(super) fn close_spread(spread: Option<&Spread>) -> Vec<Slab<Weak<State>>> {
         #[cfg(autocancel_loom_broken = "spread_unclosed")]
         return {
@@ -156,7 +331,8 @@ impl State {
                     lists
                 } else {
                     // Contended: from now on, its children go to lists of their own.
-                    let spread = parent.spread.get_or_init(Spread::new);
+                    let mut lists = lists;
+                    let spread = parent.spread_out(&mut lists);
                     drop(lists);
                     return self.link_spread(spread);
                 }
@@ -227,7 +403,7 @@ impl State {
 /// A locked list of children: the parent's own, or a spread one.
 pub(super) enum ListGuard<'a> {
     Own(MutexGuard<'a, super::Lists>),
-    Spread(MutexGuard<'a, ChildList>),
+    Spread(MutexGuard<'a, SpreadList>),
 }
 
 impl ListGuard<'_> {
@@ -248,7 +424,10 @@ impl ListGuard<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
     use std::sync::{mpsc, Arc, Barrier};
+    use std::task::{Context, Poll, Wake, Waker};
     use std::time::Duration;
 
     use super::{key, list_and_slot};
@@ -309,6 +488,167 @@ mod tests {
         drop(hook);
         // Made after the cancellation: cancelled from the start.
         assert!(server.child().is_cancelled());
+    }
+
+    /// A `cancelled()` future polled once on `ctx` with a waker that wakes this thread:
+    /// pinned on the heap (its node must not move while linked), and whether it is pending.
+    fn waiting(ctx: &Ctx) -> (Pin<Box<crate::WaitForCancellation<'_>>>, bool) {
+        let mut waiting = Box::pin(ctx.cancelled());
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let pending = waiting
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending();
+        (waiting, pending)
+    }
+
+    struct Unpark(std::thread::Thread);
+
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    /// Registers a waiter from another thread (in this thread's tokio runtime, if any) while
+    /// this one holds `ctx`'s lock: it finds the lock held, and so makes the spread lists. The
+    /// thread waits until the waiter is woken and ready (true), or gives up after 10 s.
+    fn contended_waiter(ctx: &Ctx) -> std::thread::JoinHandle<bool> {
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        let held = ctx.state.lock();
+        let (registered, seen) = mpsc::channel();
+        let waiter = std::thread::spawn({
+            let ctx = ctx.clone();
+            move || {
+                let _runtime = runtime.as_ref().map(tokio::runtime::Handle::enter);
+                let (mut waiting, pending) = waiting(&ctx);
+                registered.send(pending).unwrap();
+                // Woken by the cancellation, then ready; bounded, so that a lost wake-up
+                // fails the test instead of hanging it.
+                let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+                let deadline = std::time::Instant::now() + Duration::from_secs(10);
+                while std::time::Instant::now() < deadline {
+                    std::thread::park_timeout(Duration::from_millis(50));
+                    let mut cx = Context::from_waker(&waker);
+                    if waiting.as_mut().poll(&mut cx).is_ready() {
+                        return true;
+                    }
+                }
+                false
+            }
+        });
+        // It cannot register while this thread holds the lock.
+        assert!(seen.recv_timeout(Duration::from_millis(200)).is_err());
+        drop(held);
+        assert!(
+            seen.recv_timeout(Duration::from_secs(10)).unwrap(),
+            "pending"
+        );
+        waiter
+    }
+
+    /// A waiter registering while its context's lock is held makes the spread lists and waits
+    /// there; the waiters of the own list move there with it (one leaves from there, one is
+    /// woken there), later ones go there too, and the cancellation wakes them all.
+    #[test]
+    fn a_waiter_registering_while_its_context_is_locked_goes_to_a_spread_list() {
+        let ctx = Ctx::new();
+        let (early, pending) = waiting(&ctx);
+        assert!(pending);
+        let (leaving, pending) = waiting(&ctx);
+        assert!(pending);
+        assert_eq!(ctx.state.lock().waiters.len(), 2, "in the own list");
+
+        let contended = contended_waiter(&ctx);
+        assert!(ctx.state.spread_lists().is_some());
+        assert_eq!(
+            ctx.state.lock().waiters.len(),
+            0,
+            "moved out of the own list"
+        );
+        assert_eq!(ctx.state.waiter_count(), 3);
+        drop(leaving);
+        assert_eq!(ctx.state.waiter_count(), 2, "left its spread list");
+        let (later, pending) = waiting(&ctx);
+        assert!(pending);
+        assert_eq!(ctx.state.lock().waiters.len(), 0, "a spread list");
+        assert_eq!(ctx.state.waiter_count(), 3);
+
+        ctx.cancel_with_reason("stop");
+        assert!(contended.join().unwrap(), "woken in its spread list");
+        assert_eq!(ctx.state.waiter_count(), 0);
+        for mut waiting in [early, later] {
+            let mut cx = Context::from_waker(Waker::noop());
+            let Poll::Ready(cause) = waiting.as_mut().poll(&mut cx) else {
+                panic!("released, and so ready");
+            };
+            assert_eq!(cause.to_string(), "cancelled: stop");
+        }
+        // Registered after the cancellation: ready at once.
+        assert!(!waiting(&ctx).1);
+    }
+
+    /// A context with a deadline whose first waiter made the spread lists: its timer is armed
+    /// (by that waiter, under the context's lock), and its deadline wakes every waiter, those of
+    /// the spread lists too.
+    #[test]
+    fn a_deadline_wakes_the_waiters_of_the_spread_lists() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let start = tokio::time::Instant::now();
+            let ctx = Ctx::new().with_timeout(Duration::from_secs(10));
+            let contended = contended_waiter(&ctx);
+            let spread = ctx
+                .state
+                .spread_lists()
+                .expect("made by the contended waiter");
+            assert!(spread.timer_armed(), "armed by the contended waiter");
+            ctx.cancelled().await;
+            assert_eq!(start.elapsed(), Duration::from_secs(10));
+            assert!(contended.join().unwrap(), "woken at the deadline");
+        });
+    }
+
+    /// Many threads register and drop waiters on one context at once: each leaves the list
+    /// it is in (own or spread, moved or not), and every waiter still registered is woken by
+    /// the cancellation.
+    #[test]
+    fn waiters_registered_from_many_threads_are_each_woken_once() {
+        let ctx = Ctx::new();
+        let threads = 4;
+        let start = Arc::new(Barrier::new(threads + 1));
+        let waiters: Vec<_> = (0..threads)
+            .map(|_| {
+                let (ctx, start) = (ctx.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    for _ in 0..if cfg!(miri) { 50 } else { 2_000 } {
+                        let (waiting, pending) = waiting(&ctx);
+                        assert!(pending);
+                        drop(waiting);
+                    }
+                    let (mut kept, pending) = waiting(&ctx);
+                    assert!(pending);
+                    start.wait(); // all registered
+                    start.wait(); // cancelled
+                    let mut cx = Context::from_waker(Waker::noop());
+                    matches!(kept.as_mut().poll(&mut cx), Poll::Ready(_))
+                })
+            })
+            .collect();
+        start.wait();
+        start.wait();
+        assert_eq!(ctx.state.waiter_count(), threads, "only the kept ones");
+        ctx.cancel();
+        assert_eq!(ctx.state.waiter_count(), 0);
+        start.wait();
+        for waiter in waiters {
+            assert!(waiter.join().unwrap(), "released, and so ready");
+        }
     }
 
     /// Many threads link and drop children of one parent at once: each is in exactly one list
