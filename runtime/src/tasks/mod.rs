@@ -309,6 +309,11 @@ impl TaskSet {
     /// the stragglers by name (also logged as `tracing` warnings) — the aborted ones, and the
     /// shielded ones that outlived the grace period, with how long after the cancellation each
     /// ended.
+    ///
+    /// # Panics
+    ///
+    /// On a tokio runtime without its clock (`enable_time`), if a task is still running when it
+    /// is called, as `tokio::time::sleep` does: the grace period is a tokio timer.
     pub async fn shutdown(mut self) -> ShutdownReport {
         let shared = self.shared.clone();
         shared.ambient.ctx.cancel_with(Cause::Cancelled {
