@@ -209,6 +209,51 @@ where
     })
 }
 
+/// `w` tasks of one `Group` on `rt` (w workers), started together, each awaiting `body()`,
+/// which runs `n` operations; ns per op per task. Their ambient context is the group's, one
+/// shared by all.
+fn in_one_group<B, F>(rt: &Runtime, w: usize, n: u64, body: B) -> f64
+where
+    B: Fn() -> F,
+    F: Future<Output = ()> + Send + 'static,
+{
+    rt.block_on(async {
+        let mut group = Group::<(), Cancelled>::new();
+        let barrier = Arc::new(tokio::sync::Barrier::new(w + 1));
+        for _ in 0..w {
+            let (barrier, fut) = (barrier.clone(), body());
+            group.spawn(async move {
+                barrier.wait().await;
+                fut.await;
+                Ok(())
+            });
+        }
+        barrier.wait().await;
+        let start = Instant::now();
+        group.wait().await.unwrap();
+        start.elapsed().as_nanos() as f64 / n as f64
+    })
+}
+
+/// The same, each task in a `Group` of its own (an ambient context per task).
+fn in_group_each<B, F>(rt: &Runtime, w: usize, n: u64, body: B) -> f64
+where
+    B: Fn() -> F,
+    F: Future<Output = ()> + Send + 'static,
+{
+    on_tasks(rt, w, n, |_| {
+        let fut = body();
+        async move {
+            let mut group = Group::<(), Cancelled>::new();
+            group.spawn(async move {
+                fut.await;
+                Ok(())
+            });
+            group.wait().await.unwrap();
+        }
+    })
+}
+
 struct Table {
     title: &'static str,
     columns: Vec<&'static str>,
@@ -261,34 +306,8 @@ fn calls_async(o: &Options) -> Table {
             }
         };
         let root = || on_tasks(&rt, w, calls, |_| loop_annotated());
-        let one_group = || {
-            rt.block_on(async {
-                let mut group = Group::<(), Cancelled>::new();
-                let barrier = Arc::new(tokio::sync::Barrier::new(w + 1));
-                for _ in 0..w {
-                    let barrier = barrier.clone();
-                    group.spawn(async move {
-                        barrier.wait().await;
-                        loop_annotated().await;
-                        Ok(())
-                    });
-                }
-                barrier.wait().await;
-                let start = Instant::now();
-                group.wait().await.unwrap();
-                start.elapsed().as_nanos() as f64 / calls as f64
-            })
-        };
-        let group_each = || {
-            on_tasks(&rt, w, calls, |_| async move {
-                let mut group = Group::<(), Cancelled>::new();
-                group.spawn(async move {
-                    loop_annotated().await;
-                    Ok(())
-                });
-                group.wait().await.unwrap();
-            })
-        };
+        let one_group = || in_one_group(&rt, w, calls, loop_annotated);
+        let group_each = || in_group_each(&rt, w, calls, loop_annotated);
         let task_set = || {
             rt.block_on(async {
                 let set = TaskSet::new();
@@ -366,34 +385,8 @@ fn parking_calls(o: &Options) -> Table {
                 black_box(annotated_parks(i).await.unwrap());
             }
         };
-        let one_group = || {
-            rt.block_on(async {
-                let mut group = Group::<(), Cancelled>::new();
-                let barrier = Arc::new(tokio::sync::Barrier::new(w + 1));
-                for _ in 0..w {
-                    let barrier = barrier.clone();
-                    group.spawn(async move {
-                        barrier.wait().await;
-                        loop_annotated().await;
-                        Ok(())
-                    });
-                }
-                barrier.wait().await;
-                let start = Instant::now();
-                group.wait().await.unwrap();
-                start.elapsed().as_nanos() as f64 / calls as f64
-            })
-        };
-        let group_each = || {
-            on_tasks(&rt, w, calls, |_| async move {
-                let mut group = Group::<(), Cancelled>::new();
-                group.spawn(async move {
-                    loop_annotated().await;
-                    Ok(())
-                });
-                group.wait().await.unwrap();
-            })
-        };
+        let one_group = || in_one_group(&rt, w, calls, loop_annotated);
+        let group_each = || in_group_each(&rt, w, calls, loop_annotated);
         let shared = Ctx::new();
         let ctx_select = || {
             on_tasks(&rt, w, calls, |_| {

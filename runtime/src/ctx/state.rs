@@ -23,7 +23,7 @@ use slab::Slab;
 use tokio::time::Instant;
 
 use super::idle::{Due, Idle};
-use super::wait_list::{Batch, WaitList, WaitNode};
+use super::wait_list::{release_all, Batch, WaitList, WaitNode};
 
 mod link;
 pub(super) mod recycle;
@@ -323,18 +323,13 @@ impl State {
         let spread = self.spread_lists();
         let hooks = std::mem::take(&mut lists.hooks);
         let timer = lists.timer.take();
-        // The waiters, in batches woken outside the lock (a waker may do anything, even come
-        // back to this lock); owners dropped meanwhile unlink themselves from what is left.
-        let mut batch = Batch::new();
-        loop {
-            let more = lists.waiters.release_into(&mut batch);
-            drop(lists);
-            batch.wake_all();
-            if !more {
-                break;
-            }
-            lists = self.lock();
-        }
+        // The waiters, in batches woken outside the lock.
+        release_all(
+            lists,
+            &mut Batch::new(),
+            || self.lock(),
+            |lists| &mut lists.waiters,
+        );
         for (_, hook) in hooks {
             hook.wake();
         }

@@ -31,6 +31,7 @@
 //!    from what is left.
 
 use std::marker::PhantomPinned;
+use std::ops::DerefMut;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
@@ -279,6 +280,28 @@ impl WaitList {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+}
+
+/// Releases every node of a context's list (its own or a spread one, closed), in batches, each
+/// woken once the lock is released (a waker may do anything, even come back to this lock);
+/// owners dropped meanwhile unlink themselves from what is left. `guard` holds the lock, `list`
+/// reaches the list through it, `relock` takes the lock again for the next batch. Returns with
+/// the lock released.
+pub(crate) fn release_all<G: DerefMut>(
+    mut guard: G,
+    batch: &mut Batch,
+    relock: impl Fn() -> G,
+    list: impl Fn(&mut G::Target) -> &mut WaitList,
+) {
+    loop {
+        let more = list(&mut guard).release_into(batch);
+        drop(guard);
+        batch.wake_all();
+        if !more {
+            return;
+        }
+        guard = relock();
     }
 }
 

@@ -50,7 +50,7 @@ use std::task::Waker;
 
 use slab::Slab;
 
-use super::super::wait_list::{Batch, WaitList, WaitNode};
+use super::super::wait_list::{release_all, Batch, WaitList, WaitNode};
 use super::{Lists, State, UNLINKED};
 use crate::sync::{self, spread_count, thread_turn, AtomicBool, Mutex, MutexGuard, Padded};
 
@@ -194,15 +194,7 @@ impl Spread {
                 list.closed = true;
                 let children = std::mem::take(&mut list.children);
                 #[cfg(not(autocancel_loom_broken = "spread_waiters_unwoken"))]
-                loop {
-                    let more = list.waiters.release_into(&mut batch);
-                    drop(list);
-                    batch.wake_all();
-                    if !more {
-                        break;
-                    }
-                    list = self.lock(i);
-                }
+                release_all(list, &mut batch, || self.lock(i), |list| &mut list.waiters);
                 children
             })
             .collect()
@@ -331,12 +323,11 @@ impl State {
         let mut lists = match sync::try_lock(&parent.lists) {
             Some(lists) => lists,
             None => {
-                let lists = parent.lock();
+                let mut lists = parent.lock();
                 if lists.closed {
                     lists
                 } else {
                     // Contended: from now on, its children go to lists of their own.
-                    let mut lists = lists;
                     let spread = parent.spread_out(&mut lists);
                     drop(lists);
                     return self.link_spread(spread);
