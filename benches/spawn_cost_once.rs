@@ -14,7 +14,10 @@
 //! spawned on a `TaskSet` and all ended (`benches/servers.rs`'s `task_set_100k`), and `tracker N`,
 //! the same on tokio-util's `TaskTracker` (the bar for `taskset`); `taskset_mt N` and
 //! `tracker_mt N`: the same on a multi-thread runtime with one worker (as `scaling`'s
-//! `task_sets` at W = 1, one workload per process, for wall-clock runs without the other's heap).
+//! `task_sets` at W = 1, one workload per process, for wall-clock runs without the other's heap);
+//! `taskset_park N` and `tracker_park N` (and their `_mt`): tasks that park once (a
+//! `yield_now`), so that a `TaskSet` task takes its index, spawned 64 at a time with a yield of
+//! the spawner between (as an accept loop: tasks start and end while others are spawned).
 
 use std::hint::black_box;
 
@@ -71,6 +74,40 @@ fn main() {
                 let tracker = tokio_util::task::TaskTracker::new();
                 for i in 0..n {
                     tracker.spawn(async move { Ok::<_, autocancel::Cancelled>(black_box(i)) });
+                }
+                tracker.close();
+                tracker.wait().await;
+            })
+            .await
+            .unwrap(),
+            "taskset_park" => tokio::spawn(async move {
+                // A grace period that callgrind's slowdown does not run out: no task is aborted.
+                let tasks = autocancel::TaskSet::new().grace(std::time::Duration::from_secs(3600));
+                for i in 0..n {
+                    if i % 64 == 0 {
+                        // As an accept loop: the tasks spawned so far get to run.
+                        tokio::task::yield_now().await;
+                    }
+                    tasks.spawn(async move {
+                        tokio::task::yield_now().await;
+                        Ok::<_, autocancel::Cancelled>(black_box(i))
+                    });
+                }
+                black_box(tasks.shutdown().await);
+            })
+            .await
+            .unwrap(),
+            "tracker_park" => tokio::spawn(async move {
+                let tracker = tokio_util::task::TaskTracker::new();
+                for i in 0..n {
+                    if i % 64 == 0 {
+                        // As an accept loop: the tasks spawned so far get to run.
+                        tokio::task::yield_now().await;
+                    }
+                    tracker.spawn(async move {
+                        tokio::task::yield_now().await;
+                        Ok::<_, autocancel::Cancelled>(black_box(i))
+                    });
                 }
                 tracker.close();
                 tracker.wait().await;

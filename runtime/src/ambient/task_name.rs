@@ -11,9 +11,9 @@ pub(crate) enum TaskName {
     /// A task of no group: `Ctx::scope`, `Ctx::enter`.
     Static(&'static str),
     SpawnedAt(&'static Location<'static>),
-    /// Spawned there, the task numbered so in spawn order in its set (for straggler reports; a
-    /// `TaskSet` task, which keeps its number in its name rather than beside it).
-    Numbered(&'static Location<'static>, u64),
+    /// A `TaskSet` task spawned there, with its tokio task id if it was read while the task
+    /// was polled (for straggler reports: it tells apart the tasks of one line).
+    InSet(&'static Location<'static>, Option<tokio::task::Id>),
 }
 
 impl TaskName {
@@ -21,7 +21,7 @@ impl TaskName {
         match self {
             TaskName::Given(name) => name.clone(),
             TaskName::Static(name) => Arc::from(*name),
-            TaskName::SpawnedAt(at) | TaskName::Numbered(at, _) => {
+            TaskName::SpawnedAt(at) | TaskName::InSet(at, _) => {
                 format!("{}:{}:{}", at.file(), at.line(), at.column()).into()
             }
         }

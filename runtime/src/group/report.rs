@@ -19,12 +19,17 @@ pub enum TaskKind {
 }
 
 /// A straggler's name: the given one, else its spawn location numbered with the task's place in
-/// spawn order (`src/main.rs:12:9 #3`, the third task of its group or set), so that the tasks
-/// one line spawns in a loop are told apart.
+/// spawn order in its group (`src/main.rs:12:9 #3`, the third task of its group: `number`), or,
+/// for a `TaskSet` task, with its tokio task id (`src/main.rs:12:9 (task id 42)`, as
+/// `tokio::task::id()` gives it inside the task), so that the tasks one line spawns in a loop
+/// are told apart.
 pub(crate) fn straggler_name(name: &TaskName, number: u64) -> Arc<str> {
     match name {
         TaskName::SpawnedAt(at) => {
             format!("{}:{}:{} #{number}", at.file(), at.line(), at.column()).into()
+        }
+        TaskName::InSet(at, Some(id)) => {
+            format!("{}:{}:{} (task id {id})", at.file(), at.line(), at.column()).into()
         }
         named => named.render(),
     }
@@ -38,9 +43,12 @@ pub(crate) fn straggler_name(name: &TaskName, number: u64) -> Arc<str> {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Straggler {
-    /// The task's name: given to [`Group::spawn_named`](crate::Group::spawn_named), else its
-    /// spawn location and its number in spawn order in its group or set (`src/main.rs:12:11
-    /// #3`: the third task spawned), so that tasks spawned by one line are told apart.
+    /// The task's name: given to [`Group::spawn_named`](crate::Group::spawn_named) (or
+    /// [`TaskSet::spawn_named`](crate::TaskSet::spawn_named)), else its spawn location and its
+    /// number in spawn order in its group (`src/main.rs:12:11 #3`: the third task spawned), or
+    /// for a [`TaskSet`](crate::TaskSet) task its tokio task id (`src/main.rs:12:11 (task id
+    /// 42)`, what `tokio::task::id()` returns inside the task), so that tasks spawned by one line
+    /// are told apart.
     pub name: Arc<str>,
     /// Async or blocking.
     pub kind: TaskKind,

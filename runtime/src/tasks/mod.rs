@@ -1,8 +1,10 @@
 //! [`TaskSet`]: a long-lived set of tasks for a server's connections.
 
+mod entry;
 mod report;
 mod serve;
 mod shards;
+mod sites;
 mod task;
 
 use std::future::Future;
@@ -14,9 +16,11 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use entry::LiveEntry;
 pub use report::{Counts, FailureKind, ShutdownReport, TaskFailure};
 use shards::{Shards, Tally};
-use task::{Label, LiveEntry, SetTask, Spawned};
+use sites::Sites;
+use task::SetTask;
 
 use crate::ambient::{Ambient, Member};
 use crate::deadline::far_add;
@@ -75,6 +79,8 @@ use crate::{Cause, Ctx, Straggler, TaskKind, DEFAULT_GRACE};
 /// ```
 pub struct TaskSet {
     shared: Arc<Shared>,
+    /// What its tasks point to, by spawn location (`entry.rs`).
+    sites: Sites,
     grace: Duration,
     /// Set once `shutdown` has run to the end; then dropping does nothing more.
     finished: bool,
@@ -84,7 +90,7 @@ pub struct TaskSet {
 pub(super) struct Shared {
     /// What the set's tasks run with, shared by all of them: its context, identity and shield
     /// depths. Each task sees it while it is polled, with its own index and name (`task.rs`),
-    /// and holds it through its [`LiveEntry`]'s reference count to this.
+    /// and holds it through its [`LiveEntry`]'s site.
     ambient: Ambient,
     /// Spawned, running and succeeded: the one line every task writes (`shards.rs`).
     tally: Padded<Tally>,
@@ -211,8 +217,10 @@ impl TaskSet {
     }
 
     fn of_ctx(ctx: Ctx) -> TaskSet {
+        let shared = Arc::new(Shared::new(ctx));
         TaskSet {
-            shared: Arc::new(Shared::new(ctx)),
+            sites: Sites::new(&shared),
+            shared,
             grace: DEFAULT_GRACE,
             finished: false,
         }
@@ -247,7 +255,9 @@ impl TaskSet {
     }
 
     /// Spawns a task on the current tokio runtime, with the set's context ambient. It is named
-    /// by its spawn location in failure and straggler reports. Its output is dropped; an error
+    /// by its spawn location in failure and straggler reports, and as a straggler also by its
+    /// tokio task id (`src/main.rs:12:9 (task id 42)`, what `tokio::task::id()` returns inside
+    /// it). Its output is dropped; an error
     /// is reported (see [`TaskSet`]).
     ///
     /// # Panics
@@ -259,9 +269,9 @@ impl TaskSet {
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let number = self.shared.tally.0.spawn();
-        let at = Location::caller();
-        self.spawn_task(Spawned { at, number }, fut);
+        self.shared.tally.0.spawn();
+        let entry = LiveEntry::new(self.sites.at(Location::caller()));
+        self.spawn_task(entry, fut);
     }
 
     /// [`TaskSet::spawn`] with a name for failure and straggler reports (a peer address, a
@@ -272,20 +282,18 @@ impl TaskSet {
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         self.shared.tally.0.spawn();
-        self.spawn_task::<_, _, _, Arc<str>>(name.into(), fut);
+        let entry = LiveEntry::named(self.sites.named(), name.into());
+        self.spawn_task(entry, fut);
     }
 
-    /// Spawns `fut`, named `name`, once counted as spawned.
-    fn spawn_task<F, T, E, N>(&self, name: N, fut: F)
+    /// Spawns `fut` with its `entry`, once counted as spawned.
+    fn spawn_task<F, T, E>(&self, entry: LiveEntry, fut: F)
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
-        N: Label + Send + 'static,
     {
-        let shared = &self.shared;
-        let slot = LiveEntry::new(shared.clone(), name);
         // The join handle is dropped at once: the task is aborted by waking it (`shards.rs`).
-        drop(tokio::spawn(SetTask::new(slot, fut)));
+        drop(tokio::spawn(SetTask::new(entry, fut)));
     }
 
     /// How many tasks are running now.
@@ -353,18 +361,20 @@ impl TaskSet {
 /// A set's shared part and its tasks' entries, without tokio (`--cfg loom` only), for
 /// `tests/loom.rs`: a task that parks while the set aborts.
 #[cfg(loom)]
-pub(crate) struct LoomSet(Arc<Shared>);
+pub(crate) struct LoomSet(Arc<Shared>, Sites);
 
 #[cfg(loom)]
 impl LoomSet {
     pub(crate) fn new() -> LoomSet {
-        LoomSet(Arc::new(Shared::new(Ctx::new())))
+        let shared = Arc::new(Shared::new(Ctx::new()));
+        let sites = Sites::new(&shared);
+        LoomSet(shared, sites)
     }
 
     /// A new task's entry.
+    #[track_caller]
     pub(crate) fn task(&self) -> LoomTask {
-        let at = std::panic::Location::caller();
-        LoomTask(LiveEntry::new(self.0.clone(), Spawned { at, number: 0 }))
+        LoomTask(LiveEntry::new(self.1.at(Location::caller())))
     }
 
     /// What a shutdown does once its grace period runs out.
@@ -375,7 +385,7 @@ impl LoomSet {
 
 /// A task's entry (`--cfg loom` only).
 #[cfg(loom)]
-pub(crate) struct LoomTask(LiveEntry<Spawned>);
+pub(crate) struct LoomTask(LiveEntry);
 
 #[cfg(loom)]
 impl LoomTask {

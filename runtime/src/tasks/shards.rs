@@ -1,8 +1,8 @@
 //! What a [`TaskSet`](crate::TaskSet)'s tasks write as they start and end, laid out so that
 //! workers spawning and ending tasks at once write as few cache lines in common as they can:
 //!
-//! - one line every task writes as it starts and ends ([`Tally`]): the spawn number (its place
-//!   in spawn order, which names an unnamed straggler), the count of running tasks (with the
+//! - one line every task writes as it starts and ends ([`Tally`]): the count of tasks spawned,
+//!   the count of running tasks (with the
 //!   set's closed bit: whoever ends the last task of a closed set wakes `shutdown`), as
 //!   tokio-util's `TaskTracker` has its one count, and the count of tasks that succeeded (the
 //!   common ending, counted on the line the task writes as it ends anyway);
@@ -27,6 +27,7 @@ use std::task::Waker;
 
 use slab::Slab;
 
+use super::entry::Spare;
 use super::report::Outcomes;
 
 /// The line every task writes: see the module's comment.
@@ -45,11 +46,11 @@ pub(super) struct Tally {
 }
 
 impl Tally {
-    /// Counts a spawn: its number (from 1).
+    /// Counts a spawn.
     #[inline]
-    pub(super) fn spawn(&self) -> u64 {
+    pub(super) fn spawn(&self) {
         self.state.fetch_add(2, Ordering::Relaxed);
-        self.spawned.fetch_add(1, Ordering::Relaxed) + 1
+        self.spawned.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts the end of a task (its future dropped): true if it was the last one of a closed
@@ -74,16 +75,28 @@ impl Tally {
 /// One worker's part of the set.
 #[derive(Default)]
 pub(super) struct Shard {
-    /// The running tasks that took their index here: `None`, or the task's waker once it has
-    /// parked (registered at its first `Pending`, for a shutdown's abort to wake it).
-    slots: Mutex<Slab<Option<Waker>>>,
+    slots: Mutex<Slots>,
     /// How tasks ended, counted here by the task that ends.
     pub(super) ended: Outcomes,
 }
 
+/// What a shard's lock guards.
+#[derive(Default)]
+struct Slots {
+    /// The running tasks that took their index here: `None`, or the task's waker once it has
+    /// parked (registered at its first `Pending`, for a shutdown's abort to wake it).
+    tasks: Slab<Option<Waker>>,
+    /// The allocations of tasks that gave their index back here, for the next tasks that take
+    /// one ([`Spare`]): taking an index then allocates nothing. At most as many as the slab has
+    /// room for, so that they follow the most tasks that held an index at once, as the slab's
+    /// own memory does.
+    spare: Vec<Spare>,
+}
+
 impl Shard {
-    fn slots(&self) -> MutexGuard<'_, Slab<Option<Waker>>> {
-        // Nothing panics while holding it (a waker's `clone` or `wake_by_ref` does not).
+    fn slots(&self) -> MutexGuard<'_, Slots> {
+        // Nothing panics while holding it (a waker's `clone` or `wake_by_ref` does not, nor
+        // dropping a spare allocation).
         self.slots
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -121,22 +134,29 @@ impl Shards {
     }
 
     /// A slot for a task in shard `shard`, with its waker if it has parked: its set-wide index
-    /// (see [`Shards::index`]).
-    pub(super) fn take(&self, shard: usize, waker: Option<Waker>) -> usize {
-        let key = self.get(shard).slots().insert(waker);
-        self.index(shard, key)
+    /// (see [`Shards::index`]), and a spare allocation if the shard has one.
+    pub(super) fn take(&self, shard: usize, waker: Option<Waker>) -> (usize, Option<Spare>) {
+        let mut slots = self.get(shard).slots();
+        let key = slots.tasks.insert(waker);
+        let spare = slots.spare.pop();
+        (self.index(shard, key), spare)
     }
 
-    /// The task of slot `index` has ended: the slot is free.
-    pub(super) fn give_back(&self, index: usize) {
+    /// The task of slot `index` has ended: the slot is free, and `spare` is kept for the next
+    /// task of this shard that takes an index (if the shard has room for it).
+    pub(super) fn give_back(&self, index: usize, spare: Spare) {
         let (shard, key) = self.split(index);
-        self.get(shard).slots().try_remove(key);
+        let mut slots = self.get(shard).slots();
+        slots.tasks.try_remove(key);
+        if slots.spare.len() < slots.tasks.capacity() {
+            slots.spare.push(spare);
+        }
     }
 
     /// The task of slot `index` has parked: `waker` wakes it.
     pub(super) fn park(&self, index: usize, waker: &Waker) {
         let (shard, key) = self.split(index);
-        if let Some(slot) = self.get(shard).slots().get_mut(key) {
+        if let Some(slot) = self.get(shard).slots().tasks.get_mut(key) {
             *slot = Some(waker.clone());
         }
     }
@@ -144,7 +164,7 @@ impl Shards {
     /// Wakes every task that has parked, so that it sees the abort at its next poll.
     pub(super) fn wake_all(&self) {
         for shard in self.iter() {
-            for (_, waker) in shard.slots().iter() {
+            for (_, waker) in shard.slots().tasks.iter() {
                 if let Some(waker) = waker {
                     waker.wake_by_ref();
                 }

@@ -11,41 +11,90 @@
 //! A task's index in the set (what its shield depth and where it waits are kept under) is taken
 //! when first needed ([`TaskIndex::Lazy`]): when it parks (with its waker), enters a shielded
 //! section, or an annotated call reports where it waits. A task that ends in its first poll
-//! without those takes none.
+//! without those takes none. What the task adds to the user's future is one word, its
+//! [`LiveEntry`] (`entry.rs`): the index, once taken, is kept in an allocation of its own.
 
 use std::any::Any;
-use std::cell::Cell;
 use std::future::Future;
-use std::panic::{self, AssertUnwindSafe, Location};
+use std::mem::ManuallyDrop;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use super::entry::{LiveEntry, COUNTED, DONE, PARKED};
 use super::report::{FailureKind, Outcomes, TaskFailure};
 use super::{Abort, Shared};
 use crate::ambient::{self, Here, LazyIndex, TaskIndex};
-use crate::group::{abort_straggler, TaskName};
+use crate::group::{abort_straggler, straggler_name, TaskName};
 use crate::Cancelled;
 
-pin_project_lite::pin_project! {
-    /// The future spawned for a task. Drops in order: the user's future first (closing its
-    /// socket), with its ambient set, then the slot (its name, and the set's ambient), so that
-    /// once the set is empty every task's resources are gone.
-    pub(super) struct SetTask<F, N: Label> {
-        // `None` once done: dropped with the ambient set, as soon as it is.
-        #[pin]
-        fut: Option<F>,
-        slot: LiveEntry<N>,
+/// The future spawned for a task: the user's future and one word (`entry.rs`). Drops in order:
+/// the user's future first (closing its socket), with its ambient set, then the entry (its
+/// name, and its hold on the set), so that once the set is empty every task's resources are
+/// gone.
+pub(super) struct SetTask<F> {
+    /// Dropped in place, with the ambient set, as soon as it is done ([`Fields::drop_fut`]);
+    /// the entry's [`DONE`] flag says it was, where an `Option` would add a word to the task
+    /// (an `async` block has no niche for `None`).
+    fut: ManuallyDrop<F>,
+    slot: LiveEntry,
+}
+
+/// A pinned [`SetTask`]'s fields: its future, pinned, until dropped, and its entry.
+struct Fields<'a, F> {
+    fut: &'a mut ManuallyDrop<F>,
+    slot: &'a LiveEntry,
+}
+
+impl<F> SetTask<F> {
+    #[inline]
+    fn fields(self: Pin<&mut Self>) -> Fields<'_, F> {
+        // SAFETY: `fut` is structurally pinned: through `Fields` it is only polled pinned and
+        // dropped in place, never moved; `slot` is not pinned (it is only read). `SetTask` is
+        // `Unpin` only where `F` is.
+        let this = unsafe { self.get_unchecked_mut() };
+        Fields {
+            fut: &mut this.fut,
+            slot: &this.slot,
+        }
+    }
+}
+
+impl<F> Fields<'_, F> {
+    /// The user's future, unless dropped.
+    #[inline]
+    fn fut(&mut self) -> Option<Pin<&mut F>> {
+        if self.slot.has(DONE) {
+            return None;
+        }
+        // SAFETY: pinned as its `SetTask` is (`SetTask::fields`), and not dropped (`DONE` is
+        // clear).
+        Some(unsafe { Pin::new_unchecked(&mut **self.fut) })
     }
 
-    impl<F, N: Label> PinnedDrop for SetTask<F, N> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            if this.fut.is_some() {
-                drop_unfinished(this.fut, this.slot);
-            }
-            this.slot.end();
+    /// Drops the user's future in place, unless dropped already.
+    #[inline]
+    fn drop_fut(&mut self) {
+        if self.slot.has(DONE) {
+            return;
         }
+        // First: a panic in its `Drop` leaves it dropped (its fields' drops go on as the panic
+        // unwinds), never to be dropped again.
+        self.slot.set(DONE);
+        // SAFETY: not dropped yet (`DONE` was clear); dropped in place, as pinning requires, and
+        // never touched again (`DONE` is set).
+        unsafe { ManuallyDrop::drop(self.fut) }
+    }
+}
+
+impl<F> Drop for SetTask<F> {
+    fn drop(&mut self) {
+        // SAFETY: the pinned drop: `self` is not moved, here or after (it is being dropped).
+        let mut fields = unsafe { Pin::new_unchecked(self) }.fields();
+        if !fields.slot.has(DONE) {
+            drop_unfinished(&mut fields);
+        }
+        fields.slot.end();
     }
 }
 
@@ -53,84 +102,18 @@ pin_project_lite::pin_project! {
 /// ambient set, as it would be polled. Out of line: a task that ends has nothing left to drop.
 #[cold]
 #[inline(never)]
-fn drop_unfinished<F, N: Label>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry<N>) {
-    ambient::set(&here(slot), || fut.set(None));
+fn drop_unfinished<F>(fields: &mut Fields<'_, F>) {
+    let slot = fields.slot;
+    ambient::set(&here(slot, slot.shared()), || fields.drop_fut());
 }
 
-/// What a task keeps of its name: [`Spawned`] (a [`TaskSet::spawn`](super::TaskSet::spawn)'s),
-/// or the name given to [`TaskSet::spawn_named`](super::TaskSet::spawn_named). Two words
-/// either way, where a [`TaskName`] takes three: every byte of the task is moved several times
-/// as tokio spawns it.
-pub(super) trait Label {
-    /// The task's name, for a report.
-    fn name(&self) -> TaskName;
-}
-
-/// The name of a task spawned by [`TaskSet::spawn`](super::TaskSet::spawn): where, and its
-/// number in spawn order.
-#[derive(Clone, Copy)]
-pub(super) struct Spawned {
-    pub(super) at: &'static Location<'static>,
-    pub(super) number: u64,
-}
-
-impl Label for Spawned {
-    fn name(&self) -> TaskName {
-        TaskName::Numbered(self.at, self.number)
-    }
-}
-
-impl Label for Arc<str> {
-    fn name(&self) -> TaskName {
-        TaskName::Given(self.clone())
-    }
-}
-
-/// A task's place in the set, given back on drop, and its name.
-pub(super) struct LiveEntry<N> {
-    shared: Arc<Shared>,
-    /// Its index in the set ([`Shards`](super::shards::Shards)) once taken, plus one, shifted
-    /// left by two (0: none taken yet), and two flags: [`PARKED`], [`COUNTED`]. One word, so
-    /// that the task tokio moves and stores is as small as it can be.
-    state: Cell<usize>,
-    /// Its name: kept with its index, as [`LazyIndex`] gives both.
-    label: N,
-}
-
-/// In [`LiveEntry::state`]: its waker is registered with the set (at its first `Pending`).
-const PARKED: usize = 1;
-/// In [`LiveEntry::state`]: its outcome is counted (a task dropped before that was aborted).
-const COUNTED: usize = 2;
-/// [`LiveEntry::state`]'s index is above its flags.
-const INDEX_SHIFT: u32 = 2;
-
-impl<N> LiveEntry<N> {
-    pub(super) fn new(shared: Arc<Shared>, label: N) -> LiveEntry<N> {
-        LiveEntry {
-            shared,
-            state: Cell::new(0),
-            label,
-        }
-    }
-
-    #[inline]
-    fn has(&self, flag: usize) -> bool {
-        self.state.get() & flag != 0
-    }
-
-    #[inline]
-    fn set(&self, flag: usize) {
-        self.state.set(self.state.get() | flag);
-    }
-
+impl LiveEntry {
     /// Takes an index, in the shard of the running thread, with the task's waker if it parks.
-    /// (An index is below the shards times the tasks running: the shift does not overflow.)
     #[cold]
     fn take_index(&self, waker: Option<Waker>) -> usize {
-        let shards = &self.shared.shards;
-        let index = shards.take(shards.here(), waker);
-        let flags = self.state.get() & (PARKED | COUNTED);
-        self.state.set(((index + 1) << INDEX_SHIFT) | flags);
+        let shards = &self.shared().shards;
+        let (index, spare) = shards.take(shards.here(), waker);
+        self.keep_index(index, spare);
         index
     }
 
@@ -144,11 +127,11 @@ impl<N> LiveEntry<N> {
         #[cfg(not(autocancel_loom_broken = "abort_read_before_park"))]
         {
             self.parked(waker);
-            self.shared.abort() != Abort::No
+            self.shared().abort() != Abort::No
         }
         #[cfg(autocancel_loom_broken = "abort_read_before_park")]
         {
-            let aborting = self.shared.abort() != Abort::No;
+            let aborting = self.shared().abort() != Abort::No;
             self.parked(waker);
             aborting
         }
@@ -163,15 +146,43 @@ impl<N> LiveEntry<N> {
         }
         self.set(PARKED);
         match self.taken() {
-            Some(index) => self.shared.shards.park(index, waker),
+            Some(index) => self.shared().shards.park(index, waker),
             None => {
                 self.take_index(Some(waker.clone()));
             }
         }
     }
+
+    /// Its future dropped (`DONE`), the task leaves the set.
+    #[inline]
+    fn end(&self) {
+        // The common case, one test: counted (it ended by itself), no index taken, no name
+        // given.
+        if self.flags() != COUNTED | DONE {
+            self.end_otherwise();
+        }
+        // The last thing this task does to the set: `shutdown` returns once it sees the count.
+        let shared = self.shared();
+        if shared.tally.0.end() {
+            shared.emptied.notify_waiters();
+        }
+    }
+
+    /// [`LiveEntry::end`] of a task that was aborted (not counted yet), took an index, or was
+    /// given a name.
+    #[cold]
+    fn end_otherwise(&self) {
+        let shards = &self.shared().shards;
+        if !self.has(COUNTED) {
+            Outcomes::add(&shards.get(shards.here()).ended.stopped);
+        }
+        if let Some((index, spare)) = self.leave_index() {
+            shards.give_back(index, spare);
+        }
+    }
 }
 
-impl<N: Label> LazyIndex for LiveEntry<N> {
+impl LazyIndex for LiveEntry {
     fn get(&self) -> usize {
         match self.taken() {
             Some(index) => index,
@@ -185,86 +196,51 @@ impl<N: Label> LazyIndex for LiveEntry<N> {
     }
 
     fn name(&self) -> TaskName {
-        self.label.name()
+        LiveEntry::name(self)
     }
 }
 
-impl<N> LiveEntry<N> {
-    /// Its index, if taken.
-    #[inline]
-    fn taken(&self) -> Option<usize> {
-        (self.state.get() >> INDEX_SHIFT).checked_sub(1)
-    }
-
-    #[inline]
-    fn end(&mut self) {
-        let shared = &self.shared;
-        // The common case, one test: counted (it ended by itself), and no index taken.
-        if self.state.get() != COUNTED {
-            self.end_otherwise();
-        }
-        // The last thing this task does to the set: `shutdown` returns once it sees the count.
-        if shared.tally.0.end() {
-            shared.emptied.notify_waiters();
-        }
-    }
-}
-
-impl<N> LiveEntry<N> {
-    /// [`LiveEntry::end`] of a task that was aborted (not counted yet), or took an index.
-    #[cold]
-    fn end_otherwise(&self) {
-        let shards = &self.shared.shards;
-        if !self.has(COUNTED) {
-            Outcomes::add(&shards.get(shards.here()).ended.stopped);
-        }
-        if let Some(index) = self.taken() {
-            shards.give_back(index);
-        }
-    }
-}
-
-impl<F: Future, N: Label> SetTask<F, N> {
-    pub(super) fn new(slot: LiveEntry<N>, fut: F) -> SetTask<F, N> {
+impl<F: Future> SetTask<F> {
+    pub(super) fn new(slot: LiveEntry, fut: F) -> SetTask<F> {
         SetTask {
-            fut: Some(fut),
+            fut: ManuallyDrop::new(fut),
             slot,
         }
     }
 }
 
-impl<F, T, E, N> Future for SetTask<F, N>
+impl<F, T, E> Future for SetTask<F>
 where
     F: Future<Output = Result<T, E>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
-    N: Label,
 {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.project();
-        let mut fut = this.fut;
-        let slot = &*this.slot;
-        if slot.shared.abort() != Abort::No && stop(fut.as_mut(), slot) {
+        let mut fields = self.fields();
+        let slot = fields.slot;
+        // Read once: the site, and so the set, stays for the task's life.
+        let shared = slot.shared();
+        if shared.abort() != Abort::No && stop(&mut fields) {
             return Poll::Ready(());
         }
         crate::ctx::reset_pacer();
-        let polled = ambient::set(&here(slot), || {
+        let polled = ambient::set(&here(slot, shared), || {
             // Also catches a panic in the `Drop` of the finished future, dropped right away with
             // its ambient set: that is the task's panic too.
             panic::catch_unwind(AssertUnwindSafe(|| {
-                let Some(running) = fut.as_mut().as_pin_mut() else {
+                let Some(running) = fields.fut() else {
                     panic!("a task set's task polled after completion");
                 };
                 let output = std::task::ready!(running.poll(cx));
-                fut.set(None);
+                fields.drop_fut();
                 Poll::Ready(output)
             }))
         });
         let failure = match polled {
             Ok(Poll::Pending) => {
                 // Also a task that left its shielded section in this poll stops now.
-                if slot.parks(cx.waker()) && stop(fut, slot) {
+                if slot.parks(cx.waker()) && stop(&mut fields) {
                     return Poll::Ready(());
                 }
                 return Poll::Pending;
@@ -274,15 +250,14 @@ where
             Err(payload) => Some(Failure::Panicked(payload)),
         };
         slot.set(COUNTED);
-        let shared = &slot.shared;
         match failure {
             // On the line it writes as it ends anyway: no lookup of its shard.
             None => Outcomes::add(&shared.tally.0.succeeded),
-            Some(failure) => ended_otherwise(shared, &slot.label.name(), failure),
+            Some(failure) => ended_otherwise(shared, &slot.name(), failure),
         }
         if shared.abort() == Abort::Shutdown {
             // Ended by itself after the grace period (inside a shielded section then).
-            shared.ended_late(straggler_name(&slot.label.name()));
+            shared.ended_late(straggler_name(&slot.name(), 0));
         }
         Poll::Ready(())
     }
@@ -342,13 +317,14 @@ fn ended_otherwise(shared: &Shared, name: &TaskName, failure: Failure) {
 /// if a shutdown's grace period ran out. True if it stopped (the task is then over: counted as
 /// stopped when its slot is dropped).
 #[cold]
-fn stop<F, N: Label>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry<N>) -> bool {
-    let shared = &slot.shared;
-    let here = here(slot);
+fn stop<F>(fields: &mut Fields<'_, F>) -> bool {
+    let slot = fields.slot;
+    let shared = slot.shared();
+    let here = here(slot, shared);
     let mut drop_fut = || {
         ambient::set(&here, || {
             // A panic while dropping an aborted task is not reported (as tokio's abort).
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| fut.set(None)));
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| fields.drop_fut()));
         });
     };
     let shields = &shared.ambient.member.shields;
@@ -367,8 +343,8 @@ fn stop<F, N: Label>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry<N>) -> bool 
                 .cancelled_at
                 .get()
                 .map_or(std::time::Duration::ZERO, |at| at.elapsed());
-            let name = || straggler_name(&slot.label.name());
-            match abort_straggler(shields, slot.get(), name, overdue, drop_fut) {
+            let name = || straggler_name(&slot.name(), 0);
+            match abort_straggler(shields, LazyIndex::get(slot), name, overdue, drop_fut) {
                 Some(straggler) => {
                     shared.add_straggler(straggler);
                     true
@@ -379,11 +355,11 @@ fn stop<F, N: Label>(mut fut: Pin<&mut Option<F>>, slot: &LiveEntry<N>) -> bool 
     }
 }
 
-/// What the task in `slot` sees while it is polled: the set's ambient, with its own index and
-/// name (both from `slot`).
+/// What the task in `slot` sees while it is polled: the set's ambient (`shared`, its set's),
+/// with its own index and name (both from `slot`).
 #[inline]
-fn here<N: Label>(slot: &LiveEntry<N>) -> Here<'_> {
-    let ambient = &slot.shared.ambient;
+fn here<'a>(slot: &'a LiveEntry, shared: &'a Shared) -> Here<'a> {
+    let ambient = &shared.ambient;
     Here {
         ambient,
         flags: ambient.ctx.flags(),
@@ -401,15 +377,5 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         s
     } else {
         "Box<dyn Any>"
-    }
-}
-
-/// A straggler's name: its given name, or where it was spawned and its number in spawn order.
-fn straggler_name(name: &TaskName) -> Arc<str> {
-    match name {
-        TaskName::Numbered(at, number) => {
-            crate::group::straggler_name(&TaskName::SpawnedAt(at), *number)
-        }
-        named => named.render(),
     }
 }
