@@ -122,6 +122,12 @@ impl LiveEntry {
         self.word.set(self.word.get().map_addr(|a| a | flag));
     }
 
+    /// Whether it has an [`Extra`] (it took an index, or was named).
+    #[inline]
+    pub(super) fn has_extra(&self) -> bool {
+        self.has(EXTRA)
+    }
+
     /// The pointer, without its flags.
     #[inline]
     fn pointer(&self) -> *const () {
@@ -335,6 +341,22 @@ mod tests {
             2,
             "the table's and this one"
         );
+    }
+
+    #[test]
+    fn a_shard_keeps_the_allocations_for_tasks_that_have_none() {
+        let shards = crate::tasks::shards::Shards::new();
+        let sites = sites();
+        let entry = LiveEntry::new(sites.at(Location::caller()));
+        let (index, none) = shards.take(0, None, true);
+        assert!(none.is_none(), "none kept yet");
+        entry.keep_index(index, None);
+        let (index, spare) = entry.leave_index().unwrap();
+        shards.give_back(index, spare);
+        let (_, kept) = shards.take(0, None, false);
+        assert!(kept.is_none(), "a task with an allocation leaves it");
+        let (_, spare) = shards.take(0, None, true);
+        assert!(spare.is_some(), "the next one without gets it");
     }
 
     #[tokio::test]

@@ -134,11 +134,17 @@ impl Shards {
     }
 
     /// A slot for a task in shard `shard`, with its waker if it has parked: its set-wide index
-    /// (see [`Shards::index`]), and a spare allocation if the shard has one.
-    pub(super) fn take(&self, shard: usize, waker: Option<Waker>) -> (usize, Option<Spare>) {
+    /// (see [`Shards::index`]), and, if `spare` (the task has no allocation of its own yet), a
+    /// spare allocation if the shard has one.
+    pub(super) fn take(
+        &self,
+        shard: usize,
+        waker: Option<Waker>,
+        spare: bool,
+    ) -> (usize, Option<Spare>) {
         let mut slots = self.get(shard).slots();
         let key = slots.tasks.insert(waker);
-        let spare = slots.spare.pop();
+        let spare = if spare { slots.spare.pop() } else { None };
         (self.index(shard, key), spare)
     }
 

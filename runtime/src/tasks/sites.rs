@@ -40,8 +40,21 @@ impl Sites {
     #[inline]
     pub(super) fn at(&self, at: &'static Location<'static>) -> Arc<Site> {
         let start = first_slot(at);
+        // The usual case: the first slot probed holds this very location.
+        if let Some(site) = self.slots[start].get() {
+            if site.at.is_some_and(|known| std::ptr::eq(known, at)) {
+                return site.clone();
+            }
+        }
+        self.find(at, start)
+    }
+
+    /// [`Sites::at`] past its first probe.
+    #[cold]
+    fn find(&self, at: &'static Location<'static>, start: usize) -> Arc<Site> {
         for probe in 0..SLOTS {
-            let site = self.slots[(start + probe) % SLOTS].get_or_init(|| Arc::new(self.site(at)));
+            let slot = &self.slots[(start + probe) % SLOTS];
+            let site = slot.get_or_init(|| Arc::new(self.site(at)));
             if is(site, at) {
                 return site.clone();
             }

@@ -112,7 +112,7 @@ impl LiveEntry {
     #[cold]
     fn take_index(&self, waker: Option<Waker>) -> usize {
         let shards = &self.shared().shards;
-        let (index, spare) = shards.take(shards.here(), waker);
+        let (index, spare) = shards.take(shards.here(), waker, !self.has_extra());
         self.keep_index(index, spare);
         index
     }
