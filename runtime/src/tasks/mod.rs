@@ -257,8 +257,7 @@ impl TaskSet {
     /// Spawns a task on the current tokio runtime, with the set's context ambient. It is named
     /// by its spawn location in failure and straggler reports, and as a straggler also by its
     /// tokio task id (`src/main.rs:12:9 (task id 42)`, what `tokio::task::id()` returns inside
-    /// it). Its output is dropped; an error
-    /// is reported (see [`TaskSet`]).
+    /// it). Its output is dropped; an error is reported (see [`TaskSet`]).
     ///
     /// # Panics
     ///

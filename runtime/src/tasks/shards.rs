@@ -2,13 +2,14 @@
 //! workers spawning and ending tasks at once write as few cache lines in common as they can:
 //!
 //! - one line every task writes as it starts and ends ([`Tally`]): the count of tasks spawned,
-//!   the count of running tasks (with the
-//!   set's closed bit: whoever ends the last task of a closed set wakes `shutdown`), as
-//!   tokio-util's `TaskTracker` has its one count, and the count of tasks that succeeded (the
-//!   common ending, counted on the line the task writes as it ends anyway);
+//!   the count of running tasks (with the set's closed bit: whoever ends the last task of a
+//!   closed set wakes `shutdown`), as tokio-util's `TaskTracker` has its one count, and the
+//!   count of tasks that succeeded (the common ending, counted on the line the task writes as
+//!   it ends anyway);
 //! - one [`Shard`] per worker thread (padded to its own lines): the indices of the tasks that
 //!   needed one (from a slab, so that indices are reused and what is kept per index stays as
 //!   small as the set), the waker of each task that has parked (what a shutdown's abort wakes),
+//!   the allocations that ended tasks left for the next ones to take an index (`entry.rs`),
 //!   and how tasks ended. A task takes its index the first time it needs one (it parks, enters
 //!   a shielded section, or an annotated call reports where it waits: `task.rs`), from the shard
 //!   of the thread it runs on, and gives it back to the same shard when it ends; it counts any

@@ -3,7 +3,7 @@
 //!
 //! A set is spawned into from a few lines (a server's accept loop, a background job), by
 //! whichever workers run them. The first [`SLOTS`] locations each get a slot, found by probing
-//! from the location's address; each slot is set once and only read after that (a
+//! from the location's line and column; each slot is set once and only read after that (a
 //! `OnceLock`'s acquire load). A set spawned into from more lines keeps the rest under a lock.
 
 use std::panic::Location;
