@@ -379,3 +379,119 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
         "Box<dyn Any>"
     }
 }
+
+/// A task polled by hand, without tokio, so that Miri checks the pinned future dropped in place
+/// (`Fields`) on every path: done, parked then done, panicked, a panicking `Drop`, aborted.
+#[cfg(test)]
+mod tests {
+    use std::future::poll_fn;
+    use std::panic::Location;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+    use crate::tasks::sites::Sites;
+    use crate::Ctx;
+
+    fn set() -> (Arc<Shared>, Sites) {
+        let shared = Arc::new(Shared::new(Ctx::new()));
+        let sites = Sites::new(&shared);
+        (shared, sites)
+    }
+
+    fn poll<F: Future<Output = ()>>(task: Pin<&mut F>) -> Poll<()> {
+        task.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    /// Counts its drops.
+    struct Dropped(Arc<AtomicUsize>, bool);
+
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            if self.1 {
+                panic!("a panicking drop");
+            }
+        }
+    }
+
+    #[test]
+    fn a_task_that_parks_then_ends_drops_its_future_once_and_leaves_the_set() {
+        let (shared, sites) = set();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let guard = Dropped(drops.clone(), false);
+        let mut pending = true;
+        shared.tally.0.spawn();
+        let task = SetTask::new(
+            LiveEntry::new(sites.at(Location::caller())),
+            poll_fn(move |_| {
+                let _ = &guard;
+                if std::mem::take(&mut pending) {
+                    return Poll::Pending;
+                }
+                Poll::Ready(Ok::<(), Cancelled>(()))
+            }),
+        );
+        {
+            let mut task = std::pin::pin!(task);
+            assert!(poll(task.as_mut()).is_pending());
+            assert_eq!(task.slot.taken(), Some(0), "parked: an index");
+            assert!(poll(task.as_mut()).is_ready());
+            assert_eq!(drops.load(Ordering::Relaxed), 1, "dropped as it ended");
+        } // The task itself dropped.
+        assert_eq!(drops.load(Ordering::Relaxed), 1, "and not again");
+        assert_eq!(
+            (shared.counts().succeeded, shared.tally.0.running()),
+            (1, 0)
+        );
+    }
+
+    #[test]
+    fn a_panic_in_the_future_or_its_drop_is_the_tasks_failure() {
+        let (shared, sites) = set();
+        let drops = Arc::new(AtomicUsize::new(0));
+        for panicking_drop in [false, true] {
+            let guard = Dropped(drops.clone(), panicking_drop);
+            shared.tally.0.spawn();
+            let task = SetTask::new(
+                LiveEntry::new(sites.at(Location::caller())),
+                poll_fn(move |_| {
+                    let _ = &guard;
+                    if !panicking_drop {
+                        panic!("a panicking poll");
+                    }
+                    Poll::Ready(Ok::<(), Cancelled>(()))
+                }),
+            );
+            let mut task = std::pin::pin!(task);
+            assert!(poll(task.as_mut()).is_ready());
+        }
+        assert_eq!(drops.load(Ordering::Relaxed), 2, "each future dropped once");
+        assert_eq!((shared.counts().panicked, shared.tally.0.running()), (2, 0));
+    }
+
+    #[test]
+    fn an_aborted_task_drops_its_future_at_its_next_poll() {
+        let (shared, sites) = set();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let guard = Dropped(drops.clone(), false);
+        shared.tally.0.spawn();
+        let task = SetTask::new(
+            LiveEntry::named(sites.named(), "aborted".into()),
+            poll_fn(move |_| {
+                let _ = &guard;
+                Poll::<Result<(), Cancelled>>::Pending
+            }),
+        );
+        {
+            let mut task = std::pin::pin!(task);
+            assert!(poll(task.as_mut()).is_pending());
+            shared.abort_all(Abort::Dropped);
+            assert!(poll(task.as_mut()).is_ready());
+            assert_eq!(drops.load(Ordering::Relaxed), 1);
+        } // The task itself dropped.
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+        assert_eq!((shared.counts().stopped, shared.tally.0.running()), (1, 0));
+    }
+}
