@@ -7,11 +7,17 @@
 //! ```
 //!
 //! (the difference between the two runs, divided by 50,000, is the cost per operation, without
-//! the runtime's start-up). Workloads: `timeout` (`tokio::time::timeout` around a ready
-//! future), `run` (`parent.with_timeout(d).run(fut)`), `check` (`with_timeout` + `check`),
-//! `parked` (a bare future that parks once: `yield_now`), `timeout_parked` and `run_parked` (the
-//! first two around it: the deadline's timer is armed and removed), `hooked` (`parent.child()` with an `on_cancel` hook: linked into
-//! the parent's list, and left).
+//! the runtime's start-up). Workloads:
+//! - `timeout`: `tokio::time::timeout` around a ready future;
+//! - `run`: `parent.with_timeout(d).run(fut)`; `check`: `with_timeout` + `check`;
+//! - `run_foreign`: `run`, of a parent made on another thread (the server's context, its
+//!   requests on one worker: they hold an `Arc` of it each); `run_leased`: the same once
+//!   children of it were made on two threads (they lease their hold on it,
+//!   `ctx/state/lease.rs`);
+//! - `parked`: a bare future that parks once (`yield_now`); `timeout_parked` and `run_parked`:
+//!   the first two around it (the deadline's timer is armed and removed);
+//! - `hooked`: `parent.child()` with an `on_cancel` hook (linked into the parent's list, and
+//!   left).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -30,6 +36,27 @@ async fn workload(name: &str, n: usize) {
             }
         }
         "run" => {
+            for i in 0..n {
+                let request = parent.with_timeout(FAR);
+                black_box(request.run(std::future::ready(black_box(i))).await.unwrap());
+            }
+        }
+        "run_foreign" => {
+            // A parent made on another thread (a server's context, its requests on one worker).
+            let parent = std::thread::spawn(Ctx::new).join().unwrap();
+            for i in 0..n {
+                let request = parent.with_timeout(FAR);
+                black_box(request.run(std::future::ready(black_box(i))).await.unwrap());
+            }
+        }
+        "run_leased" => {
+            // The same, once children of the parent were made on two threads besides its own:
+            // they lease (after the first few here).
+            let parent = std::thread::spawn(Ctx::new).join().unwrap();
+            let first = parent.clone();
+            std::thread::spawn(move || drop(first.child()))
+                .join()
+                .unwrap();
             for i in 0..n {
                 let request = parent.with_timeout(FAR);
                 black_box(request.run(std::future::ready(black_box(i))).await.unwrap());

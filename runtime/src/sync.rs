@@ -7,7 +7,8 @@
 //! (`group/over.rs`); the reference count and fence of a group's rows of seats
 //! (`group/seat.rs`), which free the row by hand; and a `TaskSet`'s shard locks and abort flag
 //! (`tasks/shards.rs`, `tasks/mod.rs`), which order a parking task and a shutdown's abort; a
-//! contended parent's spread child lists (`ctx/state/spread.rs`). `Arc`s stay `std`'s (loom's
+//! contended parent's spread child lists (`ctx/state/spread.rs`); the lease slots of a context's
+//! children (`ctx/state/lease.rs`), which decide who gives its count back. `Arc`s stay `std`'s (loom's
 //! has no `Weak`, and `std`'s own counts are not what is being checked), and so does everything
 //! tokio does (timers, tasks), which loom cannot run.
 
@@ -146,6 +147,22 @@ pub(crate) mod loom_only {
     pub(crate) fn set(elapsed: Duration) {
         ELAPSED.with(|cell| cell.set(elapsed));
     }
+
+    thread_local! {
+        /// Whether children made on other modelled threads lease (`ctx/state/lease.rs`): per
+        /// test, as the clock is.
+        static LEASING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// See `__private::loom_lease`.
+    pub(crate) fn set_leasing(on: bool) {
+        LEASING.with(|cell| cell.set(on));
+    }
+
+    /// Whether the running test's models lease.
+    pub(crate) fn leasing() -> bool {
+        LEASING.with(Cell::get)
+    }
 }
 
 /// The lock if no other thread holds it now (a poisoned one is taken anyway, as [`lock`] does):
@@ -196,6 +213,28 @@ pub(crate) fn thread_turn() -> usize {
         };
     }
     TURN.try_with(|turn| *turn).unwrap_or(0)
+}
+
+/// The running thread, as the address of a thread-local: cheaper than [`thread_turn`] (no
+/// initialisation to check), for a context's child to tell whether it is made on the thread
+/// that made the context (`ctx/state/lease.rs`). A thread made after this one is gone may have
+/// the same: a hint, never a proof.
+#[cfg(not(loom))]
+#[inline(always)]
+pub(crate) fn thread_home() -> usize {
+    std::thread_local! {
+        static HOME: u8 = const { 0 };
+    }
+    HOME.with(|home| std::ptr::from_ref(home).addr())
+}
+
+/// Loom's: per modelled thread (they share one OS thread, and so its thread-locals).
+#[cfg(loom)]
+pub(crate) fn thread_home() -> usize {
+    loom::thread_local! {
+        static HOME: u8 = 0;
+    }
+    HOME.with(|home| std::ptr::from_ref(home).addr())
 }
 
 /// Locks the state's mutex. Nothing panics while holding it, but a poisoned lock must not take

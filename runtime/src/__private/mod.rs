@@ -173,3 +173,19 @@ pub mod loom_clock {
         crate::sync::loom_only::set(elapsed)
     }
 }
+
+/// Whether the children a model makes on its other threads lease their hold on their parent
+/// (`--cfg loom` only; `ctx/state/lease.rs`): off unless a model of the slots turns it on, so
+/// that the other models keep the interleavings they had.
+#[cfg(loom)]
+pub mod loom_lease {
+    /// Turns leasing on or off for the running test's models.
+    pub fn set(on: bool) {
+        crate::sync::loom_only::set_leasing(on)
+    }
+
+    /// Whether `ctx` holds its parent through a slot of the parent's.
+    pub fn leases_its_parent(ctx: &crate::Ctx) -> bool {
+        ctx.leases_its_parent()
+    }
+}

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::state::State;
-use crate::Ctx;
+use crate::{Cancelled, Cause, Ctx};
 
 /// A context's ends of the bridges to tokio-util's `CancellationToken` (see
 /// `interop/token.rs`), dropped with the context.
@@ -33,9 +33,13 @@ impl Bridges {
 pub(crate) struct WeakCtx(Weak<State>);
 
 impl WeakCtx {
-    /// The context, if it still exists.
-    pub(crate) fn upgrade(&self) -> Option<Ctx> {
-        self.0.upgrade().map(Ctx::from_state)
+    /// Cancels the context with `cause`, if it still exists (it may have no handle left, and
+    /// children that see its cancellation): no handle is made (none is ever made but from
+    /// another, see `state/lease.rs`).
+    pub(crate) fn cancel_with(&self, cause: Cause) {
+        if let Some(state) = self.0.upgrade() {
+            state.cancel(Cancelled::new(cause));
+        }
     }
 }
 

@@ -65,21 +65,46 @@ pub(crate) fn reset_pacer() {
 /// assert_eq!(child.check().unwrap_err().to_string(), "cancelled: parent context: cancelled: shutting down");
 /// # }
 /// ```
-#[derive(Clone)]
 pub struct Ctx {
     /// Private to `ctx/`: the layers above (ambient, group, `__private`) use the methods below.
-    /// Dropped by hand (`Drop for Ctx`): the last handle may keep the allocation for the next
-    /// context made on this thread (`state/recycle.rs`).
+    ///
+    /// The handles of a context share one strong count, and count themselves in
+    /// `State::handles`: the last one's drop is how the context knows that no child can be
+    /// made of it any more (`state/lease.rs`), at the cost of one count as before. So this
+    /// `Arc` owns a strong count only in the last handle, and is dropped by hand (`Drop for
+    /// Ctx`), where the last handle may also keep the allocation for the next context made on
+    /// this thread (`state/recycle.rs`).
     state: ManuallyDrop<Arc<State>>,
+}
+
+impl Clone for Ctx {
+    #[inline]
+    fn clone(&self) -> Ctx {
+        self.state.add_handle();
+        Ctx {
+            // SAFETY: no strong count of its own: the handles' one, which stays until the last
+            // of them (this one now counts) is dropped. Only that drop takes the `Arc` out.
+            state: ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(&self.state)) }),
+        }
+    }
 }
 
 impl Drop for Ctx {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: `state` is not used again: this is the handle's own drop, which runs once,
-        // and nothing of `self` is read after it.
+        if !self.state.drop_handle() {
+            // Other handles hold the count: this one's `Arc` is not a count to drop.
+            return;
+        }
+        // SAFETY: the last handle: `state` holds the handles' count, now this drop's. Not used
+        // again: this is the handle's own drop, which runs once, and nothing of `self` is read
+        // after it.
         let state = unsafe { ManuallyDrop::take(&mut self.state) };
-        state::recycle::release(state);
+        // Holding that count, the slots its children leased let go (`state/lease.rs`); such a
+        // context is not kept for reuse (its slots go with it).
+        if !state.orphan() {
+            state::recycle::release(state);
+        }
     }
 }
 
@@ -263,6 +288,7 @@ impl Ctx {
 // deadline checks at a given instant. (A plain comment: rustdoc would show a doc comment here
 // over an impl block with no public items.)
 impl Ctx {
+    /// The first handle of a context just made (whose handle count is one).
     #[inline]
     fn from_state(state: Arc<State>) -> Ctx {
         Ctx {
@@ -338,11 +364,18 @@ impl Ctx {
         self.state.waiter_count()
     }
 
-    /// How many handles this context has (`Arc::strong_count`): what entering a call must not
-    /// change.
+    /// Whether this context holds its parent through a slot of the parent's
+    /// (`state/lease.rs`), for the loom model to check that it models what it means to.
+    #[cfg(loom)]
+    pub(crate) fn leases_its_parent(&self) -> bool {
+        self.state.leases_its_parent()
+    }
+
+    /// How many references this context has: its handles, and the other strong counts
+    /// (`Arc::strong_count` counts the handles' as one). What entering a call must not change.
     #[cfg(test)]
     pub(crate) fn handles(&self) -> usize {
-        Arc::strong_count(&self.state)
+        self.state.handle_count() + Arc::strong_count(&self.state) - 1
     }
 }
 

@@ -6,7 +6,9 @@
 //! mutex is touched only to register a waiter (once per annotated call that ever waits), to link
 //! or unlink a child (lazily: a child that is only checked never is, see `state/link.rs`), and
 //! when the context is cancelled; once it is found contended, waiters and children go to lists
-//! of their own, each under its own lock (`state/spread.rs`).
+//! of their own, each under its own lock (`state/spread.rs`). A child holds its parent; once
+//! children are made on several threads, each thread's children count their hold in a slot of
+//! the parent's for that thread rather than in its reference count (`state/lease.rs`).
 //!
 //! Ordering: `cancel` records the cause, then sets `flag`, then marks the lists closed under the
 //! lock and empties the waiter list (`wait_list.rs`). A registration takes the same lock and
@@ -25,6 +27,7 @@ use tokio::time::Instant;
 use super::idle::{Due, Idle};
 use super::wait_list::{release_all, Batch, WaitList, WaitNode};
 
+mod lease;
 mod link;
 pub(super) mod recycle;
 mod spread;
@@ -32,6 +35,7 @@ mod spread;
 use super::timers::{self, TimerKey};
 use crate::sync::{self, AtomicU8, Mutex, MutexGuard, OnceLock};
 use crate::{Cancelled, Cause, Deadline};
+use lease::{Leases, Parent};
 use link::release_parent;
 use spread::{Spread, Taken};
 
@@ -71,8 +75,23 @@ pub(super) struct State {
     /// Whether any deadline applies (`limit`, or an idle one here or above): whether checks
     /// read the clock every so often.
     pub(super) timed: bool,
-    /// Keeps the parent alive while a child exists.
-    parent: Option<Arc<State>>,
+    /// Keeps the parent alive while a child exists: an `Arc` of its own, or a count in the
+    /// parent's slot for this thread (`state/lease.rs`).
+    parent: Option<Parent>,
+    /// How many [`Ctx`](crate::Ctx) handles there are: they share one strong count, and the
+    /// last one's drop orphans the slots (`state/lease.rs`, `ctx/mod.rs`). `std`'s atomic
+    /// under loom too, as `Arc`'s counts are (`sync.rs`).
+    handles: AtomicUsize,
+    /// The thread this context was made on ([`sync::thread_home`]): its children made there
+    /// hold an `Arc` each, those made elsewhere may lease (`state/lease.rs`).
+    home: usize,
+    /// The first other thread (its [`sync::thread_home`]) a child of this context was made on,
+    /// and how many were made on yet others before the slots were (`state/lease.rs`). Hints:
+    /// a context kept for reuse keeps its last ones.
+    first_foreign: std::sync::atomic::AtomicUsize,
+    foreign: std::sync::atomic::AtomicU32,
+    /// The parent's reference count, spread over threads, once it has children on several.
+    leases: OnceLock<Leases>,
     /// The slot in the parent's child list, once linked (see `state/link.rs`).
     key: AtomicUsize,
     /// How many checks found this context unlinked (see [`State::check`]).
@@ -108,14 +127,14 @@ struct Lists {
 
 impl State {
     pub(super) fn root() -> Arc<State> {
-        Arc::new(State::with(None, None, false, None))
+        Arc::new(State::with(None, None, false, None, sync::thread_home()))
     }
 
     /// A context that is never cancelled: the ambient context outside any group, shared by every
     /// task of a process. Waiting on it and creating children of it take no lock (a lock shared
     /// by every task of a server otherwise), and `cancel` does nothing.
     pub(super) fn never() -> Arc<State> {
-        let mut state = State::with(None, None, false, None);
+        let mut state = State::with(None, None, false, None, sync::thread_home());
         state.cancellable = false;
         Arc::new(state)
     }
@@ -132,11 +151,12 @@ impl State {
         limit: Option<Limit>,
         idle: Option<Idle>,
         idle_above: bool,
-        parent: Option<Arc<State>>,
+        parent: Option<Parent>,
+        home: usize,
     ) -> Arc<State> {
         if let Some(mut spare) = recycle::take() {
             if let Some(blank) = Arc::get_mut(&mut spare) {
-                blank.reuse(limit, idle, idle_above, parent);
+                blank.reuse(limit, idle, idle_above, parent, home);
                 return spare;
             }
         }
@@ -145,7 +165,7 @@ impl State {
         // is the only access; it is fully initialised by the write before `assume_init`.
         unsafe {
             let slot = Arc::as_ptr(&arc).cast_mut();
-            (*slot).write(State::with(limit, idle, idle_above, parent));
+            (*slot).write(State::with(limit, idle, idle_above, parent, home));
             arc.assume_init()
         }
     }
@@ -155,7 +175,8 @@ impl State {
         limit: Option<Limit>,
         idle: Option<Idle>,
         idle_above: bool,
-        parent: Option<Arc<State>>,
+        parent: Option<Parent>,
+        home: usize,
     ) -> State {
         let idle_chain = idle_above || idle.is_some();
         State {
@@ -169,8 +190,13 @@ impl State {
             idle,
             idle_chain,
             #[cfg(feature = "testing")]
-            cuts: parent.as_ref().and_then(|parent| parent.cuts.clone()),
+            cuts: parent.as_ref().and_then(|parent| parent.arc().cuts.clone()),
             parent,
+            handles: AtomicUsize::new(1),
+            home,
+            first_foreign: std::sync::atomic::AtomicUsize::new(0),
+            foreign: std::sync::atomic::AtomicU32::new(0),
+            leases: OnceLock::new(),
             lists: Mutex::new(Lists::default()),
             spread: OnceLock::new(),
             #[cfg(feature = "tokio-util")]
@@ -181,7 +207,7 @@ impl State {
     /// The root of a cancellation test (see `crate::testing`).
     #[cfg(feature = "testing")]
     pub(super) fn with_cuts(cuts: Arc<super::Cuts>) -> State {
-        let mut state = State::with(None, None, false, None);
+        let mut state = State::with(None, None, false, None, sync::thread_home());
         state.cuts = Some(cuts);
         state
     }
@@ -196,10 +222,13 @@ impl State {
         now: Option<Instant>,
     ) -> Arc<State> {
         let idle_above = parent.idle_chain;
+        let home = sync::thread_home();
         let child = if parent.cancellable {
             // Unlinked (see `state/link.rs`): no lock. Made from a cancelled parent, it is
-            // cancelled from the start.
-            let child = State::new_arc(limit, idle, idle_above, Some(parent.clone()));
+            // cancelled from the start. Made on another thread than its parent, it may lease
+            // its hold on the parent (`state/lease.rs`).
+            let parent_hold = Parent::new(parent, home);
+            let child = State::new_arc(limit, idle, idle_above, Some(parent_hold), home);
             // The parent's own flag only: an ancestor's cancellation the parent has not seen yet
             // is found by the child's first check, and looking for it here would walk the
             // whole unlinked chain for every child made at the end of it.
@@ -210,7 +239,7 @@ impl State {
             child
         } else {
             // Nothing to inherit, nothing to be cancelled with: no parent at all.
-            State::new_arc(limit, idle, idle_above, None)
+            State::new_arc(limit, idle, idle_above, None, home)
         };
         // No timer yet: checks notice a passed deadline by reading the clock, and the first
         // waiter arms the timer (`watch`). A deadline already passed cancels the child now; one
@@ -229,7 +258,7 @@ impl State {
 
     /// The parent, if any (not the never-cancelled context: children of it have none).
     pub(super) fn parent(&self) -> Option<&State> {
-        self.parent.as_deref()
+        self.parent.as_ref().map(|parent| &**parent.arc())
     }
 
     /// False only for [`State::never`] (the ambient context outside any group).

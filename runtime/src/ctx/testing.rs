@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use super::state::State;
 use super::Ctx;
-use crate::Cause;
+use crate::{Cancelled, Cause};
 
 /// The countdown of a cancellation test, carried by its root context and every context derived
 /// from it.
@@ -50,9 +50,9 @@ impl Cuts {
         if count != self.target {
             return false;
         }
-        if let Some(root) = self.root.upgrade().map(Ctx::from_state) {
+        if let Some(root) = self.root.upgrade() {
             let reason = format!("autocancel::testing cut at cancellation point #{count}");
-            root.cancel_with(Cause::cancelled(Some(&reason)));
+            root.cancel(Cancelled::new(Cause::cancelled(Some(&reason))));
         }
         true
     }

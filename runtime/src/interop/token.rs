@@ -36,9 +36,7 @@ impl Wake for CancelCtx {
         if !self.token.is_cancelled() {
             return;
         }
-        if let Some(ctx) = self.ctx.upgrade() {
-            ctx.cancel_with(Cause::cancelled(Some(REASON)));
-        }
+        self.ctx.cancel_with(Cause::cancelled(Some(REASON)));
     }
 }
 

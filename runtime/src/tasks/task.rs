@@ -436,7 +436,7 @@ mod tests {
         {
             let mut task = std::pin::pin!(task);
             assert!(poll(task.as_mut()).is_pending());
-            assert_eq!(task.slot.taken(), Some(0), "parked: an index");
+            assert!(task.slot.taken().is_some(), "parked: an index");
             assert!(poll(task.as_mut()).is_ready());
             assert_eq!(drops.load(Ordering::Relaxed), 1, "dropped as it ended");
         } // The task itself dropped.

@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::spread::list_and_slot;
-use super::{inherited_by_children, State, FLAG, LINK_AFTER_CHECKS, UNLINKED};
+use super::{inherited_by_children, Parent, State, FLAG, LINK_AFTER_CHECKS, UNLINKED};
 
 impl State {
     /// Whether anything is set: cancelled, or unlinked. The loop checkpoint's fast path.
@@ -55,8 +55,7 @@ impl State {
     fn check_unlinked(self: &Arc<State>) -> bool {
         // The usual case: the parent is linked (or a root) and not cancelled, one load.
         let parent = self
-            .parent
-            .as_deref()
+            .parent()
             .map_or(0, |parent| parent.bits.load(Ordering::Acquire));
         if parent != 0 && self.ancestor_cancelled() {
             return true;
@@ -81,7 +80,7 @@ impl State {
     pub(super) fn ancestor_cancelled(&self) -> bool {
         let mut here = self;
         loop {
-            let Some(parent) = here.parent.as_deref() else {
+            let Some(parent) = here.parent() else {
                 return false;
             };
             if parent.flagged_here() {
@@ -103,7 +102,7 @@ impl State {
     pub(super) fn inherit_cancellation(&self) {
         let mut chain = vec![self];
         let mut here = self;
-        while let Some(parent) = here.parent.as_deref() {
+        while let Some(parent) = here.parent() {
             if parent.flagged_here() {
                 break;
             }
@@ -111,7 +110,7 @@ impl State {
             here = parent;
         }
         for state in chain.into_iter().rev() {
-            let Some((cancelled, at)) = state.parent.as_deref().and_then(State::record) else {
+            let Some((cancelled, at)) = state.parent().and_then(State::record) else {
                 continue;
             };
             state.cancel_at(inherited_by_children(cancelled), *at);
@@ -134,7 +133,7 @@ impl State {
         // The common case, a request of a server: its parent is linked already. No chain to
         // collect (its `Vec` was a `malloc` and a `free`, ~110 of the ~3,300 instructions a
         // request with a deadline that parks once costs; callgrind, `child_deadline_once`).
-        if !self.parent.as_ref().is_some_and(|parent| parent.unlinked()) {
+        if !self.parent().is_some_and(State::unlinked) {
             self.link_to_parent();
             return;
         }
@@ -142,7 +141,7 @@ impl State {
         // ancestors are always linked (or cancelled: then the link records that instead).
         let mut chain = vec![self];
         let mut here = self;
-        while let Some(parent) = here.parent.as_ref() {
+        while let Some(parent) = here.parent.as_ref().map(Parent::arc) {
             if !parent.unlinked() {
                 break;
             }
@@ -156,7 +155,7 @@ impl State {
 
     /// Takes the parent, with the slot this context holds in its parent's child list if
     /// linked: what `release_parent` lets go of.
-    pub(super) fn take_link(&mut self) -> Option<(Arc<State>, Option<usize>)> {
+    pub(super) fn take_link(&mut self) -> Option<(Parent, Option<usize>)> {
         let key = (!self.unlinked()).then(|| *self.key.get_mut());
         self.parent.take().map(|parent| (parent, key))
     }
@@ -165,13 +164,18 @@ impl State {
 /// Unregisters the context at `me` from its parent (if linked: `Some` slot); and if it was the
 /// last to hold the parent, drops the parent here too, and so on up: a loop, not the recursion
 /// of nested drops, so that a chain of contexts thousands deep does not overflow the stack.
-pub(super) fn release_parent(mut link: Option<(Arc<State>, Option<usize>)>, mut me: *const State) {
+pub(super) fn release_parent(mut link: Option<(Parent, Option<usize>)>, mut me: *const State) {
     while let Some((parent, key)) = link {
         if let Some(key) = key {
-            parent.leave(key, me);
+            parent.arc().leave(key, me);
         }
-        me = Arc::as_ptr(&parent);
-        link = Arc::into_inner(parent).and_then(|mut parent| parent.take_link());
+        me = Arc::as_ptr(parent.arc());
+        // Not the parent's to drop (another child's, a handle's, or a slot's that others
+        // still count in): it is not touched again.
+        link = parent
+            .into_count()
+            .and_then(Arc::into_inner)
+            .and_then(|mut parent| parent.take_link());
     }
 }
 

@@ -42,7 +42,7 @@ use std::sync::Arc;
 
 use slab::Slab;
 
-use super::{Idle, Limit, State, UNLINKED};
+use super::{Idle, Limit, Parent, State, UNLINKED};
 use crate::sync::{self, AtomicU8};
 
 #[cfg(not(loom))]
@@ -60,11 +60,13 @@ loom::thread_local! {
 /// The most slots a spare's child and hook lists keep (see [`State::clear`]).
 const KEPT_CAPACITY: usize = 16;
 
-/// Drops the last handle to `state`, keeping its allocation as this thread's spare when it can.
+/// Drops the last handle to `state` (the handles' strong count, `ctx/mod.rs`), keeping its
+/// allocation as this thread's spare when it can. Not for a context whose children leased
+/// (`lease.rs`): it is orphaned and dropped as usual, its slots with it.
 #[inline]
 pub(in crate::ctx) fn release(mut state: Arc<State>) {
-    // Not the last handle: the usual drop. A cancelled context is not recycled: skip the
-    // parent's lock.
+    // A cancelled context is not recycled: skip the parent's lock. Others holding it (its
+    // children, a timer firing): the usual drop.
     #[cfg(not(autocancel_loom_broken = "recycle_cancelled"))]
     if state.flagged_here() {
         return;
@@ -103,7 +105,7 @@ impl State {
         match &self.parent {
             // Not in the list (unlinked, or a root): nothing to leave, no lock.
             Some(parent) if !self.unlinked() => {
-                let left = parent.leave(self.key.load(Ordering::Relaxed), self);
+                let left = parent.arc().leave(self.key.load(Ordering::Relaxed), self);
                 if left {
                     self.bits.fetch_or(UNLINKED, Ordering::AcqRel);
                 }
@@ -131,7 +133,8 @@ impl State {
         if self.record.get().is_some() {
             return false;
         }
-        // A parent whose children were spread (`spread.rs`): the lists go with it.
+        // A parent whose children were spread (`spread.rs`): the lists go with it (one whose
+        // children leased never comes here: `Ctx`'s drop).
         if !self.cancellable || self.idle.is_some() || self.spread.get().is_some() {
             return false;
         }
@@ -150,9 +153,11 @@ impl State {
     /// parent (whose drop, if this was the last handle to it, unlinks up the chain as usual).
     /// The lists keep a small capacity, not a large one: a spare that once had thousands of
     /// children would otherwise keep their slab for as long as the thread lives.
-    #[inline]
+    #[inline(always)]
     fn clear(&mut self) {
-        self.parent = None;
+        if let Some(parent) = self.parent.take() {
+            drop(parent.into_count());
+        }
         let lists = sync::get_mut(&mut self.lists);
         if lists.children.capacity() > KEPT_CAPACITY {
             lists.children = Slab::new();
@@ -169,20 +174,25 @@ impl State {
         limit: Option<Limit>,
         idle: Option<Idle>,
         idle_above: bool,
-        parent: Option<Arc<State>>,
+        parent: Option<Parent>,
+        home: usize,
     ) {
         debug_assert!(self.parent.is_none() && self.recyclable());
         let idle_chain = idle_above || idle.is_some();
         self.bits = AtomicU8::new(if parent.is_some() { UNLINKED } else { 0 });
         *self.key.get_mut() = 0;
         *self.unlinked_checks.get_mut() = 0;
+        // `handles` is one already (the last handle's drop leaves it so), and the foreign
+        // threads are only hints (`lease.rs`): not written.
+        debug_assert_eq!(self.handle_count(), 1);
+        self.home = home;
         self.limit = limit;
         self.timed = limit.is_some() || idle_chain;
         self.idle = idle;
         self.idle_chain = idle_chain;
         #[cfg(feature = "testing")]
         {
-            self.cuts = parent.as_ref().and_then(|parent| parent.cuts.clone());
+            self.cuts = parent.as_ref().and_then(|parent| parent.arc().cuts.clone());
         }
         self.parent = parent;
     }

@@ -314,7 +314,7 @@ impl State {
     /// Links this unlinked context into its parent's child list, or a spread list of it if the
     /// parent is contended, or records the parent's cancellation if it is cancelled and closed.
     pub(super) fn link_to_parent(self: &Arc<State>) {
-        let Some(parent) = self.parent.as_deref() else {
+        let Some(parent) = self.parent() else {
             return;
         };
         if let Some(spread) = parent.spread.get() {
