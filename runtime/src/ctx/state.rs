@@ -88,7 +88,7 @@ pub(super) struct State {
     /// The first other thread (its [`sync::thread_home`]) a child of this context was made on,
     /// and how many were made on yet others before the slots were (`state/lease.rs`). Hints:
     /// a context kept for reuse keeps its last ones.
-    first_foreign: std::sync::atomic::AtomicUsize,
+    first_foreign: AtomicUsize,
     foreign: std::sync::atomic::AtomicU32,
     /// The parent's reference count, spread over threads, once it has children on several.
     leases: OnceLock<Leases>,
@@ -194,7 +194,7 @@ impl State {
             parent,
             handles: AtomicUsize::new(1),
             home,
-            first_foreign: std::sync::atomic::AtomicUsize::new(0),
+            first_foreign: AtomicUsize::new(0),
             foreign: std::sync::atomic::AtomicU32::new(0),
             leases: OnceLock::new(),
             lists: Mutex::new(Lists::default()),

@@ -251,10 +251,7 @@ impl State {
         if home == self.home
             || (!cfg!(loom)
                 && self.leases.get().is_none()
-                && self
-                    .first_foreign
-                    .load(std::sync::atomic::Ordering::Relaxed)
-                    == home)
+                && self.first_foreign.load(Ordering::Relaxed) == home)
         {
             return None;
         }
@@ -278,12 +275,13 @@ impl State {
     /// [`FOREIGN_BEFORE_LEASES`] were made on threads other than the first of them.
     #[cold]
     fn foreign_child(&self, home: usize) -> Option<&Leases> {
-        use std::sync::atomic::Ordering::Relaxed;
         if !cfg!(loom) {
-            let first = match self
-                .first_foreign
-                .compare_exchange(0, home, Relaxed, Relaxed)
-            {
+            let first = match self.first_foreign.compare_exchange(
+                0,
+                home,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return None,
                 Err(first) => first,
             };
@@ -291,7 +289,7 @@ impl State {
                 return None;
             }
         }
-        let seen = self.foreign.fetch_add(1, Relaxed);
+        let seen = self.foreign.fetch_add(1, Ordering::Relaxed);
         (seen >= FOREIGN_BEFORE_LEASES).then(|| self.leases.get_or_init(Leases::new))
     }
 }
@@ -326,7 +324,7 @@ impl State {
         // context's last drop usually finds, without the slots' `OnceLock` (a loom operation
         // under loom, which every model's drops would then interleave on). Seen if it was
         // counted: whoever counted held a handle, whose drop happened before this one's.
-        if self.foreign.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        if self.foreign.load(Ordering::Relaxed) == 0 {
             return false;
         }
         match self.leases.get() {
