@@ -215,6 +215,15 @@ pub(crate) fn thread_turn() -> usize {
     TURN.try_with(|turn| *turn).unwrap_or(0)
 }
 
+/// The running thread's place among `len` shards, lists or slots spread over threads (`len` a
+/// power of two, [`spread_count`] of them): its [`thread_turn`], masked, so that up to `len`
+/// threads each have their own.
+#[inline(always)]
+pub(crate) fn spread_index(len: usize) -> usize {
+    debug_assert!(len.is_power_of_two());
+    thread_turn() & (len - 1)
+}
+
 /// The running thread, as the address of a thread-local: cheaper than [`thread_turn`] (no
 /// initialisation to check), for a context's child to tell whether it is made on the thread
 /// that made the context (`ctx/state/lease.rs`). A thread made after this one is gone may have

@@ -100,11 +100,9 @@ impl Drop for Ctx {
         // again: this is the handle's own drop, which runs once, and nothing of `self` is read
         // after it.
         let state = unsafe { ManuallyDrop::take(&mut self.state) };
-        // Holding that count, the slots its children leased let go (`state/lease.rs`); such a
-        // context is not kept for reuse (its slots go with it).
-        if !state.orphan() {
-            state::recycle::release(state);
-        }
+        // Kept for reuse, or dropped; holding that count, the slots its children leased (if
+        // others hold it: a slot that holds is one of them) let go first (`state/recycle.rs`).
+        state::recycle::release(state);
     }
 }
 

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 // Loom's under `--cfg loom`: what a parking task and a shutdown's abort synchronise with
 // (`tests/loom.rs`).
-use crate::sync::{spread_count, thread_turn, Mutex, MutexGuard, Padded};
+use crate::sync::{spread_count, spread_index, Mutex, MutexGuard, Padded};
 use std::task::Waker;
 
 use slab::Slab;
@@ -121,7 +121,7 @@ impl Shards {
     /// shards each have their own.
     #[inline]
     pub(super) fn here(&self) -> usize {
-        thread_turn() & (self.shards.len() - 1)
+        spread_index(self.shards.len())
     }
 
     #[inline]

@@ -8,7 +8,7 @@
 //! made on two threads other than the one that made it ([`FOREIGN_BEFORE_LEASES`] of them on
 //! threads other than the first: a per-request context whose few parts run elsewhere does not
 //! allocate slots), it gets slots ([`spread_count`] of them, each on its own lines; a thread's
-//! is picked by its [`thread_turn`]), and a child made on another thread than its parent's
+//! is picked by its [`spread_index`]), and a child made on another thread than its parent's
 //! counts itself in its thread's slot. The slot holds one strong count of the parent for all the
 //! children counted in it, and keeps it while it counts none, for the next: a thread that makes
 //! and drops children of a shared parent writes its own slot only. A parent whose children are
@@ -23,7 +23,10 @@
 //! every slot `ORPHANED` ([`Leases::orphan`]). From then on a slot's count is given back by
 //! whoever brings the slot to "no child, orphaned": the mark, if the slot counted no child then,
 //! or else the last child's drop. The parent is then dropped with its last child, as it was with
-//! an `Arc` per child.
+//! an `Arc` per child. (The last handle's drop marks them only if its count is not the only
+//! one, `recycle::release`: if it is, no slot holds one, so none counts a child, and the slots
+//! are left as new, with the allocation. So the drop of a context that never had slots, a
+//! per-request one, does not look for them.)
 //!
 //! A slot's word: [`HOLDS`], the slot owns one strong count of the parent; [`ORPHANED`], the
 //! parent's handles are gone; above them, in units of [`CHILD`], the children counted here.
@@ -56,7 +59,7 @@ use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 use super::State;
-use crate::sync::{spread_count, thread_turn, AtomicUsize, Ordering, Padded};
+use crate::sync::{spread_count, spread_index, AtomicUsize, Ordering, Padded};
 
 /// The slot owns one strong count of the parent.
 const HOLDS: usize = 1;
@@ -98,7 +101,7 @@ impl Leases {
     /// if it holds none; `None` if the slot is orphaned (the child then takes an `Arc`).
     #[inline]
     fn lease(&self, parent: &Arc<State>) -> Option<usize> {
-        let index = thread_turn() & (self.slots.len() - 1);
+        let index = spread_index(self.slots.len());
         let slot = self.slot(index);
         let word = slot.load(Ordering::Relaxed);
         // The usual case: the slot holds its count already, and is not orphaned.
@@ -317,22 +320,20 @@ impl State {
     }
 
     /// For the last handle's drop, holding the handles' count (so that the parent outlives the
-    /// counts the slots give back): orphans the slots; false if there were none.
+    /// counts the slots give back), where others hold the parent too: orphans the slots, if
+    /// there are any. (Where the handles' count is the only one, no slot holds one, so none
+    /// counts a child: nothing to give back, and the slots stay as new, `recycle::release`.)
     #[inline]
-    pub(in crate::ctx) fn orphan(self: &Arc<State>) -> bool {
+    pub(in crate::ctx) fn orphan(self: &Arc<State>) {
         // No child was ever made on a thread that counts (`foreign_child`), so no slots: what a
         // context's last drop usually finds, without the slots' `OnceLock` (a loom operation
         // under loom, which every model's drops would then interleave on). Seen if it was
         // counted: whoever counted held a handle, whose drop happened before this one's.
         if self.foreign.load(Ordering::Relaxed) == 0 {
-            return false;
+            return;
         }
-        match self.leases.get() {
-            Some(leases) => {
-                leases.orphan(self);
-                true
-            }
-            None => false,
+        if let Some(leases) = self.leases.get() {
+            leases.orphan(self);
         }
     }
 
@@ -360,12 +361,19 @@ impl State {
 }
 
 /// A child's hold on its parent: an `Arc` of its own, or a count in one of the parent's slots.
+/// Two words, so that a context's `Option<Parent>` is too (the `Arc`'s niche): it is written
+/// and read on every child's making and drop.
 pub(in crate::ctx) struct Parent {
-    /// The parent. Owns a strong count when `slot` is `None`; else it is the count the slot
+    /// The parent. Owns a strong count when `slot` is [`OWN_ARC`]; else it is the count the slot
     /// holds, borrowed for as long as this child is counted there, and never dropped from here.
     arc: ManuallyDrop<Arc<State>>,
-    slot: Option<usize>,
+    /// The slot this child is counted in, or [`OWN_ARC`].
+    slot: usize,
 }
+
+/// [`Parent::slot`] of a child that holds an `Arc` of its own (no slot has that index: there
+/// are [`spread_count`] of them).
+const OWN_ARC: usize = usize::MAX;
 
 impl Parent {
     /// Holds `parent` for a child made on thread `home` ([`crate::sync::thread_home`]).
@@ -377,11 +385,11 @@ impl Parent {
                 // counted there (the invariants above); `ManuallyDrop`, and never taken out but
                 // by `give_back` once `unlease` has handed the count over.
                 arc: ManuallyDrop::new(unsafe { Arc::from_raw(Arc::as_ptr(parent)) }),
-                slot: Some(slot),
+                slot,
             },
             None => Parent {
                 arc: ManuallyDrop::new(Arc::clone(parent)),
-                slot: None,
+                slot: OWN_ARC,
             },
         }
     }
@@ -396,7 +404,7 @@ impl Parent {
     /// Whether this child counts itself in a slot of its parent's.
     #[cfg(any(test, loom))]
     pub(super) fn leased(&self) -> bool {
-        self.slot.is_some()
+        self.slot != OWN_ARC
     }
 
     /// Lets go of the parent; the strong count this gave back, if it is one the caller must
@@ -410,11 +418,9 @@ impl Parent {
     /// See [`Parent::into_count`]; called once, by it or by the drop.
     #[inline(always)]
     fn give_back(&mut self) -> Option<Arc<State>> {
-        if let Some(slot) = self.slot {
-            if !self.unlease(slot) {
-                // Not ours: the parent may be gone now, and is not touched again.
-                return None;
-            }
+        if self.slot != OWN_ARC && !self.unlease(self.slot) {
+            // Not ours: the parent may be gone now, and is not touched again.
+            return None;
         }
         // SAFETY: taken once (`into_count` forgets `self`; the drop runs once), and only when
         // the count is this child's: its own `Arc`, or the slot's handed over by `unlease`.
@@ -485,6 +491,16 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    /// A child's hold on its parent, with its `Option`, is two words (the `Arc`'s niche): it is
+    /// written at every child's making and read at its drop, on one thread as on many.
+    #[test]
+    fn a_hold_on_the_parent_is_two_words() {
+        assert_eq!(
+            std::mem::size_of::<Option<super::Parent>>(),
+            2 * std::mem::size_of::<usize>()
+        );
     }
 
     #[test]

@@ -61,17 +61,25 @@ loom::thread_local! {
 const KEPT_CAPACITY: usize = 16;
 
 /// Drops the last handle to `state` (the handles' strong count, `ctx/mod.rs`), keeping its
-/// allocation as this thread's spare when it can. Not for a context whose children leased
-/// (`lease.rs`): it is orphaned and dropped as usual, its slots with it.
+/// allocation as this thread's spare when it can.
 #[inline]
 pub(in crate::ctx) fn release(mut state: Arc<State>) {
-    // A cancelled context is not recycled: skip the parent's lock. Others holding it (its
-    // children, a timer firing): the usual drop.
+    // Others holding it (its children, a timer firing): the usual drop. Its children's slots
+    // (`lease.rs`) are among them if any holds a count, and are orphaned first, holding ours.
+    // If none holds one (the only count is ours), none counts a child: the slots are as new,
+    // and stay with the allocation if it is kept. (The count is read after the handles' count
+    // was seen at one, with `Acquire`: every lease made from another handle, and the count it
+    // gave its slot, happened before.) So a per-request context's drop does not look at them.
+    if Arc::strong_count(&state) != 1 {
+        state.orphan();
+        return;
+    }
+    // A cancelled context is not recycled: skip the parent's lock.
     #[cfg(not(autocancel_loom_broken = "recycle_cancelled"))]
     if state.flagged_here() {
         return;
     }
-    if Arc::strong_count(&state) != 1 || !state.leave_parent() {
+    if !state.leave_parent() {
         return;
     }
     // Out of its thread's timer wheel, whose entry holds a `Weak` of it (`timers.rs`): only a
@@ -133,8 +141,8 @@ impl State {
         if self.record.get().is_some() {
             return false;
         }
-        // A parent whose children were spread (`spread.rs`): the lists go with it (one whose
-        // children leased never comes here: `Ctx`'s drop).
+        // A parent whose children were spread (`spread.rs`): the lists go with it. (Slots its
+        // children leased, `lease.rs`, count none here, and stay: see `release`.)
         if !self.cancellable || self.idle.is_some() || self.spread.get().is_some() {
             return false;
         }

@@ -52,7 +52,7 @@ use slab::Slab;
 
 use super::super::wait_list::{release_all, Batch, WaitList, WaitNode};
 use super::{Lists, State, UNLINKED};
-use crate::sync::{self, spread_count, thread_turn, AtomicBool, Mutex, MutexGuard, Padded};
+use crate::sync::{self, spread_count, spread_index, AtomicBool, Mutex, MutexGuard, Padded};
 
 /// A contended context's lists of children and waiters, beside its own.
 pub(in crate::ctx) struct Spread {
@@ -128,14 +128,14 @@ impl Spread {
     }
 
     /// The list a child linked by the running thread goes to: the thread's own (threads take
-    /// turns, `sync::thread_turn`), so that up to as many threads as lists never share one. (The
+    /// turns, `sync::spread_index`), so that up to as many threads as lists never share one. (The
     /// first under loom, whose executions must not depend on a counter kept across them.)
     #[inline]
     fn here(&self) -> usize {
         if cfg!(loom) {
             return 0;
         }
-        thread_turn() & (self.lists.len() - 1)
+        spread_index(self.lists.len())
     }
 
     /// The list of the waiter at `node`: by its address (it does not move while linked), so
