@@ -154,11 +154,8 @@ impl State {
         parent: Option<Parent>,
         home: usize,
     ) -> Arc<State> {
-        if let Some(mut spare) = recycle::take() {
-            if let Some(blank) = Arc::get_mut(&mut spare) {
-                blank.reuse(limit, idle, idle_above, parent, home);
-                return spare;
-            }
+        if let Some(spare) = recycle::take() {
+            return spare.reuse(limit, idle, idle_above, parent, home);
         }
         let arc = Arc::<State>::new_uninit();
         // SAFETY: the allocation is fresh and not shared yet, so writing through the pointer

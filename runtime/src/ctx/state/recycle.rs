@@ -10,8 +10,10 @@
 //! allocation; any other pattern costs what it did. Nothing is shared between threads: the
 //! spare is a thread-local, so this adds no write other workers see.
 //!
-//! Invariants, all held in safe code (`Arc::get_mut` is the proof of uniqueness; the one
-//! `unsafe` is `Ctx`'s `ManuallyDrop::take` in its own drop):
+//! Invariants (`Arc::get_mut`, when the last handle goes, is the proof of uniqueness; from
+//! there the spare is a [`Spare`], made here only and reached through this thread's slot only,
+//! so that its reuse takes it as unique without a second compare-exchange: this module's one
+//! `unsafe`, checked by Miri through this module's tests and by the loom model below):
 //! - A spare is unique (no other `Arc`, no `Weak`), out of any parent's child list, and blank:
 //!   no parent, no cause, no waiter, hook, child or timer, no idle deadline, no interop or test
 //!   state ([`State::recyclable`], [`State::clear`]). Nothing can reach it but this thread-local.
@@ -47,14 +49,43 @@ use crate::sync::{self, AtomicU8};
 
 #[cfg(not(loom))]
 std::thread_local! {
-    static SPARE: Cell<Option<Arc<State>>> = const { Cell::new(None) };
+    static SPARE: Cell<Option<Spare>> = const { Cell::new(None) };
 }
 
 // Loom's: per modelled thread and per execution (a std one would carry a state made with one
 // execution's loom objects into the next).
 #[cfg(loom)]
 loom::thread_local! {
-    static SPARE: Cell<Option<Arc<State>>> = Cell::new(None);
+    static SPARE: Cell<Option<Spare>> = Cell::new(None);
+}
+
+/// A spare allocation: a state that [`release`] found unique (`Arc::get_mut`: no other `Arc`,
+/// no `Weak`) and blanked. Made there only, and held by this thread's [`SPARE`] only until
+/// [`Spare::reuse`]: nothing else can reach it, so it is still unique there, by this module's
+/// structure (no `Arc` or `Weak` of it can be made but from one, and there is none).
+pub(super) struct Spare(Arc<State>);
+
+impl Spare {
+    /// The spare made into a new context: what [`State::with`] would build, in its place.
+    #[inline(always)]
+    pub(super) fn reuse(
+        self,
+        limit: Option<Limit>,
+        idle: Option<Idle>,
+        idle_above: bool,
+        parent: Option<Parent>,
+        home: usize,
+    ) -> Arc<State> {
+        let Spare(spare) = self;
+        debug_assert!(Arc::strong_count(&spare) == 1 && Arc::weak_count(&spare) == 0);
+        // SAFETY: a spare is unique (see `Spare`): this is the only reference to its state,
+        // for as long as it lives, and nothing else can take one meanwhile. `Arc::get_mut`
+        // would say so too, with a compare-exchange on the weak count (a locked instruction
+        // on every per-request context: `benches/RESULTS.md`, 2026-12-07).
+        let blank = unsafe { &mut *Arc::as_ptr(&spare).cast_mut() };
+        blank.reuse(limit, idle, idle_above, parent, home);
+        spare
+    }
 }
 
 /// The most slots a spare's child and hook lists keep (see [`State::clear`]).
@@ -95,12 +126,12 @@ pub(in crate::ctx) fn release(mut state: Arc<State>) {
     }
     unique.clear();
     // During the thread's teardown the slot is gone: the state is then simply dropped.
-    let _ = SPARE.try_with(move |spare| drop(spare.replace(Some(state))));
+    let _ = SPARE.try_with(move |spare| drop(spare.replace(Some(Spare(state)))));
 }
 
 /// This thread's spare allocation, blank, if there is one.
 #[inline]
-pub(super) fn take() -> Option<Arc<State>> {
+pub(super) fn take() -> Option<Spare> {
     SPARE.try_with(Cell::take).ok().flatten()
 }
 
@@ -177,7 +208,7 @@ impl State {
 
     /// A blank made into a new context: what [`State::with`] would build, in the blank's place.
     #[inline(always)]
-    pub(super) fn reuse(
+    fn reuse(
         &mut self,
         limit: Option<Limit>,
         idle: Option<Idle>,
@@ -293,7 +324,7 @@ mod tests {
             assert!(capacity >= children);
             drop(server);
             let spare = take().expect("the server's allocation");
-            let capacity = crate::sync::lock(&spare.lists).children.capacity();
+            let capacity = crate::sync::lock(&spare.0.lists).children.capacity();
             assert_eq!(
                 capacity >= children,
                 kept,
