@@ -113,13 +113,21 @@ pub(in crate::ctx) fn release(mut state: Arc<State>) {
     if !state.leave_parent() {
         return;
     }
-    // Out of its thread's timer wheel, whose entry holds a `Weak` of it (`timers.rs`): only a
-    // context with a deadline that something waited on has one (then its lock is taken).
-    if state.timed && Arc::weak_count(&state) != 0 {
-        state.drop_timer();
-    }
-    let Some(unique) = Arc::get_mut(&mut state) else {
-        return;
+    let timed = state.timed;
+    let unique = match Arc::get_mut(&mut state) {
+        Some(unique) => unique,
+        // A `Weak` holds it. Its thread's timer wheel's entry, if it has one (`timers.rs`: only
+        // a context with a deadline that something waited on): out of the wheel (its lock is
+        // taken), and asked again. Asked first, so that a context nothing waited on (a request
+        // on a ready future) does not read its weak count twice.
+        None if timed => {
+            state.drop_timer();
+            match Arc::get_mut(&mut state) {
+                Some(unique) => unique,
+                None => return,
+            }
+        }
+        None => return,
     };
     if !unique.recyclable() {
         return;
@@ -264,6 +272,23 @@ mod tests {
         server.cancel_with_reason("shutdown");
         assert!(next.is_cancelled());
         assert!(matches!(next.cause(), Some(Cause::ParentCancelled(_))));
+    }
+
+    /// A request that waited with a deadline: its thread's timer wheel holds it (a `Weak`, the
+    /// wheel's entry) until its drop takes it out, and then it is kept.
+    #[cfg_attr(miri, ignore)] // tokio's runtime: the context tests cover the rest under Miri
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_request_that_waited_with_a_deadline_leaves_its_timer_and_is_kept() {
+        let server = Ctx::new();
+        let _ = take();
+        let request = server.with_timeout(Duration::from_secs(60));
+        let address = Arc::as_ptr(&request.state);
+        request.run(tokio::task::yield_now()).await.unwrap();
+        assert_ne!(Arc::weak_count(&request.state), 0, "the wheel's entry");
+        drop(request);
+        let spare = take().expect("kept, once out of the wheel");
+        assert_eq!(Arc::as_ptr(&spare.0), address);
+        assert_eq!(Arc::weak_count(&spare.0), 0);
     }
 
     #[test]
