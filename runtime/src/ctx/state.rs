@@ -154,8 +154,9 @@ impl State {
         parent: Option<Parent>,
         home: usize,
     ) -> Arc<State> {
-        if let Some(spare) = recycle::take() {
-            return spare.reuse(limit, idle, idle_above, parent, home);
+        if let Some(mut spare) = recycle::take() {
+            spare.get_mut().reuse(limit, idle, idle_above, parent, home);
+            return spare.into_arc();
         }
         let arc = Arc::<State>::new_uninit();
         // SAFETY: the allocation is fresh and not shared yet, so writing through the pointer

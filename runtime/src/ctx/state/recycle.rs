@@ -60,31 +60,28 @@ loom::thread_local! {
 }
 
 /// A spare allocation: a state that [`release`] found unique (`Arc::get_mut`: no other `Arc`,
-/// no `Weak`) and blanked. Made there only, and held by this thread's [`SPARE`] only until
-/// [`Spare::reuse`]: nothing else can reach it, so it is still unique there, by this module's
-/// structure (no `Arc` or `Weak` of it can be made but from one, and there is none).
+/// no `Weak`) and blanked. Made there only, and held by this thread's [`SPARE`] only until it is
+/// taken: nothing else can reach it, so it is still unique then, by this module's structure (no
+/// `Arc` or `Weak` of it can be made but from one, and there is none).
 pub(super) struct Spare(Arc<State>);
 
 impl Spare {
-    /// The spare made into a new context: what [`State::with`] would build, in its place.
+    /// The blank state, to write a new context over ([`State::reuse`]): `Arc::get_mut`,
+    /// without asking again.
     #[inline(always)]
-    pub(super) fn reuse(
-        self,
-        limit: Option<Limit>,
-        idle: Option<Idle>,
-        idle_above: bool,
-        parent: Option<Parent>,
-        home: usize,
-    ) -> Arc<State> {
-        let Spare(spare) = self;
-        debug_assert!(Arc::strong_count(&spare) == 1 && Arc::weak_count(&spare) == 0);
-        // SAFETY: a spare is unique (see `Spare`): this is the only reference to its state,
-        // for as long as it lives, and nothing else can take one meanwhile. `Arc::get_mut`
-        // would say so too, with a compare-exchange on the weak count (a locked instruction
-        // on every per-request context: `benches/RESULTS.md`, 2026-12-07).
-        let blank = unsafe { &mut *Arc::as_ptr(&spare).cast_mut() };
-        blank.reuse(limit, idle, idle_above, parent, home);
-        spare
+    pub(super) fn get_mut(&mut self) -> &mut State {
+        debug_assert!(Arc::strong_count(&self.0) == 1 && Arc::weak_count(&self.0) == 0);
+        // SAFETY: a spare is unique (see `Spare`), and `&mut self` borrows it for as long as the
+        // reference lives: it is the only one to its state. `Arc::get_mut` would say so too,
+        // with a compare-exchange on the weak count (a locked instruction on every per-request
+        // context: `benches/RESULTS.md`, 2026-12-07).
+        unsafe { &mut *Arc::as_ptr(&self.0).cast_mut() }
+    }
+
+    /// The spare as the new context's state.
+    #[inline(always)]
+    pub(super) fn into_arc(self) -> Arc<State> {
+        self.0
     }
 }
 
@@ -119,7 +116,7 @@ pub(in crate::ctx) fn release(mut state: Arc<State>) {
         // A `Weak` holds it. Its thread's timer wheel's entry, if it has one (`timers.rs`: only
         // a context with a deadline that something waited on): out of the wheel (its lock is
         // taken), and asked again. Asked first, so that a context nothing waited on (a request
-        // on a ready future) does not read its weak count twice.
+        // on a ready future) reads its weak count once, in `get_mut`'s compare-exchange.
         None if timed => {
             state.drop_timer();
             match Arc::get_mut(&mut state) {
@@ -216,7 +213,7 @@ impl State {
 
     /// A blank made into a new context: what [`State::with`] would build, in the blank's place.
     #[inline(always)]
-    fn reuse(
+    pub(super) fn reuse(
         &mut self,
         limit: Option<Limit>,
         idle: Option<Idle>,
